@@ -1,0 +1,270 @@
+//! `App`: datasources + models + REST configuration, served by axum.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::connector::{memory::Memory, Connector};
+use crate::model::ModelDefinition;
+use crate::repository::Repository;
+use crate::rest::{self, RestMethod};
+use crate::typed::Model;
+use crate::{Error, Result};
+
+/// Default request body limit (LoopBack's `100kb`).
+pub const DEFAULT_BODY_LIMIT: usize = 100 * 1024;
+
+/// A running lb application: its models, their datasources and the REST configuration.
+/// Cheap to clone (shared).
+///
+/// ```
+/// # use lb_runtime::{App, Memory, model::{DataType, ModelDefinition}};
+/// let def: &'static ModelDefinition = Box::leak(Box::new(
+///     ModelDefinition::builder("Note").property("text", DataType::String, |p| p).build()));
+/// let app = App::builder()
+///     .datasource("db", Memory::new())
+///     .definition(def, "db")
+///     .rest_api_root("/api")
+///     .build()
+///     .unwrap();
+/// assert!(app.repository("Note").is_some());
+/// let _router: axum::Router = app.router();
+/// ```
+#[derive(Clone)]
+pub struct App {
+    pub(crate) inner: Arc<AppInner>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("rest_api_root", &self.inner.config.rest_api_root)
+            .field("models", &self.inner.models.iter().map(|m| &m.repo.model.name).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+pub(crate) struct AppInner {
+    pub models: Vec<ModelEntry>,
+    pub by_path: HashMap<String, usize>,
+    pub by_name: HashMap<String, usize>,
+    pub by_type: HashMap<TypeId, usize>,
+    pub config: Config,
+}
+
+/// One attached model.
+pub(crate) struct ModelEntry {
+    pub repo: Repository,
+    pub methods: Vec<RestMethod>,
+}
+
+/// REST settings.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub rest_api_root: String,
+    pub debug: bool,
+    pub body_limit: usize,
+}
+
+/// Builds an [`App`].
+pub struct AppBuilder {
+    datasources: Vec<(String, Arc<dyn Connector>)>,
+    models: Vec<(Option<TypeId>, &'static ModelDefinition, Option<String>)>,
+    config: Config,
+}
+
+impl App {
+    /// Starts building an app (REST root `/api`, production errors, 100 kB bodies).
+    pub fn builder() -> AppBuilder {
+        AppBuilder {
+            datasources: Vec::new(),
+            models: Vec::new(),
+            config: Config { rest_api_root: "/api".into(), debug: false, body_limit: DEFAULT_BODY_LIMIT },
+        }
+    }
+
+    /// The repository of a model by name (case-sensitive, as LoopBack model names).
+    pub fn repository(&self, model: &str) -> Option<&Repository> {
+        self.inner.by_name.get(model).map(|&i| &self.inner.models[i].repo)
+    }
+
+    /// The repository of a typed model; an error if the model was not attached.
+    pub fn repository_of<M: Model>(&self) -> Result<&Repository> {
+        self.inner
+            .by_type
+            .get(&TypeId::of::<M>())
+            .map(|&i| &self.inner.models[i].repo)
+            .or_else(|| self.repository(&M::definition().name))
+            .ok_or_else(|| {
+                Error::internal(format!("model {} is not attached to this app", M::definition().name))
+            })
+    }
+
+    /// The REST root (`/api`).
+    pub fn rest_api_root(&self) -> &str {
+        &self.inner.config.rest_api_root
+    }
+
+    /// Whether errors are rendered in development mode.
+    pub fn debug(&self) -> bool {
+        self.inner.config.debug
+    }
+
+    /// The REST API as an axum router, to serve or to merge into an existing axum app.
+    /// It answers the REST root and everything under it.
+    pub fn router(&self) -> axum::Router {
+        rest::router(self.clone())
+    }
+
+    /// Like [`App::router`] plus LoopBack's `Cannot GET /x` 404 for every other path.
+    pub fn into_router(self) -> axum::Router {
+        rest::router_with_fallback(self)
+    }
+
+    /// Serves the app on `addr` until SIGTERM or Ctrl-C, then shuts down gracefully.
+    pub async fn serve(self, addr: impl Into<SocketAddr>) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(addr.into()).await?;
+        self.serve_on(listener).await
+    }
+
+    /// Serves on an already bound listener (see [`App::serve`]).
+    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.into_router())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+impl AppBuilder {
+    /// Adds a datasource under `name`.
+    pub fn datasource(self, name: &str, connector: impl Connector) -> Self {
+        self.datasource_arc(name, Arc::new(connector))
+    }
+
+    /// Adds a shared datasource under `name`.
+    pub fn datasource_arc(mut self, name: &str, connector: Arc<dyn Connector>) -> Self {
+        self.datasources.push((name.to_string(), connector));
+        self
+    }
+
+    /// Adds a datasource from a URL (`memory:`, `memory:data.json`).
+    pub fn datasource_url(self, name: &str, url: &str) -> Result<Self> {
+        Ok(self.datasource_arc(name, crate::connector::from_url(url)?))
+    }
+
+    /// Attaches a model to the default datasource (`db`, or the only one).
+    pub fn model<M: Model>(mut self) -> Self {
+        self.models.push((Some(TypeId::of::<M>()), M::definition(), None));
+        self
+    }
+
+    /// Attaches a model to the named datasource.
+    pub fn model_on<M: Model>(mut self, datasource: &str) -> Self {
+        self.models.push((Some(TypeId::of::<M>()), M::definition(), Some(datasource.into())));
+        self
+    }
+
+    /// Attaches an untyped model definition to the named datasource.
+    pub fn definition(mut self, def: &'static ModelDefinition, datasource: &str) -> Self {
+        self.models.push((None, def, Some(datasource.into())));
+        self
+    }
+
+    /// Sets the REST root (`/api`; `/` for none).
+    pub fn rest_api_root(mut self, root: &str) -> Self {
+        let trimmed = root.trim_end_matches('/');
+        self.config.rest_api_root = if trimmed.starts_with('/') || trimmed.is_empty() {
+            trimmed.to_string()
+        } else {
+            format!("/{trimmed}")
+        };
+        self
+    }
+
+    /// Development mode errors (`debug: true` of strong-error-handler) when `true`.
+    pub fn debug(mut self, on: bool) -> Self {
+        self.config.debug = on;
+        self
+    }
+
+    /// Request body limit in bytes (413 beyond it).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.config.body_limit = bytes;
+        self
+    }
+
+    /// Checks the configuration and builds the app.
+    pub fn build(mut self) -> Result<App> {
+        if self.datasources.is_empty() {
+            self.datasources.push(("db".into(), Arc::new(Memory::new())));
+        }
+        let default_ds = self
+            .datasources
+            .iter()
+            .find(|(n, _)| n == "db")
+            .or(self.datasources.first())
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
+        let mut inner = AppInner {
+            models: Vec::new(),
+            by_path: HashMap::new(),
+            by_name: HashMap::new(),
+            by_type: HashMap::new(),
+            config: self.config,
+        };
+        for (tid, def, ds) in self.models {
+            let ds = ds.unwrap_or_else(|| default_ds.clone());
+            let connector = self
+                .datasources
+                .iter()
+                .find(|(n, _)| *n == ds)
+                .map(|(_, c)| c.clone())
+                .ok_or_else(|| Error::internal(format!("model {}: unknown datasource {ds:?}", def.name)))?;
+            if inner.by_name.contains_key(&def.name) {
+                return Err(Error::internal(format!("model {} is attached twice", def.name)));
+            }
+            let idx = inner.models.len();
+            if def.public {
+                let path = def.rest_path().to_lowercase();
+                if let Some(&other) = inner.by_path.get(&path) {
+                    return Err(Error::internal(format!(
+                        "models {} and {} share the REST path /{path}",
+                        inner.models[other].repo.model.name, def.name
+                    )));
+                }
+                inner.by_path.insert(path, idx);
+            }
+            inner.by_name.insert(def.name.clone(), idx);
+            if let Some(t) = tid {
+                inner.by_type.insert(t, idx);
+            }
+            inner.models.push(ModelEntry {
+                repo: Repository::new(def, connector),
+                methods: rest::methods::builtin(def),
+            });
+        }
+        Ok(App { inner: Arc::new(inner) })
+    }
+}

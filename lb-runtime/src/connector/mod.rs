@@ -1,0 +1,93 @@
+//! Connectors: the storage behind a datasource.
+//!
+//! A connector implements the CRUD primitives LoopBack's juggler needs. Rows cross the boundary
+//! as JSON objects whose keys follow the model's property order ([`Row`]); the filter arrives
+//! as the typed AST so every connector gets the same validated input.
+
+pub mod memory;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::filter::{Filter, Where};
+use crate::model::ModelDefinition;
+use crate::value::Object;
+use crate::Result;
+
+/// A boxed `Send` future (connectors are used through `dyn Connector`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A stored instance. Shared, so reads do not copy rows.
+pub type Row = Arc<Object>;
+
+/// The storage primitives of a datasource.
+pub trait Connector: Send + Sync + 'static {
+    /// Connector name as in `datasources.json` (`memory`, ...).
+    fn name(&self) -> &'static str;
+
+    /// Called once per model attached to the datasource, before any request.
+    fn define(&self, model: &'static ModelDefinition) {
+        let _ = model;
+    }
+
+    /// Inserts a row. `data` holds every property in model order; a generated id that is
+    /// missing or `null` is assigned by the connector. Duplicate ids are a 409.
+    fn create<'a>(&'a self, model: &'a ModelDefinition, data: Object) -> BoxFuture<'a, Result<Row>>;
+
+    /// Rows matching the filter's where, ordered, paged. `fields` is applied by the caller.
+    fn find<'a>(&'a self, model: &'a ModelDefinition, filter: &'a Filter) -> BoxFuture<'a, Result<Vec<Row>>>;
+
+    /// The row with this id (already coerced to the id type).
+    fn find_by_id<'a>(&'a self, model: &'a ModelDefinition, id: &'a Value) -> BoxFuture<'a, Result<Option<Row>>>;
+
+    /// Number of rows matching `where_`.
+    fn count<'a>(&'a self, model: &'a ModelDefinition, where_: Option<&'a Where>) -> BoxFuture<'a, Result<u64>>;
+
+    /// Merges `data` into every matching row; returns the count.
+    fn update_all<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        where_: Option<&'a Where>,
+        data: Object,
+    ) -> BoxFuture<'a, Result<u64>>;
+
+    /// Deletes matching rows; returns the count.
+    fn delete_all<'a>(&'a self, model: &'a ModelDefinition, where_: Option<&'a Where>) -> BoxFuture<'a, Result<u64>>;
+
+    /// Deletes one row by id; returns 0 or 1.
+    fn delete_by_id<'a>(&'a self, model: &'a ModelDefinition, id: &'a Value) -> BoxFuture<'a, Result<u64>>;
+
+    /// Replaces the row with this id by `data` (which carries the id); `None` when missing.
+    fn replace_by_id<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        id: &'a Value,
+        data: Object,
+    ) -> BoxFuture<'a, Result<Option<Row>>>;
+
+    /// Merges `data` into the row with this id; `None` when missing.
+    fn patch_by_id<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        id: &'a Value,
+        data: Object,
+    ) -> BoxFuture<'a, Result<Option<Row>>>;
+}
+
+/// Builds a connector from a datasource URL: `memory:` or `memory:path/to/file.json`.
+pub fn from_url(url: &str) -> Result<Arc<dyn Connector>> {
+    if let Some(rest) = url.strip_prefix("memory:") {
+        let path = rest.trim_start_matches("//");
+        return Ok(if path.is_empty() {
+            Arc::new(memory::Memory::new())
+        } else {
+            Arc::new(memory::Memory::with_file(path)?)
+        });
+    }
+    Err(crate::Error::internal(format!(
+        "unsupported datasource URL {url:?} (supported: memory:, memory:<file.json>)"
+    )))
+}

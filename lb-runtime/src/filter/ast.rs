@@ -1,0 +1,166 @@
+//! The typed filter AST.
+
+use serde_json::Value;
+
+use super::Pattern;
+use crate::value::{DistanceUnit, GeoPoint};
+
+/// A parsed filter (`{"where":..,"fields":..,"order":..,"limit":..,"skip":..,"include":..}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Condition; `None` matches everything.
+    pub where_: Option<Where>,
+    /// Projection.
+    pub fields: Option<Fields>,
+    /// Sort keys, most significant first. Empty = by id.
+    pub order: Vec<Order>,
+    /// Maximum number of rows (`None` = no limit; LoopBack's `0` also means no limit).
+    pub limit: Option<usize>,
+    /// Rows to skip.
+    pub skip: Option<usize>,
+    /// Relations to include, as given (resolved by the relations layer).
+    pub include: Option<Value>,
+}
+
+/// A conjunction of clauses; empty matches every row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Where(pub Vec<Clause>);
+
+/// One entry of a where object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Clause {
+    /// `{"and":[..]}`
+    And(Vec<Where>),
+    /// `{"or":[..]}`
+    Or(Vec<Where>),
+    /// `{"nor":[..]}`: no branch matches.
+    Nor(Vec<Where>),
+    /// `{"prop": value}` or `{"prop": {"op": value, ..}}`; several operators are AND-ed.
+    Property {
+        /// Property name, possibly dotted (`meta.x`).
+        name: String,
+        /// Operators, all of which must hold.
+        ops: Vec<Op>,
+    },
+}
+
+/// A comparison operator with its (coerced) operand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// equality (implicit or `eq`)
+    Eq(Value),
+    /// `neq`
+    Neq(Value),
+    /// `gt`
+    Gt(Value),
+    /// `gte`
+    Gte(Value),
+    /// `lt`
+    Lt(Value),
+    /// `lte`
+    Lte(Value),
+    /// `between` (inclusive)
+    Between(Value, Value),
+    /// `inq`
+    Inq(Vec<Value>),
+    /// `nin`
+    Nin(Vec<Value>),
+    /// `like`
+    Like(Pattern),
+    /// `nlike`
+    NLike(Pattern),
+    /// `ilike`
+    ILike(Pattern),
+    /// `nilike`
+    NILike(Pattern),
+    /// `regexp`
+    Regexp(Pattern),
+    /// `near` (+ `maxDistance`, `minDistance`, `unit`)
+    Near(Near),
+}
+
+impl Op {
+    /// LoopBack's operator name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Eq(_) => "eq",
+            Op::Neq(_) => "neq",
+            Op::Gt(_) => "gt",
+            Op::Gte(_) => "gte",
+            Op::Lt(_) => "lt",
+            Op::Lte(_) => "lte",
+            Op::Between(..) => "between",
+            Op::Inq(_) => "inq",
+            Op::Nin(_) => "nin",
+            Op::Like(_) => "like",
+            Op::NLike(_) => "nlike",
+            Op::ILike(_) => "ilike",
+            Op::NILike(_) => "nilike",
+            Op::Regexp(_) => "regexp",
+            Op::Near(_) => "near",
+        }
+    }
+}
+
+/// A `near` condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Near {
+    /// Origin.
+    pub origin: GeoPoint,
+    /// `maxDistance` in `unit`.
+    pub max_distance: Option<f64>,
+    /// `minDistance` in `unit`.
+    pub min_distance: Option<f64>,
+    /// `unit` (miles by default).
+    pub unit: Option<DistanceUnit>,
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// ascending (default)
+    Asc,
+    /// descending
+    Desc,
+}
+
+/// One sort key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// Property name (possibly dotted).
+    pub property: String,
+    /// Direction.
+    pub direction: Direction,
+}
+
+/// A `fields` projection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fields {
+    /// Only these properties.
+    Include(Vec<String>),
+    /// Every property but these.
+    Exclude(Vec<String>),
+}
+
+impl Fields {
+    /// Whether property `name` is part of the output.
+    pub fn shows(&self, name: &str) -> bool {
+        match self {
+            Fields::Include(names) => names.iter().any(|n| n == name),
+            Fields::Exclude(names) => !names.iter().any(|n| n == name),
+        }
+    }
+}
+
+impl Where {
+    /// The first `near` condition at the top level of the where (it decides the result order).
+    pub fn near(&self) -> Option<(&str, &Near)> {
+        self.0.iter().find_map(|c| match c {
+            Clause::Property { name, ops } => ops.iter().find_map(|op| match op {
+                Op::Near(n) => Some((name.as_str(), n)),
+                _ => None,
+            }),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,151 @@
+//! In-memory evaluation of the filter AST with the memory connector's semantics
+//! (loose equality, null/missing rules, JavaScript ordering, `near` re-sorting).
+
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+use super::ast::{Clause, Direction, Filter, Near, Op, Order, Where};
+use super::Pattern;
+use crate::value::{js, GeoPoint, Object};
+
+/// The value of a (possibly dotted) property; `None` is `undefined`.
+pub fn get<'a>(row: &'a Object, name: &str) -> Option<&'a Value> {
+    if let Some(v) = row.get(name) {
+        return Some(v);
+    }
+    if !name.contains('.') {
+        return None;
+    }
+    let mut parts = name.split('.');
+    let mut cur = row.get(parts.next()?)?;
+    for p in parts {
+        cur = match cur {
+            Value::Object(o) => o.get(p)?,
+            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Whether `row` satisfies `w`.
+pub fn matches(row: &Object, w: &Where) -> bool {
+    w.0.iter().all(|c| clause(row, c))
+}
+
+fn clause(row: &Object, c: &Clause) -> bool {
+    match c {
+        Clause::And(ws) => ws.iter().all(|w| matches(row, w)),
+        Clause::Or(ws) => ws.iter().any(|w| matches(row, w)),
+        Clause::Nor(ws) => !ws.iter().any(|w| matches(row, w)),
+        Clause::Property { name, ops } => {
+            let v = get(row, name);
+            ops.iter().all(|op| test(v, op))
+        }
+    }
+}
+
+fn is_nullish(v: Option<&Value>) -> bool {
+    matches!(v, None | Some(Value::Null))
+}
+
+/// `any element` semantics of array-valued properties for equality-like tests.
+fn any_elem(v: Option<&Value>, f: impl Fn(Option<&Value>) -> bool) -> bool {
+    match v {
+        Some(Value::Array(a)) => f(v) || a.iter().any(|x| f(Some(x))),
+        _ => f(v),
+    }
+}
+
+fn bound(v: Option<&Value>, operand: &Value, ok: impl Fn(Ordering) -> bool, inclusive: bool) -> bool {
+    if operand.is_null() {
+        // `gte: null` / `lte: null` match null and missing values (they are "equal")
+        return inclusive && is_nullish(v);
+    }
+    match v {
+        None | Some(Value::Null) => false,
+        Some(x) => js::compare(x, operand).is_some_and(ok),
+    }
+}
+
+fn pattern_test(v: Option<&Value>, p: &Pattern) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => p.is_match(s),
+        Some(Value::Array(a)) => a.iter().any(|x| pattern_test(Some(x), p)),
+        Some(other) => p.is_match(&js::to_js_string(other)),
+    }
+}
+
+fn test(v: Option<&Value>, op: &Op) -> bool {
+    match op {
+        Op::Eq(x) => any_elem(v, |e| js::loose_eq(e, Some(x))),
+        Op::Neq(x) => !any_elem(v, |e| js::loose_eq(e, Some(x))),
+        Op::Gt(x) => bound(v, x, |o| o == Ordering::Greater, false),
+        Op::Gte(x) => bound(v, x, |o| o != Ordering::Less, true),
+        Op::Lt(x) => bound(v, x, |o| o == Ordering::Less, false),
+        Op::Lte(x) => bound(v, x, |o| o != Ordering::Greater, true),
+        Op::Between(lo, hi) => {
+            bound(v, lo, |o| o != Ordering::Less, true) && bound(v, hi, |o| o != Ordering::Greater, true)
+        }
+        Op::Inq(xs) => any_elem(v, |e| xs.iter().any(|x| js::loose_eq(e, Some(x)))),
+        Op::Nin(xs) => !any_elem(v, |e| xs.iter().any(|x| js::loose_eq(e, Some(x)))),
+        Op::Like(p) | Op::ILike(p) | Op::Regexp(p) => pattern_test(v, p),
+        Op::NLike(p) | Op::NILike(p) => !pattern_test(v, p),
+        Op::Near(n) => near_distance(v, n).is_some(),
+    }
+}
+
+/// Distance from the origin when the value is a point within the near's bounds.
+pub fn near_distance(v: Option<&Value>, n: &Near) -> Option<f64> {
+    let p = GeoPoint::from_json(v?).ok()?;
+    let d = n.origin.distance_to(p, n.unit.unwrap_or_default());
+    if n.max_distance.is_some_and(|m| d > m) || n.min_distance.is_some_and(|m| d < m) {
+        return None;
+    }
+    Some(d)
+}
+
+/// LoopBack's memory sort of two rows by `order` (missing first in ASC, last in DESC).
+pub fn compare_rows(a: &Object, b: &Object, order: &[Order]) -> Ordering {
+    for key in order {
+        let o = compare_values(get(a, &key.property), get(b, &key.property));
+        let o = if key.direction == Direction::Desc { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => js::compare(x, y).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// Runs where → order (or near distance) → skip/limit over rows already in id order.
+/// `key` extracts the row from the container type.
+pub fn apply<T>(rows: impl Iterator<Item = T>, filter: &Filter, key: impl Fn(&T) -> &Object) -> Vec<T> {
+    let skip = filter.skip.unwrap_or(0);
+    let limit = filter.limit.unwrap_or(usize::MAX);
+    let near = filter.where_.as_ref().and_then(Where::near);
+    let matching = rows.filter(|r| filter.where_.as_ref().is_none_or(|w| matches(key(r), w)));
+    if let Some((prop, n)) = near {
+        let mut with_d: Vec<(f64, T)> = matching
+            .filter_map(|r| near_distance(get(key(&r), prop), n).map(|d| (d, r)))
+            .collect();
+        with_d.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
+        return with_d.into_iter().skip(skip).take(limit).map(|(_, r)| r).collect();
+    }
+    if filter.order.is_empty() {
+        return matching.skip(skip).take(limit).collect();
+    }
+    let mut all: Vec<T> = matching.collect();
+    all.sort_by(|a, b| compare_rows(key(a), key(b), &filter.order));
+    all.into_iter().skip(skip).take(limit).collect()
+}

@@ -1,0 +1,19 @@
+//! The LoopBack filter language: `where`, `order`, `limit`, `skip`/`offset`, `fields`,
+//! `include`.
+//!
+//! A filter arrives as JSON (from a stringified `filter=` parameter, from bracket syntax
+//! decoded by [`crate::rest::qs`], or from the typed builder), is parsed once into the typed
+//! [`Filter`] AST (validated against the [`ModelDefinition`](crate::model::ModelDefinition),
+//! values coerced by property type) and then evaluated by a connector.
+
+mod ast;
+mod builder;
+pub mod eval;
+mod json;
+mod parse;
+mod pattern;
+
+pub use ast::{Clause, Direction, Fields, Filter, Near, Op, Order, Where};
+pub use builder::{Condition, Field, OrderBy, TypedFilter};
+pub use parse::{depth, parse_filter, parse_where, ParseOptions, MAX_QUERY_DEPTH};
+pub use pattern::Pattern;

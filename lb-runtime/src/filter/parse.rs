@@ -1,0 +1,426 @@
+//! JSON → [`Filter`] with LoopBack's validation messages and coercion by property type.
+
+use serde_json::{Map, Value};
+
+use super::ast::{Clause, Direction, Fields, Filter, Near, Op, Order, Where};
+use super::Pattern;
+use crate::model::{DataType, ModelDefinition};
+use crate::value::{date, js, DistanceUnit, GeoPoint};
+use crate::Error;
+
+/// LoopBack's `maxDepthOfQuery`.
+pub const MAX_QUERY_DEPTH: usize = 12;
+
+/// Where the filter comes from; REST callers get LoopBack's remote-call rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParseOptions {
+    /// Remove conditions on hidden properties (`prohibitHiddenPropertiesInQuery`), as LoopBack
+    /// does for every REST call.
+    pub strip_hidden: bool,
+}
+
+impl ParseOptions {
+    /// The options of a REST request.
+    pub fn rest() -> Self {
+        ParseOptions { strip_hidden: true }
+    }
+}
+
+const OPERATORS: &[&str] = &[
+    "eq", "neq", "gt", "gte", "lt", "lte", "between", "inq", "nin", "like", "nlike", "ilike",
+    "nilike", "regexp", "near", "maxDistance", "minDistance", "unit", "options",
+];
+
+/// Nesting depth of a JSON value (a scalar is 0, `{}` is 1).
+pub fn depth(v: &Value) -> usize {
+    match v {
+        Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn check_depth(v: &Value) -> Result<(), Error> {
+    if depth(v) > MAX_QUERY_DEPTH {
+        return Err(Error::bad_request(format!(
+            "The query object exceeds maximum depth {MAX_QUERY_DEPTH}"
+        ))
+        .with_code("QUERY_OBJECT_TOO_DEEP"));
+    }
+    Ok(())
+}
+
+/// Parses a whole filter object. `null` is an empty filter.
+///
+/// ```
+/// use lb_runtime::filter::{parse_filter, ParseOptions};
+/// use lb_runtime::model::{DataType, ModelDefinition};
+/// let def = ModelDefinition::builder("Item").property("n", DataType::Number, |p| p).build();
+/// let f = parse_filter(&def, &serde_json::json!({"where": {"n": {"gt": "3"}}, "limit": "2"}),
+///                      ParseOptions::default()).unwrap();
+/// assert_eq!(f.limit, Some(2));
+/// ```
+pub fn parse_filter(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Result<Filter, Error> {
+    let o = match v {
+        Value::Null => return Ok(Filter::default()),
+        Value::Object(o) => o,
+        other => {
+            return Err(Error::bad_request(format!(
+                "The query filter {} is not an object",
+                other
+            )))
+        }
+    };
+    check_depth(v)?;
+    let mut f = Filter::default();
+    if let Some(w) = o.get("where") {
+        f.where_ = parse_where_value(def, w, opts)?;
+    }
+    if let Some(l) = o.get("limit") {
+        f.limit = parse_count(l, "limit")?.filter(|&n| n > 0);
+    }
+    if let Some(s) = o.get("skip").or_else(|| o.get("offset")) {
+        f.skip = parse_count(s, "offset/skip")?;
+    }
+    if let Some(ord) = o.get("order") {
+        f.order = parse_order(ord)?;
+    }
+    if let Some(fields) = o.get("fields") {
+        f.fields = parse_fields(fields);
+    }
+    if let Some(inc) = o.get("include") {
+        if !inc.is_null() {
+            f.include = Some(inc.clone());
+        }
+    }
+    Ok(f)
+}
+
+/// Parses a where object (count, updateAll, ...). `null` and `{}` are "everything".
+pub fn parse_where(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Result<Option<Where>, Error> {
+    check_depth(v)?;
+    parse_where_value(def, v, opts)
+}
+
+fn parse_where_value(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Result<Option<Where>, Error> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let w = WhereParser { def, opts, root: v }.parse(v, false)?;
+    Ok(if w.0.is_empty() { None } else { Some(w) })
+}
+
+fn parse_count(v: &Value, what: &str) -> Result<Option<usize>, Error> {
+    let n = match v {
+        Value::Null => return Ok(None),
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if s.is_empty() => return Ok(None),
+        Value::String(s) => js::string_to_number(s),
+        _ => None,
+    };
+    match n {
+        Some(f) if f.is_finite() && f >= 0.0 && f.fract() == 0.0 => Ok(Some(f.min(usize::MAX as f64) as usize)),
+        _ => {
+            let shown = match v {
+                Value::Number(n) => n.as_f64().map(js::number_to_string).unwrap_or_else(|| n.to_string()),
+                other => other.to_string(),
+            };
+            Err(Error::bad_request(format!("The {what} parameter {shown} is not valid")))
+        }
+    }
+}
+
+fn parse_order(v: &Value) -> Result<Vec<Order>, Error> {
+    let items: Vec<&Value> = match v {
+        Value::Null => return Ok(Vec::new()),
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let s = match item {
+            Value::String(s) => s,
+            other => return Err(Error::bad_request(format!("The order {other} is not valid"))),
+        };
+        for key in s.split(',') {
+            let mut parts = key.split_whitespace();
+            let Some(property) = parts.next() else { continue };
+            let direction = match parts.next() {
+                None => Direction::Asc,
+                Some(d) if d.eq_ignore_ascii_case("asc") => Direction::Asc,
+                Some(d) if d.eq_ignore_ascii_case("desc") => Direction::Desc,
+                Some(_) => {
+                    return Err(Error::bad_request(format!(
+                        "The order {} has invalid direction",
+                        Value::String(key.trim().to_string())
+                    )))
+                }
+            };
+            if parts.next().is_some() {
+                return Err(Error::bad_request(format!(
+                    "The order {} has invalid direction",
+                    Value::String(key.trim().to_string())
+                )));
+            }
+            out.push(Order { property: property.to_string(), direction });
+        }
+    }
+    Ok(out)
+}
+
+fn flag(v: &Value) -> bool {
+    match v {
+        Value::String(s) => !matches!(s.as_str(), "false" | "0" | ""),
+        other => js::truthy(other),
+    }
+}
+
+fn parse_fields(v: &Value) -> Option<Fields> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(Fields::Include(vec![s.clone()])),
+        Value::Array(a) if !a.is_empty() => Some(Fields::Include(
+            a.iter().map(|x| match x {
+                Value::String(s) => s.clone(),
+                other => js::to_js_string(other),
+            }).collect(),
+        )),
+        Value::Object(o) if !o.is_empty() => {
+            let shown: Vec<String> = o.iter().filter(|(_, v)| flag(v)).map(|(k, _)| k.clone()).collect();
+            if !shown.is_empty() {
+                Some(Fields::Include(shown))
+            } else {
+                Some(Fields::Exclude(o.keys().cloned().collect()))
+            }
+        }
+        _ => None,
+    }
+}
+
+struct WhereParser<'a> {
+    def: &'a ModelDefinition,
+    opts: ParseOptions,
+    root: &'a Value,
+}
+
+/// An array, or an object with keys "0".."n-1" (as bracket syntax can produce).
+fn as_list(v: &Value) -> Option<Vec<&Value>> {
+    match v {
+        Value::Array(a) => Some(a.iter().collect()),
+        Value::Object(o) => {
+            let mut out = Vec::with_capacity(o.len());
+            for i in 0..o.len() {
+                out.push(o.get(&i.to_string())?);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+const NOT_A_LIST: &str = "Value is not an array or object with sequential numeric indices";
+
+impl WhereParser<'_> {
+    fn parse(&self, v: &Value, nested: bool) -> Result<Where, Error> {
+        let o = match v {
+            Value::Object(o) => o,
+            other => {
+                return Err(Error::bad_request(format!(
+                    "The where clause {other} is not an object"
+                )))
+            }
+        };
+        let mut clauses = Vec::with_capacity(o.len());
+        for (key, val) in o {
+            match key.as_str() {
+                "and" | "or" | "nor" => {
+                    let items = as_list(val).ok_or_else(|| {
+                        Error::bad_request(format!(
+                            "The {key} operator has invalid clauses {val}: {NOT_A_LIST}"
+                        ))
+                    })?;
+                    let subs = items
+                        .into_iter()
+                        .map(|x| self.parse(x, true))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    clauses.push(match key.as_str() {
+                        "and" => Clause::And(subs),
+                        "or" => Clause::Or(subs),
+                        _ => Clause::Nor(subs),
+                    });
+                }
+                _ => {
+                    if nested && key.starts_with('$') {
+                        return Err(self.dollar_error(vec![key.clone()]));
+                    }
+                    if self.opts.strip_hidden && self.def.is_hidden(key) {
+                        continue;
+                    }
+                    let ops = self.property(key, val)?;
+                    clauses.push(Clause::Property { name: key.clone(), ops });
+                }
+            }
+        }
+        Ok(Where(clauses))
+    }
+
+    fn dollar_error(&self, operators: Vec<String>) -> Error {
+        let list = operators.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ");
+        let mut details = Map::new();
+        details.insert("operators".into(), Value::from(operators));
+        details.insert("where".into(), self.root.clone());
+        Error::bad_request(format!("Operators {list} are not allowed in query"))
+            .with_code("OPERATOR_NOT_ALLOWED_IN_QUERY")
+            .with_details(Value::Object(details))
+    }
+
+    fn property(&self, name: &str, val: &Value) -> Result<Vec<Op>, Error> {
+        let ty = self.def.property(name).map(|p| &p.data_type);
+        let item_ty = match ty {
+            Some(DataType::Array(item)) => Some(&**item),
+            other => other,
+        };
+        let cond = match val {
+            Value::Object(o) if !o.is_empty() => o,
+            other => return Ok(vec![Op::Eq(coerce(item_ty, other)?)]),
+        };
+        let dollars: Vec<String> = cond.keys().filter(|k| k.starts_with('$')).cloned().collect();
+        if !dollars.is_empty() {
+            return Err(self.dollar_error(dollars));
+        }
+        if !cond.keys().any(|k| OPERATORS.contains(&k.as_str())) {
+            // an object value compared as a whole (e.g. a GeoPoint or a nested object)
+            return Ok(vec![Op::Eq(val.clone())]);
+        }
+        let invalid = |msg: &str| {
+            Error::bad_request(format!("The {name} property has invalid clause {val}: {msg}"))
+        };
+        let list = |v: &Value| -> Result<Vec<Value>, Error> {
+            as_list(v)
+                .ok_or_else(|| invalid(&format!("Error: {NOT_A_LIST}")))?
+                .into_iter()
+                .map(|x| coerce(item_ty, x))
+                .collect()
+        };
+        let pattern_text = |v: &Value| -> Result<String, Error> {
+            match v {
+                Value::String(s) => Ok(s.clone()),
+                _ => Err(invalid("Expected a string or RegExp")),
+            }
+        };
+        let num = |key: &str| -> Result<Option<f64>, Error> {
+            match cond.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => js::to_number(v)
+                    .filter(|f| f.is_finite() && *f >= 0.0)
+                    .map(Some)
+                    .ok_or_else(|| invalid(&format!("{key} must be a non-negative number"))),
+            }
+        };
+        let mut ops = Vec::with_capacity(cond.len());
+        for (op, arg) in cond {
+            let parsed = match op.as_str() {
+                "eq" => Op::Eq(coerce(item_ty, arg)?),
+                "neq" => Op::Neq(coerce(item_ty, arg)?),
+                "gt" => Op::Gt(coerce(item_ty, arg)?),
+                "gte" => Op::Gte(coerce(item_ty, arg)?),
+                "lt" => Op::Lt(coerce(item_ty, arg)?),
+                "lte" => Op::Lte(coerce(item_ty, arg)?),
+                "inq" => Op::Inq(list(arg)?),
+                "nin" => Op::Nin(list(arg)?),
+                "between" => {
+                    let items = list(arg)?;
+                    match <[Value; 2]>::try_from(items) {
+                        Ok([lo, hi]) => Op::Between(lo, hi),
+                        Err(items) => {
+                            return Err(invalid(&format!(
+                                "Expected precisely 2 values, received {}",
+                                items.len()
+                            )))
+                        }
+                    }
+                }
+                "like" | "nlike" | "ilike" | "nilike" => {
+                    let text = pattern_text(arg)?;
+                    let ci = op.starts_with("i") || op.starts_with("ni")
+                        || cond.get("options").and_then(Value::as_str).is_some_and(|o| o.contains('i'));
+                    let p = Pattern::like(&text, ci).map_err(|e| invalid(&e))?;
+                    match op.as_str() {
+                        "like" => Op::Like(p),
+                        "nlike" => Op::NLike(p),
+                        "ilike" => Op::ILike(p),
+                        _ => Op::NILike(p),
+                    }
+                }
+                "regexp" => Op::Regexp(Pattern::regexp(&pattern_text(arg)?).map_err(Error::bad_request)?),
+                "near" => {
+                    let origin = GeoPoint::from_json(arg).map_err(|e| invalid(&e))?;
+                    let unit = match cond.get("unit") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::String(u)) => Some(DistanceUnit::from_name(u).ok_or_else(|| {
+                            invalid(&format!("unknown unit \"{u}\" (miles, kilometers, meters, feet, radians, degrees)"))
+                        })?),
+                        Some(_) => return Err(invalid("unit must be a string")),
+                    };
+                    Op::Near(Near {
+                        origin,
+                        max_distance: num("maxDistance")?,
+                        min_distance: num("minDistance")?,
+                        unit,
+                    })
+                }
+                "maxDistance" | "minDistance" | "unit" => {
+                    if !cond.contains_key("near") {
+                        return Err(invalid(&format!("{op} needs near")));
+                    }
+                    continue;
+                }
+                "options" => continue,
+                other => return Err(invalid(&format!("unknown operator \"{other}\""))),
+            };
+            ops.push(parsed);
+        }
+        Ok(ops)
+    }
+}
+
+/// Coerces a where operand by the property's declared type (juggler rules; invalid dates are a
+/// 400 instead of LoopBack's 500).
+fn coerce(ty: Option<&DataType>, v: &Value) -> Result<Value, Error> {
+    let Some(ty) = ty else { return Ok(v.clone()) };
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match ty {
+        DataType::Number | DataType::Integer => match v {
+            Value::String(s) => match js::string_to_number(s) {
+                Some(f) if !s.trim().is_empty() => js::number(f),
+                _ => v.clone(),
+            },
+            _ => v.clone(),
+        },
+        DataType::Boolean => match v {
+            Value::String(s) if s == "true" || s == "1" => Value::Bool(true),
+            Value::String(s) if s == "false" || s == "0" => Value::Bool(false),
+            Value::Bool(_) => v.clone(),
+            other => Value::Bool(js::truthy(other)),
+        },
+        DataType::Date => match date::parse_value(v) {
+            Some(ms) => Value::String(date::format_millis(ms)),
+            None => {
+                return Err(Error::bad_request(format!(
+                    "Invalid date: {}",
+                    js::to_js_string(v)
+                )))
+            }
+        },
+        DataType::String => match v {
+            Value::Number(_) | Value::Bool(_) => Value::String(js::to_js_string(v)),
+            _ => v.clone(),
+        },
+        DataType::Array(item) => match v {
+            Value::Array(a) => Value::Array(a.iter().map(|x| coerce(Some(item), x)).collect::<Result<_, _>>()?),
+            other => coerce(Some(item), other)?,
+        },
+        DataType::GeoPoint | DataType::Object | DataType::Any => v.clone(),
+    })
+}

@@ -1,0 +1,38 @@
+//! lb-runtime: everything `#[derive(Model)]` generated code calls — model definitions, the
+//! filter engine, connectors, the repository of PersistedModel operations and the LoopBack 3
+//! REST router. Users depend on the `lb` facade crate, which re-exports this one.
+
+#![warn(missing_docs)]
+
+mod app;
+pub mod connector;
+mod error;
+pub mod filter;
+pub mod model;
+pub mod repository;
+pub mod rest;
+pub mod typed;
+pub mod validation;
+pub mod value;
+
+pub use app::{App, AppBuilder, DEFAULT_BODY_LIMIT};
+pub use connector::memory::Memory;
+pub use connector::Connector;
+pub use error::{Error, Result};
+pub use filter::{Condition, Field, Filter, OrderBy, TypedFilter, Where};
+pub use model::{DataType, ModelDefinition};
+pub use typed::Model;
+pub use value::{DistanceUnit, GeoPoint};
+
+/// Date-time type of date properties.
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::model::{DefaultFn, PropertyValue, Strict};
+    pub use crate::typed;
+    pub use chrono;
+    pub use serde;
+    pub use serde_json;
+    pub use std::sync::LazyLock;
+}

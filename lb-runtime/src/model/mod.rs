@@ -1,0 +1,11 @@
+//! Model metadata: what `#[derive(Model)]` declares and every other part of lb reads.
+
+mod data_type;
+mod definition;
+mod inflection;
+
+pub use data_type::{DataType, PropertyValue};
+pub use definition::{
+    DefaultFn, ModelBuilder, ModelDefinition, PropertyBuilder, PropertyDefinition, Strict,
+};
+pub use inflection::pluralize;

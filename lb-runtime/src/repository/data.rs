@@ -1,0 +1,107 @@
+//! Preparing written data: strict mode, forceId, type coercion, defaults, presence.
+
+use serde_json::Value;
+
+use super::Repository;
+use crate::model::Strict;
+use crate::validation::ValidationErrors;
+use crate::value::write::{coerce, Invalid};
+use crate::value::Object;
+use crate::Error;
+
+/// Data ready for the connector, in model key order.
+pub type Prepared = Object;
+
+/// What kind of write the data is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A new instance: forceId applies, defaults are applied, required checked.
+    Create,
+    /// A full replace of an existing id: defaults re-applied, required checked.
+    Replace,
+    /// A partial update: only the given properties are coerced.
+    Patch,
+}
+
+impl Repository {
+    /// Turns a request body into connector data, collecting every failure at once.
+    pub(crate) fn prepare(&self, body: Object, mode: Mode) -> Result<Prepared, Error> {
+        let def = self.model;
+        let mut errors = ValidationErrors::new();
+        let id_name = &def.id().name;
+        if mode == Mode::Create && def.forces_id() {
+            if let Some(v) = body.get(id_name).filter(|v| !v.is_null()) {
+                errors.add(id_name, "absence", "can't be set", Some(v));
+            }
+        }
+        let mut out = Object::with_capacity(def.properties.len() + 1);
+        let mut unknown = Vec::new();
+        let mut bad_request = None;
+        let mut body = body;
+        for p in &def.properties {
+            match body.shift_remove(&p.name) {
+                Some(v) => match coerce(&p.data_type, v.clone()) {
+                    Ok(c) => {
+                        out.insert(p.name.clone(), c);
+                    }
+                    Err(Invalid::Validation { code, message, literal }) => {
+                        match literal {
+                            Some(t) => errors.add_literal(&p.name, code, message, t),
+                            None => errors.add(&p.name, code, message, Some(&v)),
+                        }
+                        out.insert(p.name.clone(), v);
+                    }
+                    Err(Invalid::BadRequest(msg)) => {
+                        bad_request.get_or_insert(msg);
+                    }
+                },
+                None if mode != Mode::Patch => {
+                    if let Some(d) = &p.default {
+                        out.insert(p.name.clone(), d.clone());
+                    } else if let Some(f) = p.default_fn {
+                        out.insert(p.name.clone(), f.generate());
+                    }
+                }
+                None => {}
+            }
+        }
+        if let Some(msg) = bad_request {
+            return Err(Error::bad_request(msg));
+        }
+        for (k, v) in body {
+            match def.strict {
+                Strict::False => {
+                    out.insert(k, v);
+                }
+                Strict::Filter => {}
+                Strict::True => unknown.push(k),
+            }
+        }
+        if mode != Mode::Patch {
+            self.check_presence(&out, &mut errors);
+        }
+        for k in unknown {
+            errors.add(&k, "unknown-property", "is not defined in the model", None);
+        }
+        errors.into_result(&def.name)?;
+        Ok(out)
+    }
+
+    /// `required` properties must be present, non-null and non-empty.
+    pub(crate) fn check_presence(&self, row: &Object, errors: &mut ValidationErrors) {
+        for p in &self.model.properties {
+            if !p.required || (p.id && p.generated) {
+                continue;
+            }
+            let v = row.get(&p.name);
+            let blank = match v {
+                None | Some(Value::Null) => true,
+                Some(Value::String(s)) => s.is_empty(),
+                _ => false,
+            };
+            if blank {
+                errors.add(&p.name, "presence", "can't be blank", v);
+            }
+        }
+    }
+}

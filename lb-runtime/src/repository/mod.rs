@@ -1,0 +1,78 @@
+//! The PersistedModel operations of LoopBack (create, find, upsert, replace, ...) over any
+//! connector, with LoopBack's rules for ids, defaults, strict mode and error messages.
+//!
+//! Both the REST API and the typed Rust API call these, so they behave the same.
+
+mod data;
+mod read;
+mod write;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::connector::{Connector, Row};
+use crate::filter::Fields;
+use crate::model::ModelDefinition;
+use crate::value::{js, Object};
+use crate::Error;
+
+pub use data::Prepared;
+
+/// One model bound to its datasource's connector.
+#[derive(Clone)]
+pub struct Repository {
+    /// The model.
+    pub model: &'static ModelDefinition,
+    /// The datasource's connector.
+    pub connector: Arc<dyn Connector>,
+}
+
+impl std::fmt::Debug for Repository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Repository({} on {})", self.model.name, self.connector.name())
+    }
+}
+
+impl Repository {
+    /// Binds a model to a connector.
+    pub fn new(model: &'static ModelDefinition, connector: Arc<dyn Connector>) -> Self {
+        connector.define(model);
+        Repository { model, connector }
+    }
+
+    /// The id of a row.
+    pub fn id_of<'r>(&self, row: &'r Object) -> Option<&'r Value> {
+        row.get(&self.model.id().name).filter(|v| !v.is_null())
+    }
+
+    /// Coerces a client-supplied id (path segment, body value) to the id property's type.
+    pub fn coerce_id(&self, id: &Value) -> Value {
+        match (&self.model.id().data_type, id) {
+            (t, Value::String(s)) if t.is_numeric() => match js::string_to_number(s) {
+                Some(f) if !s.trim().is_empty() => js::number(f),
+                _ => id.clone(),
+            },
+            (crate::model::DataType::String, Value::Number(_)) => Value::String(js::to_js_string(id)),
+            _ => id.clone(),
+        }
+    }
+}
+
+/// Applies a `fields` projection (a new row only when something is left out).
+pub fn project(row: Row, fields: Option<&Fields>) -> Row {
+    match fields {
+        None => row,
+        Some(f) => {
+            if row.keys().all(|k| f.shows(k)) {
+                return row;
+            }
+            Arc::new(row.iter().filter(|(k, _)| f.shows(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+        }
+    }
+}
+
+/// `Value is not an object.` (400), LoopBack's answer to a body of the wrong shape.
+pub fn not_an_object() -> Error {
+    Error::bad_request("Value is not an object.")
+}

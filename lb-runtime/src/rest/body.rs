@@ -1,0 +1,81 @@
+//! Request bodies: JSON (any value, like body-parser with `strict: false`), urlencoded with qs
+//! rules, everything else left unparsed; a size limit answered with LoopBack's 413.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use serde_json::Value;
+
+use super::qs;
+use crate::filter::depth;
+use crate::{Error, Result};
+
+/// LoopBack's `maxDepthOfData`.
+pub const MAX_DATA_DEPTH: usize = 32;
+
+fn too_large() -> Error {
+    Error::new(StatusCode::PAYLOAD_TOO_LARGE, "request entity too large")
+        .with_name("PayloadTooLargeError")
+        .with_status_property(true)
+}
+
+/// Reads and parses the body.
+pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value> {
+    if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok()) {
+        if len > limit {
+            return Err(too_large());
+        }
+        if len == 0 {
+            return Ok(Value::Null);
+        }
+    }
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+        Err(e) => return Err(Error::bad_request(format!("could not read the request body: {e}"))),
+    };
+    if bytes.is_empty() {
+        return Ok(Value::Null);
+    }
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let value = if ctype == "application/json" || ctype.ends_with("+json") {
+        serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+            Error::bad_request(json_error_message(&e, &bytes))
+                .with_name("SyntaxError")
+                .with_status_property(true)
+        })?
+    } else if ctype == "application/x-www-form-urlencoded" {
+        Value::Object(qs::parse(&String::from_utf8_lossy(&bytes)))
+    } else {
+        return Ok(Value::Null);
+    };
+    if depth(&value) > MAX_DATA_DEPTH {
+        return Err(Error::bad_request(format!(
+            "The query object exceeds maximum depth {MAX_DATA_DEPTH}"
+        ))
+        .with_code("QUERY_OBJECT_TOO_DEEP"));
+    }
+    Ok(value)
+}
+
+/// A message in the spirit of Node's `JSON.parse` errors, with the byte position.
+fn json_error_message(e: &serde_json::Error, bytes: &[u8]) -> String {
+    let line_start: usize = bytes
+        .split(|b| *b == b'\n')
+        .take(e.line().saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    let pos = line_start + e.column().saturating_sub(1);
+    match e.classify() {
+        serde_json::error::Category::Eof => "Unexpected end of JSON input".to_string(),
+        _ => format!("Unexpected token in JSON at position {pos} ({e})"),
+    }
+}

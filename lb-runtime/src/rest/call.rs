@@ -1,0 +1,162 @@
+//! `Call`: one REST invocation, with LoopBack's argument lookup and coercion.
+
+use std::sync::OnceLock;
+
+use axum::http::{HeaderMap, Method};
+use serde_json::{Map, Value};
+
+use super::qs;
+use crate::filter::{self, Filter, ParseOptions, Where};
+use crate::model::ModelDefinition;
+use crate::repository::Repository;
+use crate::value::js;
+use crate::{App, Error, Result};
+
+/// Everything a handler needs about the request.
+pub struct Call {
+    /// The application.
+    pub app: App,
+    pub(crate) model_index: usize,
+    /// Path parameters in route order (`id`, ...), percent-decoded.
+    pub params: Vec<(String, String)>,
+    /// HTTP verb.
+    pub method: Method,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// Parsed body: JSON, a urlencoded object, or `null` (empty or not parsed).
+    pub body: Value,
+    query_raw: Option<String>,
+    query: OnceLock<Map<String, Value>>,
+}
+
+impl Call {
+    pub(crate) fn new(
+        app: App,
+        model_index: usize,
+        params: Vec<(String, String)>,
+        method: Method,
+        headers: HeaderMap,
+        body: Value,
+        query_raw: Option<String>,
+    ) -> Self {
+        Call { app, model_index, params, method, headers, body, query_raw, query: OnceLock::new() }
+    }
+
+    /// The model's repository.
+    pub fn repo(&self) -> &Repository {
+        &self.app.inner.models[self.model_index].repo
+    }
+
+    /// The model's definition.
+    pub fn model(&self) -> &'static ModelDefinition {
+        self.repo().model
+    }
+
+    /// Development-mode errors?
+    pub fn debug(&self) -> bool {
+        self.app.inner.config.debug
+    }
+
+    /// A path parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The query string, parsed with qs rules.
+    pub fn query(&self) -> &Map<String, Value> {
+        self.query.get_or_init(|| self.query_raw.as_deref().map(qs::parse).unwrap_or_default())
+    }
+
+    /// An argument with no declared source: path, then body property, then query, then header
+    /// (strong-remoting's lookup order).
+    pub fn arg(&self, name: &str) -> Option<Value> {
+        if let Some(p) = self.param(name) {
+            return Some(Value::String(p.to_string()));
+        }
+        if let Some(v) = self.body.as_object().and_then(|o| o.get(name)) {
+            return Some(v.clone());
+        }
+        if let Some(v) = self.query().get(name) {
+            return Some(v.clone());
+        }
+        self.headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .map(|s| Value::String(s.to_string()))
+    }
+
+    /// A query-only argument.
+    pub fn query_arg(&self, name: &str) -> Option<Value> {
+        self.query().get(name).cloned()
+    }
+
+    /// An `object`-typed argument with strong-remoting's coercion: `{...}` strings are parsed
+    /// as JSON, `""` is absent, `"null"` is null, anything else not an object is a 400.
+    pub fn object_arg(value: Option<Value>) -> Result<Option<Value>> {
+        match value {
+            None => Ok(None),
+            Some(Value::String(s)) => {
+                let t = s.trim();
+                if t.is_empty() {
+                    Ok(None)
+                } else if t == "null" {
+                    Ok(Some(Value::Null))
+                } else if t.starts_with('{') && t.ends_with('}') {
+                    serde_json::from_str::<Value>(t)
+                        .map(Some)
+                        .map_err(|_| Error::bad_request("Cannot parse JSON-encoded object value."))
+                } else {
+                    Err(Error::bad_request("Value is not an object."))
+                }
+            }
+            Some(v @ (Value::Object(_) | Value::Null)) => Ok(Some(v)),
+            Some(_) => Err(Error::bad_request("Value is not an object.")),
+        }
+    }
+
+    /// The `filter` argument, parsed and validated.
+    pub fn filter(&self) -> Result<Filter> {
+        match Self::object_arg(self.arg("filter"))? {
+            None => Ok(Filter::default()),
+            Some(v) => filter::parse_filter(self.model(), &v, ParseOptions::rest()),
+        }
+    }
+
+    /// The `where` argument: from anywhere (count) or from the query only (`query_only`).
+    pub fn where_arg(&self, query_only: bool) -> Result<Option<Option<Where>>> {
+        let raw = if query_only { self.query_arg("where") } else { self.arg("where") };
+        match Self::object_arg(raw)? {
+            None => Ok(None),
+            Some(v) => Ok(Some(filter::parse_where(self.model(), &v, ParseOptions::rest())?)),
+        }
+    }
+
+    /// The raw `:id` path text.
+    pub fn id_text(&self) -> &str {
+        self.param("id").unwrap_or("")
+    }
+
+    /// The `:id` argument with strong-remoting's `any` coercion (numeric strings become
+    /// numbers); the repository then coerces it to the id property's type.
+    pub fn id(&self) -> Value {
+        any_value(self.id_text())
+    }
+}
+
+/// strong-remoting's sloppy `any` coercion of a string.
+pub fn any_value(s: &str) -> Value {
+    match s {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => {
+            let t = s.trim();
+            let numeric = !t.is_empty()
+                && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+                && t.bytes().any(|b| b.is_ascii_digit());
+            match js::string_to_number(t) {
+                Some(f) if numeric && f.abs() <= 9_007_199_254_740_991.0 => js::number(f),
+                _ => Value::String(s.to_string()),
+            }
+        }
+    }
+}

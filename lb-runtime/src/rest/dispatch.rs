@@ -1,0 +1,136 @@
+//! Request → model → shared method → handler, and the error responses.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+
+use super::body;
+use super::call::Call;
+use super::qs::decode;
+use super::response::json_response;
+use crate::{App, Error};
+
+/// The LoopBack error envelope as a response.
+pub fn error_response(e: &Error, debug: bool) -> Response {
+    let mut r = json_response(e.status, &e.to_envelope(debug));
+    r.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    r
+}
+
+/// `Cannot GET /nothing`: a path outside the REST root.
+pub(crate) fn url_not_found(method: &Method, uri: &Uri, debug: bool) -> Response {
+    error_response(&Error::not_found(format!("Cannot {} {}", method, uri.path())), debug)
+}
+
+fn with_query(path: &str, uri: &Uri) -> String {
+    match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    }
+}
+
+/// Whether the client accepts JSON (LoopBack answers 406 otherwise).
+fn accepts_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    accept.split(',').any(|t| {
+        let t = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        t.is_empty()
+            || t == "*/*"
+            || t == "application/*"
+            || t == "application/json"
+            || t.ends_with("+json")
+            || t == "text/event-stream"
+            || t == "application/javascript"
+            || t == "text/javascript"
+    })
+}
+
+fn not_acceptable() -> Response {
+    let mut r = Response::new(axum::body::Body::from("Not Acceptable"));
+    *r.status_mut() = StatusCode::NOT_ACCEPTABLE;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
+/// The axum handler for everything under the REST root.
+pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
+    let debug = app.inner.config.debug;
+    let (parts, req_body) = req.into_parts();
+    let root_len = app.inner.config.rest_api_root.len();
+    let path = parts.uri.path();
+    let rel = path.get(root_len..).unwrap_or("");
+    let rel_shown = if rel.is_empty() { "/" } else { rel };
+    let segs: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
+    let no_method = || {
+        error_response(
+            &Error::new(
+                StatusCode::NOT_FOUND,
+                format!("There is no method to handle {} {}", parts.method, with_query(rel_shown, &parts.uri)),
+            )
+            .with_status_property(true),
+            debug,
+        )
+    };
+    let Some((first, rest)) = segs.split_first() else { return no_method() };
+    let Some(&index) = app.inner.by_path.get(&first.to_lowercase()) else { return no_method() };
+    let entry = &app.inner.models[index];
+    let rest: Vec<String> = rest.iter().map(|s| decode_path(s)).collect();
+    let verb = &parts.method;
+    let found = entry
+        .methods
+        .iter()
+        .find_map(|m| (m.verb == *verb).then(|| m.path.matches(&rest).map(|p| (m, p))).flatten())
+        .or_else(|| {
+            (*verb == Method::HEAD).then(|| {
+                entry.methods.iter().find_map(|m| {
+                    (m.verb == Method::GET).then(|| m.path.matches(&rest).map(|p| (m, p))).flatten()
+                })
+            })?
+        });
+    let Some((method, params)) = found else {
+        let sub = rel_shown.get(1 + first.len()..).filter(|s| !s.is_empty()).unwrap_or("/");
+        return error_response(
+            &Error::new(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "Shared class {:?} has no method handling {} {}",
+                    entry.repo.model.name, verb, sub
+                ),
+            )
+            .with_status_property(true),
+            debug,
+        );
+    };
+    if !accepts_json(&parts.headers) {
+        return not_acceptable();
+    }
+    let body = match body::read(&parts.headers, axum::body::Body::new(req_body), app.inner.config.body_limit).await {
+        Ok(b) => b,
+        Err(e) => return error_response(&e, debug),
+    };
+    let handler = method.handler;
+    let call = Call::new(
+        app.clone(),
+        index,
+        params,
+        parts.method.clone(),
+        parts.headers,
+        body,
+        parts.uri.query().map(str::to_string),
+    );
+    match handler(call).await {
+        Ok(r) => r,
+        Err(e) => error_response(&e, debug),
+    }
+}
+
+/// Percent-decodes a path segment (`+` stays a plus in paths).
+fn decode_path(s: &str) -> String {
+    if s.contains('%') {
+        decode(&s.replace('+', "%2B"))
+    } else {
+        s.to_string()
+    }
+}

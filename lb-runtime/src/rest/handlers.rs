@@ -1,0 +1,139 @@
+//! The built-in PersistedModel endpoints (spec §2).
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::call::Call;
+use super::response::{json_response, row_response, rows_response};
+use crate::connector::BoxFuture;
+use crate::{Error, Result};
+
+type Reply = BoxFuture<'static, Result<Response>>;
+
+/// LB3 asserts `where` on updateAll/upsertWithWhere with a 500; lb answers 400 (COMPAT 2).
+fn where_required() -> Error {
+    Error::bad_request("The where argument must be an object: pass where={} to match every instance")
+}
+
+pub fn create(c: Call) -> Reply {
+    Box::pin(async move {
+        let repo = c.repo();
+        match c.body.clone() {
+            Value::Array(items) => {
+                let rows = repo.create_many(items).await?;
+                Ok(rows_response(repo.model, &rows))
+            }
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => Err(crate::repository::not_an_object()),
+            body => {
+                let row = repo.create(body).await?;
+                Ok(row_response(repo.model, &row))
+            }
+        }
+    })
+}
+
+pub fn patch_or_create(c: Call) -> Reply {
+    Box::pin(async move {
+        let row = c.repo().patch_or_create(c.body.clone()).await?;
+        Ok(row_response(c.model(), &row))
+    })
+}
+
+pub fn replace_or_create(c: Call) -> Reply {
+    Box::pin(async move {
+        let row = c.repo().replace_or_create(c.body.clone()).await?;
+        Ok(row_response(c.model(), &row))
+    })
+}
+
+pub fn upsert_with_where(c: Call) -> Reply {
+    Box::pin(async move {
+        let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
+        let row = c.repo().upsert_with_where(where_.as_ref(), c.body.clone()).await?;
+        Ok(row_response(c.model(), &row))
+    })
+}
+
+pub fn exists(c: Call) -> Reply {
+    Box::pin(async move {
+        let exists = c.repo().exists(&c.id()).await?;
+        Ok(json_response(StatusCode::OK, &json!({ "exists": exists })))
+    })
+}
+
+pub fn head_exists(c: Call) -> Reply {
+    Box::pin(async move {
+        let exists = c.repo().exists(&c.id()).await?;
+        let mut r = json_response(StatusCode::OK, &json!({ "exists": exists }));
+        if !exists {
+            *r.status_mut() = StatusCode::NOT_FOUND;
+        }
+        Ok(r)
+    })
+}
+
+pub fn find_by_id(c: Call) -> Reply {
+    Box::pin(async move {
+        let filter = c.filter()?;
+        match c.repo().find_by_id(&c.id(), Some(&filter)).await? {
+            Some(row) => Ok(row_response(c.model(), &row)),
+            None => Err(Error::unknown_id(&c.model().name, c.id_text())),
+        }
+    })
+}
+
+pub fn replace_by_id(c: Call) -> Reply {
+    Box::pin(async move {
+        let row = c.repo().replace_by_id(&c.id(), c.body.clone()).await?;
+        Ok(row_response(c.model(), &row))
+    })
+}
+
+pub fn patch_attributes(c: Call) -> Reply {
+    Box::pin(async move {
+        let row = c.repo().patch_attributes(&c.id(), c.body.clone(), c.id_text()).await?;
+        Ok(row_response(c.model(), &row))
+    })
+}
+
+pub fn find(c: Call) -> Reply {
+    Box::pin(async move {
+        let filter = c.filter()?;
+        let rows = c.repo().find(&filter).await?;
+        Ok(rows_response(c.model(), &rows))
+    })
+}
+
+pub fn find_one(c: Call) -> Reply {
+    Box::pin(async move {
+        let filter = c.filter()?;
+        match c.repo().find_one(&filter).await? {
+            Some(row) => Ok(row_response(c.model(), &row)),
+            None => Err(Error::unknown_id(&c.model().name, "undefined")),
+        }
+    })
+}
+
+pub fn count(c: Call) -> Reply {
+    Box::pin(async move {
+        let where_ = c.where_arg(false)?.flatten();
+        let n = c.repo().count(where_.as_ref()).await?;
+        Ok(json_response(StatusCode::OK, &json!({ "count": n })))
+    })
+}
+
+pub fn update_all(c: Call) -> Reply {
+    Box::pin(async move {
+        let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
+        let n = c.repo().update_all(where_.as_ref(), c.body.clone()).await?;
+        Ok(json_response(StatusCode::OK, &json!({ "count": n })))
+    })
+}
+
+pub fn delete_by_id(c: Call) -> Reply {
+    Box::pin(async move {
+        let n = c.repo().delete_by_id(&c.id()).await?;
+        Ok(json_response(StatusCode::OK, &json!({ "count": n })))
+    })
+}

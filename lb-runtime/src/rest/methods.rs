@@ -1,0 +1,131 @@
+//! The shared-method table: LoopBack's built-in PersistedModel endpoints.
+
+use std::borrow::Cow;
+
+use axum::http::Method;
+use axum::response::Response;
+
+use super::call::Call;
+use super::handlers as h;
+use crate::connector::BoxFuture;
+use crate::model::ModelDefinition;
+use crate::Result;
+
+/// An endpoint implementation.
+pub type Handler = fn(Call) -> BoxFuture<'static, Result<Response>>;
+
+/// A path below the model's base path, e.g. `/:id/exists`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutePath(pub Vec<Segment>);
+
+/// One path segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// A literal, matched case-insensitively (stored lowercase).
+    Literal(String),
+    /// A `:name` or `{name}` parameter.
+    Param(String),
+}
+
+impl RoutePath {
+    /// Parses `/:id/exists` or `/{id}/exists`.
+    pub fn parse(path: &str) -> Self {
+        RoutePath(
+            path.split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    if let Some(p) = s.strip_prefix(':') {
+                        Segment::Param(p.to_string())
+                    } else if let Some(p) = s.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+                        Segment::Param(p.to_string())
+                    } else {
+                        Segment::Literal(s.to_lowercase())
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// Matches request segments; returns the parameter values in order.
+    pub fn matches(&self, segs: &[String]) -> Option<Vec<(String, String)>> {
+        if segs.len() != self.0.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (pat, s) in self.0.iter().zip(segs) {
+            match pat {
+                Segment::Literal(l) => {
+                    if !l.eq_ignore_ascii_case(s) {
+                        return None;
+                    }
+                }
+                Segment::Param(n) => params.push((n.clone(), s.clone())),
+            }
+        }
+        Some(params)
+    }
+
+    /// Sort key: literal segments win over parameters, position by position.
+    fn specificity(&self) -> Vec<u8> {
+        self.0.iter().map(|s| u8::from(matches!(s, Segment::Param(_)))).collect()
+    }
+}
+
+/// One REST endpoint of a model.
+#[derive(Clone)]
+pub struct RestMethod {
+    /// Method name (`find`, `prototype.patchAttributes`).
+    pub name: Cow<'static, str>,
+    /// Other names (ACLs, hooks and sharedMethods match them too).
+    pub aliases: &'static [&'static str],
+    /// HTTP verb.
+    pub verb: Method,
+    /// Path below the model's base path.
+    pub path: RoutePath,
+    /// Implementation.
+    pub handler: Handler,
+}
+
+impl std::fmt::Debug for RestMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:?} {}", self.verb, self.path, self.name)
+    }
+}
+
+fn m(name: &'static str, aliases: &'static [&'static str], verb: Method, path: &str, handler: Handler) -> RestMethod {
+    RestMethod { name: Cow::Borrowed(name), aliases, verb, path: RoutePath::parse(path), handler }
+}
+
+/// The built-in endpoints of a PersistedModel (spec §2), sorted for matching.
+pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
+    let mut v = vec![
+        m("create", &[], Method::POST, "/", h::create),
+        m("replaceOrCreate", &[], Method::POST, "/replaceOrCreate", h::replace_or_create),
+        m("upsertWithWhere", &["patchOrCreateWithWhere"], Method::POST, "/upsertWithWhere", h::upsert_with_where),
+        m("exists", &[], Method::GET, "/:id/exists", h::exists),
+        m("exists", &[], Method::HEAD, "/:id", h::head_exists),
+        m("findById", &[], Method::GET, "/:id", h::find_by_id),
+        m("replaceById", &[], Method::POST, "/:id/replace", h::replace_by_id),
+        m("find", &[], Method::GET, "/", h::find),
+        m("findOne", &[], Method::GET, "/findOne", h::find_one),
+        m("count", &[], Method::GET, "/count", h::count),
+        m("updateAll", &["update"], Method::POST, "/update", h::update_all),
+        m("deleteById", &["destroyById", "removeById"], Method::DELETE, "/:id", h::delete_by_id),
+        m("prototype.patchAttributes", &["prototype.updateAttributes"], Method::PATCH, "/:id", h::patch_attributes),
+        m("patchOrCreate", &["upsert", "updateOrCreate"], Method::PATCH, "/", h::patch_or_create),
+    ];
+    if def.replace_on_put {
+        v.push(m("replaceOrCreate", &[], Method::PUT, "/", h::replace_or_create));
+        v.push(m("replaceById", &[], Method::PUT, "/:id", h::replace_by_id));
+    } else {
+        v.push(m("patchOrCreate", &["upsert", "updateOrCreate"], Method::PUT, "/", h::patch_or_create));
+        v.push(m("prototype.patchAttributes", &["prototype.updateAttributes"], Method::PUT, "/:id", h::patch_attributes));
+    }
+    sort(&mut v);
+    v
+}
+
+/// Orders a table so that literal segments are tried before parameters.
+pub fn sort(methods: &mut [RestMethod]) {
+    methods.sort_by_key(|m| m.path.specificity());
+}

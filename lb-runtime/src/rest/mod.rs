@@ -1,0 +1,44 @@
+//! The LoopBack 3 REST API over axum.
+//!
+//! Every endpoint is a [`RestMethod`] (name, verb, path, handler) in a per-model table; one
+//! axum route under the REST root hands requests to [`dispatch`], which matches the model
+//! segment case-insensitively and then the model's table (literal segments before `:params`),
+//! producing LoopBack's 404 messages when nothing matches.
+
+mod body;
+mod call;
+mod dispatch;
+mod handlers;
+pub mod methods;
+pub mod qs;
+mod response;
+
+pub use call::Call;
+pub use methods::{Handler, RestMethod, RoutePath};
+pub use response::{json_response, row_response, rows_response, void_response};
+
+use axum::routing::any;
+
+use crate::App;
+
+/// The REST routes (root and everything under it).
+pub(crate) fn router(app: App) -> axum::Router {
+    let root = app.inner.config.rest_api_root.clone();
+    let r = axum::Router::new();
+    let r = if root.is_empty() {
+        r.route("/", any(dispatch::dispatch)).route("/{*rest}", any(dispatch::dispatch))
+    } else {
+        r.route(&root, any(dispatch::dispatch))
+            .route(&format!("{root}/"), any(dispatch::dispatch))
+            .route(&format!("{root}/{{*rest}}"), any(dispatch::dispatch))
+    };
+    r.with_state(app)
+}
+
+/// The REST routes plus LoopBack's `Cannot GET /x` for everything else.
+pub(crate) fn router_with_fallback(app: App) -> axum::Router {
+    let debug = app.inner.config.debug;
+    router(app).fallback(move |req: axum::extract::Request| async move {
+        dispatch::url_not_found(req.method(), req.uri(), debug)
+    })
+}

@@ -1,0 +1,159 @@
+//! The typed persistence API behind `#[derive(Model)]`: `Location::find(&app, filter)` and
+//! friends convert between the Rust struct and LoopBack's JSON rows at the edge and call the
+//! same [`Repository`](crate::repository::Repository) operations the REST API uses.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::connector::Row;
+use crate::filter::{parse_where, Filter, ParseOptions, TypedFilter, Where};
+use crate::model::ModelDefinition;
+use crate::{App, Error, Result};
+
+/// A model type: implemented by `#[derive(Model)]`.
+pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The static definition.
+    fn definition() -> &'static ModelDefinition;
+}
+
+/// Anything usable as a filter in the typed API.
+pub trait IntoFilter<M> {
+    /// Converts (and validates) the filter.
+    fn into_filter(self) -> Result<Filter>;
+}
+
+impl<M: Model> IntoFilter<M> for TypedFilter<M> {
+    fn into_filter(self) -> Result<Filter> {
+        self.build(M::definition())
+    }
+}
+impl<M> IntoFilter<M> for Filter {
+    fn into_filter(self) -> Result<Filter> {
+        Ok(self)
+    }
+}
+impl<M: Model> IntoFilter<M> for Value {
+    fn into_filter(self) -> Result<Filter> {
+        crate::filter::parse_filter(M::definition(), &self, ParseOptions::default())
+    }
+}
+impl<M> IntoFilter<M> for () {
+    fn into_filter(self) -> Result<Filter> {
+        Ok(Filter::default())
+    }
+}
+
+/// Anything usable as a where condition in the typed API.
+pub trait IntoWhere<M> {
+    /// Converts (and validates) the condition; `None` matches everything.
+    fn into_where(self) -> Result<Option<Where>>;
+}
+impl<M: Model> IntoWhere<M> for crate::filter::Condition<M> {
+    fn into_where(self) -> Result<Option<Where>> {
+        parse_where(M::definition(), self.to_json(), ParseOptions::default())
+    }
+}
+impl<M: Model> IntoWhere<M> for Value {
+    fn into_where(self) -> Result<Option<Where>> {
+        parse_where(M::definition(), &self, ParseOptions::default())
+    }
+}
+impl<M> IntoWhere<M> for () {
+    fn into_where(self) -> Result<Option<Where>> {
+        Ok(None)
+    }
+}
+
+/// The struct as JSON data: `None` fields are absent, not `null`.
+pub fn to_data<M: Model>(m: &M) -> Result<Value> {
+    let mut v = serde_json::to_value(m)?;
+    if let Value::Object(o) = &mut v {
+        o.retain(|_, x| !x.is_null());
+    }
+    Ok(v)
+}
+
+/// A row as the struct.
+pub fn from_row<M: Model>(row: &Row) -> Result<M> {
+    M::deserialize(&Value::Object((**row).clone())).map_err(|e| {
+        Error::internal(format!("{} row does not match the Rust type: {e}", M::definition().name))
+    })
+}
+
+fn rows<M: Model>(rows: Vec<Row>) -> Result<Vec<M>> {
+    rows.iter().map(from_row).collect()
+}
+
+/// `create`.
+pub async fn create<M: Model>(app: &App, data: &M) -> Result<M> {
+    let repo = app.repository_of::<M>()?;
+    from_row(&repo.create(to_data(data)?).await?)
+}
+
+/// `find`.
+pub async fn find<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Vec<M>> {
+    let f = filter.into_filter()?;
+    rows(app.repository_of::<M>()?.find(&f).await?)
+}
+
+/// `findOne`.
+pub async fn find_one<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Option<M>> {
+    let f = filter.into_filter()?;
+    app.repository_of::<M>()?.find_one(&f).await?.as_ref().map(from_row).transpose()
+}
+
+/// `findById`.
+pub async fn find_by_id<M: Model>(app: &App, id: impl Into<Value>) -> Result<Option<M>> {
+    app.repository_of::<M>()?.find_by_id(&id.into(), None).await?.as_ref().map(from_row).transpose()
+}
+
+/// `count`.
+pub async fn count<M: Model>(app: &App, where_: impl IntoWhere<M>) -> Result<u64> {
+    let w = where_.into_where()?;
+    app.repository_of::<M>()?.count(w.as_ref()).await
+}
+
+/// `exists`.
+pub async fn exists<M: Model>(app: &App, id: impl Into<Value>) -> Result<bool> {
+    app.repository_of::<M>()?.exists(&id.into()).await
+}
+
+/// `updateAll`: merges `data` (a JSON object of changed properties) into every match.
+pub async fn update_all<M: Model>(app: &App, where_: impl IntoWhere<M>, data: Value) -> Result<u64> {
+    let w = where_.into_where()?;
+    app.repository_of::<M>()?.update_all(w.as_ref(), data).await
+}
+
+/// `deleteById`: 1 or 0.
+pub async fn delete_by_id<M: Model>(app: &App, id: impl Into<Value>) -> Result<u64> {
+    app.repository_of::<M>()?.delete_by_id(&id.into()).await
+}
+
+/// `destroyAll`.
+pub async fn delete_all<M: Model>(app: &App, where_: impl IntoWhere<M>) -> Result<u64> {
+    let w = where_.into_where()?;
+    app.repository_of::<M>()?.delete_all(w.as_ref()).await
+}
+
+/// `patchOrCreate` (`upsert`).
+pub async fn upsert<M: Model>(app: &App, data: &M) -> Result<M> {
+    from_row(&app.repository_of::<M>()?.patch_or_create(to_data(data)?).await?)
+}
+
+/// `replaceOrCreate`.
+pub async fn replace_or_create<M: Model>(app: &App, data: &M) -> Result<M> {
+    from_row(&app.repository_of::<M>()?.replace_or_create(to_data(data)?).await?)
+}
+
+/// `replaceById`.
+pub async fn replace_by_id<M: Model>(app: &App, id: impl Into<Value>, data: &M) -> Result<M> {
+    from_row(&app.repository_of::<M>()?.replace_by_id(&id.into(), to_data(data)?).await?)
+}
+
+/// `patchAttributes`: merges a JSON object of changes into the instance with this id.
+pub async fn patch_attributes<M: Model>(app: &App, id: impl Into<Value>, data: Value) -> Result<M> {
+    let id = id.into();
+    let text = crate::value::js::to_js_string(&id);
+    from_row(&app.repository_of::<M>()?.patch_attributes(&id, data, &text).await?)
+}

@@ -1,0 +1,12 @@
+//! JSON values with LoopBack's (JavaScript's) semantics: numbers, dates, GeoPoints,
+//! loose equality and ordering, and coercion by declared property type.
+
+pub mod date;
+mod geo;
+pub mod js;
+pub mod write;
+
+pub use geo::{DistanceUnit, GeoPoint};
+
+/// A JSON object: the representation of a model instance (a row) inside lb.
+pub type Object = serde_json::Map<String, serde_json::Value>;
