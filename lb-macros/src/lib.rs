@@ -1,1 +1,19 @@
+//! Procedural macros of lb. Entry points only: each macro parses its input and hands it to
+//! the module that checks it, builds an IR and generates code.
 
+mod ctxt;
+mod model;
+mod suggest;
+
+use proc_macro::TokenStream;
+
+/// Turns a struct into an lb model: a static `ModelDefinition`, the typed persistence API
+/// (`create`, `find`, ...), typed field handles for filters, and the LoopBack REST endpoints
+/// once the model is attached to an `lb::App`.
+///
+/// See the `lb` crate documentation for the attribute reference.
+#[proc_macro_derive(Model, attributes(model, property))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    model::expand(input).into()
+}

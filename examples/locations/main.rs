@@ -1,0 +1,86 @@
+//! The locations example: LoopBack's Location/Inventory/Product app, served under `/api`.
+//!
+//! Env: `PORT` (3000), `HOST` (127.0.0.1), `DATASOURCE_URL` (`memory:`; `memory:file.json`
+//! persists), `LB_ENV` (`production` errors by default, or `development`).
+//! `--demo` seeds a few rows; by default the datasource starts empty.
+
+mod models;
+
+use std::net::SocketAddr;
+
+use lb::{App, GeoPoint};
+use models::{Inventory, Location, Product};
+
+fn env_or(key: &str, default: &str) -> String {
+    std::env::var(key).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+}
+
+async fn seed(app: &App) -> lb::Result<()> {
+    let places = [
+        ("Bay Area Headquarters", "2010 Lane Rd", "San Mateo", 94403.0, 37.5629, -122.3255),
+        ("Burlingame Store", "1 Burlingame Ave", "Burlingame", 94010.0, 37.5841, -122.3663),
+        ("Palo Alto Store", "425 University Ave", "Palo Alto", 94301.0, 37.4477, -122.1601),
+    ];
+    for (name, street, city, zipcode, lat, lng) in places {
+        let loc = Location {
+            id: None,
+            street: Some(street.into()),
+            city: Some(city.into()),
+            zipcode: Some(zipcode),
+            name: Some(name.into()),
+            geo: Some(GeoPoint { lat, lng }),
+        };
+        let loc = Location::create(app, &loc).await?;
+        Inventory::create(
+            app,
+            &Inventory {
+                product_id: Some("1".into()),
+                location_id: loc.id.map(|i| i as f64),
+                available: Some(10.0),
+                total: Some(12.0),
+                id: None,
+            },
+        )
+        .await?;
+    }
+    Product::create(
+        app,
+        &Product {
+            name: "Pencil".into(),
+            price: Some(1.5),
+            active: Some(true),
+            created: None,
+            tags: Some(vec!["office".into()]),
+            secret: Some("supplier-42".into()),
+            status: None,
+            qty: None,
+            id: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let port: u16 = env_or("PORT", "3000").parse()?;
+    let host = env_or("HOST", "127.0.0.1");
+    let url = env_or("DATASOURCE_URL", "memory:");
+    let debug = env_or("LB_ENV", "production") == "development";
+    let app = App::builder()
+        .datasource_url("db", &url)?
+        .model::<Location>()
+        .model::<Inventory>()
+        .model::<Product>()
+        .rest_api_root("/api")
+        .debug(debug)
+        .build()?;
+    if std::env::args().any(|a| a == "--demo") {
+        seed(&app).await?;
+    }
+    let addr: SocketAddr = format!("{host}:{port}").parse()?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    eprintln!("lb locations example listening at http://{addr}/api (datasource {url})");
+    app.serve_on(listener).await?;
+    Ok(())
+}

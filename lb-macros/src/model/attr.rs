@@ -1,0 +1,211 @@
+//! Parsing of `#[model(...)]` and `#[property(...)]` into plain option structs.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::{Expr, ExprLit, Lit, LitBool, LitStr};
+
+use crate::ctxt::Ctxt;
+use crate::suggest::unknown_key;
+
+pub const MODEL_KEYS: &[&str] = &[
+    "name", "plural", "path", "strict", "force_id", "public", "replace_on_put", "id_injection",
+    "description", "fields_mod",
+];
+pub const PROPERTY_KEYS: &[&str] = &[
+    "id", "generated", "required", "hidden", "protected", "default", "default_fn", "description",
+    "type",
+];
+
+/// `strict` values.
+#[derive(Clone, Copy)]
+pub enum StrictOpt {
+    True,
+    False,
+    Filter,
+}
+
+#[derive(Default)]
+pub struct ModelAttrs {
+    pub name: Option<LitStr>,
+    pub plural: Option<LitStr>,
+    pub path: Option<LitStr>,
+    pub strict: Option<StrictOpt>,
+    pub force_id: Option<bool>,
+    pub public: Option<bool>,
+    pub replace_on_put: Option<bool>,
+    pub id_injection: Option<bool>,
+    pub description: Option<LitStr>,
+    pub fields_mod: Option<LitStr>,
+}
+
+#[derive(Default)]
+pub struct PropertyAttrs {
+    pub id: Option<Span>,
+    pub generated: bool,
+    pub required: bool,
+    pub hidden: bool,
+    pub protected: bool,
+    pub default: Option<Lit>,
+    pub default_fn: Option<LitStr>,
+    pub description: Option<LitStr>,
+    pub type_override: Option<LitStr>,
+}
+
+fn key_of(m: &ParseNestedMeta) -> String {
+    m.path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| {
+        m.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    })
+}
+
+fn lit_str(m: &ParseNestedMeta) -> syn::Result<LitStr> {
+    let expr: Expr = m.value()?.parse()?;
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s),
+        other => Err(syn::Error::new_spanned(other, "expected a string literal")),
+    }
+}
+
+/// A flag (`public`) or an explicit `public = false`.
+fn flag(m: &ParseNestedMeta) -> syn::Result<bool> {
+    if m.input.peek(syn::Token![=]) {
+        let b: LitBool = m.value()?.parse()?;
+        Ok(b.value)
+    } else {
+        Ok(true)
+    }
+}
+
+fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, v: T, m: &ParseNestedMeta, key: &str) {
+    if slot.is_some() {
+        cx.error(&m.path, format!("duplicate option `{key}`"));
+    }
+    *slot = Some(v);
+}
+
+pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
+    let mut out = ModelAttrs::default();
+    for a in attrs.iter().filter(|a| a.path().is_ident("model")) {
+        let r = a.parse_nested_meta(|m| {
+            let key = key_of(&m);
+            match key.as_str() {
+                "name" => set(cx, &mut out.name, lit_str(&m)?, &m, &key),
+                "plural" => set(cx, &mut out.plural, lit_str(&m)?, &m, &key),
+                "path" => set(cx, &mut out.path, lit_str(&m)?, &m, &key),
+                "description" => set(cx, &mut out.description, lit_str(&m)?, &m, &key),
+                "fields_mod" => set(cx, &mut out.fields_mod, lit_str(&m)?, &m, &key),
+                "force_id" => set(cx, &mut out.force_id, flag(&m)?, &m, &key),
+                "public" => set(cx, &mut out.public, flag(&m)?, &m, &key),
+                "replace_on_put" => set(cx, &mut out.replace_on_put, flag(&m)?, &m, &key),
+                "id_injection" => set(cx, &mut out.id_injection, flag(&m)?, &m, &key),
+                "strict" => {
+                    let v = if m.input.peek(syn::Token![=]) {
+                        let expr: Expr = m.value()?.parse()?;
+                        match &expr {
+                            Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => {
+                                if b.value { StrictOpt::True } else { StrictOpt::False }
+                            }
+                            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "filter" => StrictOpt::Filter,
+                            _ => {
+                                return Err(syn::Error::new_spanned(
+                                    expr,
+                                    "`strict` must be `true`, `false` or `\"filter\"`",
+                                ))
+                            }
+                        }
+                    } else {
+                        StrictOpt::True
+                    };
+                    set(cx, &mut out.strict, v, &m, &key);
+                }
+                _ => {
+                    cx.error(&m.path, unknown_key("model", &key, MODEL_KEYS));
+                    skip_value(&m)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            cx.syn_error(e);
+        }
+    }
+    out
+}
+
+fn skip_value(m: &ParseNestedMeta) -> syn::Result<()> {
+    if m.input.peek(syn::Token![=]) {
+        let _: Expr = m.value()?.parse()?;
+    } else if m.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in m.input);
+        let _: proc_macro2::TokenStream = content.parse()?;
+    }
+    Ok(())
+}
+
+pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs {
+    let mut out = PropertyAttrs::default();
+    for a in attrs.iter().filter(|a| a.path().is_ident("property")) {
+        let r = a.parse_nested_meta(|m| {
+            let key = key_of(&m);
+            match key.as_str() {
+                "id" => {
+                    if out.id.is_some() {
+                        cx.error(&m.path, "duplicate option `id`");
+                    }
+                    out.id = Some(m.path.get_ident().map(|i| i.span()).unwrap_or_else(Span::call_site));
+                }
+                "generated" => out.generated = flag(&m)?,
+                "required" => out.required = flag(&m)?,
+                "hidden" => out.hidden = flag(&m)?,
+                "protected" => out.protected = flag(&m)?,
+                "description" => set(cx, &mut out.description, lit_str(&m)?, &m, &key),
+                "default_fn" => set(cx, &mut out.default_fn, lit_str(&m)?, &m, &key),
+                "type" => set(cx, &mut out.type_override, lit_str(&m)?, &m, &key),
+                "default" => {
+                    let expr: Expr = m.value()?.parse()?;
+                    match expr {
+                        Expr::Lit(ExprLit { lit, .. }) => set(cx, &mut out.default, lit, &m, &key),
+                        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => match *expr {
+                            Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => {
+                                let neg = syn::LitInt::new(&format!("-{}", i.base10_digits()), i.span());
+                                set(cx, &mut out.default, Lit::Int(neg), &m, &key)
+                            }
+                            Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => {
+                                let neg = syn::LitFloat::new(&format!("-{}", f.base10_digits()), f.span());
+                                set(cx, &mut out.default, Lit::Float(neg), &m, &key)
+                            }
+                            other => cx.error(other, "`default` must be a literal (string, number or bool)"),
+                        },
+                        other => cx.error(other, "`default` must be a literal (string, number or bool)"),
+                    }
+                }
+                _ => {
+                    cx.error(&m.path, unknown_key("property", &key, PROPERTY_KEYS));
+                    skip_value(&m)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            cx.syn_error(e);
+        }
+    }
+    out
+}
+
+/// `///` doc comments joined into one description.
+pub fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value().trim().to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let text = lines.join("\n").trim().to_string();
+    (!text.is_empty()).then_some(text)
+}

@@ -1,0 +1,182 @@
+//! Code generation from the model IR.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::attr::StrictOpt;
+use super::ir::{Model, Prop};
+
+fn data_type(p: &Prop) -> TokenStream {
+    if let Some(t) = &p.type_override {
+        return quote! {
+            ::lb::DataType::from_lb_name(#t).unwrap_or(::lb::DataType::Any)
+        };
+    }
+    let ty = &p.ty;
+    quote_spanned! {ty.span()=> <#ty as ::lb::__private::PropertyValue>::data_type() }
+}
+
+fn optional(p: &Prop) -> TokenStream {
+    let ty = &p.ty;
+    if p.type_override.is_some() {
+        // the type is not a PropertyValue; only `Option` makes it optional
+        return match ty {
+            syn::Type::Path(tp) if tp.path.segments.last().is_some_and(|s| s.ident == "Option") => quote!(true),
+            _ => quote!(false),
+        };
+    }
+    quote_spanned! {ty.span()=> <#ty as ::lb::__private::PropertyValue>::optional() }
+}
+
+fn property(p: &Prop) -> TokenStream {
+    let name = &p.name;
+    let dt = data_type(p);
+    let mut opts = Vec::new();
+    if p.id {
+        opts.push(quote!(let p = p.id();));
+    }
+    if p.generated {
+        opts.push(quote!(let p = p.generated();));
+    }
+    if p.required {
+        opts.push(quote!(let p = p.required();));
+    } else if p.implicit_required {
+        let optional = optional(p);
+        opts.push(quote!(let p = if #optional { p } else { p.required() };));
+    }
+    if p.hidden {
+        opts.push(quote!(let p = p.hidden();));
+    }
+    if p.protected {
+        opts.push(quote!(let p = p.protected();));
+    }
+    if let Some(d) = &p.default {
+        opts.push(quote!(let p = p.default_value(::lb::__private::serde_json::Value::from(#d));));
+    }
+    if let Some(f) = &p.default_fn {
+        opts.push(quote! {
+            let p = match ::lb::__private::DefaultFn::from_name(#f) { Some(f) => p.default_fn(f), None => p };
+        });
+    }
+    if let Some(d) = &p.description {
+        opts.push(quote!(let p = p.description(#d);));
+    }
+    quote! {
+        .property(#name, #dt, |p| { #(#opts)* p })
+    }
+}
+
+pub fn generate(m: &Model) -> TokenStream {
+    let ident = &m.ident;
+    let vis = &m.vis;
+    let name = &m.name;
+    let mut builder = vec![quote!(::lb::ModelDefinition::builder(#name))];
+    if let Some(p) = &m.plural {
+        builder.push(quote!(.plural(#p)));
+    }
+    if let Some(p) = &m.path {
+        builder.push(quote!(.http_path(#p)));
+    }
+    if let Some(s) = m.strict {
+        let v = match s {
+            StrictOpt::True => quote!(True),
+            StrictOpt::False => quote!(False),
+            StrictOpt::Filter => quote!(Filter),
+        };
+        builder.push(quote!(.strict(::lb::__private::Strict::#v)));
+    }
+    if let Some(f) = m.force_id {
+        builder.push(quote!(.force_id(#f)));
+    }
+    if !m.public {
+        builder.push(quote!(.public(false)));
+    }
+    if !m.replace_on_put {
+        builder.push(quote!(.replace_on_put(false)));
+    }
+    if !m.id_injection {
+        builder.push(quote!(.id_injection(false)));
+    }
+    if let Some(d) = &m.description {
+        builder.push(quote!(.description(#d)));
+    }
+    builder.extend(m.props.iter().map(property));
+
+    let fields_mod = &m.fields_mod;
+    let handles = m.props.iter().map(|p| {
+        let field = syn::Ident::new(&p.ident.to_string().trim_start_matches("r#").to_string(), p.ident.span());
+        let field = if syn::parse_str::<syn::Ident>(&field.to_string()).is_ok() { quote!(#field) } else { let i = &p.ident; quote!(#i) };
+        let ty = &p.handle_ty;
+        let pname = &p.name;
+        let doc = format!("Property `{pname}` of `{}`.", m.name);
+        quote! {
+            #[doc = #doc]
+            pub const #field: ::lb::Field<super::#ident, #ty> = ::lb::Field::new(#pname);
+        }
+    });
+    let injected = m.injected_id.then(|| {
+        let doc = format!("The injected id of `{}`.", m.name);
+        quote! {
+            #[doc = #doc]
+            pub const id: ::lb::Field<super::#ident, i64> = ::lb::Field::new("id");
+        }
+    });
+    let mod_doc = format!("Typed property handles of `{}` for filters.", m.name);
+    let t = quote!(::lb::__private::typed);
+
+    quote! {
+        #[automatically_derived]
+        impl ::lb::Model for #ident {
+            fn definition() -> &'static ::lb::ModelDefinition {
+                static DEF: ::lb::__private::LazyLock<::lb::ModelDefinition> =
+                    ::lb::__private::LazyLock::new(|| #(#builder)* .build());
+                &DEF
+            }
+        }
+
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl #ident {
+            /// Starts a typed filter.
+            #vis fn filter() -> ::lb::TypedFilter<Self> { ::lb::TypedFilter::new() }
+            /// `create`: inserts the instance; `None` fields are absent.
+            #vis async fn create(app: &::lb::App, data: &Self) -> ::lb::Result<Self> { #t::create::<Self>(app, data).await }
+            /// `find`.
+            #vis async fn find(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::vec::Vec<Self>> { #t::find::<Self>(app, filter).await }
+            /// `findOne`.
+            #vis async fn find_one(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_one::<Self>(app, filter).await }
+            /// `findById`.
+            #vis async fn find_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_by_id::<Self>(app, id).await }
+            /// `count`.
+            #vis async fn count(app: &::lb::App, where_: impl #t::IntoWhere<Self>) -> ::lb::Result<u64> { #t::count::<Self>(app, where_).await }
+            /// `exists`.
+            #vis async fn exists(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<bool> { #t::exists::<Self>(app, id).await }
+            /// `updateAll`: merges a JSON object of changes into every match.
+            #vis async fn update_all(app: &::lb::App, where_: impl #t::IntoWhere<Self>, data: ::lb::__private::serde_json::Value) -> ::lb::Result<u64> { #t::update_all::<Self>(app, where_, data).await }
+            /// `deleteById`.
+            #vis async fn delete_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<u64> { #t::delete_by_id::<Self>(app, id).await }
+            /// `destroyAll`.
+            #vis async fn delete_all(app: &::lb::App, where_: impl #t::IntoWhere<Self>) -> ::lb::Result<u64> { #t::delete_all::<Self>(app, where_).await }
+            /// `patchOrCreate` (LoopBack's `upsert`).
+            #vis async fn upsert(app: &::lb::App, data: &Self) -> ::lb::Result<Self> { #t::upsert::<Self>(app, data).await }
+            /// `patchOrCreate` (same as [`Self::upsert`]).
+            #vis async fn patch_or_create(app: &::lb::App, data: &Self) -> ::lb::Result<Self> { #t::upsert::<Self>(app, data).await }
+            /// `replaceOrCreate`.
+            #vis async fn replace_or_create(app: &::lb::App, data: &Self) -> ::lb::Result<Self> { #t::replace_or_create::<Self>(app, data).await }
+            /// `replaceById`.
+            #vis async fn replace_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, data: &Self) -> ::lb::Result<Self> { #t::replace_by_id::<Self>(app, id, data).await }
+            /// `patchAttributes`: merges a JSON object of changes into the instance with this id.
+            #vis async fn patch_attributes(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, data: ::lb::__private::serde_json::Value) -> ::lb::Result<Self> { #t::patch_attributes::<Self>(app, id, data).await }
+        }
+
+        #[doc = #mod_doc]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis mod #fields_mod {
+            #[allow(unused_imports)]
+            use super::*;
+            #(#handles)*
+            #injected
+        }
+    }
+}

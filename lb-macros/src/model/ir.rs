@@ -1,0 +1,215 @@
+//! The checked model IR: no attributes left, only what code generation needs.
+
+use proc_macro2::Span;
+use syn::{Ident, Lit, Type, Visibility};
+
+use super::attr::{self, StrictOpt};
+use super::serde_names;
+use crate::ctxt::Ctxt;
+
+pub struct Model {
+    pub ident: Ident,
+    pub vis: Visibility,
+    pub name: String,
+    pub plural: Option<String>,
+    pub path: Option<String>,
+    pub strict: Option<StrictOpt>,
+    pub force_id: Option<bool>,
+    pub public: bool,
+    pub replace_on_put: bool,
+    pub id_injection: bool,
+    pub description: Option<String>,
+    pub fields_mod: Ident,
+    pub props: Vec<Prop>,
+    /// No property is marked id: LoopBack injects a generated numeric `id`.
+    pub injected_id: bool,
+}
+
+pub struct Prop {
+    pub ident: Ident,
+    pub ty: Type,
+    /// Type of the typed field handle (`Option` and `Vec` unwrapped).
+    pub handle_ty: Type,
+    pub name: String,
+    pub id: bool,
+    pub generated: bool,
+    pub required: bool,
+    /// The Rust field always has a value unless the type is `Option` (checked at run time via
+    /// `PropertyValue::optional`), so absence makes the typed API fail: required by default.
+    pub implicit_required: bool,
+    pub hidden: bool,
+    pub protected: bool,
+    pub default: Option<Lit>,
+    pub default_fn: Option<String>,
+    pub description: Option<String>,
+    pub type_override: Option<String>,
+}
+
+const TYPE_NAMES: &[&str] = &["string", "number", "integer", "boolean", "date", "GeoPoint", "object", "array", "any"];
+
+/// The type inside `Wrapper<T>` when the last path segment is `Wrapper`.
+fn unwrap(ty: &Type, wrapper: &str) -> Option<Type> {
+    let Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn to_snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Model {
+    pub fn from_input(input: &syn::DeriveInput) -> syn::Result<Model> {
+        let mut cx = Ctxt::default();
+        let fields = match &input.data {
+            syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(f), .. }) => Some(&f.named),
+            _ => {
+                cx.error(&input.ident, "#[derive(Model)] supports structs with named fields only");
+                None
+            }
+        };
+        if !input.generics.params.is_empty() {
+            cx.error(&input.generics, "#[derive(Model)] does not support generic structs");
+        }
+        let opts = attr::model_attrs(&mut cx, &input.attrs);
+        let container_serde = serde_names::read(&input.attrs);
+        let rename_all = container_serde.rename_all.as_ref().and_then(|(rule, span)| {
+            let ok = serde_names::apply_rename_all(rule, "a_b").is_some();
+            if !ok {
+                cx.syn_error(syn::Error::new(*span, format!("unsupported serde rename_all rule `{rule}`")));
+            }
+            ok.then(|| rule.clone())
+        });
+
+        let mut props = Vec::new();
+        let mut id_spans: Vec<Span> = Vec::new();
+        for f in fields.into_iter().flatten() {
+            let Some(ident) = f.ident.clone() else { continue };
+            let serde = serde_names::read(&f.attrs);
+            let pa = attr::property_attrs(&mut cx, &f.attrs);
+            if serde.skip {
+                if f.attrs.iter().any(|a| a.path().is_ident("property")) {
+                    cx.error(&ident, "a field skipped by serde cannot be a model property");
+                }
+                continue;
+            }
+            if serde.flatten {
+                cx.error(&ident, "#[serde(flatten)] fields are not supported on models; declare the properties, or use `strict = false` for dynamic properties");
+                continue;
+            }
+            let rust_name = ident.to_string().trim_start_matches("r#").to_string();
+            let name = serde.rename.clone().unwrap_or_else(|| match &rename_all {
+                Some(rule) => serde_names::apply_rename_all(rule, &rust_name).unwrap_or(rust_name.clone()),
+                None => rust_name.clone(),
+            });
+            if let Some(span) = pa.id {
+                id_spans.push(span);
+            }
+            let option_inner = unwrap(&f.ty, "Option");
+            if pa.id.is_some() && pa.generated && option_inner.is_none() {
+                cx.error(&f.ty, "a generated id must be an `Option<..>`: it is absent until the datasource assigns it");
+            }
+            if pa.generated && pa.id.is_none() {
+                cx.error(&ident, "`generated` applies to the id property: add `id`");
+            }
+            if pa.default.is_some() && pa.default_fn.is_some() {
+                cx.error(&ident, "use either `default` or `default_fn`, not both");
+            }
+            if let Some(f) = &pa.default_fn {
+                if !["now", "$now", "uuid", "uuidv4", "guid"].contains(&f.value().as_str()) {
+                    cx.error(f, "unknown `default_fn`; expected \"now\" or \"uuid\"");
+                }
+            }
+            if let Some(t) = &pa.type_override {
+                let v = t.value();
+                let inner = v.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(&v);
+                if !TYPE_NAMES.iter().any(|n| n.eq_ignore_ascii_case(inner)) {
+                    cx.error(t, format!("unknown LoopBack type; expected one of: {}", TYPE_NAMES.join(", ")));
+                }
+            }
+            if pa.hidden && pa.required {
+                // allowed by LoopBack, but worth keeping: required hidden properties are fine
+            }
+            let base = option_inner.clone().unwrap_or_else(|| f.ty.clone());
+            let handle_ty = unwrap(&base, "Vec").unwrap_or(base);
+            let has_default = pa.default.is_some() || pa.default_fn.is_some() || serde.default;
+            props.push(Prop {
+                ident,
+                ty: f.ty.clone(),
+                handle_ty,
+                name,
+                id: pa.id.is_some(),
+                generated: pa.generated,
+                required: pa.required,
+                implicit_required: !has_default && !(pa.id.is_some() && pa.generated),
+                hidden: pa.hidden,
+                protected: pa.protected,
+                default: pa.default,
+                default_fn: pa.default_fn.map(|s| s.value()),
+                description: pa.description.map(|s| s.value()).or_else(|| attr::doc_comment(&f.attrs)),
+                type_override: pa.type_override.map(|s| s.value()),
+            });
+        }
+        if id_spans.len() > 1 {
+            for s in &id_spans[1..] {
+                cx.syn_error(syn::Error::new(*s, "a model has one id property; `id` is already set on another field"));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &props {
+            if !seen.insert(p.name.clone()) {
+                cx.error(&p.ident, format!("two fields map to the property name `{}`", p.name));
+            }
+        }
+        let injected_id = id_spans.is_empty();
+        if injected_id && opts.id_injection == Some(false) {
+            cx.error(&input.ident, "`id_injection = false` needs a field marked `#[property(id)]`");
+        }
+        if injected_id && props.iter().any(|p| p.name == "id") {
+            let p = props.iter().find(|p| p.name == "id").map(|p| p.ident.clone());
+            cx.error(p, "a field named `id` must be marked `#[property(id)]` (add `generated` for datasource-assigned ids)");
+        }
+        let fields_mod = match &opts.fields_mod {
+            Some(s) => syn::parse_str::<Ident>(&s.value()).unwrap_or_else(|_| {
+                cx.error(s, "`fields_mod` must be a valid module name");
+                Ident::new("fields", s.span())
+            }),
+            None => Ident::new(&to_snake(&input.ident.to_string()), input.ident.span()),
+        };
+        cx.check()?;
+        Ok(Model {
+            ident: input.ident.clone(),
+            vis: input.vis.clone(),
+            name: opts.name.map(|s| s.value()).unwrap_or_else(|| input.ident.to_string()),
+            plural: opts.plural.map(|s| s.value()),
+            path: opts.path.map(|s| s.value()),
+            strict: opts.strict,
+            force_id: opts.force_id,
+            public: opts.public.unwrap_or(true),
+            replace_on_put: opts.replace_on_put.unwrap_or(true),
+            id_injection: opts.id_injection.unwrap_or(true),
+            description: opts.description.map(|s| s.value()).or_else(|| attr::doc_comment(&input.attrs)),
+            fields_mod,
+            props,
+            injected_id,
+        })
+    }
+}

@@ -1,0 +1,28 @@
+//! "did you mean" suggestions for misspelled attribute keys.
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The unknown-key message, with the closest known key when one is close.
+pub fn unknown_key(what: &str, key: &str, known: &[&str]) -> String {
+    let best = known
+        .iter()
+        .map(|k| (distance(key, k), *k))
+        .min()
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3));
+    match best {
+        Some((_, k)) => format!("unknown {what} option `{key}`; did you mean `{k}`?"),
+        None => format!("unknown {what} option `{key}`; expected one of: {}", known.join(", ")),
+    }
+}
