@@ -36,6 +36,7 @@ pub struct Inventory {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
 #[model(path = "products")]
 pub struct Product {
+    #[property(length(max = 20), unique)]
     pub name: String,
     pub price: Option<f64>,
     pub active: Option<bool>,
@@ -43,7 +44,7 @@ pub struct Product {
     pub tags: Option<Vec<String>>,
     #[property(hidden)]
     pub secret: Option<String>,
-    #[property(default = "new")]
+    #[property(default = "new", inclusion("new", "used", "refurbished"))]
     pub status: Option<String>,
     #[property(default = 0)]
     pub qty: Option<f64>,

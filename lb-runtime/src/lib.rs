@@ -31,6 +31,8 @@ pub type DateTime = chrono::DateTime<chrono::Utc>;
 pub mod __private {
     pub use crate::model::{DefaultFn, PropertyValue, Strict};
     pub use crate::typed;
+    pub use crate::validation::Rule;
+    pub use regex::Regex;
     pub use chrono;
     pub use serde;
     pub use serde_json;

@@ -2,6 +2,7 @@
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
+use syn::parse::Parse;
 use syn::{Expr, ExprLit, Lit, LitBool, LitStr};
 
 use crate::ctxt::Ctxt;
@@ -13,8 +14,17 @@ pub const MODEL_KEYS: &[&str] = &[
 ];
 pub const PROPERTY_KEYS: &[&str] = &[
     "id", "generated", "required", "hidden", "protected", "default", "default_fn", "description",
-    "type",
+    "type", "length", "inclusion", "exclusion", "format", "unique",
 ];
+
+/// A declared validation.
+pub enum ValidationOpt {
+    Length { min: Option<syn::LitInt>, max: Option<syn::LitInt>, is: Option<syn::LitInt> },
+    Inclusion(Vec<Lit>),
+    Exclusion(Vec<Lit>),
+    Format(LitStr),
+    Unique,
+}
 
 /// `strict` values.
 #[derive(Clone, Copy)]
@@ -49,6 +59,7 @@ pub struct PropertyAttrs {
     pub default_fn: Option<LitStr>,
     pub description: Option<LitStr>,
     pub type_override: Option<LitStr>,
+    pub validations: Vec<ValidationOpt>,
 }
 
 fn key_of(m: &ParseNestedMeta) -> String {
@@ -161,6 +172,47 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                 "description" => set(cx, &mut out.description, lit_str(&m)?, &m, &key),
                 "default_fn" => set(cx, &mut out.default_fn, lit_str(&m)?, &m, &key),
                 "type" => set(cx, &mut out.type_override, lit_str(&m)?, &m, &key),
+                "unique" => out.validations.push(ValidationOpt::Unique),
+                "format" => {
+                    let re = lit_str(&m)?;
+                    if let Err(e) = regex::Regex::new(&re.value()) {
+                        cx.error(&re, format!("invalid regular expression: {e}"));
+                    }
+                    out.validations.push(ValidationOpt::Format(re));
+                }
+                "inclusion" | "exclusion" => {
+                    let content;
+                    syn::parenthesized!(content in m.input);
+                    let lits = content.parse_terminated(Lit::parse, syn::Token![,])?;
+                    let lits: Vec<Lit> = lits.into_iter().collect();
+                    if lits.is_empty() {
+                        cx.error(&m.path, format!("`{key}` needs at least one value: {key}(\"a\", \"b\")"));
+                    }
+                    out.validations.push(if key == "inclusion" {
+                        ValidationOpt::Inclusion(lits)
+                    } else {
+                        ValidationOpt::Exclusion(lits)
+                    });
+                }
+                "length" => {
+                    let (mut min, mut max, mut is) = (None, None, None);
+                    m.parse_nested_meta(|inner| {
+                        let k = key_of(&inner);
+                        let v: syn::LitInt = inner.value()?.parse()?;
+                        v.base10_parse::<usize>()?;
+                        match k.as_str() {
+                            "min" => min = Some(v),
+                            "max" => max = Some(v),
+                            "is" => is = Some(v),
+                            _ => cx.error(&inner.path, unknown_key("length", &k, &["min", "max", "is"])),
+                        }
+                        Ok(())
+                    })?;
+                    if min.is_none() && max.is_none() && is.is_none() {
+                        cx.error(&m.path, "`length` needs `min`, `max` or `is`: length(max = 20)");
+                    }
+                    out.validations.push(ValidationOpt::Length { min, max, is });
+                }
                 "default" => {
                     let expr: Expr = m.value()?.parse()?;
                     match expr {

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::attr::StrictOpt;
+use super::attr::{StrictOpt, ValidationOpt};
 use super::ir::{Model, Prop};
 
 fn data_type(p: &Prop) -> TokenStream {
@@ -61,6 +61,27 @@ fn property(p: &Prop) -> TokenStream {
     }
     if let Some(d) = &p.description {
         opts.push(quote!(let p = p.description(#d);));
+    }
+    let v = quote!(::lb::__private::Rule);
+    let value = quote!(::lb::__private::serde_json::Value::from);
+    let opt = |x: &Option<syn::LitInt>| match x {
+        Some(n) => quote!(::std::option::Option::Some(#n)),
+        None => quote!(::std::option::Option::None),
+    };
+    for rule in &p.validations {
+        let r = match rule {
+            ValidationOpt::Length { min, max, is } => {
+                let (min, max, is) = (opt(min), opt(max), opt(is));
+                quote!(#v::Length { min: #min, max: #max, is: #is })
+            }
+            ValidationOpt::Inclusion(l) => quote!(#v::Inclusion(::std::vec![#(#value(#l)),*])),
+            ValidationOpt::Exclusion(l) => quote!(#v::Exclusion(::std::vec![#(#value(#l)),*])),
+            ValidationOpt::Format(re) => {
+                quote!(#v::Format(::lb::__private::Regex::new(#re).expect("checked by #[derive(Model)]")))
+            }
+            ValidationOpt::Unique => quote!(#v::Uniqueness),
+        };
+        opts.push(quote!(let p = p.validate(#r);));
     }
     quote! {
         .property(#name, #dt, |p| { #(#opts)* p })

@@ -43,6 +43,7 @@ pub struct Prop {
     pub default_fn: Option<String>,
     pub description: Option<String>,
     pub type_override: Option<String>,
+    pub validations: Vec<attr::ValidationOpt>,
 }
 
 const TYPE_NAMES: &[&str] = &["string", "number", "integer", "boolean", "date", "GeoPoint", "object", "array", "any"];
@@ -104,7 +105,7 @@ impl Model {
         for f in fields.into_iter().flatten() {
             let Some(ident) = f.ident.clone() else { continue };
             let serde = serde_names::read(&f.attrs);
-            let pa = attr::property_attrs(&mut cx, &f.attrs);
+            let mut pa = attr::property_attrs(&mut cx, &f.attrs);
             if serde.skip {
                 if f.attrs.iter().any(|a| a.path().is_ident("property")) {
                     cx.error(&ident, "a field skipped by serde cannot be a model property");
@@ -123,6 +124,8 @@ impl Model {
             if let Some(span) = pa.id {
                 id_spans.push(span);
             }
+            // uniqueness is always checked last, as LoopBack does
+            pa.validations.sort_by_key(|v| matches!(v, attr::ValidationOpt::Unique));
             let option_inner = unwrap(&f.ty, "Option");
             if pa.id.is_some() && pa.generated && option_inner.is_none() {
                 cx.error(&f.ty, "a generated id must be an `Option<..>`: it is absent until the datasource assigns it");
@@ -166,6 +169,7 @@ impl Model {
                 default_fn: pa.default_fn.map(|s| s.value()),
                 description: pa.description.map(|s| s.value()).or_else(|| attr::doc_comment(&f.attrs)),
                 type_override: pa.type_override.map(|s| s.value()),
+                validations: pa.validations,
             });
         }
         if id_spans.len() > 1 {

@@ -50,10 +50,11 @@ fn is_nullish(v: Option<&Value>) -> bool {
     matches!(v, None | Some(Value::Null))
 }
 
-/// `any element` semantics of array-valued properties for equality-like tests.
+/// `any element` semantics of array-valued properties for equality-like tests (the memory
+/// connector tests each element; the array as a whole never equals an operand).
 fn any_elem(v: Option<&Value>, f: impl Fn(Option<&Value>) -> bool) -> bool {
     match v {
-        Some(Value::Array(a)) => f(v) || a.iter().any(|x| f(Some(x))),
+        Some(Value::Array(a)) => a.iter().any(|x| f(Some(x))),
         _ => f(v),
     }
 }
@@ -81,7 +82,8 @@ fn pattern_test(v: Option<&Value>, p: &Pattern) -> bool {
 fn test(v: Option<&Value>, op: &Op) -> bool {
     match op {
         Op::Eq(x) => any_elem(v, |e| js::loose_eq(e, Some(x))),
-        Op::Neq(x) => !any_elem(v, |e| js::loose_eq(e, Some(x))),
+        // `!=` on the whole value: ["a","b"] != "a" (its string is "a,b"), ["a"] == "a"
+        Op::Neq(x) => !js::loose_eq(v, Some(x)),
         Op::Gt(x) => bound(v, x, |o| o == Ordering::Greater, false),
         Op::Gte(x) => bound(v, x, |o| o != Ordering::Less, true),
         Op::Lt(x) => bound(v, x, |o| o == Ordering::Less, false),

@@ -106,7 +106,7 @@ fn parse_where_value(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Re
     if v.is_null() {
         return Ok(None);
     }
-    let w = WhereParser { def, opts, root: v }.parse(v, false)?;
+    let w = WhereParser { def, opts }.parse(v)?;
     Ok(if w.0.is_empty() { None } else { Some(w) })
 }
 
@@ -116,6 +116,7 @@ fn parse_count(v: &Value, what: &str) -> Result<Option<usize>, Error> {
         Value::Number(n) => n.as_f64(),
         Value::String(s) if s.is_empty() => return Ok(None),
         Value::String(s) => js::string_to_number(s),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
         _ => None,
     };
     match n {
@@ -131,6 +132,10 @@ fn parse_count(v: &Value, what: &str) -> Result<Option<usize>, Error> {
 }
 
 fn parse_order(v: &Value) -> Result<Vec<Order>, Error> {
+    static COMMA: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(?:\s*,\s*)+").expect("valid regex"));
+    static SPACE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\s+").expect("valid regex"));
     let items: Vec<&Value> = match v {
         Value::Null => return Ok(Vec::new()),
         Value::Array(a) => a.iter().collect(),
@@ -142,37 +147,31 @@ fn parse_order(v: &Value) -> Result<Vec<Order>, Error> {
             Value::String(s) => s,
             other => return Err(Error::bad_request(format!("The order {other} is not valid"))),
         };
-        for key in s.split(',') {
-            let mut parts = key.split_whitespace();
-            let Some(property) = parts.next() else { continue };
-            let direction = match parts.next() {
+        // the juggler's tokenizer: comma-separated keys, then `prop [ASC|DESC]` split on
+        // whitespace (leading whitespace makes an empty property and an invalid direction)
+        for token in COMMA.split(s).filter(|t| !t.is_empty()) {
+            let parts: Vec<&str> = SPACE.split(token).collect();
+            let direction = match parts.get(1) {
                 None => Direction::Asc,
                 Some(d) if d.eq_ignore_ascii_case("asc") => Direction::Asc,
                 Some(d) if d.eq_ignore_ascii_case("desc") => Direction::Desc,
                 Some(_) => {
                     return Err(Error::bad_request(format!(
                         "The order {} has invalid direction",
-                        Value::String(key.trim().to_string())
+                        Value::String(token.to_string())
                     )))
                 }
             };
-            if parts.next().is_some() {
-                return Err(Error::bad_request(format!(
-                    "The order {} has invalid direction",
-                    Value::String(key.trim().to_string())
-                )));
-            }
-            out.push(Order { property: property.to_string(), direction });
+            out.push(Order { property: parts[0].to_string(), direction });
         }
     }
     Ok(out)
 }
 
+/// LoopBack keeps a `fields` entry when its value is truthy (so the bracket string `"false"`
+/// counts as true, as it does in LoopBack 3).
 fn flag(v: &Value) -> bool {
-    match v {
-        Value::String(s) => !matches!(s.as_str(), "false" | "0" | ""),
-        other => js::truthy(other),
-    }
+    js::truthy(v)
 }
 
 fn parse_fields(v: &Value) -> Option<Fields> {
@@ -199,7 +198,6 @@ fn parse_fields(v: &Value) -> Option<Fields> {
 struct WhereParser<'a> {
     def: &'a ModelDefinition,
     opts: ParseOptions,
-    root: &'a Value,
 }
 
 /// An array, or an object with keys "0".."n-1" (as bracket syntax can produce).
@@ -220,7 +218,7 @@ fn as_list(v: &Value) -> Option<Vec<&Value>> {
 const NOT_A_LIST: &str = "Value is not an array or object with sequential numeric indices";
 
 impl WhereParser<'_> {
-    fn parse(&self, v: &Value, nested: bool) -> Result<Where, Error> {
+    fn parse(&self, v: &Value) -> Result<Where, Error> {
         let o = match v {
             Value::Object(o) => o,
             other => {
@@ -240,7 +238,7 @@ impl WhereParser<'_> {
                     })?;
                     let subs = items
                         .into_iter()
-                        .map(|x| self.parse(x, true))
+                        .map(|x| self.parse(x))
                         .collect::<Result<Vec<_>, _>>()?;
                     clauses.push(match key.as_str() {
                         "and" => Clause::And(subs),
@@ -249,13 +247,10 @@ impl WhereParser<'_> {
                     });
                 }
                 _ => {
-                    if nested && key.starts_with('$') {
-                        return Err(self.dollar_error(vec![key.clone()]));
-                    }
                     if self.opts.strip_hidden && self.def.is_hidden(key) {
                         continue;
                     }
-                    let ops = self.property(key, val)?;
+                    let ops = self.property(key, val, v)?;
                     clauses.push(Clause::Property { name: key.clone(), ops });
                 }
             }
@@ -263,17 +258,17 @@ impl WhereParser<'_> {
         Ok(Where(clauses))
     }
 
-    fn dollar_error(&self, operators: Vec<String>) -> Error {
+    fn dollar_error(&self, operators: Vec<String>, container: &Value) -> Error {
         let list = operators.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ");
         let mut details = Map::new();
         details.insert("operators".into(), Value::from(operators));
-        details.insert("where".into(), self.root.clone());
+        details.insert("where".into(), container.clone());
         Error::bad_request(format!("Operators {list} are not allowed in query"))
             .with_code("OPERATOR_NOT_ALLOWED_IN_QUERY")
             .with_details(Value::Object(details))
     }
 
-    fn property(&self, name: &str, val: &Value) -> Result<Vec<Op>, Error> {
+    fn property(&self, name: &str, val: &Value, container: &Value) -> Result<Vec<Op>, Error> {
         let ty = self.def.property(name).map(|p| &p.data_type);
         let item_ty = match ty {
             Some(DataType::Array(item)) => Some(&**item),
@@ -285,7 +280,7 @@ impl WhereParser<'_> {
         };
         let dollars: Vec<String> = cond.keys().filter(|k| k.starts_with('$')).cloned().collect();
         if !dollars.is_empty() {
-            return Err(self.dollar_error(dollars));
+            return Err(self.dollar_error(dollars, container));
         }
         if !cond.keys().any(|k| OPERATORS.contains(&k.as_str())) {
             // an object value compared as a whole (e.g. a GeoPoint or a nested object)

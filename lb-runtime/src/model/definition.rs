@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{pluralize, DataType};
+use crate::validation::Rule;
 
 /// LoopBack's `strict` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,6 +72,8 @@ pub struct PropertyDefinition {
     pub hidden: bool,
     /// Not serialized when nested in another model's include.
     pub protected: bool,
+    /// Validations in declaration order (presence is `required`).
+    pub validations: Vec<Rule>,
 }
 
 impl PropertyDefinition {
@@ -88,6 +91,7 @@ impl PropertyDefinition {
             description: None,
             hidden: false,
             protected: false,
+            validations: Vec::new(),
         }
     }
 }
@@ -238,6 +242,11 @@ impl PropertyBuilder {
     /// Protected property.
     pub fn protected(mut self) -> Self {
         self.0.protected = true;
+        self
+    }
+    /// Adds a validation.
+    pub fn validate(mut self, rule: Rule) -> Self {
+        self.0.validations.push(rule);
         self
     }
 }

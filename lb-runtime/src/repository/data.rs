@@ -24,8 +24,9 @@ pub(crate) enum Mode {
 }
 
 impl Repository {
-    /// Turns a request body into connector data, collecting every failure at once.
-    pub(crate) fn prepare(&self, body: Object, mode: Mode) -> Result<Prepared, Error> {
+    /// Turns a request body into connector data. Type failures are collected in the returned
+    /// errors (the caller adds the other validations and reports them all at once).
+    pub(crate) fn prepare(&self, body: Object, mode: Mode) -> Result<(Prepared, ValidationErrors), Error> {
         let def = self.model;
         let mut errors = ValidationErrors::new();
         let id_name = &def.id().name;
@@ -40,6 +41,10 @@ impl Repository {
         let mut body = body;
         for p in &def.properties {
             match body.shift_remove(&p.name) {
+                // a replaced id comes from the path and is not validated (LoopBack does not)
+                Some(v) if p.id && mode == Mode::Replace => {
+                    out.insert(p.name.clone(), v);
+                }
                 Some(v) => match coerce(&p.data_type, v.clone()) {
                     Ok(c) => {
                         out.insert(p.name.clone(), c);
@@ -77,14 +82,43 @@ impl Repository {
                 Strict::True => unknown.push(k),
             }
         }
-        if mode != Mode::Patch {
-            self.check_presence(&out, &mut errors);
-        }
         for k in unknown {
             errors.add(&k, "unknown-property", "is not defined in the model", None);
         }
-        errors.into_result(&def.name)?;
+        Ok((out, errors))
+    }
+
+    /// Data for a partial update: type failures are reported, nothing else is validated.
+    pub(crate) fn prepare_patch(&self, body: Object) -> Result<Prepared, Error> {
+        let (out, errors) = self.prepare(body, Mode::Patch)?;
+        errors.into_result(&self.model.name)?;
         Ok(out)
+    }
+
+    /// Validates a whole instance: presence, the declared rules, then uniqueness against the
+    /// other instances (`own_id` is the instance itself, excluded).
+    pub(crate) async fn validate(&self, row: &Object, own_id: Option<&Value>, mut errors: ValidationErrors) -> Result<(), Error> {
+        self.check_presence(row, &mut errors);
+        crate::validation::check(self.model, row, &mut errors);
+        for (name, value) in crate::validation::unique_values(self.model, row) {
+            let filter = crate::filter::Filter {
+                where_: Some(crate::filter::Where(vec![crate::filter::Clause::Property {
+                    name: name.to_string(),
+                    ops: vec![crate::filter::Op::Eq(value.clone())],
+                }])),
+                limit: Some(2),
+                ..Default::default()
+            };
+            let rows = self.connector.find(self.model, &filter).await?;
+            let taken = rows.iter().any(|r| {
+                r.get(name) == Some(value)
+                    && own_id.is_none_or(|id| !crate::value::js::loose_eq(self.id_of(r), Some(id)))
+            });
+            if taken {
+                errors.add(name, "uniqueness", "is not unique", Some(value));
+            }
+        }
+        errors.into_result(&self.model.name)
     }
 
     /// `required` properties must be present, non-null and non-empty.

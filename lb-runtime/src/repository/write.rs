@@ -27,7 +27,8 @@ fn id_text(v: &Value) -> String {
 impl Repository {
     /// `create` of one instance (`null` creates an empty instance, as LoopBack does).
     pub async fn create(&self, data: Value) -> Result<Row> {
-        let data = self.prepare(object(data)?, Mode::Create)?;
+        let (data, errors) = self.prepare(object(data)?, Mode::Create)?;
+        self.validate(&data, None, errors).await?;
         self.connector.create(self.model, data).await
     }
 
@@ -79,7 +80,7 @@ impl Repository {
         };
         let id = self.coerce_id(&id);
         if self.connector.find_by_id(self.model, &id).await?.is_some() {
-            let patch = self.prepare(body.clone(), Mode::Patch)?;
+            let patch = self.prepare_patch(body.clone())?;
             if let Some(row) = self.connector.patch_by_id(self.model, &id, patch).await? {
                 return Ok(row);
             }
@@ -90,7 +91,8 @@ impl Repository {
                 id_text(&id)
             )));
         }
-        let data = self.prepare(body, Mode::Replace)?;
+        let (data, errors) = self.prepare(body, Mode::Replace)?;
+        self.validate(&data, None, errors).await?;
         self.connector.create(self.model, data).await
     }
 
@@ -105,7 +107,8 @@ impl Repository {
             return self.create(Value::Object(body)).await;
         };
         let id = self.coerce_id(&id);
-        let data = self.prepare(body, Mode::Replace)?;
+        let (data, errors) = self.prepare(body, Mode::Replace)?;
+        self.validate(&data, Some(&id), errors).await?;
         if let Some(row) = self.connector.replace_by_id(self.model, &id, data.clone()).await? {
             return Ok(row);
         }
@@ -134,7 +137,8 @@ impl Repository {
             }
         }
         body.insert(id_name, id.clone());
-        let data = self.prepare(body, Mode::Replace)?;
+        let (data, errors) = self.prepare(body, Mode::Replace)?;
+        self.validate(&data, Some(&id), errors).await?;
         self.connector.replace_by_id(self.model, &id, data).await?.ok_or_else(|| replace_missing(&id))
     }
 
@@ -162,15 +166,13 @@ impl Repository {
                 return Err(Error::bad_request(msg));
             }
         }
-        let mut patch = self.prepare(body, Mode::Patch)?;
+        let mut patch = self.prepare_patch(body)?;
         patch.shift_remove(&self.model.id().name);
         let mut merged = (*current).clone();
         for (k, v) in &patch {
             merged.insert(k.clone(), v.clone());
         }
-        let mut errors = ValidationErrors::new();
-        self.check_presence(&merged, &mut errors);
-        errors.into_result(&self.model.name)?;
+        self.validate(&merged, Some(&id), ValidationErrors::new()).await?;
         self.connector
             .patch_by_id(self.model, &id, patch)
             .await?
@@ -205,7 +207,7 @@ impl Repository {
             Value::Null => Object::new(),
             _ => return Err(not_an_object()),
         };
-        let mut patch = self.prepare(body, Mode::Patch)?;
+        let mut patch = self.prepare_patch(body)?;
         patch.shift_remove(&self.model.id().name);
         self.connector.update_all(self.model, where_, patch).await
     }

@@ -37,15 +37,17 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value
     if bytes.is_empty() {
         return Ok(Value::Null);
     }
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let raw_ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ctype = raw_ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let charset = raw_ctype.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches('"').to_string())
+    });
+    if let Some(cs) = charset.filter(|c| !c.to_ascii_lowercase().starts_with("utf-")) {
+        return Err(Error::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported charset \"{}\"", cs.to_uppercase()))
+            .with_name("UnsupportedMediaTypeError")
+            .with_status_property(true));
+    }
     let value = if ctype == "application/json" || ctype.ends_with("+json") {
         serde_json::from_slice::<Value>(&bytes).map_err(|e| {
             Error::bad_request(json_error_message(&e, &bytes))

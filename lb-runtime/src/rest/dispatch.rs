@@ -96,7 +96,9 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
                 StatusCode::NOT_FOUND,
                 format!(
                     "Shared class {:?} has no method handling {} {}",
-                    entry.repo.model.name, verb, sub
+                    entry.repo.model.name,
+                    verb,
+                    with_query(sub, &parts.uri)
                 ),
             )
             .with_status_property(true),

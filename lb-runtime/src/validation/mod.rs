@@ -4,6 +4,10 @@
 //! type checks of write coercion, strict mode's unknown properties) collect their failures here,
 //! so one response reports every failing property at once.
 
+mod rules;
+
+pub use rules::{check, unique_values, Rule};
+
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 

@@ -139,20 +139,17 @@ pub fn loose_eq(a: Option<&Value>, b: Option<&Value>) -> bool {
 /// Relational comparison as JS's `<`/`>` do it: two strings compare by UTF-16 code units,
 /// anything else numerically. `None` when incomparable (NaN involved).
 pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    // ToPrimitive: arrays and objects become their strings first
+    let prim = |v: &Value| match v {
+        Value::Array(_) | Value::Object(_) => Value::String(to_js_string(v)),
+        other => other.clone(),
+    };
+    if matches!(a, Value::Array(_) | Value::Object(_)) || matches!(b, Value::Array(_) | Value::Object(_)) {
+        return compare(&prim(a), &prim(b));
+    }
     match (a, b) {
         (Value::String(x), Value::String(y)) => Some(compare_utf16(x, y)),
-        _ => {
-            let x = to_primitive_number(a)?;
-            let y = to_primitive_number(b)?;
-            x.partial_cmp(&y)
-        }
-    }
-}
-
-fn to_primitive_number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Array(_) | Value::Object(_) => string_to_number(&to_js_string(v)),
-        _ => to_number(v),
+        _ => to_number(a)?.partial_cmp(&to_number(b)?),
     }
 }
 

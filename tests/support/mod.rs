@@ -1,0 +1,85 @@
+//! Shared helpers of the black-box tests: the locations example's app, driven in-process.
+
+#![allow(dead_code)]
+
+#[path = "../../examples/locations/models.rs"]
+pub mod models;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use lb::App;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A fresh app with the example's models on an empty memory datasource.
+pub fn app() -> App {
+    app_with(|b| b)
+}
+
+/// Like [`app`], with changes to the builder.
+pub fn app_with(f: impl FnOnce(lb::AppBuilder) -> lb::AppBuilder) -> App {
+    f(App::builder()
+        .model::<models::Location>()
+        .model::<models::Inventory>()
+        .model::<models::Product>()
+        .rest_api_root("/api"))
+    .build()
+    .expect("app builds")
+}
+
+/// A response as the tests see it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: Option<String>,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON (`null` when empty, `{"$text": ..}` when not JSON).
+    pub fn json(&self) -> Value {
+        if self.text.is_empty() {
+            return Value::Null;
+        }
+        serde_json::from_str(&self.text).unwrap_or_else(|_| serde_json::json!({ "$text": self.text }))
+    }
+}
+
+/// Sends one request to the app's router.
+pub async fn send(app: &App, method: &str, uri: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+    let mut req = Request::builder().method(method).uri(escape_uri(uri));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(Body::from(body.unwrap_or("").to_string())).expect("valid request");
+    let res = app.clone().into_router().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Reply { status, content_type, text: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+/// Percent-encodes characters `http::Uri` refuses (raw `{`, `"`, spaces, as some clients send).
+pub fn escape_uri(uri: &str) -> String {
+    uri.chars()
+        .map(|c| match c {
+            '"' | ' ' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}' => format!("%{:02X}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// GET.
+pub async fn get(app: &App, uri: &str) -> Reply {
+    send(app, "GET", uri, &[], None).await
+}
+
+/// A JSON request.
+pub async fn json(app: &App, method: &str, uri: &str, body: &Value) -> Reply {
+    send(app, method, uri, &[("content-type", "application/json")], Some(&body.to_string())).await
+}
