@@ -53,6 +53,8 @@ async fn lb3_golden_answers() {
         .collect();
     files.sort();
     let (mut total, mut failures) = (0, Vec::new());
+    // LB3_GOLDEN_DUMP=file writes lb's answers to the differing steps (to review divergences)
+    let mut dump = serde_json::Map::new();
     for file in files {
         let scenario: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let name = scenario["name"].as_str().unwrap().to_string();
@@ -93,6 +95,7 @@ async fn lb3_golden_answers() {
                 remove_path(&mut got_body, p);
             }
             if reply.status.as_u16() != want_status || got_body.to_string() != want_body.to_string() {
+                dump.insert(key.clone(), serde_json::json!({"status": reply.status.as_u16(), "body": got_body.clone()}));
                 failures.push(format!(
                     "{key} {method} {uri} {}\n    want {want_status} {want_body}\n    got  {} {got_body}",
                     step.get("note").and_then(Value::as_str).unwrap_or(""),
@@ -100,6 +103,9 @@ async fn lb3_golden_answers() {
                 ));
             }
         }
+    }
+    if let Ok(path) = std::env::var("LB3_GOLDEN_DUMP") {
+        std::fs::write(path, serde_json::to_string_pretty(&Value::Object(dump)).unwrap()).unwrap();
     }
     let stale: Vec<_> = divergences.keys().filter(|k| !used.contains(*k)).collect();
     assert!(stale.is_empty(), "divergences.json lists steps that do not exist: {stale:?}");
