@@ -17,6 +17,7 @@
 //!     pub geo: Option<GeoPoint>,
 //! }
 //!
+//! # fn main() -> Result<(), lb::Error> {
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let app = App::builder().model::<Location>().build()?;
 //! Location::create(&app, &Location { id: None, city: Some("Burlingame".into()), zipcode: Some(94010.0), geo: None }).await?;
@@ -26,9 +27,13 @@
 //!     .limit(10)).await?;
 //! assert_eq!(found[0].id, Some(1));
 //! // app.serve(([127, 0, 0, 1], 3000)).await  serves GET /api/locations?filter=...
-//! # Ok::<(), lb::Error>(())
-//! # }).unwrap();
+//! # Ok(())
+//! # })
+//! # }
 //! ```
+//!
+//! Models are declared at module level: the typed field handles live in a module next to the
+//! struct (`location::city`), which refers to the struct through `super::`.
 //!
 //! ## `#[derive(Model)]` reference
 //!

@@ -40,11 +40,17 @@ fn remove_path(v: &mut Value, path: &str) {
     }
 }
 
+/// The JSON text: comparing texts keeps key order significant (Map equality ignores it).
+fn ordered(v: &Value) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
 #[tokio::test]
 async fn lb3_golden_answers() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lb3");
     let divergences: BTreeMap<String, Divergence> =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("divergences.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("divergences.json")).unwrap())
+            .unwrap();
     let mut used = std::collections::BTreeSet::new();
     let mut files: Vec<_> = std::fs::read_dir(dir.join("recorded"))
         .unwrap()
@@ -56,7 +62,8 @@ async fn lb3_golden_answers() {
     // LB3_GOLDEN_DUMP=file writes lb's answers to the differing steps (to review divergences)
     let mut dump = serde_json::Map::new();
     for file in files {
-        let scenario: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let scenario: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let name = scenario["name"].as_str().unwrap().to_string();
         let app = support::app();
         for (i, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
@@ -70,10 +77,24 @@ async fn lb3_golden_answers() {
             let headers: Vec<(String, String)> = step
                 .get("headers")
                 .and_then(Value::as_object)
-                .map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+                .map(|h| {
+                    h.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        .collect()
+                })
                 .unwrap_or_default();
-            let hdrs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let reply = support::send(&app, method, &uri, &hdrs, step.get("body").and_then(Value::as_str)).await;
+            let hdrs: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let reply = support::send(
+                &app,
+                method,
+                &uri,
+                &hdrs,
+                step.get("body").and_then(Value::as_str),
+            )
+            .await;
             let (mut want_status, mut want_body) = (
                 step["response"]["status"].as_u64().unwrap_or(0) as u16,
                 step["response"]["body"].clone(),
@@ -89,13 +110,21 @@ async fn lb3_golden_answers() {
                 want_status = d.status;
                 want_body = d.body.clone();
             }
-            for p in step.get("ignore").and_then(Value::as_array).into_iter().flatten() {
+            for p in step
+                .get("ignore")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let p = p.as_str().unwrap();
                 remove_path(&mut want_body, p);
                 remove_path(&mut got_body, p);
             }
-            if reply.status.as_u16() != want_status || got_body.to_string() != want_body.to_string() {
-                dump.insert(key.clone(), serde_json::json!({"status": reply.status.as_u16(), "body": got_body.clone()}));
+            if reply.status.as_u16() != want_status || ordered(&got_body) != ordered(&want_body) {
+                dump.insert(
+                    key.clone(),
+                    serde_json::json!({"status": reply.status.as_u16(), "body": got_body.clone()}),
+                );
                 failures.push(format!(
                     "{key} {method} {uri} {}\n    want {want_status} {want_body}\n    got  {} {got_body}",
                     step.get("note").and_then(Value::as_str).unwrap_or(""),
@@ -105,10 +134,17 @@ async fn lb3_golden_answers() {
         }
     }
     if let Ok(path) = std::env::var("LB3_GOLDEN_DUMP") {
-        std::fs::write(path, serde_json::to_string_pretty(&Value::Object(dump)).unwrap()).unwrap();
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&Value::Object(dump)).unwrap(),
+        )
+        .unwrap();
     }
     let stale: Vec<_> = divergences.keys().filter(|k| !used.contains(*k)).collect();
-    assert!(stale.is_empty(), "divergences.json lists steps that do not exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "divergences.json lists steps that do not exist: {stale:?}"
+    );
     assert!(
         failures.is_empty(),
         "{} of {total} recorded LoopBack 3 answers differ:\n{}",

@@ -12,14 +12,38 @@ use lb::{App, GeoPoint};
 use models::{Inventory, Location, Product};
 
 fn env_or(key: &str, default: &str) -> String {
-    std::env::var(key).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+    std::env::var(key)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 async fn seed(app: &App) -> lb::Result<()> {
     let places = [
-        ("Bay Area Headquarters", "2010 Lane Rd", "San Mateo", 94403.0, 37.5629, -122.3255),
-        ("Burlingame Store", "1 Burlingame Ave", "Burlingame", 94010.0, 37.5841, -122.3663),
-        ("Palo Alto Store", "425 University Ave", "Palo Alto", 94301.0, 37.4477, -122.1601),
+        (
+            "Bay Area Headquarters",
+            "2010 Lane Rd",
+            "San Mateo",
+            94403.0,
+            37.5629,
+            -122.3255,
+        ),
+        (
+            "Burlingame Store",
+            "1 Burlingame Ave",
+            "Burlingame",
+            94010.0,
+            37.5841,
+            -122.3663,
+        ),
+        (
+            "Palo Alto Store",
+            "425 University Ave",
+            "Palo Alto",
+            94301.0,
+            37.4477,
+            -122.1601,
+        ),
     ];
     for (name, street, city, zipcode, lat, lng) in places {
         let loc = Location {

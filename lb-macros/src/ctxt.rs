@@ -20,7 +20,9 @@ impl Ctxt {
 
     pub fn check(self) -> Result<(), syn::Error> {
         let mut it = self.errors.into_iter();
-        let Some(mut first) = it.next() else { return Ok(()) };
+        let Some(mut first) = it.next() else {
+            return Ok(());
+        };
         for e in it {
             first.combine(e);
         }

@@ -23,6 +23,9 @@ pub fn unknown_key(what: &str, key: &str, known: &[&str]) -> String {
         .filter(|(d, k)| *d <= 2.max(k.len() / 3));
     match best {
         Some((_, k)) => format!("unknown {what} option `{key}`; did you mean `{k}`?"),
-        None => format!("unknown {what} option `{key}`; expected one of: {}", known.join(", ")),
+        None => format!(
+            "unknown {what} option `{key}`; expected one of: {}",
+            known.join(", ")
+        ),
     }
 }

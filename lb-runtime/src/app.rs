@@ -40,7 +40,15 @@ impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
             .field("rest_api_root", &self.inner.config.rest_api_root)
-            .field("models", &self.inner.models.iter().map(|m| &m.repo.model.name).collect::<Vec<_>>())
+            .field(
+                "models",
+                &self
+                    .inner
+                    .models
+                    .iter()
+                    .map(|m| &m.repo.model.name)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -80,13 +88,20 @@ impl App {
         AppBuilder {
             datasources: Vec::new(),
             models: Vec::new(),
-            config: Config { rest_api_root: "/api".into(), debug: false, body_limit: DEFAULT_BODY_LIMIT },
+            config: Config {
+                rest_api_root: "/api".into(),
+                debug: false,
+                body_limit: DEFAULT_BODY_LIMIT,
+            },
         }
     }
 
     /// The repository of a model by name (case-sensitive, as LoopBack model names).
     pub fn repository(&self, model: &str) -> Option<&Repository> {
-        self.inner.by_name.get(model).map(|&i| &self.inner.models[i].repo)
+        self.inner
+            .by_name
+            .get(model)
+            .map(|&i| &self.inner.models[i].repo)
     }
 
     /// The repository of a typed model; an error if the model was not attached.
@@ -97,7 +112,10 @@ impl App {
             .map(|&i| &self.inner.models[i].repo)
             .or_else(|| self.repository(&M::definition().name))
             .ok_or_else(|| {
-                Error::internal(format!("model {} is not attached to this app", M::definition().name))
+                Error::internal(format!(
+                    "model {} is not attached to this app",
+                    M::definition().name
+                ))
             })
     }
 
@@ -176,13 +194,18 @@ impl AppBuilder {
 
     /// Attaches a model to the default datasource (`db`, or the only one).
     pub fn model<M: Model>(mut self) -> Self {
-        self.models.push((Some(TypeId::of::<M>()), M::definition(), None));
+        self.models
+            .push((Some(TypeId::of::<M>()), M::definition(), None));
         self
     }
 
     /// Attaches a model to the named datasource.
     pub fn model_on<M: Model>(mut self, datasource: &str) -> Self {
-        self.models.push((Some(TypeId::of::<M>()), M::definition(), Some(datasource.into())));
+        self.models.push((
+            Some(TypeId::of::<M>()),
+            M::definition(),
+            Some(datasource.into()),
+        ));
         self
     }
 
@@ -218,7 +241,8 @@ impl AppBuilder {
     /// Checks the configuration and builds the app.
     pub fn build(mut self) -> Result<App> {
         if self.datasources.is_empty() {
-            self.datasources.push(("db".into(), Arc::new(Memory::new())));
+            self.datasources
+                .push(("db".into(), Arc::new(Memory::new())));
         }
         let default_ds = self
             .datasources
@@ -241,9 +265,14 @@ impl AppBuilder {
                 .iter()
                 .find(|(n, _)| *n == ds)
                 .map(|(_, c)| c.clone())
-                .ok_or_else(|| Error::internal(format!("model {}: unknown datasource {ds:?}", def.name)))?;
+                .ok_or_else(|| {
+                    Error::internal(format!("model {}: unknown datasource {ds:?}", def.name))
+                })?;
             if inner.by_name.contains_key(&def.name) {
-                return Err(Error::internal(format!("model {} is attached twice", def.name)));
+                return Err(Error::internal(format!(
+                    "model {} is attached twice",
+                    def.name
+                )));
             }
             let idx = inner.models.len();
             if def.public {
@@ -265,6 +294,8 @@ impl AppBuilder {
                 methods: rest::methods::builtin(def),
             });
         }
-        Ok(App { inner: Arc::new(inner) })
+        Ok(App {
+            inner: Arc::new(inner),
+        })
     }
 }

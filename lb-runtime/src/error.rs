@@ -33,7 +33,7 @@ pub struct Error {
     /// Machine-readable code (`MODEL_NOT_FOUND`, ...).
     pub code: Option<Cow<'static, str>>,
     /// Structured details (validation errors, per-item bulk errors, ...).
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
     /// LoopBack sets an own `status` property on some errors; development mode shows it.
     pub status_property: bool,
 }
@@ -94,7 +94,7 @@ impl Error {
 
     /// Sets the details object.
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -125,11 +125,20 @@ impl Error {
         if self.status.is_server_error() && !debug {
             // strong-error-handler hides everything of a 5xx in production but the reason phrase;
             // bulk errors keep their details.
-            let phrase = self.status.canonical_reason().unwrap_or("Internal Server Error");
-            let multi = self.details.as_ref().is_some_and(Value::is_array);
-            o.insert("message".into(), Value::from(if multi { &*self.message } else { phrase }));
+            let phrase = self
+                .status
+                .canonical_reason()
+                .unwrap_or("Internal Server Error");
+            let multi = self.details.as_deref().is_some_and(Value::is_array);
+            o.insert(
+                "message".into(),
+                Value::from(if multi { &*self.message } else { phrase }),
+            );
             if multi {
-                o.insert("details".into(), self.details.clone().unwrap_or(Value::Null));
+                o.insert(
+                    "details".into(),
+                    self.details.as_deref().cloned().unwrap_or(Value::Null),
+                );
             }
             return;
         }
@@ -142,17 +151,26 @@ impl Error {
             o.insert("code".into(), Value::from(&**code));
         }
         if let Some(details) = &self.details {
-            o.insert("details".into(), details.clone());
+            o.insert("details".into(), (**details).clone());
         }
         if debug {
-            o.insert("stack".into(), Value::from(format!("{}: {}", self.name, self.message)));
+            o.insert(
+                "stack".into(),
+                Value::from(format!("{}: {}", self.name, self.message)),
+            );
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.name, self.status.as_u16(), self.message)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.name,
+            self.status.as_u16(),
+            self.message
+        )
     }
 }
 
@@ -182,13 +200,19 @@ mod tests {
     fn production_5xx_hides_message() {
         let e = Error::internal("secret detail");
         let s = serde_json::to_string(&e.to_envelope(false)).unwrap();
-        assert_eq!(s, r#"{"error":{"statusCode":500,"message":"Internal Server Error"}}"#);
+        assert_eq!(
+            s,
+            r#"{"error":{"statusCode":500,"message":"Internal Server Error"}}"#
+        );
     }
 
     #[test]
     fn development_adds_status_and_stack() {
         let v = Error::unknown_id("Product", "99").to_envelope(true);
         let keys: Vec<_> = v["error"].as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys, ["statusCode", "name", "message", "status", "code", "stack"]);
+        assert_eq!(
+            keys,
+            ["statusCode", "name", "message", "status", "code", "stack"]
+        );
     }
 }

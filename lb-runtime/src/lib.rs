@@ -32,8 +32,8 @@ pub mod __private {
     pub use crate::model::{DefaultFn, PropertyValue, Strict};
     pub use crate::typed;
     pub use crate::validation::Rule;
-    pub use regex::Regex;
     pub use chrono;
+    pub use regex::Regex;
     pub use serde;
     pub use serde_json;
     pub use std::sync::LazyLock;

@@ -77,7 +77,10 @@ pub fn to_data<M: Model>(m: &M) -> Result<Value> {
 /// A row as the struct.
 pub fn from_row<M: Model>(row: &Row) -> Result<M> {
     M::deserialize(&Value::Object((**row).clone())).map_err(|e| {
-        Error::internal(format!("{} row does not match the Rust type: {e}", M::definition().name))
+        Error::internal(format!(
+            "{} row does not match the Rust type: {e}",
+            M::definition().name
+        ))
     })
 }
 
@@ -100,12 +103,22 @@ pub async fn find<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Vec
 /// `findOne`.
 pub async fn find_one<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Option<M>> {
     let f = filter.into_filter()?;
-    app.repository_of::<M>()?.find_one(&f).await?.as_ref().map(from_row).transpose()
+    app.repository_of::<M>()?
+        .find_one(&f)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// `findById`.
 pub async fn find_by_id<M: Model>(app: &App, id: impl Into<Value>) -> Result<Option<M>> {
-    app.repository_of::<M>()?.find_by_id(&id.into(), None).await?.as_ref().map(from_row).transpose()
+    app.repository_of::<M>()?
+        .find_by_id(&id.into(), None)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// `count`.
@@ -120,7 +133,11 @@ pub async fn exists<M: Model>(app: &App, id: impl Into<Value>) -> Result<bool> {
 }
 
 /// `updateAll`: merges `data` (a JSON object of changed properties) into every match.
-pub async fn update_all<M: Model>(app: &App, where_: impl IntoWhere<M>, data: Value) -> Result<u64> {
+pub async fn update_all<M: Model>(
+    app: &App,
+    where_: impl IntoWhere<M>,
+    data: Value,
+) -> Result<u64> {
     let w = where_.into_where()?;
     app.repository_of::<M>()?.update_all(w.as_ref(), data).await
 }
@@ -138,22 +155,38 @@ pub async fn delete_all<M: Model>(app: &App, where_: impl IntoWhere<M>) -> Resul
 
 /// `patchOrCreate` (`upsert`).
 pub async fn upsert<M: Model>(app: &App, data: &M) -> Result<M> {
-    from_row(&app.repository_of::<M>()?.patch_or_create(to_data(data)?).await?)
+    from_row(
+        &app.repository_of::<M>()?
+            .patch_or_create(to_data(data)?)
+            .await?,
+    )
 }
 
 /// `replaceOrCreate`.
 pub async fn replace_or_create<M: Model>(app: &App, data: &M) -> Result<M> {
-    from_row(&app.repository_of::<M>()?.replace_or_create(to_data(data)?).await?)
+    from_row(
+        &app.repository_of::<M>()?
+            .replace_or_create(to_data(data)?)
+            .await?,
+    )
 }
 
 /// `replaceById`.
 pub async fn replace_by_id<M: Model>(app: &App, id: impl Into<Value>, data: &M) -> Result<M> {
-    from_row(&app.repository_of::<M>()?.replace_by_id(&id.into(), to_data(data)?).await?)
+    from_row(
+        &app.repository_of::<M>()?
+            .replace_by_id(&id.into(), to_data(data)?)
+            .await?,
+    )
 }
 
 /// `patchAttributes`: merges a JSON object of changes into the instance with this id.
 pub async fn patch_attributes<M: Model>(app: &App, id: impl Into<Value>, data: Value) -> Result<M> {
     let id = id.into();
     let text = crate::value::js::to_js_string(&id);
-    from_row(&app.repository_of::<M>()?.patch_attributes(&id, data, &text).await?)
+    from_row(
+        &app.repository_of::<M>()?
+            .patch_attributes(&id, data, &text)
+            .await?,
+    )
 }

@@ -42,18 +42,32 @@ impl Reply {
         if self.text.is_empty() {
             return Value::Null;
         }
-        serde_json::from_str(&self.text).unwrap_or_else(|_| serde_json::json!({ "$text": self.text }))
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|_| serde_json::json!({ "$text": self.text }))
     }
 }
 
 /// Sends one request to the app's router.
-pub async fn send(app: &App, method: &str, uri: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+pub async fn send(
+    app: &App,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
     let mut req = Request::builder().method(method).uri(escape_uri(uri));
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let req = req.body(Body::from(body.unwrap_or("").to_string())).expect("valid request");
-    let res = app.clone().into_router().oneshot(req).await.expect("infallible");
+    let req = req
+        .body(Body::from(body.unwrap_or("").to_string()))
+        .expect("valid request");
+    let res = app
+        .clone()
+        .into_router()
+        .oneshot(req)
+        .await
+        .expect("infallible");
     let status = res.status();
     let content_type = res
         .headers()
@@ -61,14 +75,20 @@ pub async fn send(app: &App, method: &str, uri: &str, headers: &[(&str, &str)], 
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    Reply { status, content_type, text: String::from_utf8_lossy(&bytes).into_owned() }
+    Reply {
+        status,
+        content_type,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
 
 /// Percent-encodes characters `http::Uri` refuses (raw `{`, `"`, spaces, as some clients send).
 pub fn escape_uri(uri: &str) -> String {
     uri.chars()
         .map(|c| match c {
-            '"' | ' ' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}' => format!("%{:02X}", c as u32),
+            '"' | ' ' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}' => {
+                format!("%{:02X}", c as u32)
+            }
             c => c.to_string(),
         })
         .collect()
@@ -81,5 +101,12 @@ pub async fn get(app: &App, uri: &str) -> Reply {
 
 /// A JSON request.
 pub async fn json(app: &App, method: &str, uri: &str, body: &Value) -> Reply {
-    send(app, method, uri, &[("content-type", "application/json")], Some(&body.to_string())).await
+    send(
+        app,
+        method,
+        uri,
+        &[("content-type", "application/json")],
+        Some(&body.to_string()),
+    )
+    .await
 }

@@ -9,17 +9,41 @@ use crate::ctxt::Ctxt;
 use crate::suggest::unknown_key;
 
 pub const MODEL_KEYS: &[&str] = &[
-    "name", "plural", "path", "strict", "force_id", "public", "replace_on_put", "id_injection",
-    "description", "fields_mod",
+    "name",
+    "plural",
+    "path",
+    "strict",
+    "force_id",
+    "public",
+    "replace_on_put",
+    "id_injection",
+    "description",
+    "fields_mod",
 ];
 pub const PROPERTY_KEYS: &[&str] = &[
-    "id", "generated", "required", "hidden", "protected", "default", "default_fn", "description",
-    "type", "length", "inclusion", "exclusion", "format", "unique",
+    "id",
+    "generated",
+    "required",
+    "hidden",
+    "protected",
+    "default",
+    "default_fn",
+    "description",
+    "type",
+    "length",
+    "inclusion",
+    "exclusion",
+    "format",
+    "unique",
 ];
 
 /// A declared validation.
 pub enum ValidationOpt {
-    Length { min: Option<syn::LitInt>, max: Option<syn::LitInt>, is: Option<syn::LitInt> },
+    Length {
+        min: Option<syn::LitInt>,
+        max: Option<syn::LitInt>,
+        is: Option<syn::LitInt>,
+    },
     Inclusion(Vec<Lit>),
     Exclusion(Vec<Lit>),
     Format(LitStr),
@@ -63,15 +87,25 @@ pub struct PropertyAttrs {
 }
 
 fn key_of(m: &ParseNestedMeta) -> String {
-    m.path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| {
-        m.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
-    })
+    m.path
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| {
+            m.path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::")
+        })
 }
 
 fn lit_str(m: &ParseNestedMeta) -> syn::Result<LitStr> {
     let expr: Expr = m.value()?.parse()?;
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s),
         other => Err(syn::Error::new_spanned(other, "expected a string literal")),
     }
 }
@@ -112,10 +146,18 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
                     let v = if m.input.peek(syn::Token![=]) {
                         let expr: Expr = m.value()?.parse()?;
                         match &expr {
-                            Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => {
-                                if b.value { StrictOpt::True } else { StrictOpt::False }
+                            Expr::Lit(ExprLit {
+                                lit: Lit::Bool(b), ..
+                            }) => {
+                                if b.value {
+                                    StrictOpt::True
+                                } else {
+                                    StrictOpt::False
+                                }
                             }
-                            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) if s.value() == "filter" => StrictOpt::Filter,
+                            Expr::Lit(ExprLit {
+                                lit: Lit::Str(s), ..
+                            }) if s.value() == "filter" => StrictOpt::Filter,
                             _ => {
                                 return Err(syn::Error::new_spanned(
                                     expr,
@@ -163,7 +205,12 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                     if out.id.is_some() {
                         cx.error(&m.path, "duplicate option `id`");
                     }
-                    out.id = Some(m.path.get_ident().map(|i| i.span()).unwrap_or_else(Span::call_site));
+                    out.id = Some(
+                        m.path
+                            .get_ident()
+                            .map(|i| i.span())
+                            .unwrap_or_else(Span::call_site),
+                    );
                 }
                 "generated" => out.generated = flag(&m)?,
                 "required" => out.required = flag(&m)?,
@@ -186,7 +233,10 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                     let lits = content.parse_terminated(Lit::parse, syn::Token![,])?;
                     let lits: Vec<Lit> = lits.into_iter().collect();
                     if lits.is_empty() {
-                        cx.error(&m.path, format!("`{key}` needs at least one value: {key}(\"a\", \"b\")"));
+                        cx.error(
+                            &m.path,
+                            format!("`{key}` needs at least one value: {key}(\"a\", \"b\")"),
+                        );
                     }
                     out.validations.push(if key == "inclusion" {
                         ValidationOpt::Inclusion(lits)
@@ -204,12 +254,18 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                             "min" => min = Some(v),
                             "max" => max = Some(v),
                             "is" => is = Some(v),
-                            _ => cx.error(&inner.path, unknown_key("length", &k, &["min", "max", "is"])),
+                            _ => cx.error(
+                                &inner.path,
+                                unknown_key("length", &k, &["min", "max", "is"]),
+                            ),
                         }
                         Ok(())
                     })?;
                     if min.is_none() && max.is_none() && is.is_none() {
-                        cx.error(&m.path, "`length` needs `min`, `max` or `is`: length(max = 20)");
+                        cx.error(
+                            &m.path,
+                            "`length` needs `min`, `max` or `is`: length(max = 20)",
+                        );
                     }
                     out.validations.push(ValidationOpt::Length { min, max, is });
                 }
@@ -217,18 +273,36 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                     let expr: Expr = m.value()?.parse()?;
                     match expr {
                         Expr::Lit(ExprLit { lit, .. }) => set(cx, &mut out.default, lit, &m, &key),
-                        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => match *expr {
-                            Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => {
-                                let neg = syn::LitInt::new(&format!("-{}", i.base10_digits()), i.span());
+                        Expr::Unary(syn::ExprUnary {
+                            op: syn::UnOp::Neg(_),
+                            expr,
+                            ..
+                        }) => match *expr {
+                            Expr::Lit(ExprLit {
+                                lit: Lit::Int(i), ..
+                            }) => {
+                                let neg =
+                                    syn::LitInt::new(&format!("-{}", i.base10_digits()), i.span());
                                 set(cx, &mut out.default, Lit::Int(neg), &m, &key)
                             }
-                            Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => {
-                                let neg = syn::LitFloat::new(&format!("-{}", f.base10_digits()), f.span());
+                            Expr::Lit(ExprLit {
+                                lit: Lit::Float(f), ..
+                            }) => {
+                                let neg = syn::LitFloat::new(
+                                    &format!("-{}", f.base10_digits()),
+                                    f.span(),
+                                );
                                 set(cx, &mut out.default, Lit::Float(neg), &m, &key)
                             }
-                            other => cx.error(other, "`default` must be a literal (string, number or bool)"),
+                            other => cx.error(
+                                other,
+                                "`default` must be a literal (string, number or bool)",
+                            ),
                         },
-                        other => cx.error(other, "`default` must be a literal (string, number or bool)"),
+                        other => cx.error(
+                            other,
+                            "`default` must be a literal (string, number or bool)",
+                        ),
                     }
                 }
                 _ => {
@@ -252,7 +326,9 @@ pub fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value().trim().to_string()),
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value().trim().to_string()),
                 _ => None,
             },
             _ => None,

@@ -22,7 +22,9 @@ fn optional(p: &Prop) -> TokenStream {
     if p.type_override.is_some() {
         // the type is not a PropertyValue; only `Option` makes it optional
         return match ty {
-            syn::Type::Path(tp) if tp.path.segments.last().is_some_and(|s| s.ident == "Option") => quote!(true),
+            syn::Type::Path(tp) if tp.path.segments.last().is_some_and(|s| s.ident == "Option") => {
+                quote!(true)
+            }
             _ => quote!(false),
         };
     }
@@ -126,8 +128,7 @@ pub fn generate(m: &Model) -> TokenStream {
 
     let fields_mod = &m.fields_mod;
     let handles = m.props.iter().map(|p| {
-        let field = syn::Ident::new(&p.ident.to_string().trim_start_matches("r#").to_string(), p.ident.span());
-        let field = if syn::parse_str::<syn::Ident>(&field.to_string()).is_ok() { quote!(#field) } else { let i = &p.ident; quote!(#i) };
+        let field = &p.ident;
         let ty = &p.handle_ty;
         let pname = &p.name;
         let doc = format!("Property `{pname}` of `{}`.", m.name);

@@ -46,7 +46,9 @@ pub struct Prop {
     pub validations: Vec<attr::ValidationOpt>,
 }
 
-const TYPE_NAMES: &[&str] = &["string", "number", "integer", "boolean", "date", "GeoPoint", "object", "array", "any"];
+const TYPE_NAMES: &[&str] = &[
+    "string", "number", "integer", "boolean", "date", "GeoPoint", "object", "array", "any",
+];
 
 /// The type inside `Wrapper<T>` when the last path segment is `Wrapper`.
 fn unwrap(ty: &Type, wrapper: &str) -> Option<Type> {
@@ -55,7 +57,9 @@ fn unwrap(ty: &Type, wrapper: &str) -> Option<Type> {
     if seg.ident != wrapper {
         return None;
     }
-    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
     match args.args.first()? {
         syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t.clone()),
         _ => None,
@@ -81,34 +85,54 @@ impl Model {
     pub fn from_input(input: &syn::DeriveInput) -> syn::Result<Model> {
         let mut cx = Ctxt::default();
         let fields = match &input.data {
-            syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(f), .. }) => Some(&f.named),
+            syn::Data::Struct(syn::DataStruct {
+                fields: syn::Fields::Named(f),
+                ..
+            }) => Some(&f.named),
             _ => {
-                cx.error(&input.ident, "#[derive(Model)] supports structs with named fields only");
+                cx.error(
+                    &input.ident,
+                    "#[derive(Model)] supports structs with named fields only",
+                );
                 None
             }
         };
         if !input.generics.params.is_empty() {
-            cx.error(&input.generics, "#[derive(Model)] does not support generic structs");
+            cx.error(
+                &input.generics,
+                "#[derive(Model)] does not support generic structs",
+            );
         }
         let opts = attr::model_attrs(&mut cx, &input.attrs);
         let container_serde = serde_names::read(&input.attrs);
-        let rename_all = container_serde.rename_all.as_ref().and_then(|(rule, span)| {
-            let ok = serde_names::apply_rename_all(rule, "a_b").is_some();
-            if !ok {
-                cx.syn_error(syn::Error::new(*span, format!("unsupported serde rename_all rule `{rule}`")));
-            }
-            ok.then(|| rule.clone())
-        });
+        let rename_all = container_serde
+            .rename_all
+            .as_ref()
+            .and_then(|(rule, span)| {
+                let ok = serde_names::apply_rename_all(rule, "a_b").is_some();
+                if !ok {
+                    cx.syn_error(syn::Error::new(
+                        *span,
+                        format!("unsupported serde rename_all rule `{rule}`"),
+                    ));
+                }
+                ok.then(|| rule.clone())
+            });
 
         let mut props = Vec::new();
         let mut id_spans: Vec<Span> = Vec::new();
         for f in fields.into_iter().flatten() {
-            let Some(ident) = f.ident.clone() else { continue };
+            let Some(ident) = f.ident.clone() else {
+                continue;
+            };
             let serde = serde_names::read(&f.attrs);
             let mut pa = attr::property_attrs(&mut cx, &f.attrs);
             if serde.skip {
                 if f.attrs.iter().any(|a| a.path().is_ident("property")) {
-                    cx.error(&ident, "a field skipped by serde cannot be a model property");
+                    cx.error(
+                        &ident,
+                        "a field skipped by serde cannot be a model property",
+                    );
                 }
                 continue;
             }
@@ -118,14 +142,17 @@ impl Model {
             }
             let rust_name = ident.to_string().trim_start_matches("r#").to_string();
             let name = serde.rename.clone().unwrap_or_else(|| match &rename_all {
-                Some(rule) => serde_names::apply_rename_all(rule, &rust_name).unwrap_or(rust_name.clone()),
+                Some(rule) => {
+                    serde_names::apply_rename_all(rule, &rust_name).unwrap_or(rust_name.clone())
+                }
                 None => rust_name.clone(),
             });
             if let Some(span) = pa.id {
                 id_spans.push(span);
             }
             // uniqueness is always checked last, as LoopBack does
-            pa.validations.sort_by_key(|v| matches!(v, attr::ValidationOpt::Unique));
+            pa.validations
+                .sort_by_key(|v| matches!(v, attr::ValidationOpt::Unique));
             let option_inner = unwrap(&f.ty, "Option");
             if pa.id.is_some() && pa.generated && option_inner.is_none() {
                 cx.error(&f.ty, "a generated id must be an `Option<..>`: it is absent until the datasource assigns it");
@@ -143,13 +170,19 @@ impl Model {
             }
             if let Some(t) = &pa.type_override {
                 let v = t.value();
-                let inner = v.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(&v);
+                let inner = v
+                    .strip_prefix('[')
+                    .and_then(|s| s.strip_suffix(']'))
+                    .unwrap_or(&v);
                 if !TYPE_NAMES.iter().any(|n| n.eq_ignore_ascii_case(inner)) {
-                    cx.error(t, format!("unknown LoopBack type; expected one of: {}", TYPE_NAMES.join(", ")));
+                    cx.error(
+                        t,
+                        format!(
+                            "unknown LoopBack type; expected one of: {}",
+                            TYPE_NAMES.join(", ")
+                        ),
+                    );
                 }
-            }
-            if pa.hidden && pa.required {
-                // allowed by LoopBack, but worth keeping: required hidden properties are fine
             }
             let base = option_inner.clone().unwrap_or_else(|| f.ty.clone());
             let handle_ty = unwrap(&base, "Vec").unwrap_or(base);
@@ -162,33 +195,48 @@ impl Model {
                 id: pa.id.is_some(),
                 generated: pa.generated,
                 required: pa.required,
-                implicit_required: !has_default && !(pa.id.is_some() && pa.generated),
+                implicit_required: !(has_default || (pa.id.is_some() && pa.generated)),
                 hidden: pa.hidden,
                 protected: pa.protected,
                 default: pa.default,
                 default_fn: pa.default_fn.map(|s| s.value()),
-                description: pa.description.map(|s| s.value()).or_else(|| attr::doc_comment(&f.attrs)),
+                description: pa
+                    .description
+                    .map(|s| s.value())
+                    .or_else(|| attr::doc_comment(&f.attrs)),
                 type_override: pa.type_override.map(|s| s.value()),
                 validations: pa.validations,
             });
         }
         if id_spans.len() > 1 {
             for s in &id_spans[1..] {
-                cx.syn_error(syn::Error::new(*s, "a model has one id property; `id` is already set on another field"));
+                cx.syn_error(syn::Error::new(
+                    *s,
+                    "a model has one id property; `id` is already set on another field",
+                ));
             }
         }
         let mut seen = std::collections::HashSet::new();
         for p in &props {
             if !seen.insert(p.name.clone()) {
-                cx.error(&p.ident, format!("two fields map to the property name `{}`", p.name));
+                cx.error(
+                    &p.ident,
+                    format!("two fields map to the property name `{}`", p.name),
+                );
             }
         }
         let injected_id = id_spans.is_empty();
         if injected_id && opts.id_injection == Some(false) {
-            cx.error(&input.ident, "`id_injection = false` needs a field marked `#[property(id)]`");
+            cx.error(
+                &input.ident,
+                "`id_injection = false` needs a field marked `#[property(id)]`",
+            );
         }
         if injected_id && props.iter().any(|p| p.name == "id") {
-            let p = props.iter().find(|p| p.name == "id").map(|p| p.ident.clone());
+            let p = props
+                .iter()
+                .find(|p| p.name == "id")
+                .map(|p| p.ident.clone());
             cx.error(p, "a field named `id` must be marked `#[property(id)]` (add `generated` for datasource-assigned ids)");
         }
         let fields_mod = match &opts.fields_mod {
@@ -202,7 +250,10 @@ impl Model {
         Ok(Model {
             ident: input.ident.clone(),
             vis: input.vis.clone(),
-            name: opts.name.map(|s| s.value()).unwrap_or_else(|| input.ident.to_string()),
+            name: opts
+                .name
+                .map(|s| s.value())
+                .unwrap_or_else(|| input.ident.to_string()),
             plural: opts.plural.map(|s| s.value()),
             path: opts.path.map(|s| s.value()),
             strict: opts.strict,
@@ -210,7 +261,10 @@ impl Model {
             public: opts.public.unwrap_or(true),
             replace_on_put: opts.replace_on_put.unwrap_or(true),
             id_injection: opts.id_injection.unwrap_or(true),
-            description: opts.description.map(|s| s.value()).or_else(|| attr::doc_comment(&input.attrs)),
+            description: opts
+                .description
+                .map(|s| s.value())
+                .or_else(|| attr::doc_comment(&input.attrs)),
             fields_mod,
             props,
             injected_id,

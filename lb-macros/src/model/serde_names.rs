@@ -5,7 +5,9 @@ pub fn apply_rename_all(rule: &str, field: &str) -> Option<String> {
     let words: Vec<&str> = field.split('_').filter(|w| !w.is_empty()).collect();
     let cap = |w: &str| {
         let mut c = w.chars();
-        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
     };
     Some(match rule {
         "lowercase" => field.to_lowercase(),
@@ -45,7 +47,11 @@ pub fn read(attrs: &[syn::Attribute]) -> SerdeAttrs {
     for a in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         // Unknown serde keys are serde's business: skip their values without failing.
         let _ = a.parse_nested_meta(|m| {
-            let key = m.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+            let key = m
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
             let value = if m.input.peek(syn::Token![=]) {
                 let expr: syn::Expr = m.value()?.parse()?;
                 Some(expr)
@@ -61,12 +67,25 @@ pub fn read(attrs: &[syn::Attribute]) -> SerdeAttrs {
                 None
             };
             let text = match &value {
-                Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) => Some(s.value()),
+                Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                })) => Some(s.value()),
                 _ => None,
             };
             match key.as_str() {
                 "rename" => out.rename = text,
-                "rename_all" => out.rename_all = text.map(|t| (t, m.path.get_ident().map(|i| i.span()).unwrap_or_else(proc_macro2::Span::call_site))),
+                "rename_all" => {
+                    out.rename_all = text.map(|t| {
+                        (
+                            t,
+                            m.path
+                                .get_ident()
+                                .map(|i| i.span())
+                                .unwrap_or_else(proc_macro2::Span::call_site),
+                        )
+                    })
+                }
                 "skip" | "skip_serializing" | "skip_deserializing" => out.skip = true,
                 "default" => out.default = true,
                 "flatten" => out.flatten = true,

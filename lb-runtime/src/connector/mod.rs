@@ -35,16 +35,29 @@ pub trait Connector: Send + Sync + 'static {
 
     /// Inserts a row. `data` holds every property in model order; a generated id that is
     /// missing or `null` is assigned by the connector. Duplicate ids are a 409.
-    fn create<'a>(&'a self, model: &'a ModelDefinition, data: Object) -> BoxFuture<'a, Result<Row>>;
+    fn create<'a>(&'a self, model: &'a ModelDefinition, data: Object)
+        -> BoxFuture<'a, Result<Row>>;
 
     /// Rows matching the filter's where, ordered, paged. `fields` is applied by the caller.
-    fn find<'a>(&'a self, model: &'a ModelDefinition, filter: &'a Filter) -> BoxFuture<'a, Result<Vec<Row>>>;
+    fn find<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<Vec<Row>>>;
 
     /// The row with this id (already coerced to the id type).
-    fn find_by_id<'a>(&'a self, model: &'a ModelDefinition, id: &'a Value) -> BoxFuture<'a, Result<Option<Row>>>;
+    fn find_by_id<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        id: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Row>>>;
 
     /// Number of rows matching `where_`.
-    fn count<'a>(&'a self, model: &'a ModelDefinition, where_: Option<&'a Where>) -> BoxFuture<'a, Result<u64>>;
+    fn count<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        where_: Option<&'a Where>,
+    ) -> BoxFuture<'a, Result<u64>>;
 
     /// Merges `data` into every matching row; returns the count.
     fn update_all<'a>(
@@ -55,10 +68,18 @@ pub trait Connector: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<u64>>;
 
     /// Deletes matching rows; returns the count.
-    fn delete_all<'a>(&'a self, model: &'a ModelDefinition, where_: Option<&'a Where>) -> BoxFuture<'a, Result<u64>>;
+    fn delete_all<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        where_: Option<&'a Where>,
+    ) -> BoxFuture<'a, Result<u64>>;
 
     /// Deletes one row by id; returns 0 or 1.
-    fn delete_by_id<'a>(&'a self, model: &'a ModelDefinition, id: &'a Value) -> BoxFuture<'a, Result<u64>>;
+    fn delete_by_id<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        id: &'a Value,
+    ) -> BoxFuture<'a, Result<u64>>;
 
     /// Replaces the row with this id by `data` (which carries the id); `None` when missing.
     fn replace_by_id<'a>(

@@ -54,7 +54,10 @@ fn to_json<T: Serialize>(v: T) -> Value {
 impl<M, T> Field<M, T> {
     /// The handle of property `name` (used by generated code).
     pub const fn new(name: &'static str) -> Self {
-        Field { name, _marker: PhantomData }
+        Field {
+            name,
+            _marker: PhantomData,
+        }
     }
 
     /// The property name.
@@ -71,17 +74,26 @@ impl<M, T> Field<M, T> {
     fn cond(self, v: Value) -> Condition<M> {
         let mut o = Map::new();
         o.insert(self.name.into(), v);
-        Condition { json: Value::Object(o), _marker: PhantomData }
+        Condition {
+            json: Value::Object(o),
+            _marker: PhantomData,
+        }
     }
 
     /// Ascending sort key.
     pub fn asc(self) -> OrderBy<M> {
-        OrderBy { text: format!("{} ASC", self.name), _marker: PhantomData }
+        OrderBy {
+            text: format!("{} ASC", self.name),
+            _marker: PhantomData,
+        }
     }
 
     /// Descending sort key.
     pub fn desc(self) -> OrderBy<M> {
-        OrderBy { text: format!("{} DESC", self.name), _marker: PhantomData }
+        OrderBy {
+            text: format!("{} DESC", self.name),
+            _marker: PhantomData,
+        }
     }
 
     /// `null` or missing.
@@ -117,15 +129,24 @@ impl<M, T: Serialize> Field<M, T> {
     }
     /// `between` (inclusive)
     pub fn between(self, lo: impl Into<T>, hi: impl Into<T>) -> Condition<M> {
-        self.op("between", Value::Array(vec![to_json(lo.into()), to_json(hi.into())]))
+        self.op(
+            "between",
+            Value::Array(vec![to_json(lo.into()), to_json(hi.into())]),
+        )
     }
     /// `inq`
     pub fn inq<I: IntoIterator<Item = V>, V: Into<T>>(self, vs: I) -> Condition<M> {
-        self.op("inq", Value::Array(vs.into_iter().map(|v| to_json(v.into())).collect()))
+        self.op(
+            "inq",
+            Value::Array(vs.into_iter().map(|v| to_json(v.into())).collect()),
+        )
     }
     /// `nin`
     pub fn nin<I: IntoIterator<Item = V>, V: Into<T>>(self, vs: I) -> Condition<M> {
-        self.op("nin", Value::Array(vs.into_iter().map(|v| to_json(v.into())).collect()))
+        self.op(
+            "nin",
+            Value::Array(vs.into_iter().map(|v| to_json(v.into())).collect()),
+        )
     }
 }
 
@@ -154,7 +175,12 @@ impl<M> Field<M, String> {
 
 impl<M> Field<M, GeoPoint> {
     /// `near`, optionally within `max_distance` in `unit` (results sorted by distance).
-    pub fn near(self, origin: GeoPoint, max_distance: Option<f64>, unit: DistanceUnit) -> Condition<M> {
+    pub fn near(
+        self,
+        origin: GeoPoint,
+        max_distance: Option<f64>,
+        unit: DistanceUnit,
+    ) -> Condition<M> {
         let mut inner = Map::new();
         inner.insert("near".into(), origin.to_json());
         if let Some(d) = max_distance {
@@ -180,8 +206,14 @@ impl<M> Condition<M> {
     }
     fn group(op: &str, conds: Vec<Condition<M>>) -> Condition<M> {
         let mut o = Map::new();
-        o.insert(op.into(), Value::Array(conds.into_iter().map(|c| c.json).collect()));
-        Condition { json: Value::Object(o), _marker: PhantomData }
+        o.insert(
+            op.into(),
+            Value::Array(conds.into_iter().map(|c| c.json).collect()),
+        );
+        Condition {
+            json: Value::Object(o),
+            _marker: PhantomData,
+        }
     }
     /// The LoopBack JSON of the condition.
     pub fn to_json(&self) -> &Value {
@@ -198,7 +230,10 @@ pub struct TypedFilter<M> {
 
 impl<M> Default for TypedFilter<M> {
     fn default() -> Self {
-        TypedFilter { json: Map::new(), _marker: PhantomData }
+        TypedFilter {
+            json: Map::new(),
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -217,7 +252,8 @@ impl<M> TypedFilter<M> {
         match self.json.get_mut("order") {
             Some(Value::Array(a)) => a.push(Value::String(o.text)),
             _ => {
-                self.json.insert("order".into(), Value::Array(vec![Value::String(o.text)]));
+                self.json
+                    .insert("order".into(), Value::Array(vec![Value::String(o.text)]));
             }
         }
         self
@@ -234,7 +270,8 @@ impl<M> TypedFilter<M> {
     }
     /// Only these properties (by name).
     pub fn fields(mut self, names: &[&str]) -> Self {
-        self.json.insert("fields".into(), Value::from(names.to_vec()));
+        self.json
+            .insert("fields".into(), Value::from(names.to_vec()));
         self
     }
     /// The LoopBack JSON of the filter.
@@ -243,6 +280,10 @@ impl<M> TypedFilter<M> {
     }
     /// Parses it against the model definition.
     pub fn build(&self, def: &ModelDefinition) -> Result<Filter, Error> {
-        parse_filter(def, &Value::Object(self.json.clone()), ParseOptions::default())
+        parse_filter(
+            def,
+            &Value::Object(self.json.clone()),
+            ParseOptions::default(),
+        )
     }
 }

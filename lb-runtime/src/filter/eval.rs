@@ -59,7 +59,12 @@ fn any_elem(v: Option<&Value>, f: impl Fn(Option<&Value>) -> bool) -> bool {
     }
 }
 
-fn bound(v: Option<&Value>, operand: &Value, ok: impl Fn(Ordering) -> bool, inclusive: bool) -> bool {
+fn bound(
+    v: Option<&Value>,
+    operand: &Value,
+    ok: impl Fn(Ordering) -> bool,
+    inclusive: bool,
+) -> bool {
     if operand.is_null() {
         // `gte: null` / `lte: null` match null and missing values (they are "equal")
         return inclusive && is_nullish(v);
@@ -89,7 +94,8 @@ fn test(v: Option<&Value>, op: &Op) -> bool {
         Op::Lt(x) => bound(v, x, |o| o == Ordering::Less, false),
         Op::Lte(x) => bound(v, x, |o| o != Ordering::Greater, true),
         Op::Between(lo, hi) => {
-            bound(v, lo, |o| o != Ordering::Less, true) && bound(v, hi, |o| o != Ordering::Greater, true)
+            bound(v, lo, |o| o != Ordering::Less, true)
+                && bound(v, hi, |o| o != Ordering::Greater, true)
         }
         Op::Inq(xs) => any_elem(v, |e| xs.iter().any(|x| js::loose_eq(e, Some(x)))),
         Op::Nin(xs) => !any_elem(v, |e| xs.iter().any(|x| js::loose_eq(e, Some(x)))),
@@ -113,7 +119,11 @@ pub fn near_distance(v: Option<&Value>, n: &Near) -> Option<f64> {
 pub fn compare_rows(a: &Object, b: &Object, order: &[Order]) -> Ordering {
     for key in order {
         let o = compare_values(get(a, &key.property), get(b, &key.property));
-        let o = if key.direction == Direction::Desc { o.reverse() } else { o };
+        let o = if key.direction == Direction::Desc {
+            o.reverse()
+        } else {
+            o
+        };
         if o != Ordering::Equal {
             return o;
         }
@@ -132,7 +142,11 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
 
 /// Runs where → order (or near distance) → skip/limit over rows already in id order.
 /// `key` extracts the row from the container type.
-pub fn apply<T>(rows: impl Iterator<Item = T>, filter: &Filter, key: impl Fn(&T) -> &Object) -> Vec<T> {
+pub fn apply<T>(
+    rows: impl Iterator<Item = T>,
+    filter: &Filter,
+    key: impl Fn(&T) -> &Object,
+) -> Vec<T> {
     let skip = filter.skip.unwrap_or(0);
     let limit = filter.limit.unwrap_or(usize::MAX);
     let near = filter.where_.as_ref().and_then(Where::near);
@@ -142,7 +156,12 @@ pub fn apply<T>(rows: impl Iterator<Item = T>, filter: &Filter, key: impl Fn(&T)
             .filter_map(|r| near_distance(get(key(&r), prop), n).map(|d| (d, r)))
             .collect();
         with_d.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
-        return with_d.into_iter().skip(skip).take(limit).map(|(_, r)| r).collect();
+        return with_d
+            .into_iter()
+            .skip(skip)
+            .take(limit)
+            .map(|(_, r)| r)
+            .collect();
     }
     if filter.order.is_empty() {
         return matching.skip(skip).take(limit).collect();

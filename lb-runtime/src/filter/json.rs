@@ -20,7 +20,12 @@ impl Filter {
             };
             o.insert(
                 "fields".into(),
-                Value::Object(names.iter().map(|n| (n.clone(), Value::Bool(show))).collect()),
+                Value::Object(
+                    names
+                        .iter()
+                        .map(|n| (n.clone(), Value::Bool(show)))
+                        .collect(),
+                ),
             );
         }
         if !self.order.is_empty() {
@@ -30,7 +35,11 @@ impl Filter {
                     self.order
                         .iter()
                         .map(|k| {
-                            let d = if k.direction == Direction::Asc { "ASC" } else { "DESC" };
+                            let d = if k.direction == Direction::Asc {
+                                "ASC"
+                            } else {
+                                "DESC"
+                            };
                             Value::String(format!("{} {d}", k.property))
                         })
                         .collect(),
@@ -91,7 +100,9 @@ fn clause_json(c: &Clause) -> (String, Value) {
             let mut o = Map::new();
             for op in ops {
                 let v = match op {
-                    Op::Eq(v) | Op::Neq(v) | Op::Gt(v) | Op::Gte(v) | Op::Lt(v) | Op::Lte(v) => v.clone(),
+                    Op::Eq(v) | Op::Neq(v) | Op::Gt(v) | Op::Gte(v) | Op::Lt(v) | Op::Lte(v) => {
+                        v.clone()
+                    }
                     Op::Between(a, b) => Value::Array(vec![a.clone(), b.clone()]),
                     Op::Inq(vs) | Op::Nin(vs) => Value::Array(vs.clone()),
                     Op::Like(p) | Op::NLike(p) | Op::ILike(p) | Op::NILike(p) | Op::Regexp(p) => {

@@ -27,8 +27,25 @@ impl ParseOptions {
 }
 
 const OPERATORS: &[&str] = &[
-    "eq", "neq", "gt", "gte", "lt", "lte", "between", "inq", "nin", "like", "nlike", "ilike",
-    "nilike", "regexp", "near", "maxDistance", "minDistance", "unit", "options",
+    "eq",
+    "neq",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "inq",
+    "nin",
+    "like",
+    "nlike",
+    "ilike",
+    "nilike",
+    "regexp",
+    "near",
+    "maxDistance",
+    "minDistance",
+    "unit",
+    "options",
 ];
 
 /// Nesting depth of a JSON value (a scalar is 0, `{}` is 1).
@@ -97,12 +114,20 @@ pub fn parse_filter(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Res
 }
 
 /// Parses a where object (count, updateAll, ...). `null` and `{}` are "everything".
-pub fn parse_where(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Result<Option<Where>, Error> {
+pub fn parse_where(
+    def: &ModelDefinition,
+    v: &Value,
+    opts: ParseOptions,
+) -> Result<Option<Where>, Error> {
     check_depth(v)?;
     parse_where_value(def, v, opts)
 }
 
-fn parse_where_value(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Result<Option<Where>, Error> {
+fn parse_where_value(
+    def: &ModelDefinition,
+    v: &Value,
+    opts: ParseOptions,
+) -> Result<Option<Where>, Error> {
     if v.is_null() {
         return Ok(None);
     }
@@ -120,13 +145,20 @@ fn parse_count(v: &Value, what: &str) -> Result<Option<usize>, Error> {
         _ => None,
     };
     match n {
-        Some(f) if f.is_finite() && f >= 0.0 && f.fract() == 0.0 => Ok(Some(f.min(usize::MAX as f64) as usize)),
+        Some(f) if f.is_finite() && f >= 0.0 && f.fract() == 0.0 => {
+            Ok(Some(f.min(usize::MAX as f64) as usize))
+        }
         _ => {
             let shown = match v {
-                Value::Number(n) => n.as_f64().map(js::number_to_string).unwrap_or_else(|| n.to_string()),
+                Value::Number(n) => n
+                    .as_f64()
+                    .map(js::number_to_string)
+                    .unwrap_or_else(|| n.to_string()),
                 other => other.to_string(),
             };
-            Err(Error::bad_request(format!("The {what} parameter {shown} is not valid")))
+            Err(Error::bad_request(format!(
+                "The {what} parameter {shown} is not valid"
+            )))
         }
     }
 }
@@ -145,7 +177,11 @@ fn parse_order(v: &Value) -> Result<Vec<Order>, Error> {
     for item in items {
         let s = match item {
             Value::String(s) => s,
-            other => return Err(Error::bad_request(format!("The order {other} is not valid"))),
+            other => {
+                return Err(Error::bad_request(format!(
+                    "The order {other} is not valid"
+                )))
+            }
         };
         // the juggler's tokenizer: comma-separated keys, then `prop [ASC|DESC]` split on
         // whitespace (leading whitespace makes an empty property and an invalid direction)
@@ -162,7 +198,10 @@ fn parse_order(v: &Value) -> Result<Vec<Order>, Error> {
                     )))
                 }
             };
-            out.push(Order { property: parts[0].to_string(), direction });
+            out.push(Order {
+                property: parts[0].to_string(),
+                direction,
+            });
         }
     }
     Ok(out)
@@ -178,13 +217,19 @@ fn parse_fields(v: &Value) -> Option<Fields> {
     match v {
         Value::String(s) if !s.is_empty() => Some(Fields::Include(vec![s.clone()])),
         Value::Array(a) if !a.is_empty() => Some(Fields::Include(
-            a.iter().map(|x| match x {
-                Value::String(s) => s.clone(),
-                other => js::to_js_string(other),
-            }).collect(),
+            a.iter()
+                .map(|x| match x {
+                    Value::String(s) => s.clone(),
+                    other => js::to_js_string(other),
+                })
+                .collect(),
         )),
         Value::Object(o) if !o.is_empty() => {
-            let shown: Vec<String> = o.iter().filter(|(_, v)| flag(v)).map(|(k, _)| k.clone()).collect();
+            let shown: Vec<String> = o
+                .iter()
+                .filter(|(_, v)| flag(v))
+                .map(|(k, _)| k.clone())
+                .collect();
             if !shown.is_empty() {
                 Some(Fields::Include(shown))
             } else {
@@ -251,7 +296,10 @@ impl WhereParser<'_> {
                         continue;
                     }
                     let ops = self.property(key, val, v)?;
-                    clauses.push(Clause::Property { name: key.clone(), ops });
+                    clauses.push(Clause::Property {
+                        name: key.clone(),
+                        ops,
+                    });
                 }
             }
         }
@@ -259,7 +307,11 @@ impl WhereParser<'_> {
     }
 
     fn dollar_error(&self, operators: Vec<String>, container: &Value) -> Error {
-        let list = operators.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ");
+        let list = operators
+            .iter()
+            .map(|o| format!("\"{o}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut details = Map::new();
         details.insert("operators".into(), Value::from(operators));
         details.insert("where".into(), container.clone());
@@ -278,7 +330,11 @@ impl WhereParser<'_> {
             Value::Object(o) if !o.is_empty() => o,
             other => return Ok(vec![Op::Eq(coerce(item_ty, other)?)]),
         };
-        let dollars: Vec<String> = cond.keys().filter(|k| k.starts_with('$')).cloned().collect();
+        let dollars: Vec<String> = cond
+            .keys()
+            .filter(|k| k.starts_with('$'))
+            .cloned()
+            .collect();
         if !dollars.is_empty() {
             return Err(self.dollar_error(dollars, container));
         }
@@ -287,7 +343,9 @@ impl WhereParser<'_> {
             return Ok(vec![Op::Eq(val.clone())]);
         }
         let invalid = |msg: &str| {
-            Error::bad_request(format!("The {name} property has invalid clause {val}: {msg}"))
+            Error::bad_request(format!(
+                "The {name} property has invalid clause {val}: {msg}"
+            ))
         };
         let list = |v: &Value| -> Result<Vec<Value>, Error> {
             as_list(v)
@@ -336,8 +394,12 @@ impl WhereParser<'_> {
                 }
                 "like" | "nlike" | "ilike" | "nilike" => {
                     let text = pattern_text(arg)?;
-                    let ci = op.starts_with("i") || op.starts_with("ni")
-                        || cond.get("options").and_then(Value::as_str).is_some_and(|o| o.contains('i'));
+                    let ci = op.starts_with("i")
+                        || op.starts_with("ni")
+                        || cond
+                            .get("options")
+                            .and_then(Value::as_str)
+                            .is_some_and(|o| o.contains('i'));
                     let p = Pattern::like(&text, ci).map_err(|e| invalid(&e))?;
                     match op.as_str() {
                         "like" => Op::Like(p),
@@ -346,7 +408,9 @@ impl WhereParser<'_> {
                         _ => Op::NILike(p),
                     }
                 }
-                "regexp" => Op::Regexp(Pattern::regexp(&pattern_text(arg)?).map_err(Error::bad_request)?),
+                "regexp" => {
+                    Op::Regexp(Pattern::regexp(&pattern_text(arg)?).map_err(Error::bad_request)?)
+                }
                 "near" => {
                     let origin = GeoPoint::from_json(arg).map_err(|e| invalid(&e))?;
                     let unit = match cond.get("unit") {
@@ -413,7 +477,11 @@ fn coerce(ty: Option<&DataType>, v: &Value) -> Result<Value, Error> {
             _ => v.clone(),
         },
         DataType::Array(item) => match v {
-            Value::Array(a) => Value::Array(a.iter().map(|x| coerce(Some(item), x)).collect::<Result<_, _>>()?),
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .map(|x| coerce(Some(item), x))
+                    .collect::<Result<_, _>>()?,
+            ),
             other => coerce(Some(item), other)?,
         },
         DataType::GeoPoint | DataType::Object | DataType::Any => v.clone(),

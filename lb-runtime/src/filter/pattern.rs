@@ -49,7 +49,10 @@ impl Pattern {
                 c => expr.push(c),
             }
         }
-        Ok(Pattern { source: source.to_string(), regex: build(&expr, case_insensitive, false)? })
+        Ok(Pattern {
+            source: source.to_string(),
+            regex: build(&expr, case_insensitive, false)?,
+        })
     }
 
     /// A `regexp` value: `"pattern"` or `"/pattern/flags"` with flags among `i`, `g`, `m`.
@@ -57,7 +60,10 @@ impl Pattern {
         // LoopBack treats any string with a `/` followed by characters as `/expr/flags`.
         let has_flags = source.find('/').is_some_and(|i| i + 1 < source.len());
         if !has_flags {
-            return Ok(Pattern { source: source.to_string(), regex: build(source, false, false)? });
+            return Ok(Pattern {
+                source: source.to_string(),
+                regex: build(source, false, false)?,
+            });
         }
         let last = source.rfind('/').unwrap_or(0);
         let flags = &source[last + 1..];
@@ -101,8 +107,14 @@ mod tests {
     fn regexp_flags() {
         assert!(!Pattern::regexp("^A").unwrap().is_match("apple"));
         assert!(Pattern::regexp("/^A/i").unwrap().is_match("apple"));
-        assert_eq!(Pattern::regexp("a/b").unwrap_err(), "Invalid regex flags: b");
-        assert_eq!(Pattern::regexp("/a/x").unwrap_err(), "Invalid regex flags: x");
+        assert_eq!(
+            Pattern::regexp("a/b").unwrap_err(),
+            "Invalid regex flags: b"
+        );
+        assert_eq!(
+            Pattern::regexp("/a/x").unwrap_err(),
+            "Invalid regex flags: x"
+        );
         assert!(Pattern::regexp("(").unwrap().is_match("a(b"));
     }
 }

@@ -313,7 +313,11 @@ impl ModelBuilder {
         let ids: Vec<usize> = (0..self.properties.len())
             .filter(|&i| self.properties[i].id)
             .collect();
-        assert!(ids.len() <= 1, "model {} declares more than one id property", self.name);
+        assert!(
+            ids.len() <= 1,
+            "model {} declares more than one id property",
+            self.name
+        );
         let id_index = match ids.first() {
             Some(&i) => i,
             None => {

@@ -6,8 +6,17 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 const UNCOUNTABLE: &[&str] = &[
-    "equipment", "information", "rice", "money", "species", "series", "fish", "sheep", "moose",
-    "deer", "news",
+    "equipment",
+    "information",
+    "rice",
+    "money",
+    "species",
+    "series",
+    "fish",
+    "sheep",
+    "moose",
+    "deer",
+    "news",
 ];
 
 /// (pattern, replacement); `None` = the word is already plural, keep it.
@@ -16,7 +25,10 @@ const RULES: &[(&str, Option<&str>)] = &[
     ("(pe)ople$", None),
     ("(child)ren$", None),
     ("([ti])a$", None),
-    ("((a)naly|(b)a|(d)iagno|(p)arenthe|(p)rogno|(s)ynop|(t)he)ses$", None),
+    (
+        "((a)naly|(b)a|(d)iagno|(p)arenthe|(p)rogno|(s)ynop|(t)he)ses$",
+        None,
+    ),
     ("(hive)s$", None),
     ("(tive)s$", None),
     ("(curve)s$", None),
@@ -62,7 +74,12 @@ const RULES: &[(&str, Option<&str>)] = &[
 static COMPILED: LazyLock<Vec<(Regex, Option<&'static str>)>> = LazyLock::new(|| {
     RULES
         .iter()
-        .map(|(p, r)| (Regex::new(&format!("(?i){p}")).expect("valid inflection rule"), *r))
+        .map(|(p, r)| {
+            (
+                Regex::new(&format!("(?i){p}")).expect("valid inflection rule"),
+                *r,
+            )
+        })
         .collect()
 });
 

@@ -26,7 +26,11 @@ pub(crate) enum Mode {
 impl Repository {
     /// Turns a request body into connector data. Type failures are collected in the returned
     /// errors (the caller adds the other validations and reports them all at once).
-    pub(crate) fn prepare(&self, body: Object, mode: Mode) -> Result<(Prepared, ValidationErrors), Error> {
+    pub(crate) fn prepare(
+        &self,
+        body: Object,
+        mode: Mode,
+    ) -> Result<(Prepared, ValidationErrors), Error> {
         let def = self.model;
         let mut errors = ValidationErrors::new();
         let id_name = &def.id().name;
@@ -49,7 +53,11 @@ impl Repository {
                     Ok(c) => {
                         out.insert(p.name.clone(), c);
                     }
-                    Err(Invalid::Validation { code, message, literal }) => {
+                    Err(Invalid::Validation {
+                        code,
+                        message,
+                        literal,
+                    }) => {
                         match literal {
                             Some(t) => errors.add_literal(&p.name, code, message, t),
                             None => errors.add(&p.name, code, message, Some(&v)),
@@ -97,15 +105,22 @@ impl Repository {
 
     /// Validates a whole instance: presence, the declared rules, then uniqueness against the
     /// other instances (`own_id` is the instance itself, excluded).
-    pub(crate) async fn validate(&self, row: &Object, own_id: Option<&Value>, mut errors: ValidationErrors) -> Result<(), Error> {
+    pub(crate) async fn validate(
+        &self,
+        row: &Object,
+        own_id: Option<&Value>,
+        mut errors: ValidationErrors,
+    ) -> Result<(), Error> {
         self.check_presence(row, &mut errors);
         crate::validation::check(self.model, row, &mut errors);
         for (name, value) in crate::validation::unique_values(self.model, row) {
             let filter = crate::filter::Filter {
-                where_: Some(crate::filter::Where(vec![crate::filter::Clause::Property {
-                    name: name.to_string(),
-                    ops: vec![crate::filter::Op::Eq(value.clone())],
-                }])),
+                where_: Some(crate::filter::Where(vec![
+                    crate::filter::Clause::Property {
+                        name: name.to_string(),
+                        ops: vec![crate::filter::Op::Eq(value.clone())],
+                    },
+                ])),
                 limit: Some(2),
                 ..Default::default()
             };

@@ -30,7 +30,12 @@ pub struct Repository {
 
 impl std::fmt::Debug for Repository {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Repository({} on {})", self.model.name, self.connector.name())
+        write!(
+            f,
+            "Repository({} on {})",
+            self.model.name,
+            self.connector.name()
+        )
     }
 }
 
@@ -53,7 +58,9 @@ impl Repository {
                 Some(f) if !s.trim().is_empty() => js::number(f),
                 _ => id.clone(),
             },
-            (crate::model::DataType::String, Value::Number(_)) => Value::String(js::to_js_string(id)),
+            (crate::model::DataType::String, Value::Number(_)) => {
+                Value::String(js::to_js_string(id))
+            }
             _ => id.clone(),
         }
     }
@@ -67,7 +74,12 @@ pub fn project(row: Row, fields: Option<&Fields>) -> Row {
             if row.keys().all(|k| f.shows(k)) {
                 return row;
             }
-            Arc::new(row.iter().filter(|(k, _)| f.shows(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+            Arc::new(
+                row.iter()
+                    .filter(|(k, _)| f.shows(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
         }
     }
 }

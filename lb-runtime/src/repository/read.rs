@@ -38,6 +38,10 @@ impl Repository {
 
     /// `exists`.
     pub async fn exists(&self, id: &Value) -> Result<bool> {
-        Ok(self.connector.find_by_id(self.model, &self.coerce_id(id)).await?.is_some())
+        Ok(self
+            .connector
+            .find_by_id(self.model, &self.coerce_id(id))
+            .await?
+            .is_some())
     }
 }

@@ -53,7 +53,9 @@ impl Repository {
             return Ok(rows);
         }
         let failed: Vec<&Error> = errors.iter().flatten().collect();
-        let status = if failed.iter().all(|e| e.status == failed[0].status) && failed[0].status.is_client_error() {
+        let status = if failed.iter().all(|e| e.status == failed[0].status)
+            && failed[0].status.is_client_error()
+        {
             failed[0].status
         } else if failed.iter().all(|e| e.status.is_client_error()) {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -64,8 +66,11 @@ impl Repository {
             .iter()
             .map(|e| e.as_ref().map_or(Value::Null, |e| e.to_object(false)))
             .collect();
-        Err(Error::new(status, "Failed with multiple errors, see `details` for more information.")
-            .with_details(Value::Array(details)))
+        Err(Error::new(
+            status,
+            "Failed with multiple errors, see `details` for more information.",
+        )
+        .with_details(Value::Array(details)))
     }
 
     /// `patchOrCreate` (`upsert`): no id → create; existing id → patch (validation skipped, as
@@ -109,7 +114,11 @@ impl Repository {
         let id = self.coerce_id(&id);
         let (data, errors) = self.prepare(body, Mode::Replace)?;
         self.validate(&data, Some(&id), errors).await?;
-        if let Some(row) = self.connector.replace_by_id(self.model, &id, data.clone()).await? {
+        if let Some(row) = self
+            .connector
+            .replace_by_id(self.model, &id, data.clone())
+            .await?
+        {
             return Ok(row);
         }
         if self.model.forces_id() {
@@ -139,12 +148,20 @@ impl Repository {
         body.insert(id_name, id.clone());
         let (data, errors) = self.prepare(body, Mode::Replace)?;
         self.validate(&data, Some(&id), errors).await?;
-        self.connector.replace_by_id(self.model, &id, data).await?.ok_or_else(|| replace_missing(&id))
+        self.connector
+            .replace_by_id(self.model, &id, data)
+            .await?
+            .ok_or_else(|| replace_missing(&id))
     }
 
     /// `prototype.patchAttributes`: the instance must exist (404 `could not find a model with
     /// id ..`); the merged instance is validated.
-    pub async fn patch_attributes(&self, id: &Value, data: Value, id_text_raw: &str) -> Result<Row> {
+    pub async fn patch_attributes(
+        &self,
+        id: &Value,
+        data: Value,
+        id_text_raw: &str,
+    ) -> Result<Row> {
         let id = self.coerce_id(id);
         let current = self
             .connector
@@ -159,9 +176,18 @@ impl Repository {
         if let Some(given) = self.id_of(&body) {
             if !js::loose_eq(Some(&self.coerce_id(given)), Some(&id)) {
                 let msg = if self.model.force_id {
-                    format!("id cannot be updated from {} to {} when forceId is set to true", id_text(&id), id_text(given))
+                    format!(
+                        "id cannot be updated from {} to {} when forceId is set to true",
+                        id_text(&id),
+                        id_text(given)
+                    )
                 } else {
-                    format!("id property ({}) cannot be updated from {} to {}", self.model.id().name, id_text(&id), id_text(given))
+                    format!(
+                        "id property ({}) cannot be updated from {} to {}",
+                        self.model.id().name,
+                        id_text(&id),
+                        id_text(given)
+                    )
                 };
                 return Err(Error::bad_request(msg));
             }
@@ -172,7 +198,8 @@ impl Repository {
         for (k, v) in &patch {
             merged.insert(k.clone(), v.clone());
         }
-        self.validate(&merged, Some(&id), ValidationErrors::new()).await?;
+        self.validate(&merged, Some(&id), ValidationErrors::new())
+            .await?;
         self.connector
             .patch_by_id(self.model, &id, patch)
             .await?
@@ -186,13 +213,18 @@ impl Repository {
             Value::Object(o) => o,
             _ => return Err(not_an_object()),
         };
-        let filter = Filter { where_: where_.cloned(), limit: Some(2), ..Filter::default() };
+        let filter = Filter {
+            where_: where_.cloned(),
+            limit: Some(2),
+            ..Filter::default()
+        };
         let found = self.connector.find(self.model, &filter).await?;
         match found.as_slice() {
             [] => self.create(Value::Object(body)).await,
             [one] => {
                 let id = self.id_of(one).cloned().unwrap_or(Value::Null);
-                self.patch_attributes(&id, Value::Object(body), &id_text(&id)).await
+                self.patch_attributes(&id, Value::Object(body), &id_text(&id))
+                    .await
             }
             _ => Err(Error::bad_request(
                 "There are multiple instances found.Upsert Operation will not be performed!",
@@ -214,7 +246,9 @@ impl Repository {
 
     /// `deleteById`: 1 or 0 (never a 404).
     pub async fn delete_by_id(&self, id: &Value) -> Result<u64> {
-        self.connector.delete_by_id(self.model, &self.coerce_id(id)).await
+        self.connector
+            .delete_by_id(self.model, &self.coerce_id(id))
+            .await
     }
 
     /// `destroyAll`.
@@ -224,5 +258,8 @@ impl Repository {
 }
 
 fn replace_missing(id: &Value) -> Error {
-    Error::not_found(format!("Could not replace. Object with id {} does not exist!", id_text(id)))
+    Error::not_found(format!(
+        "Could not replace. Object with id {} does not exist!",
+        id_text(id)
+    ))
 }

@@ -21,7 +21,11 @@ fn too_large() -> Error {
 
 /// Reads and parses the body.
 pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value> {
-    if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok()) {
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+    {
         if len > limit {
             return Err(too_large());
         }
@@ -32,21 +36,38 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
-        Err(e) => return Err(Error::bad_request(format!("could not read the request body: {e}"))),
+        Err(e) => {
+            return Err(Error::bad_request(format!(
+                "could not read the request body: {e}"
+            )))
+        }
     };
     if bytes.is_empty() {
         return Ok(Value::Null);
     }
-    let raw_ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let ctype = raw_ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let raw_ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let ctype = raw_ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let charset = raw_ctype.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
-        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches('"').to_string())
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"').to_string())
     });
     if let Some(cs) = charset.filter(|c| !c.to_ascii_lowercase().starts_with("utf-")) {
-        return Err(Error::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported charset \"{}\"", cs.to_uppercase()))
-            .with_name("UnsupportedMediaTypeError")
-            .with_status_property(true));
+        return Err(Error::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("unsupported charset \"{}\"", cs.to_uppercase()),
+        )
+        .with_name("UnsupportedMediaTypeError")
+        .with_status_property(true));
     }
     let value = if ctype == "application/json" || ctype.ends_with("+json") {
         serde_json::from_slice::<Value>(&bytes).map_err(|e| {

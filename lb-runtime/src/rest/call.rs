@@ -39,7 +39,16 @@ impl Call {
         body: Value,
         query_raw: Option<String>,
     ) -> Self {
-        Call { app, model_index, params, method, headers, body, query_raw, query: OnceLock::new() }
+        Call {
+            app,
+            model_index,
+            params,
+            method,
+            headers,
+            body,
+            query_raw,
+            query: OnceLock::new(),
+        }
     }
 
     /// The model's repository.
@@ -59,12 +68,16 @@ impl Call {
 
     /// A path parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The query string, parsed with qs rules.
     pub fn query(&self) -> &Map<String, Value> {
-        self.query.get_or_init(|| self.query_raw.as_deref().map(qs::parse).unwrap_or_default())
+        self.query
+            .get_or_init(|| self.query_raw.as_deref().map(qs::parse).unwrap_or_default())
     }
 
     /// An argument with no declared source: path, then body property, then query, then header
@@ -124,10 +137,18 @@ impl Call {
 
     /// The `where` argument: from anywhere (count) or from the query only (`query_only`).
     pub fn where_arg(&self, query_only: bool) -> Result<Option<Option<Where>>> {
-        let raw = if query_only { self.query_arg("where") } else { self.arg("where") };
+        let raw = if query_only {
+            self.query_arg("where")
+        } else {
+            self.arg("where")
+        };
         match Self::object_arg(raw)? {
             None => Ok(None),
-            Some(v) => Ok(Some(filter::parse_where(self.model(), &v, ParseOptions::rest())?)),
+            Some(v) => Ok(Some(filter::parse_where(
+                self.model(),
+                &v,
+                ParseOptions::rest(),
+            )?)),
         }
     }
 
@@ -151,7 +172,8 @@ pub fn any_value(s: &str) -> Value {
         _ => {
             let t = s.trim();
             let numeric = !t.is_empty()
-                && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+                && t.bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
                 && t.bytes().any(|b| b.is_ascii_digit());
             match js::string_to_number(t) {
                 Some(f) if numeric && f.abs() <= 9_007_199_254_740_991.0 => js::number(f),

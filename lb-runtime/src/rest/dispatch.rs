@@ -13,13 +13,19 @@ use crate::{App, Error};
 /// The LoopBack error envelope as a response.
 pub fn error_response(e: &Error, debug: bool) -> Response {
     let mut r = json_response(e.status, &e.to_envelope(debug));
-    r.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    r.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     r
 }
 
 /// `Cannot GET /nothing`: a path outside the REST root.
 pub(crate) fn url_not_found(method: &Method, uri: &Uri, debug: bool) -> Response {
-    error_response(&Error::not_found(format!("Cannot {} {}", method, uri.path())), debug)
+    error_response(
+        &Error::not_found(format!("Cannot {} {}", method, uri.path())),
+        debug,
+    )
 }
 
 fn with_query(path: &str, uri: &Uri) -> String {
@@ -35,7 +41,12 @@ fn accepts_json(headers: &axum::http::HeaderMap) -> bool {
         return true;
     };
     accept.split(',').any(|t| {
-        let t = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let t = t
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         t.is_empty()
             || t == "*/*"
             || t == "application/*"
@@ -50,7 +61,10 @@ fn accepts_json(headers: &axum::http::HeaderMap) -> bool {
 fn not_acceptable() -> Response {
     let mut r = Response::new(axum::body::Body::from("Not Acceptable"));
     *r.status_mut() = StatusCode::NOT_ACCEPTABLE;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
@@ -67,30 +81,47 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
         error_response(
             &Error::new(
                 StatusCode::NOT_FOUND,
-                format!("There is no method to handle {} {}", parts.method, with_query(rel_shown, &parts.uri)),
+                format!(
+                    "There is no method to handle {} {}",
+                    parts.method,
+                    with_query(rel_shown, &parts.uri)
+                ),
             )
             .with_status_property(true),
             debug,
         )
     };
-    let Some((first, rest)) = segs.split_first() else { return no_method() };
-    let Some(&index) = app.inner.by_path.get(&first.to_lowercase()) else { return no_method() };
+    let Some((first, rest)) = segs.split_first() else {
+        return no_method();
+    };
+    let Some(&index) = app.inner.by_path.get(&first.to_lowercase()) else {
+        return no_method();
+    };
     let entry = &app.inner.models[index];
     let rest: Vec<String> = rest.iter().map(|s| decode_path(s)).collect();
     let verb = &parts.method;
     let found = entry
         .methods
         .iter()
-        .find_map(|m| (m.verb == *verb).then(|| m.path.matches(&rest).map(|p| (m, p))).flatten())
+        .find_map(|m| {
+            (m.verb == *verb)
+                .then(|| m.path.matches(&rest).map(|p| (m, p)))
+                .flatten()
+        })
         .or_else(|| {
             (*verb == Method::HEAD).then(|| {
                 entry.methods.iter().find_map(|m| {
-                    (m.verb == Method::GET).then(|| m.path.matches(&rest).map(|p| (m, p))).flatten()
+                    (m.verb == Method::GET)
+                        .then(|| m.path.matches(&rest).map(|p| (m, p)))
+                        .flatten()
                 })
             })?
         });
     let Some((method, params)) = found else {
-        let sub = rel_shown.get(1 + first.len()..).filter(|s| !s.is_empty()).unwrap_or("/");
+        let sub = rel_shown
+            .get(1 + first.len()..)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("/");
         return error_response(
             &Error::new(
                 StatusCode::NOT_FOUND,
@@ -108,7 +139,13 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
     if !accepts_json(&parts.headers) {
         return not_acceptable();
     }
-    let body = match body::read(&parts.headers, axum::body::Body::new(req_body), app.inner.config.body_limit).await {
+    let body = match body::read(
+        &parts.headers,
+        axum::body::Body::new(req_body),
+        app.inner.config.body_limit,
+    )
+    .await
+    {
         Ok(b) => b,
         Err(e) => return error_response(&e, debug),
     };

@@ -13,7 +13,9 @@ type Reply = BoxFuture<'static, Result<Response>>;
 
 /// LB3 asserts `where` on updateAll/upsertWithWhere with a 500; lb answers 400 (COMPAT 2).
 fn where_required() -> Error {
-    Error::bad_request("The where argument must be an object: pass where={} to match every instance")
+    Error::bad_request(
+        "The where argument must be an object: pass where={} to match every instance",
+    )
 }
 
 pub fn create(c: Call) -> Reply {
@@ -24,7 +26,9 @@ pub fn create(c: Call) -> Reply {
                 let rows = repo.create_many(items).await?;
                 Ok(rows_response(repo.model, &rows))
             }
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => Err(crate::repository::not_an_object()),
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                Err(crate::repository::not_an_object())
+            }
             body => {
                 let row = repo.create(body).await?;
                 Ok(row_response(repo.model, &row))
@@ -50,7 +54,10 @@ pub fn replace_or_create(c: Call) -> Reply {
 pub fn upsert_with_where(c: Call) -> Reply {
     Box::pin(async move {
         let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
-        let row = c.repo().upsert_with_where(where_.as_ref(), c.body.clone()).await?;
+        let row = c
+            .repo()
+            .upsert_with_where(where_.as_ref(), c.body.clone())
+            .await?;
         Ok(row_response(c.model(), &row))
     })
 }
@@ -92,7 +99,10 @@ pub fn replace_by_id(c: Call) -> Reply {
 
 pub fn patch_attributes(c: Call) -> Reply {
     Box::pin(async move {
-        let row = c.repo().patch_attributes(&c.id(), c.body.clone(), c.id_text()).await?;
+        let row = c
+            .repo()
+            .patch_attributes(&c.id(), c.body.clone(), c.id_text())
+            .await?;
         Ok(row_response(c.model(), &row))
     })
 }

@@ -67,7 +67,10 @@ impl RoutePath {
 
     /// Sort key: literal segments win over parameters, position by position.
     fn specificity(&self) -> Vec<u8> {
-        self.0.iter().map(|s| u8::from(matches!(s, Segment::Param(_)))).collect()
+        self.0
+            .iter()
+            .map(|s| u8::from(matches!(s, Segment::Param(_))))
+            .collect()
     }
 }
 
@@ -92,34 +95,106 @@ impl std::fmt::Debug for RestMethod {
     }
 }
 
-fn m(name: &'static str, aliases: &'static [&'static str], verb: Method, path: &str, handler: Handler) -> RestMethod {
-    RestMethod { name: Cow::Borrowed(name), aliases, verb, path: RoutePath::parse(path), handler }
+fn m(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    verb: Method,
+    path: &str,
+    handler: Handler,
+) -> RestMethod {
+    RestMethod {
+        name: Cow::Borrowed(name),
+        aliases,
+        verb,
+        path: RoutePath::parse(path),
+        handler,
+    }
 }
 
 /// The built-in endpoints of a PersistedModel (spec §2), sorted for matching.
 pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
     let mut v = vec![
         m("create", &[], Method::POST, "/", h::create),
-        m("replaceOrCreate", &[], Method::POST, "/replaceOrCreate", h::replace_or_create),
-        m("upsertWithWhere", &["patchOrCreateWithWhere"], Method::POST, "/upsertWithWhere", h::upsert_with_where),
+        m(
+            "replaceOrCreate",
+            &[],
+            Method::POST,
+            "/replaceOrCreate",
+            h::replace_or_create,
+        ),
+        m(
+            "upsertWithWhere",
+            &["patchOrCreateWithWhere"],
+            Method::POST,
+            "/upsertWithWhere",
+            h::upsert_with_where,
+        ),
         m("exists", &[], Method::GET, "/:id/exists", h::exists),
         m("exists", &[], Method::HEAD, "/:id", h::head_exists),
         m("findById", &[], Method::GET, "/:id", h::find_by_id),
-        m("replaceById", &[], Method::POST, "/:id/replace", h::replace_by_id),
+        m(
+            "replaceById",
+            &[],
+            Method::POST,
+            "/:id/replace",
+            h::replace_by_id,
+        ),
         m("find", &[], Method::GET, "/", h::find),
         m("findOne", &[], Method::GET, "/findOne", h::find_one),
         m("count", &[], Method::GET, "/count", h::count),
-        m("updateAll", &["update"], Method::POST, "/update", h::update_all),
-        m("deleteById", &["destroyById", "removeById"], Method::DELETE, "/:id", h::delete_by_id),
-        m("prototype.patchAttributes", &["prototype.updateAttributes"], Method::PATCH, "/:id", h::patch_attributes),
-        m("patchOrCreate", &["upsert", "updateOrCreate"], Method::PATCH, "/", h::patch_or_create),
+        m(
+            "updateAll",
+            &["update"],
+            Method::POST,
+            "/update",
+            h::update_all,
+        ),
+        m(
+            "deleteById",
+            &["destroyById", "removeById"],
+            Method::DELETE,
+            "/:id",
+            h::delete_by_id,
+        ),
+        m(
+            "prototype.patchAttributes",
+            &["prototype.updateAttributes"],
+            Method::PATCH,
+            "/:id",
+            h::patch_attributes,
+        ),
+        m(
+            "patchOrCreate",
+            &["upsert", "updateOrCreate"],
+            Method::PATCH,
+            "/",
+            h::patch_or_create,
+        ),
     ];
     if def.replace_on_put {
-        v.push(m("replaceOrCreate", &[], Method::PUT, "/", h::replace_or_create));
+        v.push(m(
+            "replaceOrCreate",
+            &[],
+            Method::PUT,
+            "/",
+            h::replace_or_create,
+        ));
         v.push(m("replaceById", &[], Method::PUT, "/:id", h::replace_by_id));
     } else {
-        v.push(m("patchOrCreate", &["upsert", "updateOrCreate"], Method::PUT, "/", h::patch_or_create));
-        v.push(m("prototype.patchAttributes", &["prototype.updateAttributes"], Method::PUT, "/:id", h::patch_attributes));
+        v.push(m(
+            "patchOrCreate",
+            &["upsert", "updateOrCreate"],
+            Method::PUT,
+            "/",
+            h::patch_or_create,
+        ));
+        v.push(m(
+            "prototype.patchAttributes",
+            &["prototype.updateAttributes"],
+            Method::PUT,
+            "/:id",
+            h::patch_attributes,
+        ));
     }
     sort(&mut v);
     v

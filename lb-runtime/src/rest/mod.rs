@@ -26,7 +26,8 @@ pub(crate) fn router(app: App) -> axum::Router {
     let root = app.inner.config.rest_api_root.clone();
     let r = axum::Router::new();
     let r = if root.is_empty() {
-        r.route("/", any(dispatch::dispatch)).route("/{*rest}", any(dispatch::dispatch))
+        r.route("/", any(dispatch::dispatch))
+            .route("/{*rest}", any(dispatch::dispatch))
     } else {
         r.route(&root, any(dispatch::dispatch))
             .route(&format!("{root}/"), any(dispatch::dispatch))

@@ -96,7 +96,11 @@ fn insert(slot: &mut Option<Node>, segs: &[Seg], value: String) {
             return;
         }
     };
-    let pos = if *first == Seg::Push { None } else { entries.iter().position(|(s, _)| s == first) };
+    let pos = if *first == Seg::Push {
+        None
+    } else {
+        entries.iter().position(|(s, _)| s == first)
+    };
     match pos {
         Some(i) => {
             let mut child = Some(std::mem::replace(&mut entries[i].1, Node::List(Vec::new())));
@@ -156,7 +160,11 @@ fn to_value(n: Node) -> Value {
 /// ```
 pub fn parse(query: &str) -> Map<String, Value> {
     let mut roots: Vec<(String, Option<Node>)> = Vec::new();
-    for piece in query.split('&').filter(|p| !p.is_empty()).take(PARAMETER_LIMIT) {
+    for piece in query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .take(PARAMETER_LIMIT)
+    {
         let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
         let key = decode(k);
         if key.is_empty() {
@@ -190,7 +198,10 @@ mod tests {
 
     #[test]
     fn brackets_nest_and_arrays() {
-        assert_eq!(p("filter[where][age][gt]=3"), json!({"filter":{"where":{"age":{"gt":"3"}}}}));
+        assert_eq!(
+            p("filter[where][age][gt]=3"),
+            json!({"filter":{"where":{"age":{"gt":"3"}}}})
+        );
         assert_eq!(p("a[]=1&a[]=2"), json!({"a":["1","2"]}));
         assert_eq!(p("a[1]=y&a[0]=x"), json!({"a":["x","y"]}));
         assert_eq!(p("a=1&a=2"), json!({"a":["1","2"]}));
@@ -204,7 +215,10 @@ mod tests {
 
     #[test]
     fn encodings() {
-        assert_eq!(p("filter%5Bwhere%5D%5Bage%5D=3"), json!({"filter":{"where":{"age":"3"}}}));
+        assert_eq!(
+            p("filter%5Bwhere%5D%5Bage%5D=3"),
+            json!({"filter":{"where":{"age":"3"}}})
+        );
         assert_eq!(p("order=name+ASC"), json!({"order":"name ASC"}));
         assert_eq!(p("f=%7B%22a%22%3A1%7D"), json!({"f":"{\"a\":1}"}));
         assert_eq!(p("x&y="), json!({"x":"","y":""}));
@@ -218,6 +232,9 @@ mod tests {
 
     #[test]
     fn mixed_plain_and_bracket_values_stay_visible() {
-        assert_eq!(p("filter={}&filter[limit]=2"), json!({"filter":["{}",{"limit":"2"}]}));
+        assert_eq!(
+            p("filter={}&filter[limit]=2"),
+            json!({"filter":["{}",{"limit":"2"}]})
+        );
     }
 }

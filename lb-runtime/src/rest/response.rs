@@ -41,7 +41,10 @@ impl Serialize for ShapedRows<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.rows.len()))?;
         for r in self.rows {
-            seq.serialize_element(&Shaped { row: r, hidden: self.hidden })?;
+            seq.serialize_element(&Shaped {
+                row: r,
+                hidden: self.hidden,
+            })?;
         }
         seq.end()
     }
@@ -63,12 +66,24 @@ fn serialize<T: Serialize>(status: StatusCode, v: &T) -> Response {
 
 /// One instance.
 pub fn row_response(def: &ModelDefinition, row: &Object) -> Response {
-    serialize(StatusCode::OK, &Shaped { row, hidden: def.hidden() })
+    serialize(
+        StatusCode::OK,
+        &Shaped {
+            row,
+            hidden: def.hidden(),
+        },
+    )
 }
 
 /// An array of instances.
 pub fn rows_response(def: &ModelDefinition, rows: &[Row]) -> Response {
-    serialize(StatusCode::OK, &ShapedRows { rows, hidden: def.hidden() })
+    serialize(
+        StatusCode::OK,
+        &ShapedRows {
+            rows,
+            hidden: def.hidden(),
+        },
+    )
 }
 
 /// Any JSON value.

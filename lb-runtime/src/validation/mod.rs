@@ -128,7 +128,10 @@ fn push(map: &mut Map<String, Value>, key: &str, item: &str) {
 /// A value as LoopBack prints it in validation messages (`util.inspect`-like JSON).
 fn print_value(v: &Value) -> String {
     match v {
-        Value::Number(n) => n.as_f64().map(js::number_to_string).unwrap_or_else(|| n.to_string()),
+        Value::Number(n) => n
+            .as_f64()
+            .map(js::number_to_string)
+            .unwrap_or_else(|| n.to_string()),
         other => other.to_string(),
     }
 }
@@ -150,7 +153,7 @@ mod tests {
             "The `Product` instance is not valid. Details: `name` can't be blank (value: undefined); `id` can't be set (value: 10)."
         );
         assert_eq!(
-            e.details.unwrap(),
+            *e.details.unwrap(),
             json!({"context":"Product","codes":{"name":["presence"],"id":["absence"]},
                    "messages":{"name":["can't be blank"],"id":["can't be set"]}})
         );

@@ -105,6 +105,10 @@ pub fn unique_values<'a>(def: &'a ModelDefinition, row: &'a Object) -> Vec<(&'a 
     def.properties
         .iter()
         .filter(|p| p.validations.iter().any(|r| matches!(r, Rule::Uniqueness)))
-        .filter_map(|p| row.get(&p.name).filter(|v| blank(Some(v)).is_none()).map(|v| (p.name.as_str(), v)))
+        .filter_map(|p| {
+            row.get(&p.name)
+                .filter(|v| blank(Some(v)).is_none())
+                .map(|v| (p.name.as_str(), v))
+        })
         .collect()
 }

@@ -13,7 +13,11 @@ pub fn format_millis(ms: i64) -> String {
         Some(d) if (0..=9999).contains(&d.year()) => d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         Some(d) => {
             let sign = if d.year() < 0 { '-' } else { '+' };
-            format!("{sign}{:06}{}", d.year().abs(), d.format("-%m-%dT%H:%M:%S%.3fZ"))
+            format!(
+                "{sign}{:06}{}",
+                d.year().abs(),
+                d.format("-%m-%dT%H:%M:%S%.3fZ")
+            )
         }
         None => "Invalid Date".into(),
     }
@@ -23,7 +27,10 @@ pub fn format_millis(ms: i64) -> String {
 /// are parsed by [`parse_date_string`]. `None` = Invalid Date.
 pub fn parse_value(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_f64().filter(|f| f.is_finite() && f.abs() <= MAX_MS as f64).map(|f| f.trunc() as i64),
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|f| f.is_finite() && f.abs() <= MAX_MS as f64)
+            .map(|f| f.trunc() as i64),
         Value::String(s) => parse_date_string(s),
         _ => None,
     }
@@ -38,7 +45,11 @@ pub fn parse_date_string(s: &str) -> Option<i64> {
         return None;
     }
     parse_iso(t)
-        .or_else(|| DateTime::parse_from_rfc2822(t).ok().map(|d| d.timestamp_millis()))
+        .or_else(|| {
+            DateTime::parse_from_rfc2822(t)
+                .ok()
+                .map(|d| d.timestamp_millis())
+        })
         .or_else(|| parse_loose(t))
         .filter(|ms| ms.abs() <= MAX_MS)
 }
@@ -124,7 +135,9 @@ fn parse_iso(s: &str) -> Option<i64> {
     Some(base + ((h * 60 + mi - offset_min) * 60 + sec) * 1000 + ms)
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 fn parse_time(s: &str) -> Option<i64> {
     let mut parts = s.split(':');
@@ -145,7 +158,10 @@ fn parse_loose(s: &str) -> Option<i64> {
     let (date_tok, rest) = tokens.split_first()?;
     // YYYY/MM/DD or MM/DD/YYYY
     if date_tok.contains('/') {
-        let p: Vec<i64> = date_tok.split('/').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+        let p: Vec<i64> = date_tok
+            .split('/')
+            .map(|x| x.parse().ok())
+            .collect::<Option<_>>()?;
         let base = match p.as_slice() {
             [y, m, d] if *y > 31 => ymd_millis(*y, *m, *d)?,
             [m, d, y] => ymd_millis(*y, *m, *d)?,
@@ -161,15 +177,26 @@ fn parse_loose(s: &str) -> Option<i64> {
     let toks: Vec<&str> = tokens
         .iter()
         .copied()
-        .filter(|t| !["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(&t.get(..3).unwrap_or("").to_ascii_lowercase().as_str()) || t.len() > 9)
+        .filter(|t| {
+            !["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                .contains(&t.get(..3).unwrap_or("").to_ascii_lowercase().as_str())
+                || t.len() > 9
+        })
         .collect();
     let month_of = |t: &str| {
         let l = t.to_ascii_lowercase();
-        MONTHS.iter().position(|m| l.starts_with(m)).map(|i| i as i64 + 1)
+        MONTHS
+            .iter()
+            .position(|m| l.starts_with(m))
+            .map(|i| i as i64 + 1)
     };
     let (m, d, y, rest) = match toks.as_slice() {
-        [a, b, c, rest @ ..] if month_of(a).is_some() => (month_of(a)?, b.parse().ok()?, c.parse().ok()?, rest),
-        [a, b, c, rest @ ..] if month_of(b).is_some() => (month_of(b)?, a.parse().ok()?, c.parse().ok()?, rest),
+        [a, b, c, rest @ ..] if month_of(a).is_some() => {
+            (month_of(a)?, b.parse().ok()?, c.parse().ok()?, rest)
+        }
+        [a, b, c, rest @ ..] if month_of(b).is_some() => {
+            (month_of(b)?, a.parse().ok()?, c.parse().ok()?, rest)
+        }
         _ => return None,
     };
     let base = ymd_millis(y, m, d)?;
@@ -185,7 +212,9 @@ mod tests {
     use super::*;
 
     fn iso(s: &str) -> String {
-        parse_date_string(s).map(format_millis).unwrap_or_else(|| "Invalid Date".into())
+        parse_date_string(s)
+            .map(format_millis)
+            .unwrap_or_else(|| "Invalid Date".into())
     }
 
     #[test]
@@ -194,7 +223,10 @@ mod tests {
         assert_eq!(iso("2020-02-30"), "2020-03-01T00:00:00.000Z");
         assert_eq!(iso("2020-01-01T10:00:00+02:00"), "2020-01-01T08:00:00.000Z");
         assert_eq!(iso("2020-01-01T00:00:00.5Z"), "2020-01-01T00:00:00.500Z");
-        assert_eq!(iso("Wed, 01 Jan 2020 00:00:00 GMT"), "2020-01-01T00:00:00.000Z");
+        assert_eq!(
+            iso("Wed, 01 Jan 2020 00:00:00 GMT"),
+            "2020-01-01T00:00:00.000Z"
+        );
         assert_eq!(iso("Jan 2 2020"), "2020-01-02T00:00:00.000Z");
         assert_eq!(iso("2020/01/02"), "2020-01-02T00:00:00.000Z");
         assert_eq!(iso("notadate"), "Invalid Date");

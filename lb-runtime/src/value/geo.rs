@@ -125,7 +125,10 @@ impl GeoPoint {
                         num(&Value::String((*a).into()))?,
                         num(&Value::String((*b).into()))?,
                     ),
-                    _ => Err("must provide a string \"lat,lng\" creating a GeoPoint with a string".into()),
+                    _ => Err(
+                        "must provide a string \"lat,lng\" creating a GeoPoint with a string"
+                            .into(),
+                    ),
                 }
             }
             Value::Array(a) => match a.as_slice() {
@@ -175,19 +178,34 @@ mod tests {
 
     #[test]
     fn forms() {
-        let p = GeoPoint { lat: 10.0, lng: 20.0 };
+        let p = GeoPoint {
+            lat: 10.0,
+            lng: 20.0,
+        };
         assert_eq!(GeoPoint::from_json(&json!({"lat": 10, "lng": 20})), Ok(p));
-        assert_eq!(GeoPoint::from_json(&json!({"lat": "10", "lng": "20"})), Ok(p));
+        assert_eq!(
+            GeoPoint::from_json(&json!({"lat": "10", "lng": "20"})),
+            Ok(p)
+        );
         assert_eq!(GeoPoint::from_json(&json!("10,20")), Ok(p));
         assert_eq!(GeoPoint::from_json(&json!([10, 20])), Ok(p));
-        assert_eq!(GeoPoint::from_json(&json!({"lat": 91, "lng": 0})), Err("lat must be <= 90".into()));
+        assert_eq!(
+            GeoPoint::from_json(&json!({"lat": 91, "lng": 0})),
+            Err("lat must be <= 90".into())
+        );
         assert!(GeoPoint::from_json(&json!("bad")).is_err());
     }
 
     #[test]
     fn distance() {
-        let a = GeoPoint { lat: 10.0, lng: 20.0 };
-        let b = GeoPoint { lat: 10.1, lng: 20.1 };
+        let a = GeoPoint {
+            lat: 10.0,
+            lng: 20.0,
+        };
+        let b = GeoPoint {
+            lat: 10.1,
+            lng: 20.1,
+        };
         let km = a.distance_to(b, DistanceUnit::Kilometers);
         assert!((15.0..16.0).contains(&km), "{km}");
     }

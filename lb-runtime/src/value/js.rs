@@ -34,7 +34,9 @@ pub fn string_to_number(s: &str) -> Option<f64> {
         _ => {}
     }
     // Rust's float grammar is a superset on a few points ("inf", "nan"); JS only takes digits.
-    let valid = t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    let valid = t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         && t.bytes().any(|b| b.is_ascii_digit());
     if !valid {
         return None;
@@ -63,7 +65,9 @@ pub fn number(f: f64) -> Value {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
         Value::Number(Number::from(f as i64))
     } else {
-        Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+        Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
     }
 }
 
@@ -72,7 +76,11 @@ pub fn number_to_string(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
-        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else if f.fract() == 0.0 && f.abs() < 1e21 {
         format!("{}", f as i128)
     } else {
@@ -87,11 +95,20 @@ pub fn to_js_string(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.as_f64().map(number_to_string).unwrap_or_else(|| n.to_string()),
+        Value::Number(n) => n
+            .as_f64()
+            .map(number_to_string)
+            .unwrap_or_else(|| n.to_string()),
         Value::String(s) => s.clone(),
         Value::Array(a) => a
             .iter()
-            .map(|x| if x.is_null() { String::new() } else { to_js_string(x) })
+            .map(|x| {
+                if x.is_null() {
+                    String::new()
+                } else {
+                    to_js_string(x)
+                }
+            })
             .collect::<Vec<_>>()
             .join(","),
         Value::Object(_) => "[object Object]".into(),
@@ -144,7 +161,9 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         Value::Array(_) | Value::Object(_) => Value::String(to_js_string(v)),
         other => other.clone(),
     };
-    if matches!(a, Value::Array(_) | Value::Object(_)) || matches!(b, Value::Array(_) | Value::Object(_)) {
+    if matches!(a, Value::Array(_) | Value::Object(_))
+        || matches!(b, Value::Array(_) | Value::Object(_))
+    {
         return compare(&prim(a), &prim(b));
     }
     match (a, b) {

@@ -26,7 +26,11 @@ pub enum Invalid {
 }
 
 fn invalid(code: &'static str, message: &'static str, literal: Option<&'static str>) -> Invalid {
-    Invalid::Validation { code, message, literal }
+    Invalid::Validation {
+        code,
+        message,
+        literal,
+    }
 }
 
 /// Coerces `v` to `t`. `null` stays `null` for every type.
@@ -82,7 +86,9 @@ pub fn coerce(t: &DataType, v: Value) -> Result<Value, Invalid> {
                     }
                 },
                 other => {
-                    return Err(Invalid::BadRequest(format!("Items must be an array: {other}")))
+                    return Err(Invalid::BadRequest(format!(
+                        "Items must be an array: {other}"
+                    )))
                 }
             };
             items
@@ -108,25 +114,51 @@ mod tests {
         assert_eq!(coerce(&DataType::Number, json!("")), Ok(json!(0)));
         assert_eq!(coerce(&DataType::Number, json!([3])), Ok(json!(3)));
         assert_eq!(coerce(&DataType::Number, json!(true)), Ok(json!(1)));
-        assert!(matches!(coerce(&DataType::Number, json!("abc")), Err(Invalid::Validation { code: "numericality.number", .. })));
-        assert!(matches!(coerce(&DataType::Integer, json!(1.5)), Err(Invalid::Validation { code: "numericality.int", .. })));
+        assert!(matches!(
+            coerce(&DataType::Number, json!("abc")),
+            Err(Invalid::Validation {
+                code: "numericality.number",
+                ..
+            })
+        ));
+        assert!(matches!(
+            coerce(&DataType::Integer, json!(1.5)),
+            Err(Invalid::Validation {
+                code: "numericality.int",
+                ..
+            })
+        ));
         assert_eq!(coerce(&DataType::Boolean, json!("no")), Ok(json!(true)));
         assert_eq!(coerce(&DataType::Boolean, json!("0")), Ok(json!(false)));
-        assert_eq!(coerce(&DataType::Date, json!("2020-01-01")), Ok(json!("2020-01-01T00:00:00.000Z")));
-        assert_eq!(coerce(&DataType::Date, json!(0)), Ok(json!("1970-01-01T00:00:00.000Z")));
+        assert_eq!(
+            coerce(&DataType::Date, json!("2020-01-01")),
+            Ok(json!("2020-01-01T00:00:00.000Z"))
+        );
+        assert_eq!(
+            coerce(&DataType::Date, json!(0)),
+            Ok(json!("1970-01-01T00:00:00.000Z"))
+        );
         assert_eq!(
             coerce(&DataType::Array(Box::new(DataType::String)), json!([1, 2])),
             Ok(json!(["1", "2"]))
         );
         assert_eq!(
-            coerce(&DataType::Array(Box::new(DataType::String)), json!("[\"a\"]")),
+            coerce(
+                &DataType::Array(Box::new(DataType::String)),
+                json!("[\"a\"]")
+            ),
             Ok(json!(["a"]))
         );
         assert_eq!(
             coerce(&DataType::Array(Box::new(DataType::String)), json!("x")),
-            Err(Invalid::BadRequest("could not create List from JSON string: \"x\"".into()))
+            Err(Invalid::BadRequest(
+                "could not create List from JSON string: \"x\"".into()
+            ))
         );
-        assert_eq!(coerce(&DataType::GeoPoint, json!("10,20")), Ok(json!({"lat":10,"lng":20})));
+        assert_eq!(
+            coerce(&DataType::GeoPoint, json!("10,20")),
+            Ok(json!({"lat":10,"lng":20}))
+        );
         assert_eq!(coerce(&DataType::Number, json!(null)), Ok(json!(null)));
     }
 }

@@ -31,7 +31,10 @@ pub struct FileSink {
 }
 
 fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::internal(format!("memory connector: cannot {what} {}: {e}", path.display()))
+    Error::internal(format!(
+        "memory connector: cannot {what} {}: {e}",
+        path.display()
+    ))
 }
 
 impl FileSink {
@@ -40,15 +43,25 @@ impl FileSink {
         let mut db = Database::default();
         match fs::read_to_string(path) {
             Ok(text) if !text.trim().is_empty() => {
-                let v: Value = serde_json::from_str(&text).map_err(|e| io_error("parse", path, e))?;
-                let ids = v.get("ids").and_then(Value::as_object).cloned().unwrap_or_default();
-                let models = v.get("models").and_then(Value::as_object).cloned().unwrap_or_default();
+                let v: Value =
+                    serde_json::from_str(&text).map_err(|e| io_error("parse", path, e))?;
+                let ids = v
+                    .get("ids")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                let models = v
+                    .get("models")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
                 for (name, rows) in models {
                     let next = ids.get(&name).and_then(Value::as_i64).unwrap_or(1);
                     let mut list = Vec::new();
                     for (_, row) in rows.as_object().cloned().unwrap_or_default() {
                         let obj = match row {
-                            Value::String(s) => serde_json::from_str::<Value>(&s).map_err(|e| io_error("parse a row of", path, e))?,
+                            Value::String(s) => serde_json::from_str::<Value>(&s)
+                                .map_err(|e| io_error("parse a row of", path, e))?,
                             other => other,
                         };
                         if let Value::Object(o) = obj {
@@ -58,14 +71,23 @@ impl FileSink {
                     db.pending.insert(name, (next, list));
                 }
                 for (name, next) in ids {
-                    db.pending.entry(name).or_insert((next.as_i64().unwrap_or(1), Vec::new()));
+                    db.pending
+                        .entry(name)
+                        .or_insert((next.as_i64().unwrap_or(1), Vec::new()));
                 }
             }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_error("read", path, e)),
         }
-        Ok((FileSink { path: path.to_path_buf(), seq: AtomicU64::new(0), written: Mutex::new(0) }, db))
+        Ok((
+            FileSink {
+                path: path.to_path_buf(),
+                seq: AtomicU64::new(0),
+                written: Mutex::new(0),
+            },
+            db,
+        ))
     }
 
     /// Serializes the database (call with the lock held).
@@ -84,12 +106,18 @@ impl FileSink {
                         IdKey::Int(n) => n.to_string(),
                         IdKey::Str(s) => s.clone(),
                     };
-                    rows.insert(id, Value::String(Value::Object((**row).clone()).to_string()));
+                    rows.insert(
+                        id,
+                        Value::String(Value::Object((**row).clone()).to_string()),
+                    );
                 }
             } else if let Some((next, pending)) = db.pending.get(name) {
                 ids.insert(name.clone(), Value::from(*next));
                 for (i, row) in pending.iter().enumerate() {
-                    rows.insert(i.to_string(), Value::String(Value::Object(row.clone()).to_string()));
+                    rows.insert(
+                        i.to_string(),
+                        Value::String(Value::Object(row.clone()).to_string()),
+                    );
                 }
             }
             models.insert(name.clone(), Value::Object(rows));
@@ -98,7 +126,10 @@ impl FileSink {
         root.insert("ids".into(), Value::Object(ids));
         root.insert("models".into(), Value::Object(models));
         let text = serde_json::to_string_pretty(&Value::Object(root)).unwrap_or_default();
-        Snapshot { seq: self.seq.fetch_add(1, Ordering::SeqCst) + 1, text }
+        Snapshot {
+            seq: self.seq.fetch_add(1, Ordering::SeqCst) + 1,
+            text,
+        }
     }
 
     /// Writes a snapshot durably unless a newer one is already on disk.
@@ -117,14 +148,20 @@ impl FileSink {
 }
 
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("db.json"),
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("db.json"),
         std::process::id()
     ));
     let mut f = fs::File::create(&tmp).map_err(|e| io_error("create", &tmp, e))?;
-    f.write_all(text.as_bytes()).map_err(|e| io_error("write", &tmp, e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| io_error("write", &tmp, e))?;
     f.sync_all().map_err(|e| io_error("fsync", &tmp, e))?;
     fs::rename(&tmp, path).map_err(|e| io_error("rename over", path, e))?;
     if let Ok(d) = fs::File::open(dir) {

@@ -40,13 +40,19 @@ impl Default for Memory {
 impl Memory {
     /// An empty database that lives as long as the process.
     pub fn new() -> Self {
-        Memory { db: RwLock::new(Database::default()), file: None }
+        Memory {
+            db: RwLock::new(Database::default()),
+            file: None,
+        }
     }
 
     /// A database persisted to `path` (LoopBack's `file` option); loads it if it exists.
     pub fn with_file(path: impl AsRef<Path>) -> Result<Self> {
         let (sink, db) = FileSink::open(path.as_ref())?;
-        Ok(Memory { db: RwLock::new(db), file: Some(sink) })
+        Ok(Memory {
+            db: RwLock::new(db),
+            file: Some(sink),
+        })
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Database> {
@@ -82,23 +88,40 @@ impl Connector for Memory {
     }
 
     fn define(&self, model: &'static ModelDefinition) {
-        self.db.write().unwrap_or_else(|e| e.into_inner()).define(model);
+        self.db
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .define(model);
     }
 
-    fn create<'a>(&'a self, model: &'a ModelDefinition, data: Object) -> BoxFuture<'a, Result<Row>> {
+    fn create<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        data: Object,
+    ) -> BoxFuture<'a, Result<Row>> {
         Box::pin(self.write(move |db| db.table(model).insert(model, data)))
     }
 
-    fn find<'a>(&'a self, model: &'a ModelDefinition, filter: &'a Filter) -> BoxFuture<'a, Result<Vec<Row>>> {
+    fn find<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<Vec<Row>>> {
         Box::pin(async move {
             let db = self.read();
-            let Some(t) = db.get(&model.name) else { return Ok(Vec::new()) };
+            let Some(t) = db.get(&model.name) else {
+                return Ok(Vec::new());
+            };
             // fast path: a where on the id alone is a lookup
             Ok(eval::apply(t.rows.values().cloned(), filter, |r| r))
         })
     }
 
-    fn find_by_id<'a>(&'a self, model: &'a ModelDefinition, id: &'a Value) -> BoxFuture<'a, Result<Option<Row>>> {
+    fn find_by_id<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        id: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Row>>> {
         Box::pin(async move {
             let db = self.read();
             Ok(db
@@ -107,10 +130,16 @@ impl Connector for Memory {
         })
     }
 
-    fn count<'a>(&'a self, model: &'a ModelDefinition, where_: Option<&'a Where>) -> BoxFuture<'a, Result<u64>> {
+    fn count<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        where_: Option<&'a Where>,
+    ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let db = self.read();
-            let Some(t) = db.get(&model.name) else { return Ok(0) };
+            let Some(t) = db.get(&model.name) else {
+                return Ok(0);
+            };
             Ok(match where_ {
                 None => t.rows.len() as u64,
                 Some(_) => t.rows.values().filter(|r| matching(where_, r)).count() as u64,
@@ -140,7 +169,11 @@ impl Connector for Memory {
         }))
     }
 
-    fn delete_all<'a>(&'a self, model: &'a ModelDefinition, where_: Option<&'a Where>) -> BoxFuture<'a, Result<u64>> {
+    fn delete_all<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        where_: Option<&'a Where>,
+    ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(self.write(move |db| {
             let t = db.table(model);
             let before = t.rows.len();
@@ -153,7 +186,11 @@ impl Connector for Memory {
         }))
     }
 
-    fn delete_by_id<'a>(&'a self, model: &'a ModelDefinition, id: &'a Value) -> BoxFuture<'a, Result<u64>> {
+    fn delete_by_id<'a>(
+        &'a self,
+        model: &'a ModelDefinition,
+        id: &'a Value,
+    ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(self.write(move |db| {
             let removed = IdKey::of(model, id).and_then(|k| db.table(model).rows.remove(&k));
             Ok(u64::from(removed.is_some()))
@@ -167,7 +204,9 @@ impl Connector for Memory {
         data: Object,
     ) -> BoxFuture<'a, Result<Option<Row>>> {
         Box::pin(self.write(move |db| {
-            let Some(key) = IdKey::of(model, id) else { return Ok(None) };
+            let Some(key) = IdKey::of(model, id) else {
+                return Ok(None);
+            };
             let t = db.table(model);
             match t.rows.get_mut(&key) {
                 None => Ok(None),
@@ -188,7 +227,9 @@ impl Connector for Memory {
         data: Object,
     ) -> BoxFuture<'a, Result<Option<Row>>> {
         Box::pin(self.write(move |db| {
-            let Some(key) = IdKey::of(model, id) else { return Ok(None) };
+            let Some(key) = IdKey::of(model, id) else {
+                return Ok(None);
+            };
             match db.table(model).rows.get_mut(&key) {
                 None => Ok(None),
                 Some(row) => {

@@ -61,12 +61,18 @@ pub struct Database {
 impl Database {
     /// Registers a model; adopts rows loaded from a file for it.
     pub fn define(&mut self, model: &ModelDefinition) {
-        let mut table = self.tables.remove(&model.name).unwrap_or_else(|| Table { next_id: 1, ..Table::default() });
+        let mut table = self.tables.remove(&model.name).unwrap_or_else(|| Table {
+            next_id: 1,
+            ..Table::default()
+        });
         if let Some((next, rows)) = self.pending.remove(&model.name) {
             table.next_id = table.next_id.max(next);
             for row in rows {
                 let row = retype(model, row);
-                if let Some(k) = row.get(&model.id().name).and_then(|id| IdKey::of(model, id)) {
+                if let Some(k) = row
+                    .get(&model.id().name)
+                    .and_then(|id| IdKey::of(model, id))
+                {
                     table.rows.insert(k, Arc::new(row));
                 }
             }
@@ -78,7 +84,10 @@ impl Database {
     pub fn table(&mut self, model: &ModelDefinition) -> &mut Table {
         self.tables
             .entry(model.name.clone())
-            .or_insert_with(|| Table { next_id: 1, ..Table::default() })
+            .or_insert_with(|| Table {
+                next_id: 1,
+                ..Table::default()
+            })
     }
 
     /// A model's table if it exists.
@@ -95,7 +104,9 @@ impl Table {
         let given = data.get(&id_prop.name).filter(|v| !v.is_null()).cloned();
         let id = match given {
             Some(v) => v,
-            None if matches!(id_prop.data_type, DataType::Number | DataType::Integer) => Value::from(self.next_id),
+            None if matches!(id_prop.data_type, DataType::Number | DataType::Integer) => {
+                Value::from(self.next_id)
+            }
             None => Value::String(self.next_id.to_string()),
         };
         if let Some(n) = js::to_number(&id).filter(|f| f.is_finite() && f.fract() == 0.0) {
