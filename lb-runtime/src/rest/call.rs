@@ -160,7 +160,11 @@ impl Call {
     /// The `:id` argument with strong-remoting's `any` coercion (numeric strings become
     /// numbers); the repository then coerces it to the id property's type.
     pub fn id(&self) -> Value {
-        any_value(self.id_text())
+        match self.model().id().data_type {
+            // a string id is the path text itself ("0111" stays "0111")
+            crate::model::DataType::String => Value::String(self.id_text().to_string()),
+            _ => any_value(self.id_text()),
+        }
     }
 }
 
