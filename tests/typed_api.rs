@@ -13,7 +13,10 @@ fn loc(i: i64) -> Location {
         city: Some(format!("City{}", i % 3)),
         zipcode: Some(90000.0 + i as f64),
         name: Some(format!("Location {i}")),
-        geo: Some(GeoPoint { lat: 37.0 + i as f64 / 1000.0, lng: -122.0 - i as f64 / 1000.0 }),
+        geo: Some(GeoPoint {
+            lat: 37.0 + i as f64 / 1000.0,
+            lng: -122.0 - i as f64 / 1000.0,
+        }),
     }
 }
 
@@ -25,30 +28,58 @@ async fn crud_round_trip() {
         assert_eq!(created.id, Some(i + 1));
     }
     assert_eq!(Location::count(&app, ()).await.unwrap(), 6);
-    assert_eq!(Location::count(&app, location::city.eq("City1")).await.unwrap(), 2);
+    assert_eq!(
+        Location::count(&app, location::city.eq("City1"))
+            .await
+            .unwrap(),
+        2
+    );
     let found = Location::find_by_id(&app, 3).await.unwrap().unwrap();
     assert_eq!(found.name.as_deref(), Some("Location 2"));
     assert!(Location::find_by_id(&app, 99).await.unwrap().is_none());
     assert!(Location::exists(&app, 1).await.unwrap());
 
-    let patched = Location::patch_attributes(&app, 1, json!({"name": "renamed"})).await.unwrap();
+    let patched = Location::patch_attributes(&app, 1, json!({"name": "renamed"}))
+        .await
+        .unwrap();
     assert_eq!(patched.name.as_deref(), Some("renamed"));
     assert_eq!(patched.city.as_deref(), Some("City0"));
 
-    let n = Location::update_all(&app, location::city.eq("City2"), json!({"zipcode": 1})).await.unwrap();
+    let n = Location::update_all(&app, location::city.eq("City2"), json!({"zipcode": 1}))
+        .await
+        .unwrap();
     assert_eq!(n, 2);
     let mut replacement = loc(100);
     replacement.id = Some(2);
-    let replaced = Location::replace_by_id(&app, 2, &replacement).await.unwrap();
+    let replaced = Location::replace_by_id(&app, 2, &replacement)
+        .await
+        .unwrap();
     assert_eq!(replaced.street.as_deref(), Some("100 Main St"));
 
-    let upserted = Location::upsert(&app, &Location { id: Some(4), name: Some("up".into()), ..loc(4) }).await.unwrap();
-    assert_eq!((upserted.id, upserted.name.as_deref()), (Some(4), Some("up")));
+    let upserted = Location::upsert(
+        &app,
+        &Location {
+            id: Some(4),
+            name: Some("up".into()),
+            ..loc(4)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (upserted.id, upserted.name.as_deref()),
+        (Some(4), Some("up"))
+    );
 
     assert_eq!(Location::delete_by_id(&app, 1).await.unwrap(), 1);
     assert_eq!(Location::delete_by_id(&app, 1).await.unwrap(), 0);
     // ids 3 and 6 got zipcode 1 from the updateAll on City2
-    assert_eq!(Location::delete_all(&app, location::zipcode.eq(1)).await.unwrap(), 2);
+    assert_eq!(
+        Location::delete_all(&app, location::zipcode.eq(1))
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(Location::count(&app, ()).await.unwrap(), 3);
 }
 
@@ -73,12 +104,25 @@ async fn typed_filters_match_the_rest_api() {
 
     let q = r#"filter={"where":{"or":[{"city":"City1"},{"zipcode":{"gt":90007}}]},"order":"zipcode DESC","skip":1,"limit":3}"#;
     let r = support::get(&app, &format!("/api/locations?{}", support::escape_uri(q))).await;
-    let rest: Vec<f64> = r.json().as_array().unwrap().iter().map(|l| l["zipcode"].as_f64().unwrap()).collect();
+    let rest: Vec<f64> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["zipcode"].as_f64().unwrap())
+        .collect();
     assert_eq!(rest, zips);
 
     let near = Location::find(
         &app,
-        Location::filter().where_(location::geo.near(GeoPoint { lat: 37.005, lng: -122.005 }, Some(0.2), lb::DistanceUnit::Kilometers)),
+        Location::filter().where_(location::geo.near(
+            GeoPoint {
+                lat: 37.005,
+                lng: -122.005,
+            },
+            Some(0.2),
+            lb::DistanceUnit::Kilometers,
+        )),
     )
     .await
     .unwrap();
@@ -87,11 +131,20 @@ async fn typed_filters_match_the_rest_api() {
     names[1..].sort();
     assert_eq!(names, ["Location 5", "Location 4", "Location 6"]);
 
-    let like = Location::find_one(&app, Location::filter().where_(location::street.like("7 Main%"))).await.unwrap();
+    let like = Location::find_one(
+        &app,
+        Location::filter().where_(location::street.like("7 Main%")),
+    )
+    .await
+    .unwrap();
     assert_eq!(like.unwrap().id, Some(8));
-    let inq = Location::count(&app, location::zipcode.inq([90001, 90002, 12])).await.unwrap();
+    let inq = Location::count(&app, location::zipcode.inq([90001, 90002, 12]))
+        .await
+        .unwrap();
     assert_eq!(inq, 2);
-    let between = Location::count(&app, location::zipcode.between(90002, 90004)).await.unwrap();
+    let between = Location::count(&app, location::zipcode.between(90002, 90004))
+        .await
+        .unwrap();
     assert_eq!(between, 3);
 }
 
@@ -112,13 +165,40 @@ async fn typed_errors_carry_loopback_statuses() {
     let e = Product::create(&app, &p).await.unwrap_err();
     assert_eq!(e.status, 422);
     assert_eq!(e.details.unwrap()["codes"]["name"], json!(["length.max"]));
-    let ok = Product::create(&app, &Product { name: "pen".into(), ..p.clone() }).await.unwrap();
+    let ok = Product::create(
+        &app,
+        &Product {
+            name: "pen".into(),
+            ..p.clone()
+        },
+    )
+    .await
+    .unwrap();
     // defaults applied, hidden properties visible to Rust code
-    assert_eq!((ok.status.as_deref(), ok.qty, ok.secret.as_deref()), (Some("new"), Some(0.0), Some("s")));
-    let dup = Product::create(&app, &Product { name: "pen".into(), ..p }).await.unwrap_err();
+    assert_eq!(
+        (ok.status.as_deref(), ok.qty, ok.secret.as_deref()),
+        (Some("new"), Some(0.0), Some("s"))
+    );
+    let dup = Product::create(
+        &app,
+        &Product {
+            name: "pen".into(),
+            ..p
+        },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(dup.details.unwrap()["codes"]["name"], json!(["uniqueness"]));
     // a hidden property is not visible over REST, and filtering on it is ignored there
     let r = support::get(&app, "/api/products?filter[where][secret]=nope").await;
-    assert_eq!(r.text, r#"[{"name":"pen","price":1,"tags":["x"],"status":"new","qty":0,"id":1}]"#);
-    assert_eq!(Product::count(&app, product::secret.eq("nope")).await.unwrap(), 0);
+    assert_eq!(
+        r.text,
+        r#"[{"name":"pen","price":1,"tags":["x"],"status":"new","qty":0,"id":1}]"#
+    );
+    assert_eq!(
+        Product::count(&app, product::secret.eq("nope"))
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -20,7 +20,7 @@ pub use connector::memory::Memory;
 pub use connector::Connector;
 pub use error::{Error, Result};
 pub use filter::{Condition, Field, Filter, OrderBy, TypedFilter, Where};
-pub use model::{DataType, ModelDefinition};
+pub use model::{DataType, ModelDefinition, Strict};
 pub use typed::Model;
 pub use value::{DistanceUnit, GeoPoint};
 

@@ -246,7 +246,10 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                 }
                 "length" => {
                     let (mut min, mut max, mut is) = (None, None, None);
-                    m.parse_nested_meta(|inner| {
+                    let content;
+                    syn::parenthesized!(content in m.input);
+                    let tokens: proc_macro2::TokenStream = content.parse()?;
+                    let parser = syn::meta::parser(|inner| {
                         let k = key_of(&inner);
                         let v: syn::LitInt = inner.value()?.parse()?;
                         v.base10_parse::<usize>()?;
@@ -260,7 +263,8 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                             ),
                         }
                         Ok(())
-                    })?;
+                    });
+                    syn::parse::Parser::parse2(parser, tokens)?;
                     if min.is_none() && max.is_none() && is.is_none() {
                         cx.error(
                             &m.path,

@@ -1,0 +1,10 @@
+use lb::Model;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Model)]
+pub struct User {
+    #[property(format = "([a-z]")]
+    pub login: Option<String>,
+}
+
+fn main() {}

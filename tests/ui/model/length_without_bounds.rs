@@ -1,0 +1,10 @@
+use lb::Model;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Model)]
+pub struct Note {
+    #[property(length())]
+    pub text: Option<String>,
+}
+
+fn main() {}
