@@ -75,10 +75,11 @@ impl Pattern {
         if !bad.is_empty() {
             return Err(format!("Invalid regex flags: {}", bad.join(",")));
         }
-        let expr = if last >= 1 { &source[1..last] } else { "" };
+        // LoopBack drops the first character (the opening `/`) and everything from the last `/`
+        let expr: String = source[..last].chars().skip(1).collect();
         Ok(Pattern {
             source: source.to_string(),
-            regex: build(expr, flags.contains('i'), flags.contains('m'))?,
+            regex: build(&expr, flags.contains('i'), flags.contains('m'))?,
         })
     }
 
@@ -116,5 +117,8 @@ mod tests {
             "Invalid regex flags: x"
         );
         assert!(Pattern::regexp("(").unwrap().is_match("a(b"));
+        // multi-byte first character: no slicing inside a character
+        assert!(Pattern::regexp("é/i").is_ok());
+        assert!(Pattern::regexp("/É/i").unwrap().is_match("é"));
     }
 }

@@ -112,8 +112,11 @@ impl Connector for Memory {
             let Some(t) = db.get(&model.name) else {
                 return Ok(Vec::new());
             };
-            // fast path: a where on the id alone is a lookup
-            Ok(eval::apply(t.rows.values().cloned(), filter, |r| r))
+            // rows are filtered by reference; only the ones returned are shared (Arc clone)
+            Ok(eval::apply(t.rows.values(), filter, |r| r)
+                .into_iter()
+                .cloned()
+                .collect())
         })
     }
 
