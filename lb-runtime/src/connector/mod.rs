@@ -14,14 +14,14 @@ use serde_json::Value;
 
 use crate::filter::{Filter, Where};
 use crate::model::ModelDefinition;
-use crate::value::Object;
+use crate::value::{Object, Record};
 use crate::Result;
 
 /// A boxed `Send` future (connectors are used through `dyn Connector`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A stored instance. Shared, so reads do not copy rows.
-pub type Row = Arc<Object>;
+pub type Row = Arc<Record>;
 
 /// The storage primitives of a datasource.
 pub trait Connector: Send + Sync + 'static {

@@ -41,6 +41,8 @@ pub enum Clause {
         name: String,
         /// Operators, all of which must hold.
         ops: Vec<Op>,
+        /// Position of the property in the model definition (for positional lookups).
+        index: Option<usize>,
     },
 }
 
@@ -156,7 +158,7 @@ impl Where {
     /// The first `near` condition at the top level of the where (it decides the result order).
     pub fn near(&self) -> Option<(&str, &Near)> {
         self.0.iter().find_map(|c| match c {
-            Clause::Property { name, ops } => ops.iter().find_map(|op| match op {
+            Clause::Property { name, ops, .. } => ops.iter().find_map(|op| match op {
                 Op::Near(n) => Some((name.as_str(), n)),
                 _ => None,
             }),

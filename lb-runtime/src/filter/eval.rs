@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::ast::{Clause, Direction, Filter, Near, Op, Order, Where};
 use super::Pattern;
-use crate::value::{js, GeoPoint, Object};
+use crate::value::{js, GeoPoint, Object, Record};
 
 /// The value of a (possibly dotted) property; `None` is `undefined`.
 pub fn get<'a>(row: &'a Object, name: &str) -> Option<&'a Value> {
@@ -37,17 +37,17 @@ pub fn get<'a>(row: &'a Object, name: &str) -> Option<&'a Value> {
 }
 
 /// Whether `row` satisfies `w`.
-pub fn matches(row: &Object, w: &Where) -> bool {
+pub fn matches(row: &Record, w: &Where) -> bool {
     w.0.iter().all(|c| clause(row, c))
 }
 
-fn clause(row: &Object, c: &Clause) -> bool {
+fn clause(row: &Record, c: &Clause) -> bool {
     match c {
         Clause::And(ws) => ws.iter().all(|w| matches(row, w)),
         Clause::Or(ws) => ws.iter().any(|w| matches(row, w)),
         Clause::Nor(ws) => !ws.iter().any(|w| matches(row, w)),
-        Clause::Property { name, ops } => {
-            let v = get(row, name);
+        Clause::Property { name, ops, index } => {
+            let v = row.get_at(name, *index);
             ops.iter().all(|op| test(v, op))
         }
     }
@@ -152,7 +152,7 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
 pub fn apply<T>(
     rows: impl Iterator<Item = T>,
     filter: &Filter,
-    key: impl Fn(&T) -> &Object,
+    key: impl Fn(&T) -> &Record,
 ) -> Vec<T> {
     let skip = filter.skip.unwrap_or(0);
     let limit = filter.limit.unwrap_or(usize::MAX);

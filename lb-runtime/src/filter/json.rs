@@ -91,7 +91,7 @@ fn clause_json(c: &Clause) -> (String, Value) {
         Clause::And(ws) => ("and".into(), list(ws)),
         Clause::Or(ws) => ("or".into(), list(ws)),
         Clause::Nor(ws) => ("nor".into(), list(ws)),
-        Clause::Property { name, ops } => {
+        Clause::Property { name, ops, .. } => {
             if let [Op::Eq(v)] = ops.as_slice() {
                 if !v.is_object() {
                     return (name.clone(), v.clone());

@@ -321,6 +321,7 @@ impl WhereParser<'_> {
                     clauses.push(Clause::Property {
                         name: key.clone(),
                         ops,
+                        index: self.def.property_index(key),
                     });
                 }
             }

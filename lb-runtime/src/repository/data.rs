@@ -119,6 +119,7 @@ impl Repository {
                     crate::filter::Clause::Property {
                         name: name.to_string(),
                         ops: vec![crate::filter::Op::Eq(value.clone())],
+                        index: self.model.property_index(name),
                     },
                 ])),
                 limit: Some(2),

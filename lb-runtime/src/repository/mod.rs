@@ -74,12 +74,12 @@ pub fn project(row: Row, fields: Option<&Fields>) -> Row {
             if row.keys().all(|k| f.shows(k)) {
                 return row;
             }
-            Arc::new(
+            Arc::new(crate::value::Record::new(
                 row.iter()
                     .filter(|(k, _)| f.shows(k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
-            )
+            ))
         }
     }
 }

@@ -194,7 +194,7 @@ impl Repository {
         }
         let mut patch = self.prepare_patch(body)?;
         patch.shift_remove(&self.model.id().name);
-        let mut merged = (*current).clone();
+        let mut merged = current.object().clone();
         for (k, v) in &patch {
             merged.insert(k.clone(), v.clone());
         }

@@ -3,52 +3,14 @@
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::connector::Row;
 use crate::model::ModelDefinition;
-use crate::value::Object;
+use crate::value::Record;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
-
-struct Shaped<'a> {
-    row: &'a Object,
-    hidden: &'a [String],
-}
-
-impl Serialize for Shaped<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.hidden.is_empty() {
-            return self.row.serialize(s);
-        }
-        let mut m = s.serialize_map(None)?;
-        for (k, v) in self.row {
-            if !self.hidden.iter().any(|h| h == k) {
-                m.serialize_entry(k, v)?;
-            }
-        }
-        m.end()
-    }
-}
-
-struct ShapedRows<'a> {
-    rows: &'a [Row],
-    hidden: &'a [String],
-}
-
-impl Serialize for ShapedRows<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
-        for r in self.rows {
-            seq.serialize_element(&Shaped {
-                row: r,
-                hidden: self.hidden,
-            })?;
-        }
-        seq.end()
-    }
-}
 
 fn bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut r = Response::new(Body::from(bytes));
@@ -64,26 +26,24 @@ fn serialize<T: Serialize>(status: StatusCode, v: &T) -> Response {
     }
 }
 
-/// One instance.
-pub fn row_response(def: &ModelDefinition, row: &Object) -> Response {
-    serialize(
-        StatusCode::OK,
-        &Shaped {
-            row,
-            hidden: def.hidden(),
-        },
-    )
+/// One instance (its cached REST JSON: hidden properties left out).
+pub fn row_response(def: &ModelDefinition, row: &Record) -> Response {
+    bytes_response(StatusCode::OK, row.rest_json(def.hidden()).to_vec())
 }
 
-/// An array of instances.
+/// An array of instances, assembled from each row's cached REST JSON.
 pub fn rows_response(def: &ModelDefinition, rows: &[Row]) -> Response {
-    serialize(
-        StatusCode::OK,
-        &ShapedRows {
-            rows,
-            hidden: def.hidden(),
-        },
-    )
+    let parts: Vec<&[u8]> = rows.iter().map(|r| r.rest_json(def.hidden())).collect();
+    let mut out = Vec::with_capacity(2 + parts.iter().map(|p| p.len() + 1).sum::<usize>());
+    out.push(b'[');
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(p);
+    }
+    out.push(b']');
+    bytes_response(StatusCode::OK, out)
 }
 
 /// Any JSON value.

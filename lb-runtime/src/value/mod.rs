@@ -4,9 +4,11 @@
 pub mod date;
 mod geo;
 pub mod js;
+mod record;
 pub mod write;
 
 pub use geo::{DistanceUnit, GeoPoint};
+pub use record::{Record, WithoutHidden};
 
 /// A JSON object: the representation of a model instance (a row) inside lb.
 pub type Object = serde_json::Map<String, serde_json::Value>;

@@ -8,14 +8,14 @@ mod file;
 mod store;
 
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 use serde_json::Value;
 
 use super::{BoxFuture, Connector, Row};
 use crate::filter::{eval, Filter, Where};
 use crate::model::ModelDefinition;
-use crate::value::Object;
+use crate::value::{Object, Record};
 use crate::{Error, Result};
 use file::FileSink;
 use store::{Database, IdKey};
@@ -78,7 +78,7 @@ impl Memory {
     }
 }
 
-fn matching(w: Option<&Where>, row: &Object) -> bool {
+fn matching(w: Option<&Where>, row: &Record) -> bool {
     w.is_none_or(|w| eval::matches(row, w))
 }
 
@@ -161,7 +161,7 @@ impl Connector for Memory {
             let mut n = 0;
             for row in t.rows.values_mut() {
                 if matching(where_, row) {
-                    store::merge(model, Arc::make_mut(row), &data);
+                    store::merge(model, row, &data);
                     n += 1;
                 }
             }
@@ -216,7 +216,7 @@ impl Connector for Memory {
                 Some(row) => {
                     let mut data = data;
                     data.insert(model.id().name.clone(), id.clone());
-                    *row = Arc::new(store::canonical(model, data));
+                    store::replace(model, row, data);
                     Ok(Some(row.clone()))
                 }
             }
@@ -236,7 +236,7 @@ impl Connector for Memory {
             match db.table(model).rows.get_mut(&key) {
                 None => Ok(None),
                 Some(row) => {
-                    store::merge(model, Arc::make_mut(row), &data);
+                    store::merge(model, row, &data);
                     Ok(Some(row.clone()))
                 }
             }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::super::Row;
 use crate::model::{DataType, ModelDefinition};
-use crate::value::{js, Object};
+use crate::value::{js, Object, Record};
 use crate::Result;
 
 /// The key of a row: numeric ids order numerically, string ids as strings.
@@ -73,7 +73,7 @@ impl Database {
                     .get(&model.id().name)
                     .and_then(|id| IdKey::of(model, id))
                 {
-                    table.rows.insert(k, Arc::new(row));
+                    table.rows.insert(k, Arc::new(Record::canonical(model, row)));
                 }
             }
         }
@@ -119,14 +119,26 @@ impl Table {
             return Err(super::duplicate(model));
         }
         data.insert(id_prop.name.clone(), id);
-        let row = Arc::new(canonical(model, data));
+        let row = Arc::new(Record::canonical(model, canonical(model, data)));
         self.rows.insert(key, row.clone());
         Ok(row)
     }
 }
 
-/// Merges `data` into `row` (LoopBack's field-by-field update), keeping model key order.
-pub fn merge(model: &ModelDefinition, row: &mut Object, data: &Object) {
+/// Merges `data` into the stored row (LoopBack's field-by-field update), keeping model key
+/// order; the row is replaced, so readers holding the old one are unaffected.
+pub fn merge(model: &ModelDefinition, stored: &mut Row, data: &Object) {
+    let mut row = stored.object().clone();
+    merge_into(model, &mut row, data);
+    *stored = Arc::new(Record::canonical(model, row));
+}
+
+/// Replaces the stored row by `data` in model key order.
+pub fn replace(model: &ModelDefinition, stored: &mut Row, data: Object) {
+    *stored = Arc::new(Record::canonical(model, canonical(model, data)));
+}
+
+fn merge_into(model: &ModelDefinition, row: &mut Object, data: &Object) {
     let mut added = false;
     for (k, v) in data {
         if k == &model.id().name {
