@@ -41,9 +41,19 @@ pub enum Clause {
         name: String,
         /// Operators, all of which must hold.
         ops: Vec<Op>,
-        /// Position of the property in the model definition (for positional lookups).
-        index: Option<usize>,
+        /// How to find the property fast (derived from the model definition).
+        lookup: Lookup,
     },
+}
+
+/// Precomputed help for evaluating a property condition on stored records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Lookup {
+    /// Position of the property in the model definition.
+    pub index: Option<usize>,
+    /// For `{prop: scalar}` on a declared scalar property: the operand's fingerprint
+    /// (see [`crate::value::Record`]); a record whose fingerprint differs cannot match.
+    pub eq_fingerprint: Option<u64>,
 }
 
 /// A comparison operator with its (coerced) operand.

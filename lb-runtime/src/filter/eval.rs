@@ -46,8 +46,13 @@ fn clause(row: &Record, c: &Clause) -> bool {
         Clause::And(ws) => ws.iter().all(|w| matches(row, w)),
         Clause::Or(ws) => ws.iter().any(|w| matches(row, w)),
         Clause::Nor(ws) => !ws.iter().any(|w| matches(row, w)),
-        Clause::Property { name, ops, index } => {
-            let v = row.get_at(name, *index);
+        Clause::Property { name, ops, lookup } => {
+            if let (Some(i), Some(fp)) = (lookup.index, lookup.eq_fingerprint) {
+                if row.fingerprint_differs(i, fp) {
+                    return false;
+                }
+            }
+            let v = row.get_at(name, lookup.index);
             ops.iter().all(|op| test(v, op))
         }
     }

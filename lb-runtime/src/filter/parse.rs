@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::ast::{Clause, Direction, Fields, Filter, Near, Op, Order, Where};
+use super::ast::{Clause, Direction, Fields, Filter, Lookup, Near, Op, Order, Where};
 use super::Pattern;
 use crate::model::{DataType, ModelDefinition};
 use crate::value::{date, js, DistanceUnit, GeoPoint};
@@ -318,10 +318,11 @@ impl WhereParser<'_> {
                         continue;
                     }
                     let ops = self.property(key, val, v)?;
+                    let lookup = Lookup::for_property(self.def, key, &ops);
                     clauses.push(Clause::Property {
                         name: key.clone(),
                         ops,
-                        index: self.def.property_index(key),
+                        lookup,
                     });
                 }
             }
@@ -462,6 +463,31 @@ impl WhereParser<'_> {
             ops.push(parsed);
         }
         Ok(ops)
+    }
+}
+
+impl Lookup {
+    /// The lookup help for a condition on `name`.
+    pub fn for_property(def: &ModelDefinition, name: &str, ops: &[Op]) -> Lookup {
+        let index = def.property_index(name);
+        // Stored values of these types are normalized on write, so loose equality with an
+        // operand of the same JSON kind is exact equality.
+        let same_kind = |v: &Value| {
+            index.is_some_and(|i| match def.properties[i].data_type {
+                DataType::String | DataType::Date => v.is_string(),
+                DataType::Number | DataType::Integer => v.is_number(),
+                DataType::Boolean => v.is_boolean(),
+                _ => false,
+            })
+        };
+        let eq_fingerprint = match ops {
+            [Op::Eq(v)] if same_kind(v) => crate::value::fingerprint(v),
+            _ => None,
+        };
+        Lookup {
+            index,
+            eq_fingerprint,
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::Repository;
 use crate::model::Strict;
 use crate::validation::ValidationErrors;
-use crate::value::write::{coerce, Invalid};
+use crate::value::write::{coerce_keep, Invalid};
 use crate::value::Object;
 use crate::Error;
 
@@ -42,32 +42,49 @@ impl Repository {
         let mut out = Object::with_capacity(def.properties.len() + 1);
         let mut unknown = Vec::new();
         let mut bad_request = None;
-        let mut body = body;
-        for p in &def.properties {
-            match body.shift_remove(&p.name) {
+        // one pass over the body: declared properties into their slots (keys are reused),
+        // the rest kept in arrival order
+        let mut slots: Vec<Option<(String, Value)>> =
+            (0..def.properties.len()).map(|_| None).collect();
+        let mut dynamic = Vec::new();
+        for (k, v) in body {
+            match def.property_index(&k) {
+                Some(i) => slots[i] = Some((k, v)),
+                None => dynamic.push((k, v)),
+            }
+        }
+        for (p, slot) in def.properties.iter().zip(slots) {
+            match slot {
                 // a replaced id comes from the path and is not validated (LoopBack does not)
-                Some(v) if p.id && mode == Mode::Replace => {
-                    out.insert(p.name.clone(), v);
+                Some((k, v)) if p.id && mode == Mode::Replace => {
+                    out.insert(k, v);
                 }
-                Some(v) => match coerce(&p.data_type, v.clone()) {
+                Some((k, v)) => match coerce_keep(&p.data_type, v) {
                     Ok(c) => {
-                        out.insert(p.name.clone(), c);
+                        out.insert(k, c);
                     }
-                    Err(Invalid::Validation {
-                        code,
-                        message,
-                        literal,
-                    }) => {
+                    Err((
+                        Invalid::Validation {
+                            code,
+                            message,
+                            literal,
+                        },
+                        v,
+                    )) => {
                         match literal {
                             Some(t) => errors.add_literal(&p.name, code, message, t),
                             None => errors.add(&p.name, code, message, Some(&v)),
                         }
-                        out.insert(p.name.clone(), v);
+                        out.insert(k, v);
                     }
-                    Err(Invalid::BadRequest(msg)) => {
+                    Err((Invalid::BadRequest(msg), _)) => {
                         bad_request.get_or_insert(msg);
                     }
                 },
+                // the generated id keeps its place; the connector fills it in
+                None if p.id && p.generated && mode == Mode::Create => {
+                    out.insert(p.name.clone(), Value::Null);
+                }
                 None if mode != Mode::Patch => {
                     if let Some(d) = &p.default {
                         out.insert(p.name.clone(), d.clone());
@@ -81,7 +98,7 @@ impl Repository {
         if let Some(msg) = bad_request {
             return Err(Error::bad_request(msg));
         }
-        for (k, v) in body {
+        for (k, v) in dynamic {
             match def.strict {
                 Strict::False => {
                     out.insert(k, v);
@@ -119,7 +136,11 @@ impl Repository {
                     crate::filter::Clause::Property {
                         name: name.to_string(),
                         ops: vec![crate::filter::Op::Eq(value.clone())],
-                        index: self.model.property_index(name),
+                        lookup: crate::filter::Lookup::for_property(
+                            self.model,
+                            name,
+                            &[crate::filter::Op::Eq(value.clone())],
+                        ),
                     },
                 ])),
                 limit: Some(2),

@@ -8,7 +8,7 @@ mod record;
 pub mod write;
 
 pub use geo::{DistanceUnit, GeoPoint};
-pub use record::{Record, WithoutHidden};
+pub use record::{fingerprint, Record, WithoutHidden};
 
 /// A JSON object: the representation of a model instance (a row) inside lb.
 pub type Object = serde_json::Map<String, serde_json::Value>;

@@ -18,12 +18,47 @@ pub struct Record {
     /// Bit `i` set: declared property `i` is present; valid when `layout_known`.
     layout: u64,
     layout_known: bool,
+    /// Fingerprints of the first `FINGERPRINTS` declared properties' scalar values.
+    fingerprints: [u64; FINGERPRINTS],
+    /// Bit `i`: `fingerprints[i]` is set (the property is present with a scalar value).
+    fingerprinted: u8,
     json: OnceLock<Box<[u8]>>,
+}
+
+/// How many leading properties get a fingerprint (kept inline: no pointer to chase).
+const FINGERPRINTS: usize = 8;
+
+/// A 64-bit fingerprint of a scalar value (strings, numbers, booleans). Equal values have equal
+/// fingerprints (numbers compare by value: `5` and `5.0` agree); `None` for other values.
+pub fn fingerprint(v: &Value) -> Option<u64> {
+    const FNV: u64 = 0xcbf2_9ce4_8422_2325;
+    let mix = |seed: u64, bytes: &[u8]| {
+        bytes.iter().fold(seed, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+        })
+    };
+    match v {
+        Value::String(s) => Some(mix(FNV, s.as_bytes())),
+        Value::Number(n) => {
+            let f = n.as_f64()?;
+            let f = if f == 0.0 { 0.0 } else { f };
+            Some(mix(FNV ^ 0x9e37_79b9_7f4a_7c15, &f.to_bits().to_le_bytes()))
+        }
+        Value::Bool(b) => Some(mix(FNV ^ 0x51_7cc1_b727_220a, &[u8::from(*b)])),
+        _ => None,
+    }
 }
 
 impl Clone for Record {
     fn clone(&self) -> Self {
-        Record { data: self.data.clone(), layout: self.layout, layout_known: self.layout_known, json: OnceLock::new() }
+        Record {
+            data: self.data.clone(),
+            layout: self.layout,
+            layout_known: self.layout_known,
+            fingerprints: self.fingerprints,
+            fingerprinted: self.fingerprinted,
+            json: OnceLock::new(),
+        }
     }
 }
 
@@ -49,7 +84,14 @@ impl From<Object> for Record {
 impl Record {
     /// A record with no layout knowledge (properties are found by name).
     pub fn new(data: Object) -> Self {
-        Record { data, layout: 0, layout_known: false, json: OnceLock::new() }
+        Record {
+            data,
+            layout: 0,
+            layout_known: false,
+            fingerprints: [0; FINGERPRINTS],
+            fingerprinted: 0,
+            json: OnceLock::new(),
+        }
     }
 
     /// A record whose keys are in the model's canonical order (declared properties in
@@ -68,9 +110,45 @@ impl Record {
             }
             // every remaining key must be dynamic (not a declared property out of order)
             let declared = layout.count_ones() as usize;
-            known = data.keys().skip(declared).all(|k| def.property_index(k).is_none());
+            known = data
+                .keys()
+                .skip(declared)
+                .all(|k| def.property_index(k).is_none());
         }
-        Record { data, layout, layout_known: known, json: OnceLock::new() }
+        let mut r = Record::new(data);
+        r.layout = layout;
+        r.layout_known = known;
+        if known {
+            let mut values = r.data.values();
+            for i in 0..def.properties.len().min(FINGERPRINTS) {
+                if layout & (1 << i) == 0 {
+                    continue;
+                }
+                if let Some(fp) = values.next().and_then(fingerprint) {
+                    r.fingerprints[i] = fp;
+                    r.fingerprinted |= 1 << i;
+                }
+            }
+        }
+        r
+    }
+
+    /// `true` when the record cannot equal a value with fingerprint `fp` at declared property
+    /// `index` (absent, or present with another fingerprint); `false` when it may.
+    #[inline]
+    pub fn fingerprint_differs(&self, index: usize, fp: u64) -> bool {
+        if !self.layout_known || index >= FINGERPRINTS {
+            return false;
+        }
+        if self.layout & (1 << index) == 0 {
+            return true;
+        }
+        self.fingerprinted & (1 << index) != 0 && self.fingerprints[index] != fp
+    }
+
+    /// Whether the keys are in canonical order (positional lookups apply).
+    pub fn is_canonical(&self) -> bool {
+        self.layout_known
     }
 
     /// The JSON object.
@@ -103,7 +181,12 @@ impl Record {
     /// Callers pass the same model's hidden list every time.
     pub fn rest_json(&self, hidden: &[String]) -> &[u8] {
         self.json.get_or_init(|| {
-            serde_json::to_vec(&WithoutHidden { row: &self.data, hidden }).unwrap_or_default().into_boxed_slice()
+            serde_json::to_vec(&WithoutHidden {
+                row: &self.data,
+                hidden,
+            })
+            .unwrap_or_default()
+            .into_boxed_slice()
         })
     }
 }
@@ -144,15 +227,27 @@ mod tests {
             .property("b", DataType::Number, |p| p)
             .property("c", DataType::String, |p| p)
             .build();
-        let Value::Object(o) = json!({"a": "x", "c": "z", "id": 1, "extra": true}) else { unreachable!() };
+        let Value::Object(o) = json!({"a": "x", "c": "z", "id": 1, "extra": true}) else {
+            unreachable!()
+        };
         let r = Record::canonical(&def, o);
         assert_eq!(r.get_at("a", Some(0)), Some(&json!("x")));
         assert_eq!(r.get_at("b", Some(1)), None);
         assert_eq!(r.get_at("c", Some(2)), Some(&json!("z")));
         assert_eq!(r.get_at("id", Some(3)), Some(&json!(1)));
         assert_eq!(r.get_at("extra", None), Some(&json!(true)));
+        // fingerprints: a differing value or an absent property cannot match; equal may
+        assert!(r.fingerprint_differs(0, fingerprint(&json!("y")).unwrap()));
+        assert!(!r.fingerprint_differs(0, fingerprint(&json!("x")).unwrap()));
+        assert!(r.fingerprint_differs(1, fingerprint(&json!(5)).unwrap()));
+        assert!(
+            !r.fingerprint_differs(3, fingerprint(&json!(1.0)).unwrap()),
+            "1 and 1.0 agree"
+        );
         // out of canonical order: falls back to names
-        let Value::Object(o) = json!({"c": "z", "a": "x"}) else { unreachable!() };
+        let Value::Object(o) = json!({"c": "z", "a": "x"}) else {
+            unreachable!()
+        };
         let r = Record::canonical(&def, o);
         assert_eq!(r.get_at("a", Some(0)), Some(&json!("x")));
         assert_eq!(r.get_at("c", Some(2)), Some(&json!("z")));

@@ -33,6 +33,20 @@ fn invalid(code: &'static str, message: &'static str, literal: Option<&'static s
     }
 }
 
+/// Like [`coerce`], handing the original value back with the error (for the message). Types
+/// whose coercion cannot fail keep no copy.
+pub fn coerce_keep(t: &DataType, v: Value) -> Result<Value, (Invalid, Value)> {
+    match t {
+        DataType::String | DataType::Any | DataType::Object | DataType::Boolean => {
+            coerce(t, v).map_err(|e| (e, Value::Null))
+        }
+        _ => {
+            let original = v.clone();
+            coerce(t, v).map_err(|e| (e, original))
+        }
+    }
+}
+
 /// Coerces `v` to `t`. `null` stays `null` for every type.
 pub fn coerce(t: &DataType, v: Value) -> Result<Value, Invalid> {
     if v.is_null() {

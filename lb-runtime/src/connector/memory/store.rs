@@ -73,7 +73,7 @@ impl Database {
                     .get(&model.id().name)
                     .and_then(|id| IdKey::of(model, id))
                 {
-                    table.rows.insert(k, Arc::new(Record::canonical(model, row)));
+                    table.rows.insert(k, Arc::new(record(model, row)));
                 }
             }
         }
@@ -119,7 +119,7 @@ impl Table {
             return Err(super::duplicate(model));
         }
         data.insert(id_prop.name.clone(), id);
-        let row = Arc::new(Record::canonical(model, canonical(model, data)));
+        let row = Arc::new(record(model, data));
         self.rows.insert(key, row.clone());
         Ok(row)
     }
@@ -130,16 +130,25 @@ impl Table {
 pub fn merge(model: &ModelDefinition, stored: &mut Row, data: &Object) {
     let mut row = stored.object().clone();
     merge_into(model, &mut row, data);
-    *stored = Arc::new(Record::canonical(model, row));
+    *stored = Arc::new(record(model, row));
 }
 
 /// Replaces the stored row by `data` in model key order.
 pub fn replace(model: &ModelDefinition, stored: &mut Row, data: Object) {
-    *stored = Arc::new(Record::canonical(model, canonical(model, data)));
+    *stored = Arc::new(record(model, data));
+}
+
+/// A record in canonical key order (reordered only when needed).
+pub fn record(model: &ModelDefinition, data: Object) -> Record {
+    let r = Record::canonical(model, data);
+    if r.is_canonical() {
+        r
+    } else {
+        Record::canonical(model, canonical(model, r.into_object()))
+    }
 }
 
 fn merge_into(model: &ModelDefinition, row: &mut Object, data: &Object) {
-    let mut added = false;
     for (k, v) in data {
         if k == &model.id().name {
             continue;
@@ -148,12 +157,8 @@ fn merge_into(model: &ModelDefinition, row: &mut Object, data: &Object) {
             Some(slot) => *slot = v.clone(),
             None => {
                 row.insert(k.clone(), v.clone());
-                added = true;
             }
         }
-    }
-    if added {
-        *row = canonical(model, std::mem::take(row));
     }
 }
 
