@@ -51,6 +51,11 @@ impl Call {
         }
     }
 
+    /// Takes the parsed body out of the call (no copy).
+    pub fn take_body(&mut self) -> Value {
+        std::mem::take(&mut self.body)
+    }
+
     /// The model's repository.
     pub fn repo(&self) -> &Repository {
         &self.app.inner.models[self.model_index].repo

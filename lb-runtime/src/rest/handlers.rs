@@ -18,10 +18,11 @@ fn where_required() -> Error {
     )
 }
 
-pub fn create(c: Call) -> Reply {
+pub fn create(mut c: Call) -> Reply {
     Box::pin(async move {
+        let body = c.take_body();
         let repo = c.repo();
-        match c.body.clone() {
+        match body {
             Value::Array(items) => {
                 let rows = repo.create_many(items).await?;
                 Ok(rows_response(repo.model, &rows))
@@ -37,27 +38,27 @@ pub fn create(c: Call) -> Reply {
     })
 }
 
-pub fn patch_or_create(c: Call) -> Reply {
+pub fn patch_or_create(mut c: Call) -> Reply {
     Box::pin(async move {
-        let row = c.repo().patch_or_create(c.body.clone()).await?;
+        let body = c.take_body();
+        let row = c.repo().patch_or_create(body).await?;
         Ok(row_response(c.model(), &row))
     })
 }
 
-pub fn replace_or_create(c: Call) -> Reply {
+pub fn replace_or_create(mut c: Call) -> Reply {
     Box::pin(async move {
-        let row = c.repo().replace_or_create(c.body.clone()).await?;
+        let body = c.take_body();
+        let row = c.repo().replace_or_create(body).await?;
         Ok(row_response(c.model(), &row))
     })
 }
 
-pub fn upsert_with_where(c: Call) -> Reply {
+pub fn upsert_with_where(mut c: Call) -> Reply {
     Box::pin(async move {
         let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
-        let row = c
-            .repo()
-            .upsert_with_where(where_.as_ref(), c.body.clone())
-            .await?;
+        let body = c.take_body();
+        let row = c.repo().upsert_with_where(where_.as_ref(), body).await?;
         Ok(row_response(c.model(), &row))
     })
 }
@@ -90,18 +91,20 @@ pub fn find_by_id(c: Call) -> Reply {
     })
 }
 
-pub fn replace_by_id(c: Call) -> Reply {
+pub fn replace_by_id(mut c: Call) -> Reply {
     Box::pin(async move {
-        let row = c.repo().replace_by_id(&c.id(), c.body.clone()).await?;
+        let body = c.take_body();
+        let row = c.repo().replace_by_id(&c.id(), body).await?;
         Ok(row_response(c.model(), &row))
     })
 }
 
-pub fn patch_attributes(c: Call) -> Reply {
+pub fn patch_attributes(mut c: Call) -> Reply {
     Box::pin(async move {
+        let body = c.take_body();
         let row = c
             .repo()
-            .patch_attributes(&c.id(), c.body.clone(), c.id_text())
+            .patch_attributes(&c.id(), body, c.id_text())
             .await?;
         Ok(row_response(c.model(), &row))
     })
@@ -133,10 +136,11 @@ pub fn count(c: Call) -> Reply {
     })
 }
 
-pub fn update_all(c: Call) -> Reply {
+pub fn update_all(mut c: Call) -> Reply {
     Box::pin(async move {
         let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
-        let n = c.repo().update_all(where_.as_ref(), c.body.clone()).await?;
+        let body = c.take_body();
+        let n = c.repo().update_all(where_.as_ref(), body).await?;
         Ok(json_response(StatusCode::OK, &json!({ "count": n })))
     })
 }

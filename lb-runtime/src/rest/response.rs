@@ -12,8 +12,8 @@ use crate::value::Record;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 
-fn bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
-    let mut r = Response::new(Body::from(bytes));
+fn bytes_response(status: StatusCode, bytes: impl Into<Body>) -> Response {
+    let mut r = Response::new(bytes.into());
     *r.status_mut() = status;
     r.headers_mut().insert(header::CONTENT_TYPE, JSON);
     r
@@ -28,12 +28,15 @@ fn serialize<T: Serialize>(status: StatusCode, v: &T) -> Response {
 
 /// One instance (its cached REST JSON: hidden properties left out).
 pub fn row_response(def: &ModelDefinition, row: &Record) -> Response {
-    bytes_response(StatusCode::OK, row.rest_json(def.hidden()).to_vec())
+    bytes_response(StatusCode::OK, row.rest_json(def.hidden()).clone())
 }
 
 /// An array of instances, assembled from each row's cached REST JSON.
 pub fn rows_response(def: &ModelDefinition, rows: &[Row]) -> Response {
-    let parts: Vec<&[u8]> = rows.iter().map(|r| r.rest_json(def.hidden())).collect();
+    let parts: Vec<&[u8]> = rows
+        .iter()
+        .map(|r| &r.rest_json(def.hidden())[..])
+        .collect();
     let mut out = Vec::with_capacity(2 + parts.iter().map(|p| p.len() + 1).sum::<usize>());
     out.push(b'[');
     for (i, p) in parts.iter().enumerate() {

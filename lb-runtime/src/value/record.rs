@@ -22,7 +22,7 @@ pub struct Record {
     fingerprints: [u64; FINGERPRINTS],
     /// Bit `i`: `fingerprints[i]` is set (the property is present with a scalar value).
     fingerprinted: u8,
-    json: OnceLock<Box<[u8]>>,
+    json: OnceLock<bytes::Bytes>,
 }
 
 /// How many leading properties get a fingerprint (kept inline: no pointer to chase).
@@ -179,14 +179,14 @@ impl Record {
 
     /// The REST JSON of the record without the `hidden` properties, serialized once.
     /// Callers pass the same model's hidden list every time.
-    pub fn rest_json(&self, hidden: &[String]) -> &[u8] {
+    pub fn rest_json(&self, hidden: &[String]) -> &bytes::Bytes {
         self.json.get_or_init(|| {
             serde_json::to_vec(&WithoutHidden {
                 row: &self.data,
                 hidden,
             })
             .unwrap_or_default()
-            .into_boxed_slice()
+            .into()
         })
     }
 }

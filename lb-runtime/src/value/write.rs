@@ -83,6 +83,8 @@ pub fn coerce(t: &DataType, v: Value) -> Result<Value, Invalid> {
             Some(ms) => Ok(Value::String(date::format_millis(ms))),
             None => Err(invalid("date", "is not a valid date", Some("Invalid Date"))),
         },
+        // already `{"lat": n, "lng": n}` in range: kept as it is (no new object)
+        DataType::GeoPoint if is_plain_geopoint(&v) => Ok(v),
         DataType::GeoPoint => match GeoPoint::from_json(&v) {
             Ok(p) => Ok(p.to_json()),
             Err(_) => Err(invalid("geopoint", "is not a valid GeoPoint", None)),
@@ -111,6 +113,20 @@ pub fn coerce(t: &DataType, v: Value) -> Result<Value, Invalid> {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
+    }
+}
+
+fn is_plain_geopoint(v: &Value) -> bool {
+    let Value::Object(o) = v else { return false };
+    let mut it = o.iter();
+    match (it.next(), it.next(), it.next()) {
+        (Some((k1, Value::Number(lat))), Some((k2, Value::Number(lng))), None)
+            if k1 == "lat" && k2 == "lng" =>
+        {
+            lat.as_f64().is_some_and(|f| (-90.0..=90.0).contains(&f))
+                && lng.as_f64().is_some_and(|f| (-180.0..=180.0).contains(&f))
+        }
+        _ => false,
     }
 }
 

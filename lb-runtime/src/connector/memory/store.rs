@@ -82,12 +82,14 @@ impl Database {
 
     /// A model's table (created on first use).
     pub fn table(&mut self, model: &ModelDefinition) -> &mut Table {
-        self.tables
-            .entry(model.name.clone())
-            .or_insert_with(|| Table {
+        if !self.tables.contains_key(&model.name) {
+            let table = Table {
                 next_id: 1,
                 ..Table::default()
-            })
+            };
+            self.tables.insert(model.name.clone(), table);
+        }
+        self.tables.get_mut(&model.name).expect("inserted above")
     }
 
     /// A model's table if it exists.
