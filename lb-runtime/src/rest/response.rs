@@ -26,9 +26,9 @@ fn serialize<T: Serialize>(status: StatusCode, v: &T) -> Response {
     }
 }
 
-/// One instance (its cached REST JSON: hidden properties left out).
+/// One instance (hidden properties left out; the row's cached JSON when a list read made it).
 pub fn row_response(def: &ModelDefinition, row: &Record) -> Response {
-    bytes_response(StatusCode::OK, row.rest_json(def.hidden()).clone())
+    bytes_response(StatusCode::OK, row.rest_json_uncached(def.hidden()))
 }
 
 /// An array of instances, assembled from each row's cached REST JSON.

@@ -177,6 +177,15 @@ impl Record {
         crate::filter::eval::get(&self.data, name)
     }
 
+    /// The REST JSON like [`Record::rest_json`], without filling the cache when it is empty
+    /// (a freshly written row is answered once; caching it would only cost memory).
+    pub fn rest_json_uncached(&self, hidden: &[String]) -> bytes::Bytes {
+        match self.json.get() {
+            Some(b) => b.clone(),
+            None => serde_json::to_vec(&WithoutHidden { row: &self.data, hidden }).unwrap_or_default().into(),
+        }
+    }
+
     /// The REST JSON of the record without the `hidden` properties, serialized once.
     /// Callers pass the same model's hidden list every time.
     pub fn rest_json(&self, hidden: &[String]) -> &bytes::Bytes {

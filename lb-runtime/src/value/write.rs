@@ -40,6 +40,7 @@ pub fn coerce_keep(t: &DataType, v: Value) -> Result<Value, (Invalid, Value)> {
         DataType::String | DataType::Any | DataType::Object | DataType::Boolean => {
             coerce(t, v).map_err(|e| (e, Value::Null))
         }
+        DataType::GeoPoint if is_plain_geopoint(&v) => Ok(v),
         _ => {
             let original = v.clone();
             coerce(t, v).map_err(|e| (e, original))
