@@ -25,6 +25,16 @@ fn id_text(v: &Value) -> String {
 }
 
 impl Repository {
+    /// An upsert body (an object, else 400) and its id coerced to the id type, if it has one.
+    fn object_with_id(&self, data: Value) -> Result<(Object, Option<Value>)> {
+        let body = match data {
+            Value::Object(o) => o,
+            _ => return Err(not_an_object()),
+        };
+        let id = self.id_of(&body).map(|id| self.coerce_id(id));
+        Ok((body, id))
+    }
+
     /// `create` of one instance (`null` creates an empty instance, as LoopBack does).
     pub async fn create(&self, data: Value) -> Result<Row> {
         let (data, errors) = self.prepare(object(data)?, Mode::Create)?;
@@ -76,14 +86,10 @@ impl Repository {
     /// `patchOrCreate` (`upsert`): no id → create; existing id → patch (validation skipped, as
     /// LoopBack's default `validateUpsert: false`); unknown id → 404 with forceId, else create.
     pub async fn patch_or_create(&self, data: Value) -> Result<Row> {
-        let body = match data {
-            Value::Object(o) => o,
-            _ => return Err(not_an_object()),
-        };
-        let Some(id) = self.id_of(&body).cloned() else {
+        let (body, id) = self.object_with_id(data)?;
+        let Some(id) = id else {
             return self.create(Value::Object(body)).await;
         };
-        let id = self.coerce_id(&id);
         if self.connector.find_by_id(self.model, &id).await?.is_some() {
             let patch = self.prepare_patch(body.clone())?;
             if let Some(row) = self.connector.patch_by_id(self.model, &id, patch).await? {
@@ -104,14 +110,10 @@ impl Repository {
     /// `replaceOrCreate`: no id → create; existing id → replace (defaults re-applied);
     /// unknown id → 404 with forceId, else create with that id.
     pub async fn replace_or_create(&self, data: Value) -> Result<Row> {
-        let body = match data {
-            Value::Object(o) => o,
-            _ => return Err(not_an_object()),
-        };
-        let Some(id) = self.id_of(&body).cloned() else {
+        let (body, id) = self.object_with_id(data)?;
+        let Some(id) = id else {
             return self.create(Value::Object(body)).await;
         };
-        let id = self.coerce_id(&id);
         let (data, errors) = self.prepare(body, Mode::Replace)?;
         self.validate(&data, Some(&id), errors).await?;
         if let Some(row) = self

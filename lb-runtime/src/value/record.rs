@@ -182,7 +182,12 @@ impl Record {
     pub fn rest_json_uncached(&self, hidden: &[String]) -> bytes::Bytes {
         match self.json.get() {
             Some(b) => b.clone(),
-            None => serde_json::to_vec(&WithoutHidden { row: &self.data, hidden }).unwrap_or_default().into(),
+            None => serde_json::to_vec(&WithoutHidden {
+                row: &self.data,
+                hidden,
+            })
+            .unwrap_or_default()
+            .into(),
         }
     }
 

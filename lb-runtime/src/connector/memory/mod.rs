@@ -99,7 +99,12 @@ impl Connector for Memory {
         model: &'a ModelDefinition,
         data: Object,
     ) -> BoxFuture<'a, Result<Row>> {
-        Box::pin(self.write(move |db| db.table(model).insert(model, data)))
+        Box::pin(self.write(move |db| {
+            let created = db.table(model).insert(model, data);
+            // a failed insert (duplicate id) still advanced the id counter: persist it
+            db.dirty |= created.is_err();
+            created
+        }))
     }
 
     fn find<'a>(
