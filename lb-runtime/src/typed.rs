@@ -76,7 +76,7 @@ pub fn to_data<M: Model>(m: &M) -> Result<Value> {
 
 /// A row as the struct.
 pub fn from_row<M: Model>(row: &Row) -> Result<M> {
-    M::deserialize(&Value::Object(row.object().clone())).map_err(|e| {
+    M::deserialize(&Value::Object(row.to_object())).map_err(|e| {
         Error::internal(format!(
             "{} row does not match the Rust type: {e}",
             M::definition().name

@@ -35,34 +35,37 @@ pub trait Connector: Send + Sync + 'static {
 
     /// Inserts a row. `data` holds every property in model order; a generated id that is
     /// missing or `null` is assigned by the connector. Duplicate ids are a 409.
-    fn create<'a>(&'a self, model: &'a ModelDefinition, data: Object)
-        -> BoxFuture<'a, Result<Row>>;
+    fn create<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        data: Object,
+    ) -> BoxFuture<'a, Result<Row>>;
 
     /// Rows matching the filter's where, ordered, paged. `fields` is applied by the caller.
     fn find<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         filter: &'a Filter,
     ) -> BoxFuture<'a, Result<Vec<Row>>>;
 
     /// The row with this id (already coerced to the id type).
     fn find_by_id<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         id: &'a Value,
     ) -> BoxFuture<'a, Result<Option<Row>>>;
 
     /// Number of rows matching `where_`.
     fn count<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         where_: Option<&'a Where>,
     ) -> BoxFuture<'a, Result<u64>>;
 
     /// Merges `data` into every matching row; returns the count.
     fn update_all<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         where_: Option<&'a Where>,
         data: Object,
     ) -> BoxFuture<'a, Result<u64>>;
@@ -70,21 +73,21 @@ pub trait Connector: Send + Sync + 'static {
     /// Deletes matching rows; returns the count.
     fn delete_all<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         where_: Option<&'a Where>,
     ) -> BoxFuture<'a, Result<u64>>;
 
     /// Deletes one row by id; returns 0 or 1.
     fn delete_by_id<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         id: &'a Value,
     ) -> BoxFuture<'a, Result<u64>>;
 
     /// Replaces the row with this id by `data` (which carries the id); `None` when missing.
     fn replace_by_id<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         id: &'a Value,
         data: Object,
     ) -> BoxFuture<'a, Result<Option<Row>>>;
@@ -92,7 +95,7 @@ pub trait Connector: Send + Sync + 'static {
     /// Merges `data` into the row with this id; `None` when missing.
     fn patch_by_id<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         id: &'a Value,
         data: Object,
     ) -> BoxFuture<'a, Result<Option<Row>>>;

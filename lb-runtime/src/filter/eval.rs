@@ -53,7 +53,7 @@ fn clause(row: &Record, c: &Clause) -> bool {
                 }
             }
             let v = row.get_at(name, lookup.index);
-            ops.iter().all(|op| test(v, op))
+            ops.iter().all(|op| test(v.as_deref(), op))
         }
     }
 }
@@ -127,10 +127,10 @@ pub fn near_distance(v: Option<&Value>, n: &Near) -> Option<f64> {
     Some(d)
 }
 
-/// LoopBack's memory sort of two rows by `order` (missing first in ASC, last in DESC).
-pub fn compare_rows(a: &Object, b: &Object, order: &[Order]) -> Ordering {
-    for key in order {
-        let o = compare_values(get(a, &key.property), get(b, &key.property));
+/// LoopBack's memory sort by `order` keys (missing first in ASC, last in DESC).
+fn compare_keys(a: &[Option<Value>], b: &[Option<Value>], order: &[Order]) -> Ordering {
+    for ((x, y), key) in a.iter().zip(b).zip(order) {
+        let o = compare_values(x.as_ref(), y.as_ref());
         let o = if key.direction == Direction::Desc {
             o.reverse()
         } else {
@@ -165,7 +165,7 @@ pub fn apply<T>(
     let matching = rows.filter(|r| filter.where_.as_ref().is_none_or(|w| matches(key(r), w)));
     if let Some((prop, n)) = near {
         let mut with_d: Vec<(f64, T)> = matching
-            .filter_map(|r| near_distance(get(key(&r), prop), n).map(|d| (d, r)))
+            .filter_map(|r| near_distance(key(&r).get(prop).as_deref(), n).map(|d| (d, r)))
             .collect();
         with_d.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
         return with_d
@@ -178,7 +178,22 @@ pub fn apply<T>(
     if filter.order.is_empty() {
         return matching.skip(skip).take(limit).collect();
     }
-    let mut all: Vec<T> = matching.collect();
-    all.sort_by(|a, b| compare_rows(key(a), key(b), &filter.order));
-    all.into_iter().skip(skip).take(limit).collect()
+    // sort keys are read once per row, not once per comparison
+    let mut keyed: Vec<(Vec<Option<Value>>, T)> = matching
+        .map(|r| {
+            let keys = filter
+                .order
+                .iter()
+                .map(|o| key(&r).get(&o.property).map(std::borrow::Cow::into_owned))
+                .collect();
+            (keys, r)
+        })
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| compare_keys(a, b, &filter.order));
+    keyed
+        .into_iter()
+        .skip(skip)
+        .take(limit)
+        .map(|(_, r)| r)
+        .collect()
 }

@@ -148,8 +148,10 @@ impl Repository {
             };
             let rows = self.connector.find(self.model, &filter).await?;
             let taken = rows.iter().any(|r| {
-                r.get(name) == Some(value)
-                    && own_id.is_none_or(|id| !crate::value::js::loose_eq(self.id_of(r), Some(id)))
+                r.get(name).as_deref() == Some(value)
+                    && own_id.is_none_or(|id| {
+                        !crate::value::js::loose_eq(self.row_id(r).as_ref(), Some(id))
+                    })
             });
             if taken {
                 errors.add(name, "uniqueness", "is not unique", Some(value));

@@ -51,6 +51,13 @@ impl Repository {
         row.get(&self.model.id().name).filter(|v| !v.is_null())
     }
 
+    /// The id of a stored row (`None` when unset or null).
+    pub fn row_id(&self, row: &crate::value::Record) -> Option<Value> {
+        row.get_at(&self.model.id().name, Some(self.model.id_index))
+            .filter(|v| !v.is_null())
+            .map(std::borrow::Cow::into_owned)
+    }
+
     /// Coerces a client-supplied id (path segment, body value) to the id property's type.
     pub fn coerce_id(&self, id: &Value) -> Value {
         match (&self.model.id().data_type, id) {
@@ -71,15 +78,12 @@ pub fn project(row: Row, fields: Option<&Fields>) -> Row {
     match fields {
         None => row,
         Some(f) => {
-            if row.keys().all(|k| f.shows(k)) {
+            if row.all_keys(|k| f.shows(k)) {
                 return row;
             }
-            Arc::new(crate::value::Record::new(
-                row.iter()
-                    .filter(|(k, _)| f.shows(k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ))
+            let mut o = row.to_object();
+            o.retain(|k, _| f.shows(k));
+            Arc::new(crate::value::Record::new(o))
         }
     }
 }

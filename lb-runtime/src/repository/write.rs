@@ -196,7 +196,7 @@ impl Repository {
         }
         let mut patch = self.prepare_patch(body)?;
         patch.shift_remove(&self.model.id().name);
-        let mut merged = current.object().clone();
+        let mut merged = current.to_object();
         for (k, v) in &patch {
             merged.insert(k.clone(), v.clone());
         }
@@ -224,7 +224,7 @@ impl Repository {
         match found.as_slice() {
             [] => self.create(Value::Object(body)).await,
             [one] => {
-                let id = self.id_of(one).cloned().unwrap_or(Value::Null);
+                let id = self.row_id(one).unwrap_or(Value::Null);
                 self.patch_attributes(&id, Value::Object(body), &id_text(&id))
                     .await
             }

@@ -5,10 +5,12 @@ pub mod date;
 mod geo;
 pub mod js;
 mod record;
+mod slot;
 pub mod write;
 
 pub use geo::{DistanceUnit, GeoPoint};
 pub use record::{fingerprint, Record, WithoutHidden};
+pub use slot::Slot;
 
 /// A JSON object: the representation of a model instance (a row) inside lb.
 pub type Object = serde_json::Map<String, serde_json::Value>;

@@ -1,62 +1,83 @@
-//! `Record`: a stored instance — its JSON object plus two things that make reads cheap:
-//! which declared properties it has (so a filter finds a property by position, without
-//! comparing key strings) and its serialized REST JSON (written once, copied on every read).
+//! `Record`: a stored instance. Rows of a model's own table are compact — one [`Slot`] per
+//! declared property, by position, with the key names shared from the `ModelDefinition`, plus a
+//! map only for dynamic properties — so a row costs a few hundred bytes and a filter reads a
+//! property by index. Any other object (a `fields` projection, a foreign row) is kept as its
+//! JSON object. Either way the serialized REST JSON is cached once a list read made it.
 
-use std::ops::Deref;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::Value;
+use serde_json::{Number, Value};
 
+use super::slot::Slot;
 use super::Object;
 use crate::model::ModelDefinition;
 
-/// An instance as connectors return it. Dereferences to its JSON [`Object`].
-#[derive(Debug, Default)]
-pub struct Record {
-    data: Object,
-    /// Bit `i` set: declared property `i` is present; valid when `layout_known`.
-    layout: u64,
-    layout_known: bool,
-    /// Fingerprints of the first `FINGERPRINTS` declared properties' scalar values.
-    fingerprints: [u64; FINGERPRINTS],
-    /// Bit `i`: `fingerprints[i]` is set (the property is present with a scalar value).
-    fingerprinted: u8,
-    json: OnceLock<bytes::Bytes>,
+const FNV: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn mix(seed: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(seed, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
-/// How many leading properties get a fingerprint (kept inline: no pointer to chase).
-const FINGERPRINTS: usize = 8;
+pub(crate) fn fingerprint_str(s: &str) -> u64 {
+    mix(FNV, s.as_bytes())
+}
+
+pub(crate) fn fingerprint_number(n: &Number) -> Option<u64> {
+    let f = n.as_f64()?;
+    let f = if f == 0.0 { 0.0 } else { f };
+    Some(mix(FNV ^ 0x9e37_79b9_7f4a_7c15, &f.to_bits().to_le_bytes()))
+}
+
+pub(crate) fn fingerprint_bool(b: bool) -> u64 {
+    mix(FNV ^ 0x51_7cc1_b727_220a, &[u8::from(b)])
+}
 
 /// A 64-bit fingerprint of a scalar value (strings, numbers, booleans). Equal values have equal
 /// fingerprints (numbers compare by value: `5` and `5.0` agree); `None` for other values.
 pub fn fingerprint(v: &Value) -> Option<u64> {
-    const FNV: u64 = 0xcbf2_9ce4_8422_2325;
-    let mix = |seed: u64, bytes: &[u8]| {
-        bytes.iter().fold(seed, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-        })
-    };
     match v {
-        Value::String(s) => Some(mix(FNV, s.as_bytes())),
-        Value::Number(n) => {
-            let f = n.as_f64()?;
-            let f = if f == 0.0 { 0.0 } else { f };
-            Some(mix(FNV ^ 0x9e37_79b9_7f4a_7c15, &f.to_bits().to_le_bytes()))
-        }
-        Value::Bool(b) => Some(mix(FNV ^ 0x51_7cc1_b727_220a, &[u8::from(*b)])),
+        Value::String(s) => Some(fingerprint_str(s)),
+        Value::Number(n) => fingerprint_number(n),
+        Value::Bool(b) => Some(fingerprint_bool(*b)),
         _ => None,
+    }
+}
+
+/// An instance as connectors return it.
+#[derive(Debug, Default)]
+pub struct Record {
+    repr: Repr,
+    json: OnceLock<bytes::Bytes>,
+}
+
+#[derive(Debug, Clone)]
+enum Repr {
+    /// Any JSON object, keys in its own order.
+    Object(Box<Object>),
+    /// A row in its model's layout.
+    Compact {
+        def: &'static ModelDefinition,
+        /// One slot per declared property, in definition order.
+        slots: Box<[Slot]>,
+        /// Dynamic (undeclared) properties in insertion order.
+        extra: Option<Box<Object>>,
+    },
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Object(Box::default())
     }
 }
 
 impl Clone for Record {
     fn clone(&self) -> Self {
         Record {
-            data: self.data.clone(),
-            layout: self.layout,
-            layout_known: self.layout_known,
-            fingerprints: self.fingerprints,
-            fingerprinted: self.fingerprinted,
+            repr: self.repr.clone(),
             json: OnceLock::new(),
         }
     }
@@ -64,14 +85,7 @@ impl Clone for Record {
 
 impl PartialEq for Record {
     fn eq(&self, other: &Self) -> bool {
-        self.data == other.data
-    }
-}
-
-impl Deref for Record {
-    type Target = Object;
-    fn deref(&self) -> &Object {
-        &self.data
+        self.to_object() == other.to_object()
     }
 }
 
@@ -82,99 +96,153 @@ impl From<Object> for Record {
 }
 
 impl Record {
-    /// A record with no layout knowledge (properties are found by name).
+    /// A record kept as the object it is (properties found by name).
     pub fn new(data: Object) -> Self {
         Record {
-            data,
-            layout: 0,
-            layout_known: false,
-            fingerprints: [0; FINGERPRINTS],
-            fingerprinted: 0,
+            repr: Repr::Object(Box::new(data)),
             json: OnceLock::new(),
         }
     }
 
-    /// A record whose keys are in the model's canonical order (declared properties in
-    /// definition order, then dynamic ones); lookups by property index need no key compare.
-    pub fn canonical(def: &ModelDefinition, data: Object) -> Self {
-        let mut layout = 0u64;
-        let mut known = def.properties.len() <= 64;
-        if known {
-            let mut keys = data.keys();
-            let mut next = keys.next();
-            for (i, p) in def.properties.iter().enumerate() {
-                if next.is_some_and(|k| *k == p.name) {
-                    layout |= 1 << i;
-                    next = keys.next();
+    /// A row in `def`'s layout: declared properties in definition order (LoopBack's key order
+    /// for an instance, an injected id after the declared ones), then dynamic ones in the order
+    /// given.
+    pub fn compact(def: &'static ModelDefinition, data: Object) -> Self {
+        let mut slots: Box<[Slot]> = vec![Slot::Absent; def.properties.len()].into();
+        let mut extra = Object::new();
+        let mut next = 0;
+        for (k, v) in data {
+            // the usual case: keys already in definition order, found without a search
+            let index = match def.properties.get(next) {
+                Some(p) if p.name == k => Some(next),
+                _ => def.property_index(&k),
+            };
+            match index {
+                Some(i) => {
+                    slots[i] = Slot::from_value(v);
+                    next = i + 1;
                 }
-            }
-            // every remaining key must be dynamic (not a declared property out of order)
-            let declared = layout.count_ones() as usize;
-            known = data
-                .keys()
-                .skip(declared)
-                .all(|k| def.property_index(k).is_none());
-        }
-        let mut r = Record::new(data);
-        r.layout = layout;
-        r.layout_known = known;
-        if known {
-            let mut values = r.data.values();
-            for i in 0..def.properties.len().min(FINGERPRINTS) {
-                if layout & (1 << i) == 0 {
-                    continue;
-                }
-                if let Some(fp) = values.next().and_then(fingerprint) {
-                    r.fingerprints[i] = fp;
-                    r.fingerprinted |= 1 << i;
+                None => {
+                    extra.insert(k, v);
                 }
             }
         }
-        r
+        Record {
+            repr: Repr::Compact {
+                def,
+                slots,
+                extra: (!extra.is_empty()).then(|| Box::new(extra)),
+            },
+            json: OnceLock::new(),
+        }
+    }
+
+    /// Whether the record is in its model's layout (positional lookups apply).
+    pub fn is_compact(&self) -> bool {
+        matches!(self.repr, Repr::Compact { .. })
     }
 
     /// `true` when the record cannot equal a value with fingerprint `fp` at declared property
-    /// `index` (absent, or present with another fingerprint); `false` when it may.
+    /// `index` (absent, or present with another scalar); `false` when it may.
     #[inline]
     pub fn fingerprint_differs(&self, index: usize, fp: u64) -> bool {
-        if !self.layout_known || index >= FINGERPRINTS {
-            return false;
+        match &self.repr {
+            Repr::Compact { slots, .. } => match slots.get(index) {
+                None => false,
+                Some(Slot::Absent) => true,
+                Some(s) => s.fingerprint().is_some_and(|f| f != fp),
+            },
+            Repr::Object(_) => false,
         }
-        if self.layout & (1 << index) == 0 {
-            return true;
+    }
+
+    /// The record as a JSON object.
+    pub fn to_object(&self) -> Object {
+        match &self.repr {
+            Repr::Object(o) => (**o).clone(),
+            Repr::Compact { def, slots, extra } => {
+                let n = slots.len() + extra.as_ref().map_or(0, |e| e.len());
+                let mut o = Object::with_capacity(n);
+                for (p, s) in def.properties.iter().zip(slots.iter()) {
+                    if let Some(v) = s.value() {
+                        o.insert(p.name.clone(), v.into_owned());
+                    }
+                }
+                if let Some(e) = extra {
+                    o.extend(e.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                o
+            }
         }
-        self.fingerprinted & (1 << index) != 0 && self.fingerprints[index] != fp
     }
 
-    /// Whether the keys are in canonical order (positional lookups apply).
-    pub fn is_canonical(&self) -> bool {
-        self.layout_known
-    }
-
-    /// The JSON object.
-    pub fn object(&self) -> &Object {
-        &self.data
-    }
-
-    /// The JSON object, taken out.
+    /// The record as a JSON object, taken out.
     pub fn into_object(self) -> Object {
-        self.data
+        match self.repr {
+            Repr::Object(o) => *o,
+            Repr::Compact { def, slots, extra } => {
+                let n = slots.len() + extra.as_ref().map_or(0, |e| e.len());
+                let mut o = Object::with_capacity(n);
+                for (p, s) in def.properties.iter().zip(slots.into_vec()) {
+                    if let Some(v) = s.into_value() {
+                        o.insert(p.name.clone(), v);
+                    }
+                }
+                if let Some(e) = extra {
+                    o.extend(*e);
+                }
+                o
+            }
+        }
+    }
+
+    /// Whether every property name of the record satisfies `keep`.
+    pub fn all_keys(&self, mut keep: impl FnMut(&str) -> bool) -> bool {
+        match &self.repr {
+            Repr::Object(o) => o.keys().all(|k| keep(k)),
+            Repr::Compact { def, slots, extra } => {
+                def.properties
+                    .iter()
+                    .zip(slots.iter())
+                    .all(|(p, s)| !s.is_present() || keep(&p.name))
+                    && extra.as_ref().is_none_or(|e| e.keys().all(|k| keep(k)))
+            }
+        }
+    }
+
+    /// A property value by name (a dotted name reads nested objects and arrays); `None` is
+    /// `undefined`.
+    pub fn get(&self, name: &str) -> Option<Cow<'_, Value>> {
+        match &self.repr {
+            Repr::Object(o) => crate::filter::eval::get(o, name).map(Cow::Borrowed),
+            Repr::Compact { def, .. } => self.get_at(name, def.property_index(name)),
+        }
     }
 
     /// A property value; `index` is the property's position in the model definition when
     /// known (then no key is compared).
     #[inline]
-    pub fn get_at(&self, name: &str, index: Option<usize>) -> Option<&Value> {
-        if let (true, Some(i)) = (self.layout_known, index) {
-            if i < 64 {
-                if self.layout & (1 << i) == 0 {
-                    return None;
+    pub fn get_at(&self, name: &str, index: Option<usize>) -> Option<Cow<'_, Value>> {
+        match &self.repr {
+            Repr::Object(o) => crate::filter::eval::get(o, name).map(Cow::Borrowed),
+            Repr::Compact { def, slots, extra } => {
+                if let Some(s) = index.and_then(|i| slots.get(i)) {
+                    return s.value();
                 }
-                let pos = (self.layout & ((1u64 << i) - 1)).count_ones() as usize;
-                return self.data.iter().nth(pos).map(|(_, v)| v);
+                if let Some(v) = extra.as_ref().and_then(|e| e.get(name)) {
+                    return Some(Cow::Borrowed(v));
+                }
+                let (head, rest) = name.split_once('.')?;
+                let top = match def.property_index(head) {
+                    Some(i) => slots[i].value()?,
+                    None => Cow::Borrowed(extra.as_ref()?.get(head)?),
+                };
+                match top {
+                    Cow::Borrowed(v) => nested(v, rest).map(Cow::Borrowed),
+                    Cow::Owned(v) => nested(&v, rest).cloned().map(Cow::Owned),
+                }
             }
         }
-        crate::filter::eval::get(&self.data, name)
     }
 
     /// The REST JSON like [`Record::rest_json`], without filling the cache when it is empty
@@ -182,49 +250,79 @@ impl Record {
     pub fn rest_json_uncached(&self, hidden: &[String]) -> bytes::Bytes {
         match self.json.get() {
             Some(b) => b.clone(),
-            None => serde_json::to_vec(&WithoutHidden {
-                row: &self.data,
-                hidden,
-            })
-            .unwrap_or_default()
-            .into(),
+            None => self.serialize_without(hidden),
         }
     }
 
     /// The REST JSON of the record without the `hidden` properties, serialized once.
     /// Callers pass the same model's hidden list every time.
     pub fn rest_json(&self, hidden: &[String]) -> &bytes::Bytes {
-        self.json.get_or_init(|| {
-            serde_json::to_vec(&WithoutHidden {
-                row: &self.data,
-                hidden,
-            })
+        self.json.get_or_init(|| self.serialize_without(hidden))
+    }
+
+    fn serialize_without(&self, hidden: &[String]) -> bytes::Bytes {
+        serde_json::to_vec(&WithoutHidden { row: self, hidden })
             .unwrap_or_default()
             .into()
-        })
     }
 }
 
-/// Serializes an object without some keys.
+fn nested<'a>(mut cur: &'a Value, path: &str) -> Option<&'a Value> {
+    for p in path.split('.') {
+        cur = match cur {
+            Value::Object(o) => o.get(p)?,
+            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        WithoutHidden {
+            row: self,
+            hidden: &[],
+        }
+        .serialize(s)
+    }
+}
+
+/// Serializes a record without some keys.
 pub struct WithoutHidden<'a> {
-    /// The object.
-    pub row: &'a Object,
+    /// The record.
+    pub row: &'a Record,
     /// Keys to leave out.
     pub hidden: &'a [String],
 }
 
 impl Serialize for WithoutHidden<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.hidden.is_empty() {
-            return self.row.serialize(s);
-        }
-        let mut m = s.serialize_map(None)?;
-        for (k, v) in self.row {
-            if !self.hidden.iter().any(|h| h == k) {
-                m.serialize_entry(k, v)?;
+        let shown = |k: &str| !self.hidden.iter().any(|h| h == k);
+        match &self.row.repr {
+            Repr::Object(o) if self.hidden.is_empty() => o.serialize(s),
+            Repr::Object(o) => {
+                let mut m = s.serialize_map(None)?;
+                for (k, v) in o.iter().filter(|(k, _)| shown(k)) {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+            Repr::Compact { def, slots, extra } => {
+                let mut m = s.serialize_map(None)?;
+                for (p, v) in def.properties.iter().zip(slots.iter()) {
+                    if v.is_present() && shown(&p.name) {
+                        m.serialize_entry(&p.name, v)?;
+                    }
+                }
+                for (k, v) in extra.iter().flat_map(|e| e.iter()) {
+                    if shown(k) {
+                        m.serialize_entry(k, v)?;
+                    }
+                }
+                m.end()
             }
         }
-        m.end()
     }
 }
 
@@ -234,22 +332,45 @@ mod tests {
     use crate::model::{DataType, ModelDefinition};
     use serde_json::json;
 
+    fn object(v: Value) -> Object {
+        match v {
+            Value::Object(o) => o,
+            _ => unreachable!(),
+        }
+    }
+
     #[test]
-    fn positional_lookup_matches_named_lookup() {
-        let def = ModelDefinition::builder("T")
-            .property("a", DataType::String, |p| p)
-            .property("b", DataType::Number, |p| p)
-            .property("c", DataType::String, |p| p)
-            .build();
-        let Value::Object(o) = json!({"a": "x", "c": "z", "id": 1, "extra": true}) else {
-            unreachable!()
-        };
-        let r = Record::canonical(&def, o);
-        assert_eq!(r.get_at("a", Some(0)), Some(&json!("x")));
+    fn compact_rows_keep_values_and_key_order() {
+        let def: &'static ModelDefinition = Box::leak(Box::new(
+            ModelDefinition::builder("T")
+                .property("a", DataType::String, |p| p)
+                .property("b", DataType::Number, |p| p)
+                .property("c", DataType::String, |p| p.hidden())
+                .build(),
+        ));
+        // keys out of order, a dynamic property, an id injected after the declared ones
+        let given = json!({"extra": true, "c": "z", "a": "x", "id": 1});
+        let r = Record::compact(def, object(given));
+        assert!(r.is_compact());
+        assert_eq!(r.get_at("a", Some(0)).as_deref(), Some(&json!("x")));
         assert_eq!(r.get_at("b", Some(1)), None);
-        assert_eq!(r.get_at("c", Some(2)), Some(&json!("z")));
-        assert_eq!(r.get_at("id", Some(3)), Some(&json!(1)));
-        assert_eq!(r.get_at("extra", None), Some(&json!(true)));
+        assert_eq!(r.get("c").as_deref(), Some(&json!("z")));
+        assert_eq!(r.get("id").as_deref(), Some(&json!(1)));
+        assert_eq!(r.get("extra").as_deref(), Some(&json!(true)));
+        let keys: Vec<String> = r.to_object().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            ["a", "c", "id", "extra"],
+            "declared order, then dynamic"
+        );
+        assert_eq!(
+            &r.rest_json(def.hidden())[..],
+            br#"{"a":"x","id":1,"extra":true}"#,
+            "hidden properties never serialized"
+        );
+        assert_eq!(r.clone().into_object(), r.to_object());
+        assert!(r.all_keys(|k| k != "b"));
+        assert!(!r.all_keys(|k| k != "extra"));
         // fingerprints: a differing value or an absent property cannot match; equal may
         assert!(r.fingerprint_differs(0, fingerprint(&json!("y")).unwrap()));
         assert!(!r.fingerprint_differs(0, fingerprint(&json!("x")).unwrap()));
@@ -258,12 +379,15 @@ mod tests {
             !r.fingerprint_differs(3, fingerprint(&json!(1.0)).unwrap()),
             "1 and 1.0 agree"
         );
-        // out of canonical order: falls back to names
-        let Value::Object(o) = json!({"c": "z", "a": "x"}) else {
-            unreachable!()
-        };
-        let r = Record::canonical(&def, o);
-        assert_eq!(r.get_at("a", Some(0)), Some(&json!("x")));
-        assert_eq!(r.get_at("c", Some(2)), Some(&json!("z")));
+        // dotted names read nested values of compact and plain rows alike
+        let nested = json!({"a": "x", "o": {"p": [10, {"q": 2}]}});
+        let r = Record::compact(def, object(nested.clone()));
+        assert_eq!(r.get("o.p.1.q").as_deref(), Some(&json!(2)));
+        let plain = Record::new(object(nested));
+        assert_eq!(plain.get("o.p.0").as_deref(), Some(&json!(10)));
+        assert!(
+            !plain.fingerprint_differs(0, 0),
+            "plain rows are never ruled out"
+        );
     }
 }

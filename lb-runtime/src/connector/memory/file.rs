@@ -108,7 +108,7 @@ impl FileSink {
                     };
                     rows.insert(
                         id,
-                        Value::String(Value::Object(row.object().clone()).to_string()),
+                        Value::String(serde_json::to_string(&**row).unwrap_or_default()),
                     );
                 }
             } else if let Some((next, pending)) = db.pending.get(name) {

@@ -96,7 +96,7 @@ impl Connector for Memory {
 
     fn create<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         data: Object,
     ) -> BoxFuture<'a, Result<Row>> {
         Box::pin(self.write(move |db| {
@@ -109,7 +109,7 @@ impl Connector for Memory {
 
     fn find<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         filter: &'a Filter,
     ) -> BoxFuture<'a, Result<Vec<Row>>> {
         Box::pin(async move {
@@ -127,7 +127,7 @@ impl Connector for Memory {
 
     fn find_by_id<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         id: &'a Value,
     ) -> BoxFuture<'a, Result<Option<Row>>> {
         Box::pin(async move {
@@ -140,7 +140,7 @@ impl Connector for Memory {
 
     fn count<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         where_: Option<&'a Where>,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
@@ -157,7 +157,7 @@ impl Connector for Memory {
 
     fn update_all<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         where_: Option<&'a Where>,
         data: Object,
     ) -> BoxFuture<'a, Result<u64>> {
@@ -179,7 +179,7 @@ impl Connector for Memory {
 
     fn delete_all<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         where_: Option<&'a Where>,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(self.write(move |db| {
@@ -196,7 +196,7 @@ impl Connector for Memory {
 
     fn delete_by_id<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         id: &'a Value,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(self.write(move |db| {
@@ -207,7 +207,7 @@ impl Connector for Memory {
 
     fn replace_by_id<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         id: &'a Value,
         data: Object,
     ) -> BoxFuture<'a, Result<Option<Row>>> {
@@ -230,7 +230,7 @@ impl Connector for Memory {
 
     fn patch_by_id<'a>(
         &'a self,
-        model: &'a ModelDefinition,
+        model: &'static ModelDefinition,
         id: &'a Value,
         data: Object,
     ) -> BoxFuture<'a, Result<Option<Row>>> {

@@ -60,7 +60,7 @@ pub struct Database {
 
 impl Database {
     /// Registers a model; adopts rows loaded from a file for it.
-    pub fn define(&mut self, model: &ModelDefinition) {
+    pub fn define(&mut self, model: &'static ModelDefinition) {
         let mut table = self.tables.remove(&model.name).unwrap_or_else(|| Table {
             next_id: 1,
             ..Table::default()
@@ -81,7 +81,7 @@ impl Database {
     }
 
     /// A model's table (created on first use).
-    pub fn table(&mut self, model: &ModelDefinition) -> &mut Table {
+    pub fn table(&mut self, model: &'static ModelDefinition) -> &mut Table {
         if !self.tables.contains_key(&model.name) {
             let table = Table {
                 next_id: 1,
@@ -101,7 +101,7 @@ impl Database {
 impl Table {
     /// Inserts with LoopBack's id rules: the explicit id or the counter; the counter then
     /// becomes `max(counter, id) + 1`, also when the insert fails as a duplicate.
-    pub fn insert(&mut self, model: &ModelDefinition, mut data: Object) -> Result<Row> {
+    pub fn insert(&mut self, model: &'static ModelDefinition, mut data: Object) -> Result<Row> {
         let id_prop = model.id();
         let given = data.get(&id_prop.name).filter(|v| !v.is_null()).cloned();
         let id = match given {
@@ -129,25 +129,20 @@ impl Table {
 
 /// Merges `data` into the stored row (LoopBack's field-by-field update), keeping model key
 /// order; the row is replaced, so readers holding the old one are unaffected.
-pub fn merge(model: &ModelDefinition, stored: &mut Row, data: &Object) {
-    let mut row = stored.object().clone();
+pub fn merge(model: &'static ModelDefinition, stored: &mut Row, data: &Object) {
+    let mut row = stored.to_object();
     merge_into(model, &mut row, data);
     *stored = Arc::new(record(model, row));
 }
 
 /// Replaces the stored row by `data` in model key order.
-pub fn replace(model: &ModelDefinition, stored: &mut Row, data: Object) {
+pub fn replace(model: &'static ModelDefinition, stored: &mut Row, data: Object) {
     *stored = Arc::new(record(model, data));
 }
 
-/// A record in canonical key order (reordered only when needed).
-pub fn record(model: &ModelDefinition, data: Object) -> Record {
-    let r = Record::canonical(model, data);
-    if r.is_canonical() {
-        r
-    } else {
-        Record::canonical(model, canonical(model, r.into_object()))
-    }
+/// A row in the model's compact layout (LoopBack's key order on output).
+pub fn record(model: &'static ModelDefinition, data: Object) -> Record {
+    Record::compact(model, data)
 }
 
 fn merge_into(model: &ModelDefinition, row: &mut Object, data: &Object) {
@@ -164,19 +159,6 @@ fn merge_into(model: &ModelDefinition, row: &mut Object, data: &Object) {
     }
 }
 
-/// Orders keys as LoopBack serializes an instance: properties in definition order (an injected
-/// id after the declared ones), then dynamic properties in insertion order.
-pub fn canonical(model: &ModelDefinition, mut data: Object) -> Object {
-    let mut out = Object::with_capacity(data.len());
-    for p in &model.properties {
-        if let Some(v) = data.shift_remove(&p.name) {
-            out.insert(p.name.clone(), v);
-        }
-    }
-    out.extend(data);
-    out
-}
-
 /// Re-types values read from a file: dates, numbers and booleans as declared.
 fn retype(model: &ModelDefinition, row: Object) -> Object {
     let mut row = row;
@@ -187,5 +169,5 @@ fn retype(model: &ModelDefinition, row: Object) -> Object {
             }
         }
     }
-    canonical(model, row)
+    row
 }
