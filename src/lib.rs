@@ -52,5 +52,5 @@
 //! `#[serde(rename = "..")]` are honoured). A field whose type is not an `Option` is required
 //! unless it has a default.
 
-pub use lb_macros::Model;
+pub use lb_macros::{remote_methods, Model};
 pub use lb_runtime::*;

@@ -52,3 +52,98 @@ pub struct Product {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
 }
+
+/// Results per page of [`Location::nearby`].
+const PAGE_SIZE: u32 = 10;
+
+#[lb::remote_methods]
+impl Location {
+    /// Find nearby locations around the geo point
+    #[remote_method(
+        verb = "get",
+        path = "/nearby",
+        accepts(
+            here(required, description = "geo location (lat & lng)"),
+            page(description = "number of pages (page size=10)"),
+            max(description = "max distance in miles"),
+        ),
+        returns(arg = "locations", root)
+    )]
+    pub async fn nearby(
+        app: &lb::App,
+        here: GeoPoint,
+        page: Option<u32>,
+        max: Option<f64>,
+    ) -> lb::Result<Vec<Location>> {
+        let filter = serde_json::json!({
+            "where": {"geo": {"near": here, "maxDistance": max.unwrap_or(100_000.0)}},
+            "skip": PAGE_SIZE * page.unwrap_or(0),
+            "limit": PAGE_SIZE,
+        });
+        Location::find(app, filter).await
+    }
+
+    /// Stock held at this location, summed over its inventory rows
+    #[remote_method(
+        verb = "get",
+        path = "/stock",
+        returns(arg = "available", description = "units available"),
+        returns(arg = "total", description = "units in total")
+    )]
+    pub async fn stock(&self, app: &lb::App) -> lb::Result<(f64, f64)> {
+        let rows = Inventory::find(
+            app,
+            Inventory::filter().where_(inventory::location_id.eq(self.id.unwrap_or(0) as f64)),
+        )
+        .await?;
+        Ok(rows.iter().fold((0.0, 0.0), |(a, t), r| {
+            (a + r.available.unwrap_or(0.0), t + r.total.unwrap_or(0.0))
+        }))
+    }
+}
+
+#[lb::remote_methods]
+impl Inventory {
+    /// Adds units of a product at a location (a new inventory row when there is none)
+    #[remote_method(
+        verb = "post",
+        path = "/restock",
+        status = 201,
+        accepts(
+            product_id(arg = "productId", source = "form", description = "the product"),
+            location_id(arg = "locationId", source = "form", description = "the location"),
+            amount(source = "form", description = "units received"),
+        ),
+        returns(arg = "inventory", root)
+    )]
+    pub async fn restock(
+        app: &lb::App,
+        product_id: String,
+        location_id: i64,
+        amount: u32,
+    ) -> lb::Result<Inventory> {
+        let filter = Inventory::filter()
+            .where_(inventory::product_id.eq(product_id.clone()))
+            .where_(inventory::location_id.eq(location_id as f64));
+        let amount = f64::from(amount);
+        match Inventory::find_one(app, filter).await? {
+            Some(row) => {
+                let changes = serde_json::json!({
+                    "available": row.available.unwrap_or(0.0) + amount,
+                    "total": row.total.unwrap_or(0.0) + amount,
+                });
+                Inventory::patch_attributes(app, row.id, changes).await
+            }
+            None => {
+                let row = Inventory {
+                    product_id: Some(product_id),
+                    location_id: Some(location_id as f64),
+                    available: Some(amount),
+                    total: Some(amount),
+                    id: None,
+                };
+                Inventory::create(app, &row).await
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 mod ctxt;
 mod model;
+mod remote;
 mod suggest;
 
 use proc_macro::TokenStream;
@@ -16,4 +17,21 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     model::expand(input).into()
+}
+
+/// Turns the `#[remote_method(...)]` functions of an `impl Model { .. }` block into LoopBack
+/// remote methods: REST endpoints with coerced arguments, checked at compile time, picked up
+/// by `#[derive(Model)]` when the model is attached to an `lb::App`.
+///
+/// See the `lb` crate documentation for the attribute reference.
+#[proc_macro_attribute]
+pub fn remote_methods(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item = syn::parse_macro_input!(input as syn::ItemImpl);
+    if !args.is_empty() {
+        let args = proc_macro2::TokenStream::from(args);
+        return syn::Error::new_spanned(args, "#[remote_methods] takes no arguments")
+            .to_compile_error()
+            .into();
+    }
+    remote::expand(item).into()
 }

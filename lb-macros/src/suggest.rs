@@ -14,15 +14,20 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The unknown-key message, with the closest known key when one is close.
-pub fn unknown_key(what: &str, key: &str, known: &[&str]) -> String {
-    let best = known
+/// The known word closest to `key`, when one is close enough to be a typo.
+pub fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
         .iter()
         .map(|k| (distance(key, k), *k))
         .min()
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3));
-    match best {
-        Some((_, k)) => format!("unknown {what} option `{key}`; did you mean `{k}`?"),
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .map(|(_, k)| k)
+}
+
+/// The unknown-key message, with the closest known key when one is close.
+pub fn unknown_key(what: &str, key: &str, known: &[&str]) -> String {
+    match closest(key, known) {
+        Some(k) => format!("unknown {what} option `{key}`; did you mean `{k}`?"),
         None => format!(
             "unknown {what} option `{key}`; expected one of: {}",
             known.join(", ")

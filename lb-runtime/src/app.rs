@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::connector::{memory::Memory, Connector};
 use crate::model::ModelDefinition;
+use crate::remote::{HookContext, HookKind, ModelHooks, RemoteHook, RemoteMethod};
 use crate::repository::Repository;
 use crate::rest::{self, RestMethod};
 use crate::typed::Model;
@@ -78,8 +79,18 @@ pub(crate) struct Config {
 /// Builds an [`App`].
 pub struct AppBuilder {
     datasources: Vec<(String, Arc<dyn Connector>)>,
-    models: Vec<(Option<TypeId>, &'static ModelDefinition, Option<String>)>,
+    models: Vec<PendingModel>,
+    remote_methods: Vec<(String, RemoteMethod)>,
+    hooks: Vec<RemoteHook>,
+    shared_methods: HashMap<String, Vec<(String, bool)>>,
     config: Config,
+}
+
+struct PendingModel {
+    type_id: Option<TypeId>,
+    def: &'static ModelDefinition,
+    datasource: Option<String>,
+    remote_methods: Vec<RemoteMethod>,
 }
 
 impl App {
@@ -88,6 +99,9 @@ impl App {
         AppBuilder {
             datasources: Vec::new(),
             models: Vec::new(),
+            remote_methods: Vec::new(),
+            hooks: Vec::new(),
+            shared_methods: HashMap::new(),
             config: Config {
                 rest_api_root: "/api".into(),
                 debug: false,
@@ -194,25 +208,99 @@ impl AppBuilder {
 
     /// Attaches a model to the default datasource (`db`, or the only one).
     pub fn model<M: Model>(mut self) -> Self {
-        self.models
-            .push((Some(TypeId::of::<M>()), M::definition(), None));
+        self.models.push(PendingModel {
+            type_id: Some(TypeId::of::<M>()),
+            def: M::definition(),
+            datasource: None,
+            remote_methods: M::remote_methods(),
+        });
         self
     }
 
     /// Attaches a model to the named datasource.
     pub fn model_on<M: Model>(mut self, datasource: &str) -> Self {
-        self.models.push((
-            Some(TypeId::of::<M>()),
-            M::definition(),
-            Some(datasource.into()),
-        ));
+        self.models.push(PendingModel {
+            type_id: Some(TypeId::of::<M>()),
+            def: M::definition(),
+            datasource: Some(datasource.into()),
+            remote_methods: M::remote_methods(),
+        });
         self
     }
 
     /// Attaches an untyped model definition to the named datasource.
     pub fn definition(mut self, def: &'static ModelDefinition, datasource: &str) -> Self {
-        self.models.push((None, def, Some(datasource.into())));
+        self.models.push(PendingModel {
+            type_id: None,
+            def,
+            datasource: Some(datasource.into()),
+            remote_methods: Vec::new(),
+        });
         self
+    }
+
+    /// Adds a custom method to a model (`Model.remoteMethod`); `#[remote_methods]` does this
+    /// for typed models.
+    pub fn remote_method(mut self, model: &str, method: RemoteMethod) -> Self {
+        self.remote_methods.push((model.to_string(), method));
+        self
+    }
+
+    /// `Model.beforeRemote(pattern, hook)`: runs before every method of `model` whose name
+    /// matches `pattern` (`find`, `prototype.*`, `*`, `**`); an error stops the call and is
+    /// sent with its status.
+    pub fn before_remote<F, Fut>(self, model: &str, pattern: &str, hook: F) -> Self
+    where
+        F: Fn(HookContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<()>> + Send + 'static,
+    {
+        self.hook(RemoteHook::new(model, pattern, HookKind::Before, hook))
+    }
+
+    /// `Model.afterRemote(pattern, hook)`: runs after a successful call; may change
+    /// [`HookContext::result`], which is what is sent.
+    pub fn after_remote<F, Fut>(self, model: &str, pattern: &str, hook: F) -> Self
+    where
+        F: Fn(HookContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<()>> + Send + 'static,
+    {
+        self.hook(RemoteHook::new(model, pattern, HookKind::After, hook))
+    }
+
+    /// `Model.afterRemoteError(pattern, hook)`: runs when the call failed; may change the
+    /// error with [`HookContext::set_error`] or replace it by returning another.
+    pub fn after_remote_error<F, Fut>(self, model: &str, pattern: &str, hook: F) -> Self
+    where
+        F: Fn(HookContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<()>> + Send + 'static,
+    {
+        self.hook(RemoteHook::new(model, pattern, HookKind::AfterError, hook))
+    }
+
+    /// Adds a remote hook.
+    pub fn hook(mut self, hook: RemoteHook) -> Self {
+        self.hooks.push(hook);
+        self
+    }
+
+    /// LoopBack's `sharedMethods` for a model: `[("*", false), ("find", true)]` exposes only
+    /// `find`; `[("deleteById", false)]` hides one method. A hidden method's route answers
+    /// LoopBack's 404. Entries naming a method (or an alias) win over `"*"`.
+    pub fn shared_methods<'a>(
+        mut self,
+        model: &str,
+        settings: impl IntoIterator<Item = (&'a str, bool)>,
+    ) -> Self {
+        self.shared_methods
+            .entry(model.to_string())
+            .or_default()
+            .extend(settings.into_iter().map(|(k, v)| (k.to_string(), v)));
+        self
+    }
+
+    /// Hides one method of a model (`Model.disableRemoteMethodByName`).
+    pub fn disable_method(self, model: &str, method: &str) -> Self {
+        self.shared_methods(model, [(method, false)])
     }
 
     /// Sets the REST root (`/api`; `/` for none).
@@ -258,7 +346,32 @@ impl AppBuilder {
             by_type: HashMap::new(),
             config: self.config,
         };
-        for (tid, def, ds) in self.models {
+        for (model, m) in self.remote_methods {
+            match self.models.iter_mut().find(|p| p.def.name == model) {
+                Some(p) => p.remote_methods.push(m),
+                None => {
+                    return Err(Error::internal(format!(
+                        "remote method {model}.{}: unknown model",
+                        m.name
+                    )))
+                }
+            }
+        }
+        for h in &self.hooks {
+            if !self.models.iter().any(|p| p.def.name == h.model) {
+                return Err(Error::internal(format!(
+                    "remote hook {}.{}: unknown model",
+                    h.model, h.pattern
+                )));
+            }
+        }
+        for pending in self.models {
+            let PendingModel {
+                type_id: tid,
+                def,
+                datasource: ds,
+                remote_methods,
+            } = pending;
             let ds = ds.unwrap_or_else(|| default_ds.clone());
             let connector = self
                 .datasources
@@ -289,13 +402,61 @@ impl AppBuilder {
             if let Some(t) = tid {
                 inner.by_type.insert(t, idx);
             }
+            let mut hooks = ModelHooks::default();
+            for h in self.hooks.iter().filter(|h| h.model == def.name) {
+                hooks.add(h.clone());
+            }
+            let shared = self.shared_methods.remove(&def.name).unwrap_or_default();
             inner.models.push(ModelEntry {
                 repo: Repository::new(def, connector),
-                methods: rest::methods::builtin(def),
+                methods: method_table(def, remote_methods, &hooks, &shared)?,
             });
+        }
+        if let Some(model) = self.shared_methods.keys().next() {
+            return Err(Error::internal(format!(
+                "sharedMethods for {model}: unknown model"
+            )));
         }
         Ok(App {
             inner: Arc::new(inner),
         })
     }
+}
+
+/// A model's endpoints: built-in and custom, without the hidden ones, each with its hooks.
+fn method_table(
+    def: &ModelDefinition,
+    remote: Vec<RemoteMethod>,
+    hooks: &ModelHooks,
+    shared: &[(String, bool)],
+) -> Result<Vec<RestMethod>> {
+    let mut methods = rest::methods::builtin(def);
+    let builtin_count = methods.len();
+    for m in remote {
+        let m = RestMethod::remote(m);
+        if let Some(other) = methods.iter().find(|o| rest::methods::same_route(&m, o)) {
+            let what = if methods[..builtin_count]
+                .iter()
+                .any(|b| std::ptr::eq(b, other))
+            {
+                "the built-in method"
+            } else {
+                "the remote method"
+            };
+            return Err(Error::internal(format!(
+                "remote method {}.{} ({} {:?}) has the route of {what} {}",
+                def.name, m.name, m.verb, m.path, other.name
+            )));
+        }
+        methods.push(m);
+    }
+    methods.retain(|m| rest::methods::is_shared(m, shared));
+    for m in &mut methods {
+        let mine = hooks.for_method(&m.names());
+        if !mine.is_empty() {
+            m.hooks = Arc::new(mine);
+        }
+    }
+    rest::methods::sort(&mut methods);
+    Ok(methods)
 }

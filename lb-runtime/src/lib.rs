@@ -9,6 +9,7 @@ pub mod connector;
 mod error;
 pub mod filter;
 pub mod model;
+pub mod remote;
 pub mod repository;
 pub mod rest;
 pub mod typed;
@@ -21,6 +22,10 @@ pub use connector::Connector;
 pub use error::{Error, Result};
 pub use filter::{Condition, Field, Filter, OrderBy, TypedFilter, Where};
 pub use model::{DataType, ModelDefinition, Strict};
+pub use remote::{
+    Accept, ArgType, HookContext, HookKind, HttpContext, Invocation, RemoteMethod, RemoteMethods,
+    Returns, Source,
+};
 pub use typed::Model;
 pub use value::{DistanceUnit, GeoPoint};
 
@@ -32,6 +37,7 @@ pub mod __private {
     pub use crate::model::{DefaultFn, PropertyValue, Strict};
     pub use crate::typed;
     pub use crate::validation::Rule;
+    pub use axum::http::{Method, StatusCode};
     pub use chrono;
     pub use regex::Regex;
     pub use serde;

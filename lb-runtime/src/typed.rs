@@ -15,6 +15,11 @@ use crate::{App, Error, Result};
 pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The static definition.
     fn definition() -> &'static ModelDefinition;
+
+    /// Custom REST methods (`#[remote_methods]`); none by default.
+    fn remote_methods() -> Vec<crate::remote::RemoteMethod> {
+        Vec::new()
+    }
 }
 
 /// Anything usable as a filter in the typed API.
@@ -71,6 +76,7 @@ pub fn to_data<M: Model>(m: &M) -> Result<Value> {
     if let Value::Object(o) = &mut v {
         o.retain(|_, x| !x.is_null());
     }
+    crate::value::js::normalize_numbers(&mut v);
     Ok(v)
 }
 

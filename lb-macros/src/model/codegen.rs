@@ -155,6 +155,13 @@ pub fn generate(m: &Model) -> TokenStream {
                     ::lb::__private::LazyLock::new(|| #(#builder)* .build());
                 &DEF
             }
+
+            fn remote_methods() -> ::std::vec::Vec<::lb::RemoteMethod> {
+                // `#[remote_methods] impl #ident` when there is one (autoref specialization)
+                #[allow(unused_imports)]
+                use ::lb::remote::probe::{ViaNone as _, ViaRemoteMethods as _};
+                (&::lb::remote::probe::Probe::<Self>(::std::marker::PhantomData)).lb_remote_methods()
+            }
         }
 
         #[automatically_derived]

@@ -242,9 +242,19 @@ impl<M> TypedFilter<M> {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets the where condition.
+    /// Adds a where condition; several are AND-ed.
     pub fn where_(mut self, c: Condition<M>) -> Self {
-        self.json.insert("where".into(), c.json);
+        let w = match self.json.remove("where") {
+            None => c.json,
+            Some(Value::Object(mut prev)) if prev.len() == 1 && prev.contains_key("and") => {
+                if let Some(Value::Array(all)) = prev.get_mut("and") {
+                    all.push(c.json);
+                }
+                Value::Object(prev)
+            }
+            Some(prev) => serde_json::json!({ "and": [prev, c.json] }),
+        };
+        self.json.insert("where".into(), w);
         self
     }
     /// Adds a sort key.

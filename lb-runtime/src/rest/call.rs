@@ -27,6 +27,9 @@ pub struct Call {
     pub body: Value,
     query_raw: Option<String>,
     query: OnceLock<Map<String, Value>>,
+    body_is_json: bool,
+    /// Arguments as remote hooks left them (consulted before the request).
+    overrides: Option<Map<String, Value>>,
 }
 
 impl Call {
@@ -48,12 +51,69 @@ impl Call {
             body,
             query_raw,
             query: OnceLock::new(),
+            body_is_json: false,
+            overrides: None,
         }
     }
 
-    /// Takes the parsed body out of the call (no copy).
+    /// Marks the body as sent in JSON.
+    pub(crate) fn json_body(mut self, on: bool) -> Self {
+        self.body_is_json = on;
+        self
+    }
+
+    /// Takes the parsed body out of the call (no copy); `data` as hooks left it.
     pub fn take_body(&mut self) -> Value {
+        if let Some(v) = self.overrides.as_mut().and_then(|o| o.shift_remove("data")) {
+            return v;
+        }
         std::mem::take(&mut self.body)
+    }
+
+    /// Whether the body was sent as JSON (its values are coerced strictly).
+    pub fn body_is_json(&self) -> bool {
+        self.body_is_json
+    }
+
+    /// The request as remote methods and hooks see it.
+    pub fn http_context(&self) -> crate::remote::HttpContext {
+        let uri = match &self.query_raw {
+            Some(q) => format!("/?{q}").parse().unwrap_or_default(),
+            None => axum::http::Uri::default(),
+        };
+        crate::remote::HttpContext {
+            method: self.method.clone(),
+            uri,
+            headers: self.headers.clone(),
+            params: self.params.clone(),
+        }
+    }
+
+    /// The arguments of a built-in method as remote hooks see them (`id`, `data`, `filter`,
+    /// `where`: those the request has).
+    pub fn builtin_args(&self) -> Map<String, Value> {
+        let mut args = Map::new();
+        if self.param("id").is_some() {
+            args.insert("id".into(), self.id());
+        }
+        for name in ["filter", "where"] {
+            if let Some(v) = self.arg(name) {
+                args.insert(name.into(), v);
+            }
+        }
+        if !self.body.is_null() {
+            args.insert("data".into(), self.body.clone());
+        }
+        args
+    }
+
+    /// Makes `args` (as before hooks left them) the arguments of the call.
+    pub fn set_args(&mut self, args: Map<String, Value>) {
+        self.overrides = Some(args);
+    }
+
+    fn overridden(&self, name: &str) -> Option<Value> {
+        self.overrides.as_ref().and_then(|o| o.get(name)).cloned()
     }
 
     /// The model's repository.
@@ -88,6 +148,9 @@ impl Call {
     /// An argument with no declared source: path, then body property, then query, then header
     /// (strong-remoting's lookup order).
     pub fn arg(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.overridden(name) {
+            return Some(v);
+        }
         if let Some(p) = self.param(name) {
             return Some(Value::String(p.to_string()));
         }
@@ -105,7 +168,8 @@ impl Call {
 
     /// A query-only argument.
     pub fn query_arg(&self, name: &str) -> Option<Value> {
-        self.query().get(name).cloned()
+        self.overridden(name)
+            .or_else(|| self.query().get(name).cloned())
     }
 
     /// An `object`-typed argument with strong-remoting's coercion: `{...}` strings are parsed
@@ -165,6 +229,9 @@ impl Call {
     /// The `:id` argument with strong-remoting's `any` coercion (numeric strings become
     /// numbers); the repository then coerces it to the id property's type.
     pub fn id(&self) -> Value {
+        if let Some(v) = self.overridden("id") {
+            return v;
+        }
         match self.model().id().data_type {
             // a string id is the path text itself ("0111" stays "0111")
             crate::model::DataType::String => Value::String(self.id_text().to_string()),

@@ -149,7 +149,19 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
         Ok(b) => b,
         Err(e) => return error_response(&e, debug),
     };
-    let handler = method.handler;
+    let body_is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            let t = t
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            t == "application/json" || t.ends_with("+json")
+        });
     let call = Call::new(
         app.clone(),
         index,
@@ -158,8 +170,9 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
         parts.headers,
         body,
         parts.uri.query().map(str::to_string),
-    );
-    match handler(call).await {
+    )
+    .json_body(body_is_json);
+    match super::invoke::invoke(method, call).await {
         Ok(r) => r,
         Err(e) => error_response(&e, debug),
     }

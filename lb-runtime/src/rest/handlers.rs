@@ -1,15 +1,14 @@
 //! The built-in PersistedModel endpoints (spec §2).
 
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::call::Call;
-use super::response::{json_response, row_response, rows_response};
+use super::outcome::Outcome;
 use crate::connector::BoxFuture;
 use crate::{Error, Result};
 
-type Reply = BoxFuture<'static, Result<Response>>;
+type Reply = BoxFuture<'static, Result<Outcome>>;
 
 /// LB3 asserts `where` on updateAll/upsertWithWhere with a 500; lb answers 400 (COMPAT 2).
 fn where_required() -> Error {
@@ -25,14 +24,14 @@ pub fn create(mut c: Call) -> Reply {
         match body {
             Value::Array(items) => {
                 let rows = repo.create_many(items).await?;
-                Ok(rows_response(repo.model, &rows))
+                Ok(Outcome::Rows(rows))
             }
             Value::String(_) | Value::Number(_) | Value::Bool(_) => {
                 Err(crate::repository::not_an_object())
             }
             body => {
                 let row = repo.create(body).await?;
-                Ok(row_response(repo.model, &row))
+                Ok(Outcome::Row(row))
             }
         }
     })
@@ -42,7 +41,7 @@ pub fn patch_or_create(mut c: Call) -> Reply {
     Box::pin(async move {
         let body = c.take_body();
         let row = c.repo().patch_or_create(body).await?;
-        Ok(row_response(c.model(), &row))
+        Ok(Outcome::Row(row))
     })
 }
 
@@ -50,7 +49,7 @@ pub fn replace_or_create(mut c: Call) -> Reply {
     Box::pin(async move {
         let body = c.take_body();
         let row = c.repo().replace_or_create(body).await?;
-        Ok(row_response(c.model(), &row))
+        Ok(Outcome::Row(row))
     })
 }
 
@@ -59,25 +58,26 @@ pub fn upsert_with_where(mut c: Call) -> Reply {
         let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
         let body = c.take_body();
         let row = c.repo().upsert_with_where(where_.as_ref(), body).await?;
-        Ok(row_response(c.model(), &row))
+        Ok(Outcome::Row(row))
     })
 }
 
 pub fn exists(c: Call) -> Reply {
     Box::pin(async move {
         let exists = c.repo().exists(&c.id()).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "exists": exists })))
+        Ok(Outcome::Json(StatusCode::OK, json!({ "exists": exists })))
     })
 }
 
 pub fn head_exists(c: Call) -> Reply {
     Box::pin(async move {
         let exists = c.repo().exists(&c.id()).await?;
-        let mut r = json_response(StatusCode::OK, &json!({ "exists": exists }));
-        if !exists {
-            *r.status_mut() = StatusCode::NOT_FOUND;
-        }
-        Ok(r)
+        let status = if exists {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        Ok(Outcome::Json(status, json!({ "exists": exists })))
     })
 }
 
@@ -85,8 +85,11 @@ pub fn find_by_id(c: Call) -> Reply {
     Box::pin(async move {
         let filter = c.filter()?;
         match c.repo().find_by_id(&c.id(), Some(&filter)).await? {
-            Some(row) => Ok(row_response(c.model(), &row)),
-            None => Err(Error::unknown_id(&c.model().name, c.id_text())),
+            Some(row) => Ok(Outcome::Row(row)),
+            None => Ok(Outcome::Missing(Error::unknown_id(
+                &c.model().name,
+                c.id_text(),
+            ))),
         }
     })
 }
@@ -95,7 +98,7 @@ pub fn replace_by_id(mut c: Call) -> Reply {
     Box::pin(async move {
         let body = c.take_body();
         let row = c.repo().replace_by_id(&c.id(), body).await?;
-        Ok(row_response(c.model(), &row))
+        Ok(Outcome::Row(row))
     })
 }
 
@@ -106,7 +109,7 @@ pub fn patch_attributes(mut c: Call) -> Reply {
             .repo()
             .patch_attributes(&c.id(), body, c.id_text())
             .await?;
-        Ok(row_response(c.model(), &row))
+        Ok(Outcome::Row(row))
     })
 }
 
@@ -114,7 +117,7 @@ pub fn find(c: Call) -> Reply {
     Box::pin(async move {
         let filter = c.filter()?;
         let rows = c.repo().find(&filter).await?;
-        Ok(rows_response(c.model(), &rows))
+        Ok(Outcome::Rows(rows))
     })
 }
 
@@ -122,8 +125,11 @@ pub fn find_one(c: Call) -> Reply {
     Box::pin(async move {
         let filter = c.filter()?;
         match c.repo().find_one(&filter).await? {
-            Some(row) => Ok(row_response(c.model(), &row)),
-            None => Err(Error::unknown_id(&c.model().name, "undefined")),
+            Some(row) => Ok(Outcome::Row(row)),
+            None => Ok(Outcome::Missing(Error::unknown_id(
+                &c.model().name,
+                "undefined",
+            ))),
         }
     })
 }
@@ -132,7 +138,7 @@ pub fn count(c: Call) -> Reply {
     Box::pin(async move {
         let where_ = c.where_arg(false)?.flatten();
         let n = c.repo().count(where_.as_ref()).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "count": n })))
+        Ok(Outcome::Json(StatusCode::OK, json!({ "count": n })))
     })
 }
 
@@ -141,13 +147,13 @@ pub fn update_all(mut c: Call) -> Reply {
         let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
         let body = c.take_body();
         let n = c.repo().update_all(where_.as_ref(), body).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "count": n })))
+        Ok(Outcome::Json(StatusCode::OK, json!({ "count": n })))
     })
 }
 
 pub fn delete_by_id(c: Call) -> Reply {
     Box::pin(async move {
         let n = c.repo().delete_by_id(&c.id()).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "count": n })))
+        Ok(Outcome::Json(StatusCode::OK, json!({ "count": n })))
     })
 }

@@ -2,17 +2,29 @@
 
 use std::borrow::Cow;
 
+use std::sync::Arc;
+
 use axum::http::Method;
-use axum::response::Response;
 
 use super::call::Call;
 use super::handlers as h;
+use super::outcome::Outcome;
 use crate::connector::BoxFuture;
 use crate::model::ModelDefinition;
+use crate::remote::{ModelHooks, RemoteMethod};
 use crate::Result;
 
-/// An endpoint implementation.
-pub type Handler = fn(Call) -> BoxFuture<'static, Result<Response>>;
+/// A built-in endpoint implementation.
+pub type Handler = fn(Call) -> BoxFuture<'static, Result<Outcome>>;
+
+/// What runs for an endpoint.
+#[derive(Clone)]
+pub enum MethodKind {
+    /// A built-in PersistedModel method.
+    Builtin(Handler),
+    /// A custom method.
+    Remote(Arc<RemoteMethod>),
+}
 
 /// A path below the model's base path, e.g. `/:id/exists`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +98,37 @@ pub struct RestMethod {
     /// Path below the model's base path.
     pub path: RoutePath,
     /// Implementation.
-    pub handler: Handler,
+    pub kind: MethodKind,
+    /// The remote hooks that apply, resolved when the app is built.
+    pub hooks: Arc<ModelHooks>,
+}
+
+impl RestMethod {
+    /// A custom method's endpoint (instance methods are routed under `/:id`).
+    pub fn remote(m: RemoteMethod) -> Self {
+        let path = if m.is_static {
+            RoutePath::parse(&m.path)
+        } else {
+            let mut p = RoutePath(vec![Segment::Param("id".into())]);
+            p.0.extend(RoutePath::parse(&m.path).0);
+            p
+        };
+        RestMethod {
+            name: m.string_name(),
+            aliases: &[],
+            verb: m.verb.clone(),
+            path,
+            kind: MethodKind::Remote(Arc::new(m)),
+            hooks: Arc::default(),
+        }
+    }
+
+    /// The name and aliases (what hooks, ACLs and `sharedMethods` match).
+    pub fn names(&self) -> Vec<&str> {
+        let mut v = vec![self.name.as_ref()];
+        v.extend(self.aliases.iter().copied());
+        v
+    }
 }
 
 impl std::fmt::Debug for RestMethod {
@@ -107,7 +149,8 @@ fn m(
         aliases,
         verb,
         path: RoutePath::parse(path),
-        handler,
+        kind: MethodKind::Builtin(handler),
+        hooks: Arc::default(),
     }
 }
 
@@ -198,6 +241,34 @@ pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
     }
     sort(&mut v);
     v
+}
+
+/// Whether `other` would answer the same requests as `m` (same verb, same segments with any
+/// parameter names).
+pub fn same_route(m: &RestMethod, other: &RestMethod) -> bool {
+    m.verb == other.verb
+        && m.path.0.len() == other.path.0.len()
+        && m.path
+            .0
+            .iter()
+            .zip(&other.path.0)
+            .all(|(a, b)| match (a, b) {
+                (Segment::Literal(x), Segment::Literal(y)) => x == y,
+                (Segment::Param(_), Segment::Param(_)) => true,
+                _ => false,
+            })
+}
+
+/// LoopBack's `sharedMethods` setting: the entry naming the method (or an alias) wins, then
+/// `"*"`; exposed when neither is given.
+pub fn is_shared(m: &RestMethod, settings: &[(String, bool)]) -> bool {
+    let names = m.names();
+    settings
+        .iter()
+        .rev()
+        .find(|(k, _)| names.contains(&k.as_str()))
+        .or_else(|| settings.iter().rev().find(|(k, _)| k == "*"))
+        .is_none_or(|(_, on)| *on)
 }
 
 /// Orders a table so that literal segments are tried before parameters.

@@ -9,12 +9,15 @@ mod body;
 mod call;
 mod dispatch;
 mod handlers;
+mod invoke;
 pub mod methods;
+mod outcome;
 pub mod qs;
 mod response;
 
 pub use call::Call;
-pub use methods::{Handler, RestMethod, RoutePath};
+pub use methods::{Handler, MethodKind, RestMethod, RoutePath};
+pub use outcome::Outcome;
 pub use response::{json_response, row_response, rows_response, void_response};
 
 use axum::routing::any;

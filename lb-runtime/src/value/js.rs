@@ -60,6 +60,21 @@ pub fn to_number(v: &Value) -> Option<f64> {
     }
 }
 
+/// Rewrites every number as JavaScript would write it (`94010.0` from a Rust `f64` becomes
+/// `94010`), so values that came from Rust types read like LoopBack's.
+pub fn normalize_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                *v = number(f);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(normalize_numbers),
+        Value::Object(o) => o.values_mut().for_each(normalize_numbers),
+        _ => {}
+    }
+}
+
 /// A JSON number from an `f64`, written as JavaScript would (`1`, not `1.0`).
 pub fn number(f: f64) -> Value {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {

@@ -1,0 +1,177 @@
+//! Code for `#[remote_methods]`: an `impl lb::RemoteMethods` whose `RemoteMethod`s carry the
+//! declared metadata and a glue closure (arguments → Rust values → the function → JSON), plus
+//! trait-bound checks spanned at each argument and result type.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::Lit;
+
+use super::ir::{Arg, Method, Methods, Param};
+use super::types::Special;
+
+fn source_tokens(s: &str) -> TokenStream {
+    match s {
+        "path" => quote!(::lb::Source::Path),
+        "query" => quote!(::lb::Source::Query),
+        "header" => quote!(::lb::Source::Header),
+        "body" => quote!(::lb::Source::Body),
+        "form" => quote!(::lb::Source::Form),
+        _ => quote!(::lb::Source::Auto),
+    }
+}
+
+fn default_tokens(l: &Lit) -> TokenStream {
+    quote!(::lb::__private::serde_json::json!(#l))
+}
+
+fn accept(a: &Arg) -> TokenStream {
+    let name = &a.name;
+    let ty = a.lb.tokens();
+    let mut t = quote!(::lb::Accept::new(#name, #ty));
+    if a.required {
+        t.extend(quote!(.required()));
+    }
+    if a.source != "auto" {
+        let s = source_tokens(a.source);
+        t.extend(quote!(.source(#s)));
+    }
+    if let Some(d) = &a.default {
+        let d = default_tokens(d);
+        t.extend(quote!(.default_value(#d)));
+    }
+    if let Some(d) = &a.description {
+        t.extend(quote!(.description(#d)));
+    }
+    t
+}
+
+fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
+    let name = &m.name;
+    let fn_ident = &m.fn_ident;
+    let verb = syn::Ident::new(&m.verb, proc_macro2::Span::call_site());
+    let path = &m.path;
+    let mut lets = TokenStream::new();
+    let args: Vec<TokenStream> = m
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match p {
+            Param::Special(Special::App) => quote!(&__inv.app),
+            Param::Special(Special::Http) => quote!(&__inv.http),
+            Param::Arg(a) => {
+                let n = &a.name;
+                let ty = &a.ty;
+                let local = quote::format_ident!("__arg{}", i);
+                lets.extend(quote!(let #local = __inv.arg::<#ty>(#n)?;));
+                quote!(#local)
+            }
+        })
+        .collect();
+    let call = if m.is_static {
+        quote!(<#self_ty>::#fn_ident(#(#args),*))
+    } else {
+        lets.extend(quote!(let __this: #self_ty = __inv.instance::<#self_ty>()?;));
+        quote!(__this.#fn_ident(#(#args),*))
+    };
+    let call = if m.returns_result {
+        quote!(#call.await?)
+    } else {
+        quote!(#call.await)
+    };
+    let values = match m.returns.len() {
+        0 => quote!({
+            let () = __r;
+            ::std::vec::Vec::new()
+        }),
+        1 => quote!(::std::vec![::lb::remote::to_result(&__r)?]),
+        n => {
+            let idx = (0..n).map(syn::Index::from);
+            quote!(::std::vec![#(::lb::remote::to_result(&__r.#idx)?),*])
+        }
+    };
+    let mut builder = quote! {
+        ::lb::RemoteMethod::new(#name, |__inv: ::lb::Invocation| async move {
+            #lets
+            let __r = #call;
+            ::std::result::Result::Ok(#values)
+        })
+        .http(::lb::__private::Method::#verb, #path)
+    };
+    if !m.is_static {
+        builder.extend(quote!(.instance()));
+    }
+    for p in &m.params {
+        if let Param::Arg(a) = p {
+            let acc = accept(a);
+            builder.extend(quote!(.accepts(#acc)));
+        }
+    }
+    for r in &m.returns {
+        let arg = &r.arg;
+        let ty = r.lb.tokens();
+        let mut rt = if r.root {
+            quote!(::lb::Returns::root(#arg, #ty))
+        } else {
+            quote!(::lb::Returns::arg(#arg, #ty))
+        };
+        if let Some(d) = &r.description {
+            rt.extend(quote!(.description(#d)));
+        }
+        builder.extend(quote!(.returns(#rt)));
+    }
+    if let Some(s) = m.status {
+        builder.extend(
+            quote!(.status(::lb::__private::StatusCode::from_u16(#s).expect("checked status"))),
+        );
+    }
+    if let Some(s) = m.error_status {
+        builder.extend(quote!(.error_status(::lb::__private::StatusCode::from_u16(#s).expect("checked status"))));
+    }
+    if let Some(d) = &m.description {
+        builder.extend(quote!(.description(#d)));
+    }
+    builder
+}
+
+/// `T: DeserializeOwned` for arguments and `T: Serialize` for results, each reported at the
+/// type it is about.
+fn checks(m: &Methods) -> TokenStream {
+    let mut out = TokenStream::new();
+    for meth in &m.methods {
+        for p in &meth.params {
+            if let Param::Arg(a) = p {
+                let ty = &a.ty;
+                out.extend(quote_spanned!(ty.span()=> ::lb::remote::assert_arg::<#ty>();));
+            }
+        }
+        for r in &meth.returns {
+            let ty = &r.ty;
+            out.extend(quote_spanned!(ty.span()=> ::lb::remote::assert_result::<#ty>();));
+        }
+    }
+    out
+}
+
+pub fn generate(item: &syn::ItemImpl, m: &Methods) -> TokenStream {
+    let self_ty = &m.self_ty;
+    let methods = m.methods.iter().map(|x| method(self_ty, x));
+    let checks = checks(m);
+    quote! {
+        #item
+
+        #[automatically_derived]
+        impl ::lb::RemoteMethods for #self_ty {
+            fn remote_methods() -> ::std::vec::Vec<::lb::RemoteMethod> {
+                ::std::vec![#(#methods),*]
+            }
+        }
+
+        const _: () = {
+            #[allow(dead_code, clippy::all)]
+            fn __lb_remote_checks() {
+                #checks
+            }
+        };
+    }
+}

@@ -1,0 +1,180 @@
+//! Rust argument and return types → LoopBack types, read from the syntax (last path segment).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Type;
+
+/// A LoopBack type as the macro knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LbType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Date,
+    Object,
+    Array(Option<Box<LbType>>),
+    Any,
+    GeoPoint,
+}
+
+impl LbType {
+    /// LoopBack's spelling.
+    pub fn parse(s: &str) -> Option<LbType> {
+        let t = s.trim();
+        if let Some(inner) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+            return Some(LbType::Array(Some(Box::new(LbType::parse(inner)?))));
+        }
+        Some(match t {
+            "string" => LbType::String,
+            "number" => LbType::Number,
+            "integer" => LbType::Integer,
+            "boolean" => LbType::Boolean,
+            "date" => LbType::Date,
+            "object" => LbType::Object,
+            "array" => LbType::Array(None),
+            "any" => LbType::Any,
+            "GeoPoint" | "geopoint" => LbType::GeoPoint,
+            _ => return None,
+        })
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            LbType::String => "string".into(),
+            LbType::Number => "number".into(),
+            LbType::Integer => "integer".into(),
+            LbType::Boolean => "boolean".into(),
+            LbType::Date => "date".into(),
+            LbType::Object => "object".into(),
+            LbType::Array(None) => "array".into(),
+            LbType::Array(Some(t)) => format!("[{}]", t.name()),
+            LbType::Any => "any".into(),
+            LbType::GeoPoint => "GeoPoint".into(),
+        }
+    }
+
+    /// Whether a value of this type can come from one string (a path segment or a header).
+    pub fn is_scalar(&self) -> bool {
+        !matches!(self, LbType::Object | LbType::Array(_))
+    }
+
+    /// Whether a `type = ".."` declaration fits the Rust type's inferred type.
+    pub fn accepts_declared(&self, declared: &LbType) -> bool {
+        match (self, declared) {
+            (a, b) if a == b => true,
+            // a JSON value holds anything; a struct is an object (or anything)
+            (LbType::Any, _) => true,
+            (LbType::Object, LbType::Any) => true,
+            // integers declared as LoopBack numbers (LoopBack has no integer in most apps)
+            (LbType::Integer, LbType::Number) => true,
+            (LbType::Array(_), LbType::Array(None)) => true,
+            (LbType::Array(Some(a)), LbType::Array(Some(b))) => a.accepts_declared(b),
+            _ => false,
+        }
+    }
+
+    pub fn tokens(&self) -> TokenStream {
+        let t = quote!(::lb::ArgType);
+        match self {
+            LbType::String => quote!(#t::String),
+            LbType::Number => quote!(#t::Number),
+            LbType::Integer => quote!(#t::Integer),
+            LbType::Boolean => quote!(#t::Boolean),
+            LbType::Date => quote!(#t::Date),
+            LbType::Object => quote!(#t::Object),
+            LbType::Array(None) => quote!(#t::Array(::std::option::Option::None)),
+            LbType::Array(Some(i)) => {
+                let i = i.tokens();
+                quote!(#t::array_of(#i))
+            }
+            LbType::Any => quote!(#t::Any),
+            LbType::GeoPoint => quote!(#t::GeoPoint),
+        }
+    }
+}
+
+/// The single generic argument of `Wrapper<T>` when the last segment is `Wrapper`.
+pub fn unwrap<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
+    let Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn last_ident(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        Type::Group(g) => last_ident(&g.elem),
+        Type::Paren(p) => last_ident(&p.elem),
+        _ => None,
+    }
+}
+
+/// The LoopBack type of a Rust type and whether it is an `Option`.
+pub fn infer(ty: &Type) -> (LbType, bool) {
+    if let Some(inner) = unwrap(ty, "Option") {
+        return (infer(inner).0, true);
+    }
+    if let Some(inner) = unwrap(ty, "Vec") {
+        return (LbType::Array(Some(Box::new(infer(inner).0))), false);
+    }
+    if let Type::Slice(_) | Type::Array(_) = ty {
+        return (LbType::Array(None), false);
+    }
+    let t = match last_ident(ty).as_deref() {
+        Some("String") => LbType::String,
+        Some("f32" | "f64") => LbType::Number,
+        Some(
+            "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+            | "usize",
+        ) => LbType::Integer,
+        Some("bool") => LbType::Boolean,
+        Some("DateTime") => LbType::Date,
+        Some("GeoPoint") => LbType::GeoPoint,
+        Some("Value") => LbType::Any,
+        _ => LbType::Object,
+    };
+    (t, false)
+}
+
+/// A parameter the glue supplies instead of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    /// `&lb::App`.
+    App,
+    /// `&lb::HttpContext` (`source = "req"` / `"context"`).
+    Http,
+}
+
+/// `&App` / `&HttpContext` parameters.
+pub fn special(ty: &Type) -> Option<Special> {
+    let Type::Reference(r) = ty else { return None };
+    match last_ident(&r.elem).as_deref() {
+        Some("App") => Some(Special::App),
+        Some("HttpContext") => Some(Special::Http),
+        _ => None,
+    }
+}
+
+/// `Result<T, _>` → `T`.
+pub fn result_ok(ty: &Type) -> Option<&Type> {
+    unwrap(ty, "Result")
+}
+
+/// The element types of a tuple (`()` → empty).
+pub fn tuple_elems(ty: &Type) -> Option<Vec<&Type>> {
+    match ty {
+        Type::Tuple(t) => Some(t.elems.iter().collect()),
+        Type::Paren(p) => tuple_elems(&p.elem),
+        _ => None,
+    }
+}

@@ -1,0 +1,77 @@
+//! Reading a remote method's arguments from the request: the declared source (or
+//! strong-remoting's lookup order), coercion, defaults and the required check.
+
+use serde_json::{Map, Value};
+
+use super::coerce;
+use super::{Accept, Source};
+use crate::rest::Call;
+use crate::{Error, Result};
+
+/// `<arg> is a required argument` (400).
+pub fn required(arg: &str) -> Error {
+    Error::bad_request(format!("{arg} is a required argument"))
+}
+
+/// The raw value of an argument and whether it came from a JSON body (strict coercion).
+fn raw(a: &Accept, call: &Call) -> Option<(Value, bool)> {
+    let json = call.body_is_json();
+    let string = |s: &str| Value::String(s.to_string());
+    let header = || {
+        call.headers
+            .get(a.arg.as_ref())
+            .and_then(|h| h.to_str().ok())
+            .map(string)
+    };
+    let body_field = || {
+        call.body
+            .as_object()
+            .and_then(|o| o.get(a.arg.as_ref()))
+            .cloned()
+    };
+    match a.source {
+        Source::Path => call.param(&a.arg).map(|p| (string(p), false)),
+        Source::Query => call
+            .query()
+            .get(a.arg.as_ref())
+            .cloned()
+            .map(|v| (v, false)),
+        Source::Header => header().map(|v| (v, false)),
+        Source::Body => (!call.body.is_null()).then(|| (call.body.clone(), json)),
+        Source::Form => body_field().map(|v| (v, json)),
+        Source::Req | Source::Context => None,
+        Source::Auto => call
+            .param(&a.arg)
+            .map(|p| (string(p), false))
+            .or_else(|| body_field().map(|v| (v, json)))
+            .or_else(|| {
+                call.query()
+                    .get(a.arg.as_ref())
+                    .cloned()
+                    .map(|v| (v, false))
+            })
+            .or_else(|| header().map(|v| (v, false))),
+    }
+}
+
+/// The coerced arguments by name; absent optional arguments are left out.
+pub fn build(accepts: &[Accept], call: &Call) -> Result<Map<String, Value>> {
+    let mut args = Map::new();
+    for a in accepts.iter().filter(|a| !a.source.is_request()) {
+        let value = match raw(a, call) {
+            None => None,
+            Some((Value::String(s), _)) if s.is_empty() => None,
+            Some((v, true)) => coerce::strict(&a.arg, &a.ty, v)?,
+            Some((v, false)) => coerce::sloppy(&a.arg, &a.ty, v)?,
+        };
+        let value = value.or_else(|| a.default.clone());
+        match value {
+            None | Some(Value::Null) if a.required => return Err(required(&a.arg)),
+            None => {}
+            Some(v) => {
+                args.insert(a.arg.to_string(), v);
+            }
+        }
+    }
+    Ok(args)
+}

@@ -1,0 +1,347 @@
+//! What a remote method declares: LoopBack's `accepts`, `returns` and `http` metadata, plus the
+//! function that runs it. `#[remote_method]` builds these at compile time; code can build them
+//! by hand with the same builders.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use serde_json::Value;
+
+use super::Invocation;
+use crate::connector::BoxFuture;
+use crate::Result;
+
+/// A LoopBack argument/return type (`accepts[].type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgType {
+    /// `string`.
+    String,
+    /// `number`.
+    Number,
+    /// `integer` (a safe integer).
+    Integer,
+    /// `boolean`.
+    Boolean,
+    /// `date`.
+    Date,
+    /// `object` (also a model name).
+    Object,
+    /// `array` / `[T]`; the item type when declared.
+    Array(Option<Box<ArgType>>),
+    /// `any`.
+    Any,
+    /// `GeoPoint`.
+    GeoPoint,
+}
+
+impl ArgType {
+    /// Parses LoopBack's spelling (`"number"`, `"[string]"`, `"GeoPoint"`); `None` if unknown.
+    pub fn parse(s: &str) -> Option<ArgType> {
+        let t = s.trim();
+        if let Some(inner) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+            return Some(ArgType::Array(Some(Box::new(ArgType::parse(inner)?))));
+        }
+        Some(match t.to_ascii_lowercase().as_str() {
+            "string" => ArgType::String,
+            "number" => ArgType::Number,
+            "integer" => ArgType::Integer,
+            "boolean" => ArgType::Boolean,
+            "date" => ArgType::Date,
+            "object" => ArgType::Object,
+            "array" => ArgType::Array(None),
+            "any" => ArgType::Any,
+            "geopoint" => ArgType::GeoPoint,
+            _ => return None,
+        })
+    }
+
+    /// An array of `item`.
+    pub fn array_of(item: ArgType) -> ArgType {
+        ArgType::Array(Some(Box::new(item)))
+    }
+}
+
+impl fmt::Display for ArgType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgType::String => f.write_str("string"),
+            ArgType::Number => f.write_str("number"),
+            ArgType::Integer => f.write_str("integer"),
+            ArgType::Boolean => f.write_str("boolean"),
+            ArgType::Date => f.write_str("date"),
+            ArgType::Object => f.write_str("object"),
+            ArgType::Array(None) => f.write_str("array"),
+            ArgType::Array(Some(t)) => write!(f, "[{t}]"),
+            ArgType::Any => f.write_str("any"),
+            ArgType::GeoPoint => f.write_str("GeoPoint"),
+        }
+    }
+}
+
+/// Where an argument comes from (`accepts[].http.source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Not declared: path parameter, then body property, then query, then header.
+    Auto,
+    /// A path parameter (`/:name` or `/{name}`).
+    Path,
+    /// The query string.
+    Query,
+    /// A request header of that name.
+    Header,
+    /// The whole request body.
+    Body,
+    /// A property of the request body (`form` / `formData`).
+    Form,
+    /// The request itself (headers, verb, path, query): [`super::HttpContext`].
+    Req,
+    /// The remoting context: [`super::HttpContext`] too.
+    Context,
+}
+
+impl Source {
+    /// Parses LoopBack's spelling; `None` if unknown.
+    pub fn parse(s: &str) -> Option<Source> {
+        Some(match s {
+            "path" => Source::Path,
+            "query" => Source::Query,
+            "header" => Source::Header,
+            "body" => Source::Body,
+            "form" | "formData" => Source::Form,
+            "req" => Source::Req,
+            "context" => Source::Context,
+            _ => return None,
+        })
+    }
+
+    /// The spelling in LoopBack's metadata (`None` for [`Source::Auto`]).
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            Source::Auto => return None,
+            Source::Path => "path",
+            Source::Query => "query",
+            Source::Header => "header",
+            Source::Body => "body",
+            Source::Form => "form",
+            Source::Req => "req",
+            Source::Context => "context",
+        })
+    }
+
+    /// Whether the value is computed from the request rather than read from it.
+    pub fn is_request(self) -> bool {
+        matches!(self, Source::Req | Source::Context)
+    }
+}
+
+/// One `accepts` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accept {
+    /// Argument name.
+    pub arg: Cow<'static, str>,
+    /// Declared type (values are coerced to it).
+    pub ty: ArgType,
+    /// `undefined`, `null` and `""` answer 400 `<arg> is a required argument`.
+    pub required: bool,
+    /// Where the value is read.
+    pub source: Source,
+    /// Used when the argument is absent (LoopBack 3 ignores it; lb applies it).
+    pub default: Option<Value>,
+    /// Documentation.
+    pub description: Option<Cow<'static, str>>,
+}
+
+impl Accept {
+    /// An optional argument from the default sources.
+    pub fn new(arg: impl Into<Cow<'static, str>>, ty: ArgType) -> Self {
+        Accept {
+            arg: arg.into(),
+            ty,
+            required: false,
+            source: Source::Auto,
+            default: None,
+            description: None,
+        }
+    }
+
+    /// Makes the argument required.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// Sets the source.
+    pub fn source(mut self, source: Source) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// Sets the default value.
+    pub fn default_value(mut self, v: Value) -> Self {
+        self.default = Some(v);
+        self
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, d: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(d.into());
+        self
+    }
+}
+
+/// One `returns` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Returns {
+    /// Key in the response object (unless `root`).
+    pub arg: Cow<'static, str>,
+    /// Declared type.
+    pub ty: ArgType,
+    /// The value is the whole response body.
+    pub root: bool,
+    /// Documentation.
+    pub description: Option<Cow<'static, str>>,
+}
+
+impl Returns {
+    /// A value sent as `{"<arg>": value}`.
+    pub fn arg(arg: impl Into<Cow<'static, str>>, ty: ArgType) -> Self {
+        Returns {
+            arg: arg.into(),
+            ty,
+            root: false,
+            description: None,
+        }
+    }
+
+    /// A value sent as the whole body.
+    pub fn root(arg: impl Into<Cow<'static, str>>, ty: ArgType) -> Self {
+        Returns {
+            root: true,
+            ..Returns::arg(arg, ty)
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, d: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(d.into());
+        self
+    }
+}
+
+/// The implementation: gets the coerced arguments, answers one value per `returns` entry.
+pub type Invoke = Arc<dyn Fn(Invocation) -> BoxFuture<'static, Result<Vec<Value>>> + Send + Sync>;
+
+/// A custom endpoint of a model (`Model.remoteMethod(name, {...})`).
+#[derive(Clone)]
+pub struct RemoteMethod {
+    /// Method name without `prototype.` (`nearby`).
+    pub name: Cow<'static, str>,
+    /// `false` for instance methods (`prototype.<name>`, routed under `/:id`).
+    pub is_static: bool,
+    /// Documentation.
+    pub description: Option<Cow<'static, str>>,
+    /// HTTP verb (LoopBack's default: POST).
+    pub verb: Method,
+    /// Path below the model's path (below `/:id` for instance methods); default `/<name>`.
+    pub path: Cow<'static, str>,
+    /// Status on success (default 200; 204 when nothing is returned).
+    pub status: Option<StatusCode>,
+    /// Status of errors that carry none of their own (500s).
+    pub error_status: Option<StatusCode>,
+    /// Arguments.
+    pub accepts: Vec<Accept>,
+    /// Results.
+    pub returns: Vec<Returns>,
+    /// The implementation.
+    pub invoke: Invoke,
+}
+
+impl fmt::Debug for RemoteMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteMethod")
+            .field("name", &self.string_name())
+            .field("verb", &self.verb)
+            .field("path", &self.path)
+            .field("accepts", &self.accepts)
+            .field("returns", &self.returns)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RemoteMethod {
+    /// A static method `POST /<name>` with no arguments, no results and the given
+    /// implementation; refine it with the builder methods.
+    pub fn new<F, Fut>(name: impl Into<Cow<'static, str>>, f: F) -> Self
+    where
+        F: Fn(Invocation) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Vec<Value>>> + Send + 'static,
+    {
+        let name = name.into();
+        RemoteMethod {
+            path: Cow::Owned(format!("/{name}")),
+            name,
+            is_static: true,
+            description: None,
+            verb: Method::POST,
+            status: None,
+            error_status: None,
+            accepts: Vec::new(),
+            returns: Vec::new(),
+            invoke: Arc::new(move |inv| Box::pin(f(inv))),
+        }
+    }
+
+    /// The method name as hooks, ACLs and `sharedMethods` see it (`prototype.greet`).
+    pub fn string_name(&self) -> Cow<'static, str> {
+        if self.is_static {
+            self.name.clone()
+        } else {
+            Cow::Owned(format!("prototype.{}", self.name))
+        }
+    }
+
+    /// Sets verb and path.
+    pub fn http(mut self, verb: Method, path: impl Into<Cow<'static, str>>) -> Self {
+        self.verb = verb;
+        self.path = path.into();
+        self
+    }
+
+    /// Makes it an instance method (`prototype.<name>`).
+    pub fn instance(mut self) -> Self {
+        self.is_static = false;
+        self
+    }
+
+    /// Adds an argument.
+    pub fn accepts(mut self, a: Accept) -> Self {
+        self.accepts.push(a);
+        self
+    }
+
+    /// Adds a result.
+    pub fn returns(mut self, r: Returns) -> Self {
+        self.returns.push(r);
+        self
+    }
+
+    /// Sets the success status.
+    pub fn status(mut self, s: StatusCode) -> Self {
+        self.status = Some(s);
+        self
+    }
+
+    /// Sets the status of errors without their own.
+    pub fn error_status(mut self, s: StatusCode) -> Self {
+        self.error_status = Some(s);
+        self
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, d: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(d.into());
+        self
+    }
+}

@@ -1,0 +1,157 @@
+//! One call of a shared method, in LoopBack's order (spec §7.3): load the instance (instance
+//! methods), the deferred 404, `before` hooks, the method, `after` hooks; any error goes
+//! through `afterError` hooks; findById/findOne's null-to-404 comes last.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::call::Call;
+use super::methods::{MethodKind, RestMethod};
+use super::outcome::Outcome;
+use super::response::{json_response, void_response};
+use crate::remote::{self, HookContext, Invocation, RemoteMethod};
+use crate::{Error, Result};
+
+/// Runs `method` for `call`; `Err` is the error to send.
+pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Response> {
+    let def = call.model();
+    if let (MethodKind::Builtin(handler), true) = (&method.kind, method.hooks.is_empty()) {
+        // the fast path of every CRUD request without hooks: rows go out as cached JSON
+        return handler(call).await?.into_response(def);
+    }
+    let remote = match &method.kind {
+        MethodKind::Remote(rm) => Some(rm.clone()),
+        MethodKind::Builtin(_) => None,
+    };
+    let hooks = method.hooks.clone();
+    // 1. the instance of an instance method; a miss is reported after the auth phase (3.)
+    let (instance, missing) = match &remote {
+        Some(rm) if !rm.is_static => match call.repo().find_by_id(&call.id(), None).await? {
+            Some(row) => (Some(row), None),
+            None => (
+                None,
+                Some(
+                    Error::not_found(format!("could not find a model with id {}", call.id_text()))
+                        .with_code("MODEL_NOT_FOUND"),
+                ),
+            ),
+        },
+        _ => (None, None),
+    };
+    let args = match &remote {
+        Some(rm) => remote::build_args(&rm.accepts, &call),
+        None => Ok(call.builtin_args()),
+    };
+    let instance_json = instance
+        .as_ref()
+        .and_then(|r| serde_json::to_value(&**r).ok());
+    let ctx = HookContext::new(
+        call.app.clone(),
+        &def.name,
+        &method.name,
+        call.http_context(),
+        args.as_ref().cloned().unwrap_or_default(),
+        instance_json,
+    );
+    let run = async {
+        if let Some(e) = missing {
+            return Err(e);
+        }
+        let _ = args?;
+        for h in &hooks.before {
+            h.run(&ctx).await?;
+        }
+        let args = ctx.take_args();
+        let outcome = match &remote {
+            Some(rm) => {
+                let inv = Invocation {
+                    app: call.app.clone(),
+                    args,
+                    instance,
+                    http: call.http_context(),
+                };
+                let values = (rm.invoke)(inv).await?;
+                Outcome::Body(status(rm, &values), body(rm, values))
+            }
+            None => {
+                let handler = match &method.kind {
+                    MethodKind::Builtin(h) => *h,
+                    MethodKind::Remote(_) => unreachable!("remote handled above"),
+                };
+                ctx.restore_args(args.clone());
+                call.set_args(args);
+                handler(call).await?
+            }
+        };
+        let (status, value, missing) = outcome.into_parts(def);
+        if let Some(v) = value {
+            ctx.set_result(v);
+        }
+        for h in &hooks.after {
+            h.run(&ctx).await?;
+        }
+        Ok((status, missing))
+    };
+    match run.await {
+        Ok((status, missing)) => {
+            let result = ctx.take_result();
+            // 7. findById/findOne: a result still null after the hooks is the 404
+            if let (Some(e), None | Some(Value::Null)) = (missing, &result) {
+                return Err(e);
+            }
+            Ok(match result {
+                Some(v) => json_response(status, &v),
+                None => {
+                    let mut r = void_response();
+                    if status != StatusCode::OK {
+                        *r.status_mut() = status;
+                    }
+                    r
+                }
+            })
+        }
+        Err(e) => {
+            let e = match remote.as_deref() {
+                Some(RemoteMethod {
+                    error_status: Some(s),
+                    ..
+                }) if e.status == StatusCode::INTERNAL_SERVER_ERROR => Error { status: *s, ..e },
+                _ => e,
+            };
+            ctx.set_error(e);
+            for h in &hooks.after_error {
+                if let Err(replaced) = h.run(&ctx).await {
+                    ctx.set_error(replaced);
+                }
+            }
+            Err(ctx
+                .take_error()
+                .unwrap_or_else(|| Error::internal("error removed by a hook")))
+        }
+    }
+}
+
+fn status(rm: &RemoteMethod, values: &[Value]) -> StatusCode {
+    match rm.status {
+        Some(s) => s,
+        None if rm.returns.is_empty() || values.is_empty() => StatusCode::NO_CONTENT,
+        None => StatusCode::OK,
+    }
+}
+
+/// The body from the return values: the root one, else an object keyed by arg; nothing
+/// declared, nothing sent.
+fn body(rm: &RemoteMethod, values: Vec<Value>) -> Option<Value> {
+    if rm.returns.is_empty() || values.is_empty() {
+        return None;
+    }
+    if let Some(i) = rm.returns.iter().position(|r| r.root) {
+        return values.into_iter().nth(i);
+    }
+    let mut o = Map::new();
+    for (r, v) in rm.returns.iter().zip(values) {
+        o.insert(r.arg.to_string(), v);
+    }
+    Some(Value::Object(o))
+}

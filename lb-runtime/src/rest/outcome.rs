@@ -1,0 +1,65 @@
+//! `Outcome`: what a built-in method produced, kept as rows as long as possible so an answer
+//! without after hooks is written straight from the rows' cached JSON.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::response::{json_response, row_response, rows_response, void_response};
+use crate::connector::Row;
+use crate::model::ModelDefinition;
+use crate::value::WithoutHidden;
+use crate::Error;
+
+/// The result of a built-in method.
+pub enum Outcome {
+    /// One instance (200).
+    Row(Row),
+    /// A list of instances (200).
+    Rows(Vec<Row>),
+    /// Any JSON body with a status.
+    Json(StatusCode, Value),
+    /// No instance: after hooks see `null`, then this error (findById/findOne's 404) is sent.
+    Missing(Error),
+    /// A remote method's body (`None`: 204).
+    Body(StatusCode, Option<Value>),
+}
+
+fn row_value(def: &ModelDefinition, row: &Row) -> Value {
+    serde_json::to_value(WithoutHidden {
+        row,
+        hidden: def.hidden(),
+    })
+    .unwrap_or(Value::Null)
+}
+
+impl Outcome {
+    /// The status and body as after hooks see them (`None`: no body).
+    pub fn into_parts(self, def: &ModelDefinition) -> (StatusCode, Option<Value>, Option<Error>) {
+        match self {
+            Outcome::Row(r) => (StatusCode::OK, Some(row_value(def, &r)), None),
+            Outcome::Rows(rows) => (
+                StatusCode::OK,
+                Some(Value::Array(
+                    rows.iter().map(|r| row_value(def, r)).collect(),
+                )),
+                None,
+            ),
+            Outcome::Json(s, v) => (s, Some(v), None),
+            Outcome::Missing(e) => (StatusCode::OK, Some(Value::Null), Some(e)),
+            Outcome::Body(s, v) => (s, v, None),
+        }
+    }
+
+    /// The response (no hooks ran).
+    pub fn into_response(self, def: &ModelDefinition) -> Result<Response, Error> {
+        Ok(match self {
+            Outcome::Row(r) => row_response(def, &r),
+            Outcome::Rows(rows) => rows_response(def, &rows),
+            Outcome::Json(s, v) => json_response(s, &v),
+            Outcome::Missing(e) => return Err(e),
+            Outcome::Body(s, Some(v)) => json_response(s, &v),
+            Outcome::Body(_, None) => void_response(),
+        })
+    }
+}
