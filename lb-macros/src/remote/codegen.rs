@@ -63,7 +63,8 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
                 let n = &a.name;
                 let ty = &a.ty;
                 let local = quote::format_ident!("__arg{}", i);
-                lets.extend(quote!(let #local = __inv.arg::<#ty>(#n)?;));
+                let get = quote_spanned!(ty.span()=> __inv.arg::<#ty>(#n));
+                lets.extend(quote!(let #local = #get?;));
                 quote!(#local)
             }
         })
@@ -84,10 +85,18 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
             let () = __r;
             ::std::vec::Vec::new()
         }),
-        1 => quote!(::std::vec![::lb::remote::to_result(&__r)?]),
-        n => {
-            let idx = (0..n).map(syn::Index::from);
-            quote!(::std::vec![#(::lb::remote::to_result(&__r.#idx)?),*])
+        1 => {
+            let ty = &m.returns[0].ty;
+            let conv = quote_spanned!(ty.span()=> ::lb::remote::to_result::<#ty>(&__r));
+            quote!(::std::vec![#conv?])
+        }
+        _ => {
+            let convs = m.returns.iter().enumerate().map(|(i, r)| {
+                let ty = &r.ty;
+                let idx = syn::Index::from(i);
+                quote_spanned!(ty.span()=> ::lb::remote::to_result::<#ty>(&__r.#idx))
+            });
+            quote!(::std::vec![#(#convs?),*])
         }
     };
     let mut builder = quote! {
@@ -134,29 +143,9 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
     builder
 }
 
-/// `T: DeserializeOwned` for arguments and `T: Serialize` for results, each reported at the
-/// type it is about.
-fn checks(m: &Methods) -> TokenStream {
-    let mut out = TokenStream::new();
-    for meth in &m.methods {
-        for p in &meth.params {
-            if let Param::Arg(a) = p {
-                let ty = &a.ty;
-                out.extend(quote_spanned!(ty.span()=> ::lb::remote::assert_arg::<#ty>();));
-            }
-        }
-        for r in &meth.returns {
-            let ty = &r.ty;
-            out.extend(quote_spanned!(ty.span()=> ::lb::remote::assert_result::<#ty>();));
-        }
-    }
-    out
-}
-
 pub fn generate(item: &syn::ItemImpl, m: &Methods) -> TokenStream {
     let self_ty = &m.self_ty;
     let methods = m.methods.iter().map(|x| method(self_ty, x));
-    let checks = checks(m);
     quote! {
         #item
 
@@ -166,12 +155,5 @@ pub fn generate(item: &syn::ItemImpl, m: &Methods) -> TokenStream {
                 ::std::vec![#(#methods),*]
             }
         }
-
-        const _: () = {
-            #[allow(dead_code, clippy::all)]
-            fn __lb_remote_checks() {
-                #checks
-            }
-        };
     }
 }

@@ -192,8 +192,17 @@ fn full_route(m: &Method) -> String {
     }
 }
 
+fn shown_route(m: &Method) -> String {
+    if m.is_static {
+        m.path.clone()
+    } else {
+        format!("/:id{}", m.path)
+    }
+}
+
 fn routes_unique(cx: &mut Ctxt, seen: &[Method], m: &Method) {
     let key = full_route(m);
+    let shown = shown_route(m);
     if let Some((_, _, name)) = BUILTIN_ROUTES
         .iter()
         .find(|(v, p, _)| *v == m.verb && route_key(p) == key)
@@ -202,7 +211,7 @@ fn routes_unique(cx: &mut Ctxt, seen: &[Method], m: &Method) {
             m.span,
             format!(
                 "`{} {}` is the route of the built-in method `{name}`; choose another path or verb",
-                m.verb, key
+                m.verb, shown
             ),
         ));
     }
@@ -214,7 +223,7 @@ fn routes_unique(cx: &mut Ctxt, seen: &[Method], m: &Method) {
             m.span,
             format!(
                 "`{} {}` is already the route of the remote method `{}`",
-                m.verb, key, other.name
+                m.verb, shown, other.name
             ),
         ));
     }

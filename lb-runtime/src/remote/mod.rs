@@ -52,7 +52,7 @@ pub struct Invocation {
 
 impl Invocation {
     /// An argument as a Rust value (`null` when absent, so `Option<T>` gives `None`).
-    pub fn arg<T: DeserializeOwned>(&self, name: &str) -> Result<T> {
+    pub fn arg<T: RemoteArg>(&self, name: &str) -> Result<T> {
         let v = self.args.get(name).cloned().unwrap_or(Value::Null);
         let absent = v.is_null();
         T::deserialize(v).map_err(|e| {
@@ -75,7 +75,7 @@ impl Invocation {
 }
 
 /// A result as JSON (the glue of `#[remote_method]` calls it for each return value).
-pub fn to_result<T: Serialize>(v: &T) -> Result<Value> {
+pub fn to_result<T: RemoteResult + ?Sized>(v: &T) -> Result<Value> {
     let mut v = serde_json::to_value(v)
         .map_err(|e| Error::internal(format!("result not serializable: {e}")))?;
     crate::value::js::normalize_numbers(&mut v);
@@ -96,13 +96,7 @@ impl<T: DeserializeOwned> RemoteArg for T {}
     label = "results are sent as JSON with serde"
 )]
 pub trait RemoteResult: Serialize {}
-impl<T: Serialize> RemoteResult for T {}
-
-#[doc(hidden)]
-pub fn assert_arg<T: RemoteArg>() {}
-
-#[doc(hidden)]
-pub fn assert_result<T: RemoteResult>() {}
+impl<T: Serialize + ?Sized> RemoteResult for T {}
 
 /// Remote methods of a model type, as `#[remote_methods]` generates them.
 pub trait RemoteMethods {
