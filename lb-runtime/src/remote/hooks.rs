@@ -197,14 +197,6 @@ impl HookContext {
         self.state().error = Some(e);
     }
 
-    pub(crate) fn take_args(&self) -> Map<String, Value> {
-        std::mem::take(&mut self.state().args)
-    }
-
-    pub(crate) fn restore_args(&self, args: Map<String, Value>) {
-        self.state().args = args;
-    }
-
     pub(crate) fn take_result(&self) -> Option<Value> {
         self.state().result.take()
     }

@@ -76,10 +76,7 @@ impl Invocation {
 
 /// A result as JSON (the glue of `#[remote_method]` calls it for each return value).
 pub fn to_result<T: RemoteResult + ?Sized>(v: &T) -> Result<Value> {
-    let mut v = serde_json::to_value(v)
-        .map_err(|e| Error::internal(format!("result not serializable: {e}")))?;
-    crate::value::js::normalize_numbers(&mut v);
-    Ok(v)
+    serde_json::to_value(v).map_err(|e| Error::internal(format!("result not serializable: {e}")))
 }
 
 /// Compile-time check of `#[remote_method]` arguments.

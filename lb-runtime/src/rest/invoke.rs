@@ -62,7 +62,7 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
         for h in &hooks.before {
             h.run(&ctx).await?;
         }
-        let args = ctx.take_args();
+        let args = ctx.args();
         let outcome = match &remote {
             Some(rm) => {
                 let inv = Invocation {
@@ -79,7 +79,6 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
                     MethodKind::Builtin(h) => *h,
                     MethodKind::Remote(_) => unreachable!("remote handled above"),
                 };
-                ctx.restore_args(args.clone());
                 call.set_args(args);
                 handler(call).await?
             }
@@ -146,6 +145,10 @@ fn body(rm: &RemoteMethod, values: Vec<Value>) -> Option<Value> {
     if rm.returns.is_empty() || values.is_empty() {
         return None;
     }
+    let mut values = values;
+    values
+        .iter_mut()
+        .for_each(crate::value::js::normalize_numbers);
     if let Some(i) = rm.returns.iter().position(|r| r.root) {
         return values.into_iter().nth(i);
     }
