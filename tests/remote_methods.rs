@@ -44,6 +44,7 @@ impl Widget {
         ),
         returns(arg = "args", root)
     )]
+    #[allow(clippy::too_many_arguments)]
     async fn echo(
         n: Option<f64>,
         i: Option<i64>,
