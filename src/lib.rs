@@ -51,6 +51,69 @@
 //! Property names are the serde names (`#[serde(rename_all = "camelCase")]` and
 //! `#[serde(rename = "..")]` are honoured). A field whose type is not an `Option` is required
 //! unless it has a default.
+//!
+//! ## Remote methods
+//!
+//! `#[lb::remote_methods]` on an `impl Model` block turns each `#[remote_method(..)]` `async fn`
+//! into a REST endpoint of the model, checked at compile time:
+//!
+//! ```
+//! use lb::{App, Model};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Debug, Clone, Serialize, Deserialize, Model)]
+//! pub struct Note {
+//!     pub text: Option<String>,
+//! }
+//!
+//! #[lb::remote_methods]
+//! impl Note {
+//!     /// Notes containing a word (the doc comment is the description)
+//!     #[remote_method(verb = "get", path = "/search",
+//!         accepts(word(required, description = "the word"), limit(default = 10)),
+//!         returns(arg = "notes", root))]
+//!     async fn search(app: &App, word: String, limit: u32) -> lb::Result<Vec<Note>> {
+//!         let filter = serde_json::json!({"where": {"text": {"like": word}}, "limit": limit});
+//!         Note::find(app, filter).await
+//!     }
+//!
+//!     /// Length of this note's text: an instance method, `GET /Notes/:id/length`
+//!     #[remote_method(verb = "get", path = "/length", returns(arg = "length"))]
+//!     async fn length(&self) -> usize {
+//!         self.text.as_deref().map_or(0, str::len)
+//!     }
+//! }
+//!
+//! # fn main() {
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let app = App::builder().model::<Note>().build().unwrap();
+//! Note::create(&app, &Note { text: Some("buy milk".into()) }).await.unwrap();
+//! let found = Note::search(&app, "milk".into(), 10).await.unwrap();
+//! assert_eq!(found.len(), 1);
+//! // served as GET /api/Notes/search?word=milk and GET /api/Notes/1/length
+//! # });
+//! # }
+//! ```
+//!
+//! `#[remote_method(..)]` options: `verb = "get" | "post" | "put" | "patch" | "delete" |
+//! "head"` (default `post`), `path = "/x/{param}"` (default `/<name>`; `:param` works too),
+//! `name = ".."` (default: the function name in camelCase), `status = 201`,
+//! `error_status = 400` (for errors without a status of their own), `description = ".."`
+//! (default: the doc comment), `accepts(arg(..), ..)` and `returns(..)` (repeat it for
+//! several results; the function then returns a tuple).
+//!
+//! `accepts` entries name function arguments: `arg = "wireName"`, `required`,
+//! `source = "path" | "query" | "header" | "body" | "form" | "req" | "context"`,
+//! `type = "number" | "[string]" | ..` (must agree with the Rust type), `default = <literal>`,
+//! `description = ".."`. Arguments not listed are accepted with their defaults. The LoopBack
+//! type comes from the Rust type (`String` string, integers integer, floats number, `bool`,
+//! `lb::DateTime` date, `lb::GeoPoint`, `Vec<T>` `[T]`, `serde_json::Value` any, other
+//! `Deserialize` types object); a non-`Option` argument without a default is required.
+//! `&lb::App` and `&lb::HttpContext` parameters are supplied by lb.
+//!
+//! `returns` entries: `arg = ".."`, `root`, `type = ".."`, `description = ".."`. A function
+//! returning `()` (or `lb::Result<()>`) answers 204; one returning a value without `returns`
+//! sends it as the whole body.
 
 pub use lb_macros::{remote_methods, Model};
 pub use lb_runtime::*;

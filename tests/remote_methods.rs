@@ -86,7 +86,12 @@ impl Widget {
         agent: Option<String>,
         ctx: &HttpContext,
     ) -> lb::Result<(String, u32, Option<String>, String)> {
-        Ok((label, n, agent, ctx.method.to_string()))
+        Ok((
+            label,
+            n,
+            agent,
+            format!("{} {}", ctx.method, ctx.uri.path()),
+        ))
     }
 
     /// The whole body, a 201.
@@ -133,10 +138,7 @@ impl Widget {
     /// A failure with its own status keeps it.
     #[remote_method(verb = "get", path = "/teapot", error_status = 503)]
     async fn teapot() -> lb::Result<u32> {
-        Err(Error::new(
-            lb::__private::StatusCode::IM_A_TEAPOT,
-            "short and stout",
-        ))
+        Err(Error::new(lb::StatusCode::IM_A_TEAPOT, "short and stout"))
     }
 
     /// An instance method.
@@ -260,7 +262,8 @@ async fn path_header_and_request_context() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         r.json(),
-        json!({"label": "blue ish", "n": 42, "agent": "t1", "verb": "GET"})
+        json!({"label": "blue ish", "n": 42, "agent": "t1",
+               "verb": "GET /api/widgets/tag/blue%20ish/42"})
     );
     let r = get(&app, "/api/widgets/tag/x/nope").await;
     assert_eq!(r.json()["error"]["message"], "Value is not a number.");
@@ -426,10 +429,7 @@ async fn a_before_hook_error_short_circuits_with_its_status() {
     let seen = called.clone();
     let app = app_with(move |b| {
         b.before_remote("Widget", "create", |_ctx| async {
-            Err(Error::new(
-                lb::__private::StatusCode::FORBIDDEN,
-                "no creating",
-            ))
+            Err(Error::new(lb::StatusCode::FORBIDDEN, "no creating"))
         })
         .after_remote_error("Widget", "create", move |ctx| {
             *seen.lock().unwrap() += 1;
@@ -539,7 +539,7 @@ async fn remote_methods_can_be_declared_without_the_macro() {
         let n: f64 = inv.arg("n")?;
         Ok(vec![json!(n * 2.0)])
     })
-    .http(lb::__private::Method::GET, "/double")
+    .http(lb::Method::GET, "/double")
     .accepts(Accept::new("n", ArgType::Number).required())
     .returns(Returns::arg("result", ArgType::Number));
     let app = app_with(|b| b.remote_method("Widget", m));
@@ -549,8 +549,7 @@ async fn remote_methods_can_be_declared_without_the_macro() {
 
 #[test]
 fn routes_that_collide_are_rejected_when_the_app_is_built() {
-    let shadow = RemoteMethod::new("mine", |_| async { Ok(vec![]) })
-        .http(lb::__private::Method::GET, "/{x}");
+    let shadow = RemoteMethod::new("mine", |_| async { Ok(vec![]) }).http(lb::Method::GET, "/{x}");
     let e = App::builder()
         .model::<Widget>()
         .remote_method("Widget", shadow)
@@ -616,4 +615,83 @@ async fn the_example_custom_methods() {
     assert_eq!(r.status, 404, "instance routes do not shadow static ones");
     let r = get(&app, "/api/locations/nearby?here=37.5,-122.3&max=1").await;
     assert_eq!(r.json().as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn built_in_and_custom_methods_share_one_description_table() {
+    let app = app_with(|b| b.disable_method("Widget", "count"));
+    let methods = app.rest_methods("Widget").expect("a model");
+    let find = |name: &str, verb: &str| {
+        methods
+            .iter()
+            .find(|m| m.name == name && m.verb.as_str() == verb)
+            .unwrap_or_else(|| panic!("{verb} {name}"))
+    };
+    let f = find("find", "GET");
+    assert_eq!(f.accepts[0].arg, "filter");
+    assert_eq!(f.accepts[0].ty, ArgType::Object);
+    assert!(f.returns[0].root);
+    let by_id = find("findById", "GET");
+    assert_eq!(
+        by_id
+            .accepts
+            .iter()
+            .map(|a| a.arg.as_ref())
+            .collect::<Vec<_>>(),
+        ["id", "filter"]
+    );
+    assert_eq!(by_id.accepts[0].source, lb::Source::Path);
+    let update = find("updateAll", "POST");
+    assert_eq!(update.accepts[0].source, lb::Source::Query);
+    assert_eq!(update.returns[0].arg, "count");
+    let page = find("page", "GET");
+    assert_eq!(page.accepts[1].default, Some(json!(25)));
+    assert_eq!(
+        page.description.as_deref(),
+        Some("A required query argument and one with a default.")
+    );
+    assert!(find("prototype.describe", "GET")
+        .accepts
+        .iter()
+        .all(|a| a.arg != "id"));
+    assert!(
+        methods.iter().all(|m| m.name != "count"),
+        "hidden methods are not in the table"
+    );
+    assert!(methods
+        .iter()
+        .all(|m| !m.accepts.is_empty() || !m.returns.is_empty() || m.name == "noop"));
+}
+
+#[tokio::test]
+async fn instance_method_hooks_see_the_instance() {
+    let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let log = seen.clone();
+    let app = app_with(move |b| {
+        b.before_remote("Widget", "prototype.*", move |ctx| {
+            log.lock().unwrap().push(json!([
+                ctx.method_name(),
+                ctx.is_static(),
+                ctx.instance().cloned()
+            ]));
+            async { Ok(()) }
+        })
+    });
+    seed(&app).await;
+    send_json(&app, "PATCH", "/api/widgets/1", &json!({"size": 4})).await;
+    get(&app, "/api/widgets/2/describe").await;
+    let r = send_json(&app, "PATCH", "/api/widgets/7", &json!({"size": 4})).await;
+    assert_eq!(
+        r.status, 404,
+        "the built-in's own 404 for a missing instance"
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            json!(["prototype.patchAttributes", false,
+                   {"name": "cog", "size": 3, "secret": "s1", "id": 1}]),
+            json!(["prototype.describe", false, {"name": "gear", "size": 5, "id": 2}]),
+            json!(["prototype.patchAttributes", false, null]),
+        ]
+    );
 }

@@ -133,6 +133,15 @@ impl App {
             })
     }
 
+    /// The REST endpoints of a model (built-in and remote, the shared ones only), in matching
+    /// order; `None` for an unknown model.
+    pub fn rest_methods(&self, model: &str) -> Option<&[RestMethod]> {
+        self.inner
+            .by_name
+            .get(model)
+            .map(|&i| self.inner.models[i].methods.as_slice())
+    }
+
     /// The REST root (`/api`).
     pub fn rest_api_root(&self) -> &str {
         &self.inner.config.rest_api_root

@@ -29,6 +29,9 @@ pub use remote::{
 pub use typed::Model;
 pub use value::{DistanceUnit, GeoPoint};
 
+/// HTTP types used in remote method declarations and errors.
+pub use axum::http::{Method, StatusCode};
+
 /// Date-time type of date properties.
 pub type DateTime = chrono::DateTime<chrono::Utc>;
 

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Map, Value};
 
 use super::qs;
@@ -25,7 +25,7 @@ pub struct Call {
     pub headers: HeaderMap,
     /// Parsed body: JSON, a urlencoded object, or `null` (empty or not parsed).
     pub body: Value,
-    query_raw: Option<String>,
+    uri: Uri,
     query: OnceLock<Map<String, Value>>,
     body_is_json: bool,
     /// Arguments as remote hooks left them (consulted before the request).
@@ -40,7 +40,7 @@ impl Call {
         method: Method,
         headers: HeaderMap,
         body: Value,
-        query_raw: Option<String>,
+        uri: Uri,
     ) -> Self {
         Call {
             app,
@@ -49,7 +49,7 @@ impl Call {
             method,
             headers,
             body,
-            query_raw,
+            uri,
             query: OnceLock::new(),
             body_is_json: false,
             overrides: None,
@@ -77,13 +77,9 @@ impl Call {
 
     /// The request as remote methods and hooks see it.
     pub fn http_context(&self) -> crate::remote::HttpContext {
-        let uri = match &self.query_raw {
-            Some(q) => format!("/?{q}").parse().unwrap_or_default(),
-            None => axum::http::Uri::default(),
-        };
         crate::remote::HttpContext {
             method: self.method.clone(),
-            uri,
+            uri: self.uri.clone(),
             headers: self.headers.clone(),
             params: self.params.clone(),
         }
@@ -142,7 +138,7 @@ impl Call {
     /// The query string, parsed with qs rules.
     pub fn query(&self) -> &Map<String, Value> {
         self.query
-            .get_or_init(|| self.query_raw.as_deref().map(qs::parse).unwrap_or_default())
+            .get_or_init(|| self.uri.query().map(qs::parse).unwrap_or_default())
     }
 
     /// An argument with no declared source: path, then body property, then query, then header

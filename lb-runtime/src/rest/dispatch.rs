@@ -169,7 +169,7 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
         parts.method.clone(),
         parts.headers,
         body,
-        parts.uri.query().map(str::to_string),
+        parts.uri.clone(),
     )
     .json_body(body_is_json);
     match super::invoke::invoke(method, call).await {

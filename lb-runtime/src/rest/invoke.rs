@@ -37,6 +37,11 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
                 ),
             ),
         },
+        // built-in instance methods report a missing instance themselves (LB's messages);
+        // the hooks still see the instance when there is one
+        None if method.name.starts_with("prototype.") => {
+            (call.repo().find_by_id(&call.id(), None).await?, None)
+        }
         _ => (None, None),
     };
     let args = match &remote {

@@ -11,7 +11,7 @@ use super::handlers as h;
 use super::outcome::Outcome;
 use crate::connector::BoxFuture;
 use crate::model::ModelDefinition;
-use crate::remote::{ModelHooks, RemoteMethod};
+use crate::remote::{Accept, ModelHooks, RemoteMethod, Returns};
 use crate::Result;
 
 /// A built-in endpoint implementation.
@@ -99,6 +99,12 @@ pub struct RestMethod {
     pub path: RoutePath,
     /// Implementation.
     pub kind: MethodKind,
+    /// Arguments, as LoopBack declares them (built-in) or as declared (remote).
+    pub accepts: Vec<Accept>,
+    /// Results.
+    pub returns: Vec<Returns>,
+    /// Documentation.
+    pub description: Option<Cow<'static, str>>,
     /// The remote hooks that apply, resolved when the app is built.
     pub hooks: Arc<ModelHooks>,
 }
@@ -118,6 +124,9 @@ impl RestMethod {
             aliases: &[],
             verb: m.verb.clone(),
             path,
+            accepts: m.accepts.clone(),
+            returns: m.returns.clone(),
+            description: m.description.clone(),
             kind: MethodKind::Remote(Arc::new(m)),
             hooks: Arc::default(),
         }
@@ -144,12 +153,20 @@ fn m(
     path: &str,
     handler: Handler,
 ) -> RestMethod {
+    let spec = super::builtin_spec::spec(name);
+    let (accepts, returns, description) = match spec {
+        Some(s) => (s.accepts, s.returns, Some(Cow::Borrowed(s.description))),
+        None => (Vec::new(), Vec::new(), None),
+    };
     RestMethod {
         name: Cow::Borrowed(name),
         aliases,
         verb,
         path: RoutePath::parse(path),
         kind: MethodKind::Builtin(handler),
+        accepts,
+        returns,
+        description,
         hooks: Arc::default(),
     }
 }

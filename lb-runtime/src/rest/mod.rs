@@ -6,6 +6,7 @@
 //! producing LoopBack's 404 messages when nothing matches.
 
 mod body;
+pub mod builtin_spec;
 mod call;
 mod dispatch;
 mod handlers;

@@ -80,7 +80,7 @@ fn main() {
     let names: Vec<String> = methods.iter().map(|m| m.string_name().into_owned()).collect();
     assert_eq!(names, ["byName", "import", "prototype.dropTags", "ping"]);
     let by_name = &methods[0];
-    assert_eq!(by_name.verb, lb::__private::Method::GET);
+    assert_eq!(by_name.verb, lb::Method::GET);
     assert_eq!(by_name.path, "/by-name/{name}");
     assert_eq!(by_name.accepts[0].arg, "name");
     assert_eq!(by_name.accepts[0].source, Source::Path);
@@ -103,7 +103,7 @@ fn main() {
     assert_eq!(import.returns.len(), 2);
     let drop_tags = &methods[2];
     assert!(!drop_tags.is_static);
-    assert_eq!(drop_tags.verb, lb::__private::Method::DELETE);
+    assert_eq!(drop_tags.verb, lb::Method::DELETE);
     assert!(drop_tags.returns.is_empty());
     assert_eq!(drop_tags.accepts[0].ty, ArgType::array_of(ArgType::String));
     let ping = &methods[3];
