@@ -2,6 +2,7 @@
 //! the module that checks it, builds an IR and generates code.
 
 mod ctxt;
+mod meta;
 mod model;
 mod remote;
 mod suggest;

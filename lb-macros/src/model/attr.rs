@@ -1,11 +1,11 @@
 //! Parsing of `#[model(...)]` and `#[property(...)]` into plain option structs.
 
 use proc_macro2::Span;
-use syn::meta::ParseNestedMeta;
 use syn::parse::Parse;
-use syn::{Expr, ExprLit, Lit, LitBool, LitStr};
+use syn::{Expr, ExprLit, Lit, LitStr};
 
 use crate::ctxt::Ctxt;
+use crate::meta::{flag, key_of, lit_str, set, skip_value};
 use crate::suggest::unknown_key;
 
 pub const MODEL_KEYS: &[&str] = &[
@@ -86,47 +86,6 @@ pub struct PropertyAttrs {
     pub validations: Vec<ValidationOpt>,
 }
 
-fn key_of(m: &ParseNestedMeta) -> String {
-    m.path
-        .get_ident()
-        .map(|i| i.to_string())
-        .unwrap_or_else(|| {
-            m.path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect::<Vec<_>>()
-                .join("::")
-        })
-}
-
-fn lit_str(m: &ParseNestedMeta) -> syn::Result<LitStr> {
-    let expr: Expr = m.value()?.parse()?;
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Ok(s),
-        other => Err(syn::Error::new_spanned(other, "expected a string literal")),
-    }
-}
-
-/// A flag (`public`) or an explicit `public = false`.
-fn flag(m: &ParseNestedMeta) -> syn::Result<bool> {
-    if m.input.peek(syn::Token![=]) {
-        let b: LitBool = m.value()?.parse()?;
-        Ok(b.value)
-    } else {
-        Ok(true)
-    }
-}
-
-fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, v: T, m: &ParseNestedMeta, key: &str) {
-    if slot.is_some() {
-        cx.error(&m.path, format!("duplicate option `{key}`"));
-    }
-    *slot = Some(v);
-}
-
 pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
     let mut out = ModelAttrs::default();
     for a in attrs.iter().filter(|a| a.path().is_ident("model")) {
@@ -182,17 +141,6 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
         }
     }
     out
-}
-
-fn skip_value(m: &ParseNestedMeta) -> syn::Result<()> {
-    if m.input.peek(syn::Token![=]) {
-        let _: Expr = m.value()?.parse()?;
-    } else if m.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in m.input);
-        let _: proc_macro2::TokenStream = content.parse()?;
-    }
-    Ok(())
 }
 
 pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs {

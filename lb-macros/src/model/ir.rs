@@ -6,6 +6,7 @@ use syn::{Ident, Lit, Type, Visibility};
 use super::attr::{self, StrictOpt};
 use super::serde_names;
 use crate::ctxt::Ctxt;
+use crate::meta::unwrap_type;
 
 pub struct Model {
     pub ident: Ident,
@@ -49,22 +50,6 @@ pub struct Prop {
 const TYPE_NAMES: &[&str] = &[
     "string", "number", "integer", "boolean", "date", "GeoPoint", "object", "array", "any",
 ];
-
-/// The type inside `Wrapper<T>` when the last path segment is `Wrapper`.
-fn unwrap(ty: &Type, wrapper: &str) -> Option<Type> {
-    let Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != wrapper {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t.clone()),
-        _ => None,
-    }
-}
 
 fn to_snake(s: &str) -> String {
     let mut out = String::new();
@@ -153,7 +138,7 @@ impl Model {
             // uniqueness is always checked last, as LoopBack does
             pa.validations
                 .sort_by_key(|v| matches!(v, attr::ValidationOpt::Unique));
-            let option_inner = unwrap(&f.ty, "Option");
+            let option_inner = unwrap_type(&f.ty, "Option").cloned();
             if pa.id.is_some() && pa.generated && option_inner.is_none() {
                 cx.error(&f.ty, "a generated id must be an `Option<..>`: it is absent until the datasource assigns it");
             }
@@ -185,7 +170,7 @@ impl Model {
                 }
             }
             let base = option_inner.clone().unwrap_or_else(|| f.ty.clone());
-            let handle_ty = unwrap(&base, "Vec").unwrap_or(base);
+            let handle_ty = unwrap_type(&base, "Vec").cloned().unwrap_or(base);
             let has_default = pa.default.is_some() || pa.default_fn.is_some() || serde.default;
             props.push(Prop {
                 ident,

@@ -3,9 +3,10 @@
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
-use syn::{Expr, ExprLit, Ident, Lit, LitInt, LitStr};
+use syn::{Ident, Lit, LitInt, LitStr};
 
 use crate::ctxt::Ctxt;
+use crate::meta::{flag, key_of, lit, lit_str, set, skip_value};
 use crate::suggest::unknown_key;
 
 pub const METHOD_KEYS: &[&str] = &[
@@ -58,44 +59,6 @@ pub struct ReturnAttrs {
     pub description: Option<LitStr>,
 }
 
-fn key_of(m: &ParseNestedMeta) -> String {
-    m.path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::")
-}
-
-fn lit(m: &ParseNestedMeta) -> syn::Result<Lit> {
-    match m.value()?.parse::<Expr>()? {
-        Expr::Lit(ExprLit { lit, .. }) => Ok(lit),
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => match *u.expr {
-            Expr::Lit(ExprLit {
-                lit: Lit::Int(i), ..
-            }) => Ok(Lit::Int(LitInt::new(
-                &format!("-{}", i.base10_digits()),
-                i.span(),
-            ))),
-            Expr::Lit(ExprLit {
-                lit: Lit::Float(f), ..
-            }) => Ok(Lit::Float(syn::LitFloat::new(
-                &format!("-{}", f.base10_digits()),
-                f.span(),
-            ))),
-            other => Err(syn::Error::new_spanned(other, "expected a literal")),
-        },
-        other => Err(syn::Error::new_spanned(other, "expected a literal")),
-    }
-}
-
-fn lit_str(m: &ParseNestedMeta) -> syn::Result<LitStr> {
-    match lit(m)? {
-        Lit::Str(s) => Ok(s),
-        other => Err(syn::Error::new_spanned(other, "expected a string literal")),
-    }
-}
-
 fn lit_int(m: &ParseNestedMeta) -> syn::Result<LitInt> {
     match lit(m)? {
         Lit::Int(i) => Ok(i),
@@ -104,35 +67,6 @@ fn lit_int(m: &ParseNestedMeta) -> syn::Result<LitInt> {
             "expected an HTTP status number",
         )),
     }
-}
-
-fn flag(m: &ParseNestedMeta) -> syn::Result<bool> {
-    if m.input.peek(syn::Token![=]) {
-        match lit(m)? {
-            Lit::Bool(b) => Ok(b.value),
-            other => Err(syn::Error::new_spanned(other, "expected `true` or `false`")),
-        }
-    } else {
-        Ok(true)
-    }
-}
-
-fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, v: T, m: &ParseNestedMeta, key: &str) {
-    if slot.is_some() {
-        cx.error(&m.path, format!("duplicate option `{key}`"));
-    }
-    *slot = Some(v);
-}
-
-fn skip_value(m: &ParseNestedMeta) -> syn::Result<()> {
-    if m.input.peek(syn::Token![=]) {
-        let _: Expr = m.value()?.parse()?;
-    } else if m.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in m.input);
-        let _: proc_macro2::TokenStream = content.parse()?;
-    }
-    Ok(())
 }
 
 /// `#[remote_method(...)]` of one function (`None` when it has none).

@@ -4,6 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Type;
 
+use crate::meta::unwrap_type;
+
 /// A LoopBack type as the macro knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LbType {
@@ -94,22 +96,6 @@ impl LbType {
     }
 }
 
-/// The single generic argument of `Wrapper<T>` when the last segment is `Wrapper`.
-pub fn unwrap<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
-    let Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != wrapper {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(t) => Some(t),
-        _ => None,
-    }
-}
-
 fn last_ident(ty: &Type) -> Option<String> {
     match ty {
         Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
@@ -121,10 +107,10 @@ fn last_ident(ty: &Type) -> Option<String> {
 
 /// The LoopBack type of a Rust type and whether it is an `Option`.
 pub fn infer(ty: &Type) -> (LbType, bool) {
-    if let Some(inner) = unwrap(ty, "Option") {
+    if let Some(inner) = unwrap_type(ty, "Option") {
         return (infer(inner).0, true);
     }
-    if let Some(inner) = unwrap(ty, "Vec") {
+    if let Some(inner) = unwrap_type(ty, "Vec") {
         return (LbType::Array(Some(Box::new(infer(inner).0))), false);
     }
     if let Type::Slice(_) | Type::Array(_) = ty {
@@ -167,7 +153,7 @@ pub fn special(ty: &Type) -> Option<Special> {
 
 /// `Result<T, _>` → `T`.
 pub fn result_ok(ty: &Type) -> Option<&Type> {
-    unwrap(ty, "Result")
+    unwrap_type(ty, "Result")
 }
 
 /// The element types of a tuple (`()` → empty).

@@ -19,6 +19,27 @@ fn too_large() -> Error {
         .with_status_property(true)
 }
 
+/// The media type of a `Content-Type`/`Accept` item, lowercase, without parameters.
+pub fn media_type(item: &str) -> String {
+    item.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn is_json_type(media: &str) -> bool {
+    media == "application/json" || media.ends_with("+json")
+}
+
+/// Whether the request body is JSON (its values are then coerced strictly).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| is_json_type(&media_type(t)))
+}
+
 /// Reads and parses the body.
 pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value> {
     if let Some(len) = headers
@@ -49,12 +70,7 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let ctype = raw_ctype
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let ctype = media_type(raw_ctype);
     let charset = raw_ctype.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
         k.trim()
@@ -69,7 +85,7 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value
         .with_name("UnsupportedMediaTypeError")
         .with_status_property(true));
     }
-    let value = if ctype == "application/json" || ctype.ends_with("+json") {
+    let value = if is_json_type(&ctype) {
         serde_json::from_slice::<Value>(&bytes).map_err(|e| {
             Error::bad_request(json_error_message(&e, &bytes))
                 .with_name("SyntaxError")

@@ -41,12 +41,7 @@ fn accepts_json(headers: &axum::http::HeaderMap) -> bool {
         return true;
     };
     accept.split(',').any(|t| {
-        let t = t
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let t = body::media_type(t);
         t.is_empty()
             || t == "*/*"
             || t == "application/*"
@@ -149,19 +144,7 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
         Ok(b) => b,
         Err(e) => return error_response(&e, debug),
     };
-    let body_is_json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| {
-            let t = t
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            t == "application/json" || t.ends_with("+json")
-        });
+    let body_is_json = body::is_json(&parts.headers);
     let call = Call::new(
         app.clone(),
         index,
