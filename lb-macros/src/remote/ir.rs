@@ -140,6 +140,32 @@ fn route_key(path: &str) -> String {
     format!("/{}", segs.join("/"))
 }
 
+/// A `type = ".."` declaration checked against the type inferred from Rust (`what` names the
+/// Rust side in the message); the inferred type when the declaration is wrong.
+fn declared_type(cx: &mut Ctxt, t: &syn::LitStr, inferred: &LbType, what: &str) -> LbType {
+    match LbType::parse(&t.value()) {
+        None => {
+            cx.error(
+                t,
+                format!("unknown type `{}`; expected one of: {TYPES}", t.value()),
+            );
+            inferred.clone()
+        }
+        Some(d) if !inferred.accepts_declared(&d) => {
+            cx.error(
+                t,
+                format!(
+                    "`type = \"{}\"` disagrees with {what} ({})",
+                    t.value(),
+                    inferred.name()
+                ),
+            );
+            inferred.clone()
+        }
+        Some(d) => d,
+    }
+}
+
 fn default_fits(lit: &Lit, t: &LbType) -> bool {
     matches!(
         (lit, t),
@@ -393,21 +419,8 @@ fn method(cx: &mut Ctxt, f: &ImplItemFn, a: MethodAttrs) -> Option<Method> {
             .map_or_else(|| ident.to_string(), |a| a.value());
         if let Some(acc) = acc {
             if let Some(t) = &acc.ty {
-                match LbType::parse(&t.value()) {
-                    None => cx.error(
-                        t,
-                        format!("unknown type `{}`; expected one of: {TYPES}", t.value()),
-                    ),
-                    Some(declared) if !inferred.accepts_declared(&declared) => cx.error(
-                        t,
-                        format!(
-                            "`type = \"{}\"` disagrees with the Rust type of `{ident}` ({})",
-                            t.value(),
-                            inferred.name()
-                        ),
-                    ),
-                    Some(declared) => lb = declared,
-                }
+                let what = format!("the Rust type of `{ident}`");
+                lb = declared_type(cx, t, &inferred, &what);
             }
             if let Some(s) = &acc.source {
                 let v = s.value();
@@ -557,24 +570,10 @@ fn method(cx: &mut Ctxt, f: &ImplItemFn, a: MethodAttrs) -> Option<Method> {
                 ));
             }
             let (inferred, _) = types::infer(&ty);
-            let mut lb = inferred.clone();
-            if let Some(t) = &r.ty {
-                match LbType::parse(&t.value()) {
-                    None => cx.error(
-                        t,
-                        format!("unknown type `{}`; expected one of: {TYPES}", t.value()),
-                    ),
-                    Some(d) if !inferred.accepts_declared(&d) => cx.error(
-                        t,
-                        format!(
-                            "`type = \"{}\"` disagrees with the Rust result type ({})",
-                            t.value(),
-                            inferred.name()
-                        ),
-                    ),
-                    Some(d) => lb = d,
-                }
-            }
+            let lb = match &r.ty {
+                Some(t) => declared_type(cx, t, &inferred, "the Rust result type"),
+                None => inferred.clone(),
+            };
             returns.push(Ret {
                 arg: r.arg.as_ref().map_or_else(|| "data".into(), |a| a.value()),
                 root: r.root,
