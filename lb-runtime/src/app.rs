@@ -74,6 +74,8 @@ pub(crate) struct Config {
     pub rest_api_root: String,
     pub debug: bool,
     pub body_limit: usize,
+    pub explorer_path: Option<String>,
+    pub openapi_info: crate::openapi::Info,
 }
 
 /// Builds an [`App`].
@@ -106,6 +108,8 @@ impl App {
                 rest_api_root: "/api".into(),
                 debug: false,
                 body_limit: DEFAULT_BODY_LIMIT,
+                explorer_path: Some("/explorer".into()),
+                openapi_info: crate::openapi::Info::default(),
             },
         }
     }
@@ -140,6 +144,12 @@ impl App {
             .by_name
             .get(model)
             .map(|&i| self.inner.models[i].methods.as_slice())
+    }
+
+    /// The OpenAPI 3.1 document of the app's REST API (also served at `/openapi.json` and
+    /// `/openapi.yaml`). A utoipa document: merge your own with `OpenApi::merge`.
+    pub fn openapi(&self) -> utoipa::openapi::OpenApi {
+        crate::openapi::document(self)
     }
 
     /// The REST root (`/api`).
@@ -326,6 +336,27 @@ impl AppBuilder {
     /// Development mode errors (`debug: true` of strong-error-handler) when `true`.
     pub fn debug(mut self, on: bool) -> Self {
         self.config.debug = on;
+        self
+    }
+
+    /// Where the API explorer (Swagger UI) is served (`/explorer` by default); `None` turns
+    /// it off, e.g. in production. The document stays at `/openapi.json`.
+    pub fn explorer(mut self, path: Option<&str>) -> Self {
+        self.config.explorer_path = path.map(|p| {
+            let p = p.trim_end_matches('/');
+            if p.starts_with('/') {
+                p.to_string()
+            } else {
+                format!("/{p}")
+            }
+        });
+        self
+    }
+
+    /// `info.title` and `info.version` of the OpenAPI document.
+    pub fn openapi_info(mut self, title: &str, version: &str) -> Self {
+        self.config.openapi_info.title = title.to_string();
+        self.config.openapi_info.version = version.to_string();
         self
     }
 

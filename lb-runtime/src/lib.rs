@@ -9,6 +9,7 @@ pub mod connector;
 mod error;
 pub mod filter;
 pub mod model;
+pub mod openapi;
 pub mod remote;
 pub mod repository;
 pub mod rest;

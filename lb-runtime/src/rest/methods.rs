@@ -97,6 +97,8 @@ pub struct RestMethod {
     pub verb: Method,
     /// Path below the model's base path.
     pub path: RoutePath,
+    /// The path as declared (`/replaceOrCreate`, `/:id/exists`), for documentation.
+    pub path_text: Cow<'static, str>,
     /// Implementation.
     pub kind: MethodKind,
     /// Arguments, as LoopBack declares them (built-in) or as declared (remote).
@@ -119,11 +121,17 @@ impl RestMethod {
             p.0.extend(RoutePath::parse(&m.path).0);
             p
         };
+        let path_text = if m.is_static {
+            m.path.clone()
+        } else {
+            Cow::Owned(format!("/:id{}", m.path))
+        };
         RestMethod {
             name: m.string_name(),
             aliases: &[],
             verb: m.verb.clone(),
             path,
+            path_text,
             accepts: m.accepts.clone(),
             returns: m.returns.clone(),
             description: m.description.clone(),
@@ -150,7 +158,7 @@ fn m(
     name: &'static str,
     aliases: &'static [&'static str],
     verb: Method,
-    path: &str,
+    path: &'static str,
     handler: Handler,
 ) -> RestMethod {
     let spec = super::builtin_spec::spec(name);
@@ -163,6 +171,7 @@ fn m(
         aliases,
         verb,
         path: RoutePath::parse(path),
+        path_text: Cow::Borrowed(path),
         kind: MethodKind::Builtin(handler),
         accepts,
         returns,

@@ -9,6 +9,7 @@ mod body;
 pub mod builtin_spec;
 mod call;
 mod dispatch;
+mod explorer;
 mod handlers;
 mod invoke;
 pub mod methods;
@@ -28,7 +29,7 @@ use crate::App;
 /// The REST routes (root and everything under it).
 pub(crate) fn router(app: App) -> axum::Router {
     let root = app.inner.config.rest_api_root.clone();
-    let r = axum::Router::new();
+    let r = explorer::routes(&app);
     let r = if root.is_empty() {
         r.route("/", any(dispatch::dispatch))
             .route("/{*rest}", any(dispatch::dispatch))
