@@ -148,7 +148,34 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
-        (Some(x), Some(y)) => js::compare(x, y).unwrap_or(Ordering::Equal),
+        (Some(x), Some(y)) => sort_order(x, y),
+    }
+}
+
+/// A total order for sorting that agrees with JavaScript's `<` between values of one kind
+/// (numbers numerically, strings by UTF-16 units, so ISO dates chronologically): values of
+/// different kinds — which JS compares inconsistently (`"10" < "9"`, `9 < "10"`) — are
+/// ordered by kind (null, booleans, numbers, strings, arrays, objects). A sort must never see
+/// an inconsistent order: Rust's sort may panic on one, and a client chooses the data.
+fn sort_order(a: &Value, b: &Value) -> Ordering {
+    let kind = |v: &Value| match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Number(_) => 2,
+        Value::String(_) => 3,
+        Value::Array(_) => 4,
+        Value::Object(_) => 5,
+    };
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            x.total_cmp(&y)
+        }
+        (Value::String(x), Value::String(y)) => js::compare_utf16(x, y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ if kind(a) != kind(b) => kind(a).cmp(&kind(b)),
+        // arrays and objects: by their JavaScript strings, as `<` does
+        _ => js::compare_utf16(&js::to_js_string(a), &js::to_js_string(b)),
     }
 }
 

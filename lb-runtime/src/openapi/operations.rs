@@ -152,7 +152,10 @@ fn model_body(def: &ModelDefinition, m: &RestMethod) -> RefOr<Schema> {
             .item(reference(&format!("New{n}")))
             .item(ArrayBuilder::new().items(reference(&format!("New{n}"))))
             .into(),
-        "replaceOrCreate" | "replaceById" => reference(&format!("New{n}")),
+        // these may create an instance: the create body's requirements apply
+        "replaceOrCreate" | "replaceById" | "patchOrCreate" | "upsertWithWhere" => {
+            reference(&format!("New{n}"))
+        }
         _ => reference(&format!("{n}Partial")),
     }
 }

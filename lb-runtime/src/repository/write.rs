@@ -25,14 +25,36 @@ fn id_text(v: &Value) -> String {
 }
 
 impl Repository {
-    /// An upsert body (an object, else 400) and its id coerced to the id type, if it has one.
+    /// An upsert body (an object, else 400) and its id coerced to the id type, if it has one;
+    /// the body carries the coerced id (a numeric id given as `true` is stored as 1, one given
+    /// as `{}` is a 422).
     fn object_with_id(&self, data: Value) -> Result<(Object, Option<Value>)> {
-        let body = match data {
+        let mut body = match data {
             Value::Object(o) => o,
             _ => return Err(not_an_object()),
         };
-        let id = self.id_of(&body).map(|id| self.coerce_id(id));
-        Ok((body, id))
+        let Some(raw) = self.id_of(&body).cloned() else {
+            return Ok((body, None));
+        };
+        let id_prop = self.model.id();
+        let mut id = self.coerce_id(&raw);
+        if id_prop.data_type.is_numeric() && !id.is_number() {
+            id = match crate::value::write::coerce(&id_prop.data_type, id) {
+                Ok(n) => n,
+                Err(_) => {
+                    let mut errors = ValidationErrors::new();
+                    errors.add(
+                        &id_prop.name,
+                        "numericality.number",
+                        "is not a number",
+                        Some(&raw),
+                    );
+                    return Err(errors.into_error(&self.model.name));
+                }
+            };
+        }
+        body.insert(id_prop.name.clone(), id.clone());
+        Ok((body, Some(id)))
     }
 
     /// `create` of one instance (`null` creates an empty instance, as LoopBack does).

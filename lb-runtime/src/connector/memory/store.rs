@@ -24,7 +24,8 @@ impl IdKey {
     pub fn of(model: &ModelDefinition, id: &Value) -> Option<IdKey> {
         match (&model.id().data_type, id) {
             (_, Value::Null) => None,
-            (DataType::Number | DataType::Integer, v) => {
+            // LoopBack's memory connector keys rows by `String(id)`: `true` finds no number
+            (DataType::Number | DataType::Integer, v @ (Value::Number(_) | Value::String(_))) => {
                 let f = js::to_number(v).filter(|f| f.is_finite())?;
                 if f.fract() == 0.0 && f.abs() < 9.0e15 {
                     Some(IdKey::Int(f as i64))
