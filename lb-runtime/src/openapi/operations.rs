@@ -79,17 +79,17 @@ pub fn operation_ids(def: &ModelDefinition, methods: &[RestMethod]) -> Vec<Strin
             if main[m.name.as_ref()] == i {
                 format!("{}.{}", def.name, m.name)
             } else {
-                let slug: String = m
+                let words: Vec<&str> = m
                     .path_text
-                    .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
                     .collect();
                 format!(
-                    "{}.{}__{}{}",
+                    "{}.{}__{}_{}",
                     def.name,
                     m.name,
                     m.verb.as_str().to_lowercase(),
-                    slug.trim_end_matches('_')
+                    words.join("_")
                 )
             }
         })

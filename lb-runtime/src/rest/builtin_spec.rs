@@ -1,6 +1,6 @@
-//! What the built-in PersistedModel methods accept and return, declared as LoopBack declares
-//! them (spec §2), in the same `Accept`/`Returns` terms as custom remote methods — the one
-//! description the OpenAPI document and tooling read for every endpoint.
+//! What the built-in PersistedModel methods accept and return (spec §2), in the same
+//! `Accept`/`Returns` terms as custom remote methods: the one description the OpenAPI document
+//! and tooling read for every endpoint.
 
 use crate::remote::{Accept, ArgType, Returns, Source};
 
@@ -10,7 +10,7 @@ pub struct BuiltinSpec {
     pub accepts: Vec<Accept>,
     /// Results.
     pub returns: Vec<Returns>,
-    /// LoopBack's description.
+    /// What the method does.
     pub description: &'static str,
 }
 
@@ -18,13 +18,13 @@ fn id() -> Accept {
     Accept::new("id", ArgType::Any)
         .required()
         .source(Source::Path)
-        .description("Model id")
+        .description("The id of the instance")
 }
 
 fn data(required: bool) -> Accept {
     let a = Accept::new("data", ArgType::Object)
         .source(Source::Body)
-        .description("Model instance data");
+        .description("Property values");
     if required {
         a.required()
     } else {
@@ -34,13 +34,13 @@ fn data(required: bool) -> Accept {
 
 fn filter() -> Accept {
     Accept::new("filter", ArgType::Object)
-        .description("Filter defining fields, where, include, order, offset, and limit")
+        .description("Which instances and properties: where, fields, order, limit, skip")
 }
 
 fn where_(source: Source) -> Accept {
     Accept::new("where", ArgType::Object)
         .source(source)
-        .description("Criteria to match model instances")
+        .description("Conditions on property values")
 }
 
 fn instance() -> Returns {
@@ -48,7 +48,7 @@ fn instance() -> Returns {
 }
 
 fn count() -> Returns {
-    Returns::arg("count", ArgType::Number).description("The number of instances")
+    Returns::arg("count", ArgType::Number).description("How many instances")
 }
 
 /// The declaration of the built-in method `name` (`None` for unknown names).
@@ -57,67 +57,70 @@ pub fn spec(name: &str) -> Option<BuiltinSpec> {
         "create" => (
             vec![data(false)],
             vec![instance()],
-            "Create a new instance of the model and persist it into the data source.",
+            "Creates an instance (one per item of an array body) and saves it.",
         ),
         "patchOrCreate" => (
             vec![data(false)],
             vec![instance()],
-            "Patch an existing model instance or insert a new one into the data source.",
+            "Patches the instance with the body's id, or creates it.",
         ),
         "replaceOrCreate" => (
             vec![data(false)],
             vec![instance()],
-            "Replace an existing model instance or insert a new one into the data source.",
+            "Replaces the instance with the body's id, or creates it.",
         ),
         "upsertWithWhere" => (
             vec![where_(Source::Query), data(true)],
             vec![instance()],
-            "Update an existing model instance or insert a new one into the data source based on the where criteria.",
+            "Patches the one instance matching `where`, or creates one.",
         ),
         "exists" => (
             vec![id()],
             vec![Returns::arg("exists", ArgType::Boolean)],
-            "Check whether a model instance exists in the data source.",
+            "Whether an instance with this id exists.",
         ),
         "findById" => (
             vec![id(), filter()],
             vec![instance()],
-            "Find a model instance by {{id}} from the data source.",
+            "The instance with this id.",
         ),
         "replaceById" => (
             vec![id(), data(false)],
             vec![instance()],
-            "Replace attributes for a model instance and persist it into the data source.",
+            "Replaces the instance with this id.",
         ),
         "find" => (
             vec![filter()],
-            vec![Returns::root("data", ArgType::Array(Some(Box::new(ArgType::Object))))],
-            "Find all instances of the model matched by filter from the data source.",
+            vec![Returns::root(
+                "data",
+                ArgType::Array(Some(Box::new(ArgType::Object))),
+            )],
+            "The instances matching the filter.",
         ),
         "findOne" => (
             vec![filter()],
             vec![instance()],
-            "Find first instance of the model matched by filter from the data source.",
+            "The first instance matching the filter.",
         ),
         "count" => (
             vec![where_(Source::Auto)],
             vec![count()],
-            "Count instances of the model matched by where from the data source.",
+            "How many instances match `where`.",
         ),
         "updateAll" => (
             vec![where_(Source::Query), data(false)],
             vec![count()],
-            "Update instances of the model matched by {{where}} from the data source.",
+            "Patches every instance matching `where`.",
         ),
         "deleteById" => (
             vec![id()],
             vec![count()],
-            "Delete a model instance by {{id}} from the data source.",
+            "Deletes the instance with this id.",
         ),
         "prototype.patchAttributes" => (
             vec![id(), data(false)],
             vec![instance()],
-            "Patch attributes for a model instance and persist it into the data source.",
+            "Patches the instance with this id.",
         ),
         _ => return None,
     };

@@ -7,6 +7,10 @@ use serde_json::Value;
 /// JavaScript's maximum time value (±8.64e15 ms).
 const MAX_MS: i64 = 8_640_000_000_000_000;
 
+/// Epoch milliseconds of 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z: the dates a
+/// stored property can hold.
+pub const RFC3339_RANGE: std::ops::RangeInclusive<i64> = -62_167_219_200_000..=253_402_300_799_999;
+
 /// Formats epoch milliseconds as `2020-01-01T00:00:00.000Z` (`Date.prototype.toISOString`).
 pub fn format_millis(ms: i64) -> String {
     match Utc.timestamp_millis_opt(ms).single() {

@@ -80,7 +80,10 @@ pub fn coerce(t: &DataType, v: Value) -> Result<Value, Invalid> {
             Value::String(s) => !matches!(s.as_str(), "false" | "0" | ""),
             other => js::truthy(other),
         })),
-        DataType::Date => match date::parse_value(&v) {
+        // years 0000–9999 only: the range of RFC 3339 date-times (the documented format) and
+        // of SQL timestamp columns
+        DataType::Date => match date::parse_value(&v).filter(|ms| date::RFC3339_RANGE.contains(ms))
+        {
             Some(ms) => Ok(Value::String(date::format_millis(ms))),
             None => Err(invalid("date", "is not a valid date", Some("Invalid Date"))),
         },
@@ -135,6 +138,26 @@ fn is_plain_geopoint(v: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn dates_are_stored_within_rfc3339_years() {
+        let d = |v: Value| coerce(&DataType::Date, v).map_err(|_| ());
+        assert_eq!(
+            d(json!("9999-12-31T23:59:59.999Z")),
+            Ok(json!("9999-12-31T23:59:59.999Z"))
+        );
+        assert_eq!(
+            d(json!("0000-01-01T00:00:00.000Z")),
+            Ok(json!("0000-01-01T00:00:00.000Z"))
+        );
+        assert_eq!(d(json!("+040779-04-20T02:28:36.106Z")), Err(()));
+        assert_eq!(
+            d(json!(1224703160916106.0)),
+            Err(()),
+            "year 40779 in epoch ms"
+        );
+        assert_eq!(d(json!(-62167219200001i64)), Err(()), "before year 0");
+    }
 
     #[test]
     fn loopback_write_table() {
