@@ -206,6 +206,11 @@ fn bodies_responses_and_errors() {
         "#/components/schemas/GeoPoint"
     );
     assert_eq!(param(nearby, "page")["schema"]["type"], "integer");
+    assert_eq!(
+        nearby["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"],
+        "#/components/schemas/Location",
+        "a Vec<Location> result refers to the model's schema"
+    );
     let restock = op(&d, "/api/inventories/restock", "post");
     assert!(restock["responses"]["201"].is_object());
     let form = &restock["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"];

@@ -25,6 +25,21 @@ fn default_tokens(l: &Lit) -> TokenStream {
     quote!(::lb::__private::serde_json::json!(#l))
 }
 
+/// `Some(model name)` at run time when the type (inside `Option`/`Vec`) is an lb model.
+fn model_probe(ty: &syn::Type) -> TokenStream {
+    let mut t = ty;
+    while let Some(inner) =
+        crate::meta::unwrap_type(t, "Option").or_else(|| crate::meta::unwrap_type(t, "Vec"))
+    {
+        t = inner;
+    }
+    quote!({
+        #[allow(unused_imports)]
+        use ::lb::remote::probe::{ViaModel as _, ViaNoModel as _};
+        (&::lb::remote::probe::Probe::<#t>(::std::marker::PhantomData)).lb_model_name()
+    })
+}
+
 fn accept(a: &Arg) -> TokenStream {
     let name = &a.name;
     let ty = a.lb.tokens();
@@ -43,6 +58,8 @@ fn accept(a: &Arg) -> TokenStream {
     if let Some(d) = &a.description {
         t.extend(quote!(.description(#d)));
     }
+    let model = model_probe(&a.ty);
+    t.extend(quote!(.model(#model)));
     t
 }
 
@@ -127,6 +144,8 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
         if let Some(d) = &r.description {
             rt.extend(quote!(.description(#d)));
         }
+        let model = model_probe(&r.ty);
+        rt.extend(quote!(.model(#model)));
         builder.extend(quote!(.returns(#rt)));
     }
     if let Some(s) = m.status {

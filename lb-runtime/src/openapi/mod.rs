@@ -48,6 +48,13 @@ pub fn document(app: &App) -> OpenApi {
         .schema(schemas::EXISTS, schemas::exists());
     let mut tags = Vec::new();
     let root = app.rest_api_root();
+    let models: Vec<&str> = app
+        .inner
+        .models
+        .iter()
+        .filter(|e| e.repo.model.public)
+        .map(|e| e.repo.model.name.as_str())
+        .collect();
     for entry in app.inner.models.iter().filter(|e| e.repo.model.public) {
         let def = entry.repo.model;
         tags.push(
@@ -86,7 +93,7 @@ pub fn document(app: &App) -> OpenApi {
                 def.rest_path(),
                 path_template(m.path_text.trim_end_matches('/'))
             );
-            let op = operations::operation(def, m, ids[i].clone());
+            let op = operations::operation(def, m, ids[i].clone(), &models);
             paths.add_path_operation(&path, vec![verb], op);
         }
     }

@@ -96,23 +96,40 @@ pub fn operation_ids(def: &ModelDefinition, methods: &[RestMethod]) -> Vec<Strin
         .collect()
 }
 
+/// The schema of a declared type, referring to the model's schema when the value is an
+/// instance (or a list) of a documented model.
+fn typed(t: &ArgType, model: Option<&str>, models: &[&str]) -> RefOr<Schema> {
+    match (t, model.filter(|m| models.contains(m))) {
+        (ArgType::Object, Some(m)) => reference(m),
+        (ArgType::Array(Some(item)), Some(m)) if **item == ArgType::Object => {
+            ArrayBuilder::new().items(reference(m)).into()
+        }
+        _ => arg_type(t),
+    }
+}
+
 fn json_content(schema: impl Into<RefOr<Schema>>) -> Content {
     ContentBuilder::new().schema(Some(schema)).build()
 }
 
 /// The schema of an `object` argument: the model's filter schemas where LoopBack uses them.
-fn object_arg(def: &ModelDefinition, m: &RestMethod, a: &Accept) -> RefOr<Schema> {
+fn object_arg(def: &ModelDefinition, m: &RestMethod, a: &Accept, models: &[&str]) -> RefOr<Schema> {
     let [filter, filter_no_where, where_, _, _] = filters::names(def);
     let builtin = matches!(m.kind, MethodKind::Builtin(_));
     match (builtin, a.arg.as_ref()) {
         (true, "filter") if m.name == "findById" => reference(&filter_no_where),
         (true, "filter") => reference(&filter),
         (true, "where") => reference(&where_),
-        _ => arg_type(&a.ty),
+        _ => typed(&a.ty, a.model.as_deref(), models),
     }
 }
 
-fn parameter(def: &ModelDefinition, m: &RestMethod, a: &Accept) -> Option<ParameterBuilder> {
+fn parameter(
+    def: &ModelDefinition,
+    m: &RestMethod,
+    a: &Accept,
+    models: &[&str],
+) -> Option<ParameterBuilder> {
     let location = match a.source {
         Source::Path => ParameterIn::Path,
         Source::Query | Source::Auto => ParameterIn::Query,
@@ -135,7 +152,7 @@ fn parameter(def: &ModelDefinition, m: &RestMethod, a: &Accept) -> Option<Parame
         // objects travel as JSON in one query parameter (Swagger UI cannot send nested
         // deepObject); the server also takes LoopBack's bracket syntax
         ArgType::Object | ArgType::Any | ArgType::GeoPoint if location == ParameterIn::Query => {
-            p.content(JSON, json_content(object_arg(def, m, a)))
+            p.content(JSON, json_content(object_arg(def, m, a, models)))
         }
         ArgType::Array(_) if location == ParameterIn::Query => p
             .schema(Some(arg_type(&a.ty)))
@@ -160,13 +177,13 @@ fn model_body(def: &ModelDefinition, m: &RestMethod) -> RefOr<Schema> {
     }
 }
 
-fn request_body(def: &ModelDefinition, m: &RestMethod) -> Option<RequestBody> {
+fn request_body(def: &ModelDefinition, m: &RestMethod, models: &[&str]) -> Option<RequestBody> {
     let builtin = matches!(m.kind, MethodKind::Builtin(_));
     if let Some(body) = m.accepts.iter().find(|a| a.source == Source::Body) {
         let schema = if builtin {
             model_body(def, m)
         } else {
-            arg_type(&body.ty)
+            typed(&body.ty, body.model.as_deref(), models)
         };
         return Some(
             RequestBodyBuilder::new()
@@ -190,7 +207,7 @@ fn request_body(def: &ModelDefinition, m: &RestMethod) -> Option<RequestBody> {
     }
     let mut o = ObjectBuilder::new().schema_type(Type::Object);
     for a in &form {
-        let mut s = arg_type(&a.ty);
+        let mut s = typed(&a.ty, a.model.as_deref(), models);
         if let (RefOr::T(Schema::Object(obj)), Some(d)) = (&mut s, &a.description) {
             obj.description = Some(d.to_string());
         }
@@ -214,7 +231,11 @@ fn request_body(def: &ModelDefinition, m: &RestMethod) -> Option<RequestBody> {
 }
 
 /// The success response: status and body schema (`None`: no body).
-fn success(def: &ModelDefinition, m: &RestMethod) -> (StatusCode, Option<RefOr<Schema>>) {
+fn success(
+    def: &ModelDefinition,
+    m: &RestMethod,
+    models: &[&str],
+) -> (StatusCode, Option<RefOr<Schema>>) {
     match &m.kind {
         MethodKind::Builtin(_) => {
             let n = &def.name;
@@ -239,11 +260,11 @@ fn success(def: &ModelDefinition, m: &RestMethod) -> (StatusCode, Option<RefOr<S
                 return (rm.status.unwrap_or(StatusCode::NO_CONTENT), None);
             }
             let schema = match rm.returns.iter().find(|r| r.root) {
-                Some(r) => arg_type(&r.ty),
+                Some(r) => typed(&r.ty, r.model.as_deref(), models),
                 None => {
                     let mut o = ObjectBuilder::new().schema_type(Type::Object);
                     for r in &rm.returns {
-                        let mut s = arg_type(&r.ty);
+                        let mut s = typed(&r.ty, r.model.as_deref(), models);
                         if let (RefOr::T(Schema::Object(obj)), Some(d)) = (&mut s, &r.description) {
                             obj.description = Some(d.to_string());
                         }
@@ -278,7 +299,12 @@ fn writes(m: &RestMethod) -> bool {
 }
 
 /// The operation of one endpoint.
-pub fn operation(def: &ModelDefinition, m: &RestMethod, operation_id: String) -> Operation {
+pub fn operation(
+    def: &ModelDefinition,
+    m: &RestMethod,
+    operation_id: String,
+    models: &[&str],
+) -> Operation {
     let mut op = OperationBuilder::new()
         .tag(&def.name)
         .operation_id(Some(operation_id))
@@ -308,14 +334,14 @@ pub fn operation(def: &ModelDefinition, m: &RestMethod, operation_id: String) ->
         }
     }
     for a in &m.accepts {
-        if let Some(p) = parameter(def, m, a) {
+        if let Some(p) = parameter(def, m, a, models) {
             op = op.parameter(p);
         }
     }
-    let body = request_body(def, m);
+    let body = request_body(def, m, models);
     let has_body = body.is_some();
     op = op.request_body(body);
-    let (status, schema) = success(def, m);
+    let (status, schema) = success(def, m, models);
     let ok = match schema {
         Some(s) => ResponseBuilder::new()
             .description("Request was successful")

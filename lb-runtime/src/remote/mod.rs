@@ -127,4 +127,23 @@ pub mod probe {
             Vec::new()
         }
     }
+
+    /// The model name of a type that is a model (documentation of arguments and results).
+    pub trait ViaModel {
+        fn lb_model_name(&self) -> Option<&'static str>;
+    }
+    impl<T: crate::typed::Model> ViaModel for Probe<T> {
+        fn lb_model_name(&self) -> Option<&'static str> {
+            Some(&T::definition().name)
+        }
+    }
+
+    pub trait ViaNoModel {
+        fn lb_model_name(&self) -> Option<&'static str>;
+    }
+    impl<T> ViaNoModel for &Probe<T> {
+        fn lb_model_name(&self) -> Option<&'static str> {
+            None
+        }
+    }
 }

@@ -151,6 +151,8 @@ pub struct Accept {
     pub default: Option<Value>,
     /// Documentation.
     pub description: Option<Cow<'static, str>>,
+    /// The model the value is an instance of (or a list of), for documentation.
+    pub model: Option<Cow<'static, str>>,
 }
 
 impl Accept {
@@ -163,7 +165,14 @@ impl Accept {
             source: Source::Auto,
             default: None,
             description: None,
+            model: None,
         }
+    }
+
+    /// Documents the value as an instance (or list) of `model`.
+    pub fn model(mut self, model: Option<&'static str>) -> Self {
+        self.model = model.map(Cow::Borrowed);
+        self
     }
 
     /// Makes the argument required.
@@ -202,6 +211,8 @@ pub struct Returns {
     pub root: bool,
     /// Documentation.
     pub description: Option<Cow<'static, str>>,
+    /// The model the value is an instance of (or a list of), for documentation.
+    pub model: Option<Cow<'static, str>>,
 }
 
 impl Returns {
@@ -212,7 +223,14 @@ impl Returns {
             ty,
             root: false,
             description: None,
+            model: None,
         }
+    }
+
+    /// Documents the value as an instance (or list) of `model`.
+    pub fn model(mut self, model: Option<&'static str>) -> Self {
+        self.model = model.map(Cow::Borrowed);
+        self
     }
 
     /// A value sent as the whole body.
