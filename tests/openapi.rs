@@ -295,3 +295,46 @@ async fn document_and_explorer_are_served() {
     assert_eq!(get(&app, "/explorer/").await.status, 404);
     assert_eq!(get(&app, "/openapi.json").await.status, 200);
 }
+
+#[tokio::test]
+async fn the_explorer_works_behind_a_path_prefix() {
+    use tower::ServiceExt;
+    // the whole app nested under /svc, as behind a reverse proxy that keeps the prefix
+    let router = axum::Router::new().nest("/svc", support::app().router());
+    let get = |uri: &'static str| {
+        let router = router.clone();
+        async move {
+            let req = axum::http::Request::get(uri)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let res = router.oneshot(req).await.unwrap();
+            let status = res.status();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body = http_body_util::BodyExt::collect(res.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (
+                status,
+                location,
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        }
+    };
+    let (status, location, _) = get("/svc/explorer").await;
+    assert_eq!(
+        (status.as_u16(), location.as_deref()),
+        (301, Some("explorer/"))
+    );
+    let (_, _, init) = get("/svc/explorer/swagger-initializer.js").await;
+    // from /svc/explorer/ the page asks for ../openapi.json = /svc/openapi.json
+    assert!(init.contains("\"url\": \"../openapi.json\""));
+    let (status, _, doc) = get("/svc/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc.contains("\"openapi\": \"3.1.0\""));
+    let (status, _, _) = get("/svc/api/locations").await;
+    assert_eq!(status, 200);
+}
