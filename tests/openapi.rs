@@ -337,4 +337,13 @@ async fn the_explorer_works_behind_a_path_prefix() {
     assert!(doc.contains("\"openapi\": \"3.1.0\""));
     let (status, _, _) = get("/svc/api/locations").await;
     assert_eq!(status, 200);
+    // "Try it out" needs the prefix too: the document's server
+    let app = support::app_with(|b| b.openapi_server("/svc"));
+    let d = serde_json::to_value(app.openapi()).unwrap();
+    assert_eq!(d["servers"], json!([{"url": "/svc"}]));
+    assert!(doc_without_servers_has_none());
+}
+
+fn doc_without_servers_has_none() -> bool {
+    doc()["servers"].is_null()
 }

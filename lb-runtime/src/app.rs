@@ -360,6 +360,13 @@ impl AppBuilder {
         self
     }
 
+    /// The server URL of the OpenAPI document (`servers[0].url`), e.g. `/svc` when a reverse
+    /// proxy serves the app under that prefix, so the explorer's "Try it out" calls reach it.
+    pub fn openapi_server(mut self, url: &str) -> Self {
+        self.config.openapi_info.server = Some(url.to_string());
+        self
+    }
+
     /// Request body limit in bytes (413 beyond it).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.body_limit = bytes;
