@@ -127,13 +127,13 @@ fn filters_are_typed_per_model_and_sent_as_json() {
         where_["secret"].is_null(),
         "hidden properties cannot be queried"
     );
-    let name_ops = &where_["name"]["oneOf"][2]["properties"];
+    let name_ops = &where_["name"]["anyOf"][2]["properties"];
     for o in [
         "eq", "neq", "gt", "inq", "like", "ilike", "regexp", "between",
     ] {
         assert!(name_ops[o].is_object(), "string operator {o}");
     }
-    let active_ops = &where_["active"]["oneOf"][2]["properties"];
+    let active_ops = &where_["active"]["anyOf"][2]["properties"];
     assert!(
         active_ops["eq"].is_object() && active_ops["like"].is_null() && active_ops["gt"].is_null()
     );
@@ -346,4 +346,16 @@ async fn the_explorer_works_behind_a_path_prefix() {
 
 fn doc_without_servers_has_none() -> bool {
     doc()["servers"].is_null()
+}
+
+#[test]
+fn explorer_paths_that_clash_are_build_errors() {
+    for path in ["/", "/api", "/api/docs", "/openapi.json"] {
+        let e = lb::App::builder()
+            .model::<support::models::Location>()
+            .explorer(Some(path))
+            .build()
+            .unwrap_err();
+        assert!(e.message.contains("clashes"), "{path}: {}", e.message);
+    }
 }

@@ -123,6 +123,17 @@ impl Widget {
         Ok(k)
     }
 
+    /// A default coerced like a request value (a date string becomes a date).
+    #[remote_method(
+        verb = "get",
+        path = "/since",
+        accepts(since(default = "2020-01-02")),
+        returns(arg = "since")
+    )]
+    async fn since(since: lb::DateTime) -> lb::Result<lb::DateTime> {
+        Ok(since)
+    }
+
     /// Nothing returned: 204.
     #[remote_method(verb = "post", path = "/noop")]
     async fn noop() -> lb::Result<()> {
@@ -694,4 +705,63 @@ async fn instance_method_hooks_see_the_instance() {
             json!(["prototype.patchAttributes", false, null]),
         ]
     );
+}
+
+#[tokio::test]
+async fn defaults_are_coerced_like_request_values() {
+    let app = app();
+    let r = get(&app, "/api/widgets/since").await;
+    assert_eq!(
+        r.json(),
+        json!({"since": "2020-01-02T00:00:00.000Z"}),
+        "{}",
+        r.text
+    );
+    let r = get(&app, "/api/widgets/since?since=0").await;
+    assert_eq!(r.json(), json!({"since": "1970-01-01T00:00:00.000Z"}));
+}
+
+#[tokio::test]
+async fn hooks_do_not_change_where_built_in_arguments_come_from() {
+    let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let log = seen.clone();
+    let app = app_with(move |b| {
+        b.before_remote("Widget", "**", move |ctx| {
+            log.lock().unwrap().push(Value::Object(ctx.args()));
+            async { Ok(()) }
+        })
+        .after_remote("Widget", "noop", |ctx| {
+            ctx.set_result(json!({"done": true}));
+            async { Ok(()) }
+        })
+    });
+    seed(&app).await;
+    seen.lock().unwrap().clear();
+    // updateAll takes `where` from the query only, hooks or not
+    let r = send_json(
+        &app,
+        "POST",
+        "/api/widgets/update",
+        &json!({"where": {"id": 1}, "name": "x"}),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    // hooks see filter and where parsed, from their declared sources
+    get(&app, "/api/widgets?filter=%7B%22limit%22%3A1%7D").await;
+    get(&app, "/api/widgets/count?where[name]=cog").await;
+    let r = get(&app, "/api/widgets?filter=%7Bbad").await;
+    assert_eq!(
+        r.status, 400,
+        "an unparsable filter is still a 400 with hooks"
+    );
+    assert_eq!(
+        seen.lock().unwrap()[1..3],
+        [
+            json!({"filter": {"limit": 1}}),
+            json!({"where": {"name": "cog"}})
+        ]
+    );
+    // an after hook's result on a void method is sent with 200
+    let r = send(&app, "POST", "/api/widgets/noop", &[], None).await;
+    assert_eq!((r.status.as_u16(), r.json()), (200, json!({"done": true})));
 }

@@ -386,6 +386,20 @@ impl AppBuilder {
             .or(self.datasources.first())
             .map(|(n, _)| n.clone())
             .unwrap_or_default();
+        if let Some(path) = &self.config.explorer_path {
+            let root = &self.config.rest_api_root;
+            let clashes = path.is_empty()
+                || path == "/"
+                || path == "/openapi.json"
+                || path == "/openapi.yaml"
+                || (!root.is_empty() && (path == root || path.starts_with(&format!("{root}/"))));
+            if clashes {
+                return Err(Error::internal(format!(
+                    "the explorer path {:?} clashes with the REST root {root:?} or the document",
+                    path
+                )));
+            }
+        }
         let mut inner = AppInner {
             models: Vec::new(),
             by_path: HashMap::new(),

@@ -414,9 +414,10 @@ fn method(cx: &mut Ctxt, f: &ImplItemFn, a: MethodAttrs) -> Option<Method> {
         let mut required = false;
         let mut default = None;
         let mut description = None;
-        let wire = acc
-            .and_then(|x| x.arg.as_ref())
-            .map_or_else(|| ident.to_string(), |a| a.value());
+        let wire = acc.and_then(|x| x.arg.as_ref()).map_or_else(
+            || syn::ext::IdentExt::unraw(&ident).to_string(),
+            |a| a.value(),
+        );
         if let Some(acc) = acc {
             if let Some(t) = &acc.ty {
                 let what = format!("the Rust type of `{ident}`");

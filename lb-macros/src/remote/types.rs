@@ -65,9 +65,10 @@ impl LbType {
     pub fn accepts_declared(&self, declared: &LbType) -> bool {
         match (self, declared) {
             (a, b) if a == b => true,
-            // a JSON value holds anything; a struct is an object (or anything)
+            // a JSON value holds anything; a type the macro does not know (a struct, an enum,
+            // a newtype) is whatever its declaration says
             (LbType::Any, _) => true,
-            (LbType::Object, LbType::Any) => true,
+            (LbType::Object, _) => true,
             // integers declared as LoopBack numbers (LoopBack has no integer in most apps)
             (LbType::Integer, LbType::Number) => true,
             (LbType::Array(_), LbType::Array(None)) => true,
@@ -117,7 +118,7 @@ pub fn infer(ty: &Type) -> (LbType, bool) {
         return (LbType::Array(None), false);
     }
     let t = match last_ident(ty).as_deref() {
-        Some("String") => LbType::String,
+        Some("String" | "char" | "Uuid") => LbType::String,
         Some("f32" | "f64") => LbType::Number,
         Some(
             "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
@@ -151,9 +152,20 @@ pub fn special(ty: &Type) -> Option<Special> {
     }
 }
 
-/// `Result<T, _>` → `T`.
+/// `Result<T>` / `Result<T, E>` → `T`.
 pub fn result_ok(ty: &Type) -> Option<&Type> {
-    unwrap_type(ty, "Result")
+    let Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
 }
 
 /// The element types of a tuple (`()` → empty).

@@ -3,7 +3,8 @@
 //! `LocationFilter` puts them together (and `LocationFilterExcludingWhere` for findById).
 
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+    AdditionalProperties, AnyOfBuilder, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema,
+    SchemaType, Type,
 };
 use utoipa::openapi::RefOr;
 
@@ -117,10 +118,10 @@ pub fn where_(def: &ModelDefinition) -> Schema {
     let nested = || ArrayBuilder::new().items(reference(&where_name));
     let mut o = typed(Type::Object)
         .description(Some(format!(
-            "A where clause on {}: a property equals a value, or matches an operator object",
+            "A where clause on {}: a property equals a value, or matches an operator object \
+             (dotted names reach into object properties)",
             def.name
         )))
-        .additional_properties(closed())
         .property("and", nested())
         .property("or", nested())
         .property("nor", nested());
@@ -128,7 +129,8 @@ pub fn where_(def: &ModelDefinition) -> Schema {
         let condition: RefOr<Schema> = if p.data_type == DataType::GeoPoint {
             operators(p).into()
         } else {
-            OneOfBuilder::new()
+            // anyOf: an `any`/`object` operand also matches an operator object
+            AnyOfBuilder::new()
                 .item(operand(&p.data_type))
                 .item(typed(Type::Null))
                 .item(operators(p))

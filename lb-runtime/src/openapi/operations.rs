@@ -130,8 +130,15 @@ fn parameter(
     a: &Accept,
     models: &[&str],
 ) -> Option<ParameterBuilder> {
+    let names_path_param = m
+        .path
+        .0
+        .iter()
+        .any(|s| matches!(s, crate::rest::methods::Segment::Param(p) if *p == a.arg));
     let location = match a.source {
         Source::Path => ParameterIn::Path,
+        // an argument without a source is read from the path first
+        Source::Auto if names_path_param => ParameterIn::Path,
         Source::Query | Source::Auto => ParameterIn::Query,
         Source::Header => ParameterIn::Header,
         Source::Body | Source::Form | Source::Req | Source::Context => return None,
@@ -257,7 +264,9 @@ fn success(
         }
         MethodKind::Remote(rm) => {
             if rm.returns.is_empty() {
-                return (rm.status.unwrap_or(StatusCode::NO_CONTENT), None);
+                // nothing to send: 204 unless another status was declared
+                let status = rm.status.filter(|s| *s != StatusCode::OK);
+                return (status.unwrap_or(StatusCode::NO_CONTENT), None);
             }
             let schema = match rm.returns.iter().find(|r| r.root) {
                 Some(r) => typed(&r.ty, r.model.as_deref(), models),
@@ -320,7 +329,7 @@ pub fn operation(
             let declared = m
                 .accepts
                 .iter()
-                .any(|a| a.arg == *name && a.source == Source::Path);
+                .any(|a| a.arg == *name && matches!(a.source, Source::Path | Source::Auto));
             if !declared {
                 op = op.parameter(
                     ParameterBuilder::new()

@@ -64,7 +64,12 @@ pub fn build(accepts: &[Accept], call: &Call) -> Result<Map<String, Value>> {
             Some((v, true)) => coerce::strict(&a.arg, &a.ty, v)?,
             Some((v, false)) => coerce::sloppy(&a.arg, &a.ty, v)?,
         };
-        let value = value.or_else(|| a.default.clone());
+        // a default goes through the same coercion as a request value (`"2020-01-01"` for a
+        // date becomes its ISO form)
+        let value = match (value, &a.default) {
+            (None, Some(d)) => coerce::sloppy(&a.arg, &a.ty, d.clone())?,
+            (value, _) => value,
+        };
         match value {
             None | Some(Value::Null) if a.required => return Err(required(&a.arg)),
             None => {}

@@ -85,22 +85,24 @@ impl Call {
         }
     }
 
-    /// The arguments of a built-in method as remote hooks see them (`id`, `data`, `filter`,
-    /// `where`: those the request has).
-    pub fn builtin_args(&self) -> Map<String, Value> {
+    /// The arguments of a built-in method as remote hooks see them: each declared argument
+    /// the request has, read from its declared source, objects parsed (`filter`, `where`).
+    pub fn builtin_args(&self, accepts: &[crate::remote::Accept]) -> Result<Map<String, Value>> {
+        use crate::remote::Source;
         let mut args = Map::new();
-        if self.param("id").is_some() {
-            args.insert("id".into(), self.id());
-        }
-        for name in ["filter", "where"] {
-            if let Some(v) = self.arg(name) {
-                args.insert(name.into(), v);
+        for a in accepts {
+            let name = a.arg.as_ref();
+            let value = match (name, a.source) {
+                ("id", _) => self.param("id").map(|_| self.id()),
+                (_, Source::Body) => (!self.body.is_null()).then(|| self.body.clone()),
+                (_, Source::Query) => Self::object_arg(self.query_arg(name))?,
+                _ => Self::object_arg(self.arg(name))?,
+            };
+            if let Some(v) = value {
+                args.insert(name.to_string(), v);
             }
         }
-        if !self.body.is_null() {
-            args.insert("data".into(), self.body.clone());
-        }
-        args
+        Ok(args)
     }
 
     /// Makes `args` (as before hooks left them) the arguments of the call.

@@ -25,28 +25,33 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
         MethodKind::Builtin(_) => None,
     };
     let hooks = method.hooks.clone();
-    // 1. the instance of an instance method; a miss is reported after the auth phase (3.)
+    // 1. the instance of an instance method; a miss (3.) and a failed load are reported
+    // inside the hooked part below, so afterError hooks see them
     let (instance, missing) = match &remote {
-        Some(rm) if !rm.is_static => match call.repo().find_by_id(&call.id(), None).await? {
-            Some(row) => (Some(row), None),
-            None => (
+        Some(rm) if !rm.is_static => match call.repo().find_by_id(&call.id(), None).await {
+            Ok(Some(row)) => (Some(row), None),
+            Ok(None) => (
                 None,
                 Some(
                     Error::not_found(format!("could not find a model with id {}", call.id_text()))
                         .with_code("MODEL_NOT_FOUND"),
                 ),
             ),
+            Err(e) => (None, Some(e)),
         },
         // built-in instance methods report a missing instance themselves (LB's messages);
         // the hooks still see the instance when there is one
         None if method.name.starts_with("prototype.") => {
-            (call.repo().find_by_id(&call.id(), None).await?, None)
+            match call.repo().find_by_id(&call.id(), None).await {
+                Ok(row) => (row, None),
+                Err(e) => (None, Some(e)),
+            }
         }
         _ => (None, None),
     };
     let args = match &remote {
         Some(rm) => remote::build_args(&rm.accepts, &call),
-        None => Ok(call.builtin_args()),
+        None => call.builtin_args(&method.accepts),
     };
     let instance_json = instance
         .as_ref()
@@ -105,6 +110,8 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
                 return Err(e);
             }
             Ok(match result {
+                // a void method whose result an after hook set answers 200 with it
+                Some(v) if status == StatusCode::NO_CONTENT => json_response(StatusCode::OK, &v),
                 Some(v) => json_response(status, &v),
                 None => {
                     let mut r = void_response();
@@ -144,6 +151,22 @@ fn status(rm: &RemoteMethod, values: &[Value]) -> StatusCode {
     }
 }
 
+/// Dates in LoopBack's form (`2020-01-02T00:00:00.000Z`, not chrono's `..00Z`).
+fn iso_dates(t: &remote::ArgType, v: &mut Value) {
+    use crate::value::date;
+    match (t, v) {
+        (remote::ArgType::Date, v @ Value::String(_)) => {
+            if let Some(ms) = date::parse_value(v) {
+                *v = Value::String(date::format_millis(ms));
+            }
+        }
+        (remote::ArgType::Array(Some(item)), Value::Array(items)) => {
+            items.iter_mut().for_each(|x| iso_dates(item, x));
+        }
+        _ => {}
+    }
+}
+
 /// The body from the return values: the root one, else an object keyed by arg; nothing
 /// declared, nothing sent.
 fn body(rm: &RemoteMethod, values: Vec<Value>) -> Option<Value> {
@@ -151,9 +174,10 @@ fn body(rm: &RemoteMethod, values: Vec<Value>) -> Option<Value> {
         return None;
     }
     let mut values = values;
-    values
-        .iter_mut()
-        .for_each(crate::value::js::normalize_numbers);
+    for (r, v) in rm.returns.iter().zip(values.iter_mut()) {
+        crate::value::js::normalize_numbers(v);
+        iso_dates(&r.ty, v);
+    }
     if let Some(i) = rm.returns.iter().position(|r| r.root) {
         return values.into_iter().nth(i);
     }

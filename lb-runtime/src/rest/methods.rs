@@ -113,7 +113,10 @@ pub struct RestMethod {
 
 impl RestMethod {
     /// A custom method's endpoint (instance methods are routed under `/:id`).
-    pub fn remote(m: RemoteMethod) -> Self {
+    pub fn remote(mut m: RemoteMethod) -> Self {
+        if !m.path.starts_with('/') {
+            m.path = Cow::Owned(format!("/{}", m.path));
+        }
         let path = if m.is_static {
             RoutePath::parse(&m.path)
         } else {

@@ -14,8 +14,24 @@ pub struct Range {
     pub to: u32,
 }
 
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Color {
+    Red,
+    Blue,
+}
+
 #[lb::remote_methods]
 impl Gadget {
+    /// An enum declared as a string (even from the path), a raw identifier, a two-argument
+    /// `Result`.
+    #[remote_method(verb = "get", path = "/paint/{color}",
+        accepts(color(type = "string"), r#type(description = "kind")))]
+    async fn paint(color: Color, r#type: Option<String>) -> Result<Color, lb::Error> {
+        let _ = r#type;
+        Ok(color)
+    }
+
     /// Static, GET, path parameter, query args of every scalar type, a root result.
     #[remote_method(verb = "get", path = "/by-name/{name}",
         accepts(
@@ -78,7 +94,13 @@ impl Gadget {
 fn main() {
     let methods = <Gadget as lb::RemoteMethods>::remote_methods();
     let names: Vec<String> = methods.iter().map(|m| m.string_name().into_owned()).collect();
-    assert_eq!(names, ["byName", "import", "prototype.dropTags", "ping"]);
+    assert_eq!(names, ["paint", "byName", "import", "prototype.dropTags", "ping"]);
+    let paint = &methods[0];
+    assert_eq!(paint.accepts[0].ty, ArgType::String);
+    assert_eq!(paint.accepts[0].source, Source::Path);
+    assert_eq!(paint.accepts[1].arg, "type", "raw identifiers lose their r#");
+    assert!(paint.returns[0].root);
+    let methods = &methods[1..];
     let by_name = &methods[0];
     assert_eq!(by_name.verb, lb::Method::GET);
     assert_eq!(by_name.path, "/by-name/{name}");
@@ -110,5 +132,5 @@ fn main() {
     assert_eq!((ping.verb.as_str(), ping.path.as_ref()), ("POST", "/ping"));
     assert_eq!(Gadget { name: None }.helper(), 0);
     // the derive picks the methods up
-    assert_eq!(<Gadget as Model>::remote_methods().len(), 4);
+    assert_eq!(<Gadget as Model>::remote_methods().len(), 5);
 }
