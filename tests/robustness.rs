@@ -22,6 +22,10 @@ fn fragment() -> impl Strategy<Value = String> {
         Just("[order]".to_string()),
         Just("[fields]".to_string()),
         Just("[geo]".to_string()),
+        Just("here".to_string()),
+        Just("[lat]".to_string()),
+        Just("max".to_string()),
+        Just("page".to_string()),
         Just("=".to_string()),
         Just("&".to_string()),
         Just("%7B".to_string()),
@@ -76,7 +80,8 @@ proptest! {
     #[test]
     fn random_queries_never_fail_the_server(q in query(), path in prop_oneof![
         Just("/api/locations"), Just("/api/locations/count"), Just("/api/locations/findOne"),
-        Just("/api/locations/1"), Just("/api/products"), Just("/api/products/update")]) {
+        Just("/api/locations/1"), Just("/api/products"), Just("/api/products/update"),
+        Just("/api/locations/nearby"), Just("/api/locations/1/stock")]) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let app = support::app();
@@ -98,7 +103,8 @@ proptest! {
     fn random_bodies_never_fail_the_server(body in json_value(), target in prop_oneof![
         Just(("POST", "/api/locations")), Just(("PATCH", "/api/locations")), Just(("PUT", "/api/locations")),
         Just(("PATCH", "/api/locations/1")), Just(("PUT", "/api/locations/1")), Just(("POST", "/api/products")),
-        Just(("POST", "/api/products/update?where={}")), Just(("POST", "/api/products/upsertWithWhere?where={}"))]) {
+        Just(("POST", "/api/products/update?where={}")), Just(("POST", "/api/products/upsertWithWhere?where={}")),
+        Just(("POST", "/api/inventories/restock"))]) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let app = support::app();
