@@ -60,6 +60,9 @@ pub(crate) struct AppInner {
     pub by_name: HashMap<String, usize>,
     pub by_type: HashMap<TypeId, usize>,
     pub config: Config,
+    /// `/openapi.json` and `/openapi.yaml`, rendered on first request (the app is immutable).
+    pub openapi_json: std::sync::OnceLock<Result<bytes::Bytes, String>>,
+    pub openapi_yaml: std::sync::OnceLock<Result<bytes::Bytes, String>>,
 }
 
 /// One attached model.
@@ -406,6 +409,8 @@ impl AppBuilder {
             by_name: HashMap::new(),
             by_type: HashMap::new(),
             config: self.config,
+            openapi_json: std::sync::OnceLock::new(),
+            openapi_yaml: std::sync::OnceLock::new(),
         };
         for (model, m) in self.remote_methods {
             match self.models.iter_mut().find(|p| p.def.name == model) {
@@ -495,18 +500,18 @@ fn method_table(
     let builtin_count = methods.len();
     for m in remote {
         let m = RestMethod::remote(m);
-        if let Some(other) = methods.iter().find(|o| rest::methods::same_route(&m, o)) {
-            let what = if methods[..builtin_count]
-                .iter()
-                .any(|b| std::ptr::eq(b, other))
-            {
+        if let Some(i) = methods
+            .iter()
+            .position(|o| rest::methods::same_route(&m, o))
+        {
+            let what = if i < builtin_count {
                 "the built-in method"
             } else {
                 "the remote method"
             };
             return Err(Error::internal(format!(
                 "remote method {}.{} ({} {:?}) has the route of {what} {}",
-                def.name, m.name, m.verb, m.path, other.name
+                def.name, m.name, m.verb, m.path, methods[i].name
             )));
         }
         methods.push(m);

@@ -21,12 +21,13 @@ pub fn get<'a>(row: &'a Object, name: &str) -> Option<&'a Value> {
     if let Some(v) = direct {
         return Some(v);
     }
-    if !name.contains('.') {
-        return None;
-    }
-    let mut parts = name.split('.');
-    let mut cur = row.get(parts.next()?)?;
-    for p in parts {
+    let (head, rest) = name.split_once('.')?;
+    nested(row.get(head)?, rest)
+}
+
+/// The value at a dotted `path` below `cur` (`a.0.b`: object keys and array indexes).
+pub(crate) fn nested<'a>(mut cur: &'a Value, path: &str) -> Option<&'a Value> {
+    for p in path.split('.') {
         cur = match cur {
             Value::Object(o) => o.get(p)?,
             Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,

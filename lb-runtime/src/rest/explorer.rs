@@ -1,43 +1,55 @@
 //! `/openapi.json`, `/openapi.yaml` and the API explorer: Swagger UI compiled into the binary
 //! (no CDN), reading the document through a relative URL so it works behind a path prefix.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use bytes::Bytes;
 
 use crate::App;
 
-fn text(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
-    let mut r = Response::new(axum::body::Body::from(body));
+fn text(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response {
+    let mut r = Response::new(body.into());
     *r.status_mut() = status;
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 
-async fn openapi_json(State(app): State<App>) -> Response {
-    match app.openapi().to_pretty_json() {
-        Ok(s) => text(StatusCode::OK, "application/json; charset=utf-8", s.into()),
+/// A rendering of the document, made once: the app (and so the document) never changes.
+fn document(
+    cache: &OnceLock<Result<Bytes, String>>,
+    content_type: &'static str,
+    render: impl FnOnce() -> Result<String, String>,
+) -> Response {
+    match cache.get_or_init(|| render().map(Bytes::from)) {
+        Ok(b) => text(StatusCode::OK, content_type, b.clone()),
         Err(e) => text(
             StatusCode::INTERNAL_SERVER_ERROR,
             "text/plain; charset=utf-8",
-            e.to_string().into(),
+            e.clone(),
         ),
     }
 }
 
+async fn openapi_json(State(app): State<App>) -> Response {
+    document(
+        &app.inner.openapi_json,
+        "application/json; charset=utf-8",
+        || app.openapi().to_pretty_json().map_err(|e| e.to_string()),
+    )
+}
+
 async fn openapi_yaml(State(app): State<App>) -> Response {
-    match app.openapi().to_yaml() {
-        Ok(s) => text(StatusCode::OK, "application/yaml; charset=utf-8", s.into()),
-        Err(e) => text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "text/plain; charset=utf-8",
-            e.to_string().into(),
-        ),
-    }
+    document(
+        &app.inner.openapi_yaml,
+        "application/yaml; charset=utf-8",
+        || app.openapi().to_yaml().map_err(|e| e.to_string()),
+    )
 }
 
 /// The Swagger UI configuration for an explorer mounted at `path` (`/explorer`): the document
@@ -56,7 +68,7 @@ fn config(path: &str) -> Arc<utoipa_swagger_ui::Config<'static>> {
 fn serve_file(tail: &str, config: Arc<utoipa_swagger_ui::Config<'static>>) -> Response {
     match utoipa_swagger_ui::serve(tail, config) {
         Ok(Some(file)) => {
-            let mut r = Response::new(axum::body::Body::from(file.bytes.into_owned()));
+            let mut r = Response::new(Body::from(file.bytes.into_owned()));
             if let Ok(v) = HeaderValue::from_str(&file.content_type) {
                 r.headers_mut().insert(header::CONTENT_TYPE, v);
             }
@@ -70,7 +82,7 @@ fn serve_file(tail: &str, config: Arc<utoipa_swagger_ui::Config<'static>>) -> Re
         Err(e) => text(
             StatusCode::INTERNAL_SERVER_ERROR,
             "text/plain; charset=utf-8",
-            e.to_string().into(),
+            e.to_string(),
         ),
     }
 }

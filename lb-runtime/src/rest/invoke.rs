@@ -56,11 +56,12 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
     let instance_json = instance
         .as_ref()
         .and_then(|r| serde_json::to_value(&**r).ok());
+    let http = call.http_context();
     let ctx = HookContext::new(
         call.app.clone(),
         &def.name,
         &method.name,
-        call.http_context(),
+        http.clone(),
         args.as_ref().cloned().unwrap_or_default(),
         instance_json,
     );
@@ -73,22 +74,18 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
             h.run(&ctx).await?;
         }
         let args = ctx.args();
-        let outcome = match &remote {
-            Some(rm) => {
+        let outcome = match &method.kind {
+            MethodKind::Remote(rm) => {
                 let inv = Invocation {
                     app: call.app.clone(),
                     args,
                     instance,
-                    http: call.http_context(),
+                    http,
                 };
                 let values = (rm.invoke)(inv).await?;
                 Outcome::Body(status(rm, &values), body(rm, values))
             }
-            None => {
-                let handler = match &method.kind {
-                    MethodKind::Builtin(h) => *h,
-                    MethodKind::Remote(_) => unreachable!("remote handled above"),
-                };
+            MethodKind::Builtin(handler) => {
                 call.set_args(args);
                 handler(call).await?
             }

@@ -117,13 +117,6 @@ impl RestMethod {
         if !m.path.starts_with('/') {
             m.path = Cow::Owned(format!("/{}", m.path));
         }
-        let path = if m.is_static {
-            RoutePath::parse(&m.path)
-        } else {
-            let mut p = RoutePath(vec![Segment::Param("id".into())]);
-            p.0.extend(RoutePath::parse(&m.path).0);
-            p
-        };
         let path_text = if m.is_static {
             m.path.clone()
         } else {
@@ -133,7 +126,7 @@ impl RestMethod {
             name: m.string_name(),
             aliases: &[],
             verb: m.verb.clone(),
-            path,
+            path: RoutePath::parse(&path_text),
             path_text,
             accepts: m.accepts.clone(),
             returns: m.returns.clone(),

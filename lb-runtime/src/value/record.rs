@@ -137,11 +137,6 @@ impl Record {
         }
     }
 
-    /// Whether the record is in its model's layout (positional lookups apply).
-    pub fn is_compact(&self) -> bool {
-        matches!(self.repr, Repr::Compact { .. })
-    }
-
     /// `true` when the record cannot equal a value with fingerprint `fp` at declared property
     /// `index` (absent, or present with another scalar); `false` when it may.
     #[inline]
@@ -238,8 +233,10 @@ impl Record {
                     None => Cow::Borrowed(extra.as_ref()?.get(head)?),
                 };
                 match top {
-                    Cow::Borrowed(v) => nested(v, rest).map(Cow::Borrowed),
-                    Cow::Owned(v) => nested(&v, rest).cloned().map(Cow::Owned),
+                    Cow::Borrowed(v) => crate::filter::eval::nested(v, rest).map(Cow::Borrowed),
+                    Cow::Owned(v) => crate::filter::eval::nested(&v, rest)
+                        .cloned()
+                        .map(Cow::Owned),
                 }
             }
         }
@@ -265,17 +262,6 @@ impl Record {
             .unwrap_or_default()
             .into()
     }
-}
-
-fn nested<'a>(mut cur: &'a Value, path: &str) -> Option<&'a Value> {
-    for p in path.split('.') {
-        cur = match cur {
-            Value::Object(o) => o.get(p)?,
-            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 impl Serialize for Record {
@@ -351,7 +337,6 @@ mod tests {
         // keys out of order, a dynamic property, an id injected after the declared ones
         let given = json!({"extra": true, "c": "z", "a": "x", "id": 1});
         let r = Record::compact(def, object(given));
-        assert!(r.is_compact());
         assert_eq!(r.get_at("a", Some(0)).as_deref(), Some(&json!("x")));
         assert_eq!(r.get_at("b", Some(1)), None);
         assert_eq!(r.get("c").as_deref(), Some(&json!("z")));

@@ -74,7 +74,7 @@ impl Database {
                     .get(&model.id().name)
                     .and_then(|id| IdKey::of(model, id))
                 {
-                    table.rows.insert(k, Arc::new(record(model, row)));
+                    table.rows.insert(k, Arc::new(Record::compact(model, row)));
                 }
             }
         }
@@ -122,7 +122,7 @@ impl Table {
             return Err(super::duplicate(model));
         }
         data.insert(id_prop.name.clone(), id);
-        let row = Arc::new(record(model, data));
+        let row = Arc::new(Record::compact(model, data));
         self.rows.insert(key, row.clone());
         Ok(row)
     }
@@ -133,17 +133,12 @@ impl Table {
 pub fn merge(model: &'static ModelDefinition, stored: &mut Row, data: &Object) {
     let mut row = stored.to_object();
     merge_into(model, &mut row, data);
-    *stored = Arc::new(record(model, row));
+    *stored = Arc::new(Record::compact(model, row));
 }
 
 /// Replaces the stored row by `data` in model key order.
 pub fn replace(model: &'static ModelDefinition, stored: &mut Row, data: Object) {
-    *stored = Arc::new(record(model, data));
-}
-
-/// A row in the model's compact layout (LoopBack's key order on output).
-pub fn record(model: &'static ModelDefinition, data: Object) -> Record {
-    Record::compact(model, data)
+    *stored = Arc::new(Record::compact(model, data));
 }
 
 fn merge_into(model: &ModelDefinition, row: &mut Object, data: &Object) {
