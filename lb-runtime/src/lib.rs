@@ -19,7 +19,9 @@ pub mod value;
 
 pub use app::{App, AppBuilder, DEFAULT_BODY_LIMIT};
 pub use connector::memory::Memory;
-pub use connector::Connector;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use connector::sql::{Dialect, PoolSettings, SqlConnector};
+pub use connector::{Connector, Transaction};
 pub use error::{Error, Result};
 pub use filter::{Condition, Field, Filter, OrderBy, TypedFilter, Where};
 pub use model::{DataType, ModelDefinition, Strict};

@@ -110,3 +110,32 @@ pub async fn json(app: &App, method: &str, uri: &str, body: &Value) -> Reply {
     )
     .await
 }
+
+/// The datasource URLs a connector test runs on: memory, an in-memory SQLite database, and the
+/// PostgreSQL and MySQL/MariaDB servers named by `DATABASE_URL_POSTGRES` and
+/// `DATABASE_URL_MYSQL`. A server without its variable is skipped with a message on stderr —
+/// except under `CI=true`, where `.ci/run` sets both and a missing one is a failure.
+#[allow(dead_code)]
+pub fn datasource_urls() -> Vec<String> {
+    let mut urls = vec!["memory:".to_string(), "sqlite::memory:".to_string()];
+    for var in ["DATABASE_URL_POSTGRES", "DATABASE_URL_MYSQL"] {
+        match std::env::var(var) {
+            Ok(url) if !url.is_empty() => urls.push(url),
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("{var} is not set: CI runs every connector test on every database")
+            }
+            _ => eprintln!("SKIPPED on this machine: {var} is not set, its database is not tested"),
+        }
+    }
+    urls
+}
+
+/// Serialises tests that share a database server (they drop and create the same tables).
+#[allow(dead_code)]
+pub async fn database_lock(url: &str) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    if url.starts_with("memory:") || url.contains(":memory:") {
+        return None;
+    }
+    Some(LOCK.lock().await)
+}

@@ -5,6 +5,8 @@
 //! as the typed AST so every connector gets the same validated input.
 
 pub mod memory;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod sql;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -99,10 +101,55 @@ pub trait Connector: Send + Sync + 'static {
         id: &'a Value,
         data: Object,
     ) -> BoxFuture<'a, Result<Option<Row>>>;
+
+    /// Starts a transaction. The default: the connector has none (memory).
+    fn begin<'a>(&'a self) -> BoxFuture<'a, Result<Arc<dyn Transaction>>> {
+        let name = self.name();
+        Box::pin(async move {
+            Err(crate::Error::internal(format!(
+                "the {name} connector does not support transactions"
+            )))
+        })
+    }
+
+    /// Drops and re-creates the storage of `models` (LoopBack's `automigrate`). The default:
+    /// nothing to create (memory).
+    fn automigrate<'a>(
+        &'a self,
+        models: &'a [&'static ModelDefinition],
+    ) -> BoxFuture<'a, Result<()>> {
+        let _ = models;
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Creates what is missing for `models` without touching data (LoopBack's `autoupdate`).
+    fn autoupdate<'a>(
+        &'a self,
+        models: &'a [&'static ModelDefinition],
+    ) -> BoxFuture<'a, Result<()>> {
+        let _ = models;
+        Box::pin(async { Ok(()) })
+    }
 }
 
-/// Builds a connector from a datasource URL: `memory:` or `memory:path/to/file.json`.
+/// An open transaction: its connector runs every operation inside it.
+pub trait Transaction: Send + Sync {
+    /// The connector bound to the transaction.
+    fn connector(&self) -> Arc<dyn Connector>;
+    /// Commits; later operations fail.
+    fn commit(&self) -> BoxFuture<'_, Result<()>>;
+    /// Rolls back; later operations fail.
+    fn rollback(&self) -> BoxFuture<'_, Result<()>>;
+}
+
+/// Builds a connector from a datasource URL: `memory:`, `memory:path/to/file.json`,
+/// `sqlite:path.db`, `sqlite::memory:`, `postgres://..`, `mysql://..` (the SQL ones need their
+/// cargo feature).
 pub fn from_url(url: &str) -> Result<Arc<dyn Connector>> {
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+    if !url.starts_with("memory:") {
+        return Ok(Arc::new(sql::SqlConnector::open(url)?));
+    }
     if let Some(rest) = url.strip_prefix("memory:") {
         let path = rest.trim_start_matches("//");
         return Ok(if path.is_empty() {
@@ -112,6 +159,7 @@ pub fn from_url(url: &str) -> Result<Arc<dyn Connector>> {
         });
     }
     Err(crate::Error::internal(format!(
-        "unsupported datasource URL {url:?} (supported: memory:, memory:<file.json>)"
+        "unsupported datasource URL {url:?} (supported: memory:, memory:<file.json>; SQL \
+         datasources need the sqlite, postgres or mysql feature)"
     )))
 }

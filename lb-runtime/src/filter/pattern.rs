@@ -13,6 +13,10 @@ pub struct Pattern {
     pub source: String,
     /// The compiled expression.
     pub regex: Regex,
+    /// Matches ignoring case (`ilike`, `/../i`).
+    pub case_insensitive: bool,
+    /// `^`/`$` match at line breaks (`/../m`).
+    pub multi_line: bool,
 }
 
 impl PartialEq for Pattern {
@@ -52,6 +56,8 @@ impl Pattern {
         Ok(Pattern {
             source: source.to_string(),
             regex: build(&expr, case_insensitive, false)?,
+            case_insensitive,
+            multi_line: false,
         })
     }
 
@@ -63,6 +69,8 @@ impl Pattern {
             return Ok(Pattern {
                 source: source.to_string(),
                 regex: build(source, false, false)?,
+                case_insensitive: false,
+                multi_line: false,
             });
         }
         let last = source.rfind('/').unwrap_or(0);
@@ -77,10 +85,20 @@ impl Pattern {
         }
         // LoopBack drops the first character (the opening `/`) and everything from the last `/`
         let expr: String = source[..last].chars().skip(1).collect();
+        let (case_insensitive, multi_line) = (flags.contains('i'), flags.contains('m'));
         Ok(Pattern {
             source: source.to_string(),
-            regex: build(&expr, flags.contains('i'), flags.contains('m'))?,
+            regex: build(&expr, case_insensitive, multi_line)?,
+            case_insensitive,
+            multi_line,
         })
+    }
+
+    /// The expression text the compiled regex matches (`%` and `_` already translated, an
+    /// invalid expression already escaped); the flags are [`Self::case_insensitive`] and
+    /// [`Self::multi_line`]. SQL connectors send this to the database's regex operator.
+    pub fn expression(&self) -> &str {
+        self.regex.as_str()
     }
 
     /// Tests a string.

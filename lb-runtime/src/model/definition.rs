@@ -74,6 +74,10 @@ pub struct PropertyDefinition {
     pub protected: bool,
     /// Validations in declaration order (presence is `required`).
     pub validations: Vec<Rule>,
+    /// Column name on SQL datasources (default: the property name; lower case on PostgreSQL).
+    pub column: Option<String>,
+    /// Indexed on SQL datasources (`index: true`); a `unique` validation adds a unique index.
+    pub index: bool,
 }
 
 impl PropertyDefinition {
@@ -92,7 +96,24 @@ impl PropertyDefinition {
             hidden: false,
             protected: false,
             validations: Vec::new(),
+            column: None,
+            index: false,
         }
+    }
+
+    /// Whether a `unique` validation is declared (a unique index on SQL datasources).
+    pub fn is_unique(&self) -> bool {
+        self.validations
+            .iter()
+            .any(|r| matches!(r, Rule::Uniqueness))
+    }
+
+    /// The declared maximum string length (`length: {max}` or `{is}`), the SQL column width.
+    pub fn max_length(&self) -> Option<usize> {
+        self.validations.iter().find_map(|r| match r {
+            Rule::Length { max, is, .. } => max.or(*is),
+            _ => None,
+        })
     }
 }
 
@@ -119,7 +140,22 @@ pub struct ModelDefinition {
     pub replace_on_put: bool,
     /// Documentation.
     pub description: Option<String>,
+    /// Table name on SQL datasources (default: the model name; lower case on PostgreSQL).
+    pub table: Option<String>,
+    /// Composite indexes on SQL datasources.
+    pub indexes: Vec<IndexDefinition>,
     hidden: Vec<String>,
+}
+
+/// A declared index over one or more properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDefinition {
+    /// Index name (default: `<table>_<columns>_idx`).
+    pub name: Option<String>,
+    /// Property names, in index order.
+    pub properties: Vec<String>,
+    /// A unique index.
+    pub unique: bool,
 }
 
 impl ModelDefinition {
@@ -145,6 +181,8 @@ impl ModelDefinition {
             replace_on_put: true,
             description: None,
             id_injection: true,
+            table: None,
+            indexes: Vec::new(),
         }
     }
 
@@ -197,6 +235,8 @@ pub struct ModelBuilder {
     replace_on_put: bool,
     description: Option<String>,
     id_injection: bool,
+    table: Option<String>,
+    indexes: Vec<IndexDefinition>,
 }
 
 /// Options of one property, passed to [`ModelBuilder::property`].
@@ -247,6 +287,16 @@ impl PropertyBuilder {
     /// Adds a validation.
     pub fn validate(mut self, rule: Rule) -> Self {
         self.0.validations.push(rule);
+        self
+    }
+    /// Column name on SQL datasources.
+    pub fn column(mut self, name: impl Into<String>) -> Self {
+        self.0.column = Some(name.into());
+        self
+    }
+    /// Indexed on SQL datasources.
+    pub fn index(mut self) -> Self {
+        self.0.index = true;
         self
     }
 }
@@ -303,6 +353,20 @@ impl ModelBuilder {
         self.description = Some(d.into());
         self
     }
+    /// Table name on SQL datasources.
+    pub fn table(mut self, name: impl Into<String>) -> Self {
+        self.table = Some(name.into());
+        self
+    }
+    /// Adds a composite index (`unique` for a unique one) over `properties`.
+    pub fn index(mut self, name: Option<&str>, properties: &[&str], unique: bool) -> Self {
+        self.indexes.push(IndexDefinition {
+            name: name.map(str::to_string),
+            properties: properties.iter().map(|p| p.to_string()).collect(),
+            unique,
+        });
+        self
+    }
 
     /// Finishes the definition: injects `id` when no property is an id, computes the plural.
     ///
@@ -352,6 +416,8 @@ impl ModelBuilder {
             public: self.public,
             replace_on_put: self.replace_on_put,
             description: self.description,
+            table: self.table,
+            indexes: self.indexes,
             hidden,
         }
     }

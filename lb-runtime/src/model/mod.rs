@@ -6,6 +6,7 @@ mod inflection;
 
 pub use data_type::{DataType, PropertyValue};
 pub use definition::{
-    DefaultFn, ModelBuilder, ModelDefinition, PropertyBuilder, PropertyDefinition, Strict,
+    DefaultFn, IndexDefinition, ModelBuilder, ModelDefinition, PropertyBuilder, PropertyDefinition,
+    Strict,
 };
 pub use inflection::pluralize;

@@ -1,6 +1,9 @@
 //! `App`: datasources + models + REST configuration, served by axum.
 
+mod datasources;
+
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,6 +38,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 100 * 1024;
 #[derive(Clone)]
 pub struct App {
     pub(crate) inner: Arc<AppInner>,
+    /// Inside [`App::transaction`]: the datasource whose operations run in the transaction.
+    pub(crate) tx: Option<Arc<datasources::TxScope>>,
 }
 
 impl std::fmt::Debug for App {
@@ -56,6 +61,8 @@ impl std::fmt::Debug for App {
 
 pub(crate) struct AppInner {
     pub models: Vec<ModelEntry>,
+    /// Datasources by position (`ModelEntry::datasource`), the default one first.
+    pub datasources: Vec<(String, Arc<dyn Connector>)>,
     pub by_path: HashMap<String, usize>,
     pub by_name: HashMap<String, usize>,
     pub by_type: HashMap<TypeId, usize>,
@@ -68,6 +75,8 @@ pub(crate) struct AppInner {
 /// One attached model.
 pub(crate) struct ModelEntry {
     pub repo: Repository,
+    /// Position of the model's datasource in `AppInner::datasources`.
+    pub datasource: usize,
     pub methods: Vec<RestMethod>,
 }
 
@@ -117,27 +126,30 @@ impl App {
         }
     }
 
-    /// The repository of a model by name (case-sensitive, as LoopBack model names).
-    pub fn repository(&self, model: &str) -> Option<&Repository> {
-        self.inner
-            .by_name
-            .get(model)
-            .map(|&i| &self.inner.models[i].repo)
+    /// The repository of a model by name (case-sensitive, as LoopBack model names); inside
+    /// [`App::transaction`], bound to the transaction. `None` for an unknown model or, inside a
+    /// transaction, a model of another datasource (see [`App::repository_of`]).
+    pub fn repository(&self, model: &str) -> Option<Cow<'_, Repository>> {
+        let &i = self.inner.by_name.get(model)?;
+        self.scoped(i).ok()
     }
 
-    /// The repository of a typed model; an error if the model was not attached.
-    pub fn repository_of<M: Model>(&self) -> Result<&Repository> {
-        self.inner
+    /// The repository of a typed model; an error if the model was not attached or, inside a
+    /// transaction, belongs to another datasource (it would silently run outside it).
+    pub fn repository_of<M: Model>(&self) -> Result<Cow<'_, Repository>> {
+        let i = self
+            .inner
             .by_type
             .get(&TypeId::of::<M>())
-            .map(|&i| &self.inner.models[i].repo)
-            .or_else(|| self.repository(&M::definition().name))
+            .or_else(|| self.inner.by_name.get(&M::definition().name))
+            .copied()
             .ok_or_else(|| {
                 Error::internal(format!(
                     "model {} is not attached to this app",
                     M::definition().name
                 ))
-            })
+            })?;
+        self.scoped(i)
     }
 
     /// The REST endpoints of a model (built-in and remote, the shared ones only), in matching
@@ -403,8 +415,14 @@ impl AppBuilder {
                 )));
             }
         }
+        // the default datasource first, so `datasources[0]` is the one `transaction` uses
+        if let Some(p) = self.datasources.iter().position(|(n, _)| *n == default_ds) {
+            let d = self.datasources.remove(p);
+            self.datasources.insert(0, d);
+        }
         let mut inner = AppInner {
             models: Vec::new(),
+            datasources: Vec::new(),
             by_path: HashMap::new(),
             by_name: HashMap::new(),
             by_type: HashMap::new(),
@@ -439,14 +457,14 @@ impl AppBuilder {
                 remote_methods,
             } = pending;
             let ds = ds.unwrap_or_else(|| default_ds.clone());
-            let connector = self
+            let datasource = self
                 .datasources
                 .iter()
-                .find(|(n, _)| *n == ds)
-                .map(|(_, c)| c.clone())
+                .position(|(n, _)| *n == ds)
                 .ok_or_else(|| {
                     Error::internal(format!("model {}: unknown datasource {ds:?}", def.name))
                 })?;
+            let connector = self.datasources[datasource].1.clone();
             if inner.by_name.contains_key(&def.name) {
                 return Err(Error::internal(format!(
                     "model {} is attached twice",
@@ -475,6 +493,7 @@ impl AppBuilder {
             let shared = self.shared_methods.remove(&def.name).unwrap_or_default();
             inner.models.push(ModelEntry {
                 repo: Repository::new(def, connector),
+                datasource,
                 methods: method_table(def, remote_methods, &hooks, &shared)?,
             });
         }
@@ -483,8 +502,10 @@ impl AppBuilder {
                 "sharedMethods for {model}: unknown model"
             )));
         }
+        inner.datasources = self.datasources;
         Ok(App {
             inner: Arc::new(inner),
+            tx: None,
         })
     }
 }

@@ -1,0 +1,79 @@
+//! The three sqlx drivers behind one interface: run a statement built by [`super::query`],
+//! decode rows by the properties' LoopBack types.
+
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+use serde_json::Value;
+
+use crate::model::DataType;
+
+/// The functions every driver module defines over its connection type.
+macro_rules! driver_fns {
+    ($db:ty, $conn:ty) => {
+        fn query(
+            sql: super::super::statement::Sql,
+        ) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
+            let (text, args) = sql.into_parts();
+            let mut q = sqlx::query::<$db>(sqlx::AssertSqlSafe(text));
+            for a in args {
+                q = bind(q, a);
+            }
+            q
+        }
+
+        /// Rows of `sql`, each decoded by `types` (one per selected column).
+        pub async fn fetch(
+            c: &mut $conn,
+            sql: Sql,
+            types: &[&DataType],
+        ) -> Result<Vec<Vec<serde_json::Value>>, sqlx::Error> {
+            let rows = query(sql).fetch_all(&mut *c).await?;
+            rows.iter()
+                .map(|r| {
+                    types
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| decode(r, i, t))
+                        .collect()
+                })
+                .collect()
+        }
+
+        /// Rows affected by `sql`.
+        pub async fn execute(c: &mut $conn, sql: Sql) -> Result<u64, sqlx::Error> {
+            Ok(query(sql).execute(&mut *c).await?.rows_affected())
+        }
+
+        /// The first column of every row, as text.
+        pub async fn strings(c: &mut $conn, sql: Sql) -> Result<Vec<String>, sqlx::Error> {
+            use sqlx::Row;
+            let rows = query(sql).fetch_all(&mut *c).await?;
+            rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+        }
+
+        /// The integer in the first column of the first row (`COUNT(*)`).
+        pub async fn integer(c: &mut $conn, sql: Sql) -> Result<i64, sqlx::Error> {
+            use sqlx::Row;
+            query(sql).fetch_one(&mut *c).await?.try_get::<i64, _>(0)
+        }
+    };
+}
+pub(crate) use driver_fns;
+
+/// JSON text read from a column.
+pub(crate) fn parse_json(s: String) -> Value {
+    serde_json::from_str(&s).unwrap_or(Value::String(s))
+}
+
+/// Whether a column type is stored as JSON.
+pub(crate) fn is_json(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Object | DataType::Any | DataType::GeoPoint | DataType::Array(_)
+    )
+}

@@ -1,0 +1,71 @@
+//! MySQL 8 and MariaDB through sqlx: JSON documents, `DATETIME(3)` dates in UTC, binary
+//! collation for strings (code point order and case-sensitive equality, as in memory).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Utc};
+use serde_json::Value;
+use sqlx::mysql::{
+    MySql, MySqlArguments, MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions,
+    MySqlRow,
+};
+use sqlx::Row;
+
+use super::super::statement::{Arg, Sql};
+use super::super::values::date_value;
+use super::super::PoolSettings;
+use super::is_json;
+use crate::model::DataType;
+use crate::value::js;
+
+super::driver_fns!(MySql, MySqlConnection);
+
+fn bind(
+    q: sqlx::query::Query<'static, MySql, MySqlArguments>,
+    a: Arg,
+) -> sqlx::query::Query<'static, MySql, MySqlArguments> {
+    match a {
+        Arg::Null => q.bind(None::<String>),
+        Arg::Bool(b) => q.bind(b),
+        Arg::Int(i) => q.bind(i),
+        Arg::Float(f) => q.bind(f),
+        Arg::Text(s) => q.bind(s),
+        Arg::Json(v) => q.bind(v.to_string()),
+        Arg::Date(d) => q.bind(d.naive_utc()),
+        Arg::TextArray(v) => q.bind(Value::from(v).to_string()),
+    }
+}
+
+fn decode(r: &MySqlRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
+    Ok(match t {
+        DataType::Integer => r.try_get::<Option<i64>, _>(i)?.map(Value::from),
+        DataType::Number => r.try_get::<Option<f64>, _>(i)?.map(js::number),
+        DataType::Boolean => r.try_get::<Option<bool>, _>(i)?.map(Value::Bool),
+        DataType::Date => r
+            .try_get::<Option<NaiveDateTime>, _>(i)?
+            .map(|d| date_value(d.and_utc().with_timezone(&Utc))),
+        t if is_json(t) => r
+            .try_get::<Option<sqlx::types::Json<Value>>, _>(i)?
+            .map(|j| j.0),
+        _ => r.try_get::<Option<String>, _>(i)?.map(Value::String),
+    }
+    .unwrap_or(Value::Null))
+}
+
+/// A pool for `mysql://..` / `mariadb://..` (connections are opened on first use).
+pub fn pool(url: &str, settings: &PoolSettings) -> Result<MySqlPool, sqlx::Error> {
+    let url = url.replacen("mariadb://", "mysql://", 1);
+    let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
+    Ok(MySqlPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .idle_timeout(Some(Duration::from_secs(600)))
+        .connect_lazy_with(options))
+}
+
+/// Runs an `INSERT` and returns the generated id (`LAST_INSERT_ID()`).
+pub async fn insert_id(c: &mut MySqlConnection, sql: Sql) -> Result<i64, sqlx::Error> {
+    let id = query(sql).execute(&mut *c).await?.last_insert_id();
+    Ok(i64::try_from(id).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,546 @@
+//! SQL datasources: SQLite, PostgreSQL and MySQL/MariaDB through sqlx.
+//!
+//! The whole filter runs in the database ([`query`]): every where operator with LoopBack's
+//! null semantics, order with LoopBack's null ordering, paging, and `fields` as the select
+//! list; count, updateAll and deleteAll are single statements. SQL text is built only from the
+//! connector's constants and the model's (quoted) table and column names: every value a client
+//! sends is a bound argument ([`statement`]).
+
+mod dialect;
+mod driver;
+mod pool;
+mod query;
+mod schema;
+mod statement;
+mod table;
+mod values;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub use dialect::Dialect;
+use pool::{Conn, Pool, SharedTx};
+use statement::Sql;
+use table::Table;
+
+use super::{BoxFuture, Connector, Row, Transaction};
+use crate::filter::{Filter, Where};
+use crate::model::{DataType, ModelDefinition};
+use crate::value::{Object, Record};
+use crate::{Error, Result};
+
+/// Pool settings of a SQL datasource.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections open at once (default 10; an in-memory SQLite database uses one).
+    pub max_connections: u32,
+    /// How long an operation waits for a connection (default 30 s), then answers 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+struct Shared {
+    pool: Pool,
+    dialect: Dialect,
+    tables: RwLock<HashMap<String, Arc<Table>>>,
+    url: String,
+}
+
+/// A SQL datasource (`sqlite:`, `postgres:`, `mysql:` URLs).
+///
+/// ```
+/// # #[cfg(feature = "sqlite")] {
+/// let ds = lb_runtime::SqlConnector::open("sqlite::memory:").unwrap();
+/// assert_eq!(lb_runtime::connector::Connector::name(&ds), "sqlite3");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SqlConnector {
+    shared: Arc<Shared>,
+    tx: Option<SharedTx>,
+}
+
+impl std::fmt::Debug for SqlConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlConnector")
+            .field("url", &pool::redact(&self.shared.url))
+            .field("transaction", &self.tx.is_some())
+            .finish()
+    }
+}
+
+impl SqlConnector {
+    /// A datasource for `url` with default pool settings. No connection is made until the
+    /// first operation.
+    pub fn open(url: &str) -> Result<Self> {
+        Self::with_settings(url, &PoolSettings::default())
+    }
+
+    /// A datasource for `url` with the given pool settings.
+    pub fn with_settings(url: &str, settings: &PoolSettings) -> Result<Self> {
+        let (pool, dialect) = Pool::open(url, settings)?;
+        Ok(SqlConnector {
+            shared: Arc::new(Shared {
+                pool,
+                dialect,
+                tables: RwLock::new(HashMap::new()),
+                url: url.to_string(),
+            }),
+            tx: None,
+        })
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.shared.dialect
+    }
+
+    /// Closes the pool's connections.
+    pub async fn close(&self) {
+        self.shared.pool.close().await;
+    }
+
+    fn table(&self, model: &'static ModelDefinition) -> Arc<Table> {
+        if let Some(t) = self
+            .shared
+            .tables
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&model.name)
+        {
+            if std::ptr::eq(t.model, model) {
+                return t.clone();
+            }
+        }
+        let t = Arc::new(Table::new(model, self.shared.dialect));
+        self.shared
+            .tables
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(model.name.clone(), t.clone());
+        t
+    }
+
+    fn sql(&self) -> Sql {
+        Sql::new(self.shared.dialect)
+    }
+
+    async fn conn(&self) -> Result<Conn<'_>> {
+        match &self.tx {
+            Some(tx) => Ok(Conn::Tx(tx.lock().await)),
+            None => self.shared.pool.acquire().await,
+        }
+    }
+
+    /// The tables of `models`: dropped and created again (their data is lost), with indexes.
+    pub async fn automigrate(&self, models: &[&'static ModelDefinition]) -> Result<()> {
+        let mut c = self.conn().await?;
+        for &m in models {
+            let t = self.table(m);
+            let d = self.shared.dialect;
+            c.execute(schema::drop_table(d, &t))
+                .await
+                .map_err(|e| db_error(m, e))?;
+            c.execute(schema::create_table(d, &t))
+                .await
+                .map_err(|e| db_error(m, e))?;
+            for x in schema::indexes(d, &t) {
+                c.execute(x.create).await.map_err(|e| db_error(m, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates missing tables, adds missing columns and indexes; never drops or changes data.
+    pub async fn autoupdate(&self, models: &[&'static ModelDefinition]) -> Result<()> {
+        let mut c = self.conn().await?;
+        let d = self.shared.dialect;
+        for &m in models {
+            let t = self.table(m);
+            let err = |e| db_error(m, e);
+            let existing = c
+                .strings(schema::existing_columns(d, &t))
+                .await
+                .map_err(err)?;
+            if existing.is_empty() {
+                c.execute(schema::create_table(d, &t)).await.map_err(err)?;
+            } else {
+                for (i, col) in t.columns.iter().enumerate() {
+                    if !existing.iter().any(|e| e.eq_ignore_ascii_case(col)) {
+                        c.execute(schema::add_column(d, &t, i)).await.map_err(err)?;
+                    }
+                }
+            }
+            let have = if d == Dialect::Mysql {
+                c.strings(schema::existing_indexes(d, &t))
+                    .await
+                    .map_err(err)?
+            } else {
+                Vec::new()
+            };
+            for x in schema::indexes(d, &t) {
+                if !have.contains(&x.name) {
+                    c.execute(x.create).await.map_err(err)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rows(&self, t: &Table, props: &[usize], rows: Vec<Vec<Value>>) -> Vec<Row> {
+        rows.into_iter()
+            .map(|values| {
+                let mut o = Object::with_capacity(values.len());
+                for (&i, v) in props.iter().zip(values) {
+                    o.insert(t.model.properties[i].name.clone(), v);
+                }
+                Arc::new(Record::compact(t.model, o))
+            })
+            .collect()
+    }
+
+    async fn select(
+        &self,
+        t: &Table,
+        c: &mut Conn<'_>,
+        sql: Sql,
+        props: &[usize],
+    ) -> Result<Vec<Row>> {
+        let types: Vec<&DataType> = props
+            .iter()
+            .map(|&i| &t.model.properties[i].data_type)
+            .collect();
+        let rows = c
+            .fetch(sql, &types)
+            .await
+            .map_err(|e| db_error(t.model, e))?;
+        Ok(self.rows(t, props, rows))
+    }
+
+    async fn by_id(&self, t: &Table, c: &mut Conn<'_>, id: &Value) -> Result<Option<Row>> {
+        let mut sql = self.sql();
+        let Some(props) = query::select_by_id(&mut sql, t, id) else {
+            return Ok(None);
+        };
+        Ok(self.select(t, c, sql, &props).await?.into_iter().next())
+    }
+
+    /// After an explicit id was inserted into an identity column, the sequence moves past it
+    /// (the memory connector's counter rule: generated ids never collide with given ones).
+    async fn bump_sequence(&self, t: &Table, c: &mut Conn<'_>) -> Result<()> {
+        let mut sql = self.sql();
+        let quoted = {
+            let mut q = Sql::new(Dialect::Postgres);
+            q.ident(&t.name);
+            q.text().to_string()
+        };
+        sql.push("SELECT setval(pg_get_serial_sequence(")
+            .bind(statement::Arg::Text(quoted))
+            .push(", ")
+            .bind(statement::Arg::Text(t.id_column().to_string()))
+            .push("), GREATEST((SELECT MAX(")
+            .ident(t.id_column())
+            .push(") FROM ")
+            .ident(&t.name)
+            .push("), 1))");
+        c.integer(sql).await.map_err(|e| db_error(t.model, e))?;
+        Ok(())
+    }
+}
+
+/// A database error as an lb error: unique violations are LoopBack's 409, the rest 500.
+fn db_error(model: &ModelDefinition, e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            let msg = db.message().to_string();
+            let constraint = db.constraint().unwrap_or_default().to_string();
+            let prop = model
+                .properties
+                .iter()
+                .filter(|p| !p.id)
+                .find(|p| {
+                    let c = p.column.as_deref().unwrap_or(&p.name);
+                    let needle = c.to_lowercase();
+                    constraint.to_lowercase().contains(&format!("_{needle}_"))
+                        || msg.to_lowercase().contains(&format!("_{needle}_"))
+                        || msg.to_lowercase().contains(&format!(".{needle}"))
+                })
+                .map_or(model.id().name.as_str(), |p| p.name.as_str());
+            return Error::new(
+                axum::http::StatusCode::CONFLICT,
+                format!("Duplicate entry for {}.{prop}", model.name),
+            );
+        }
+    }
+    Error::internal(format!("{}: database error: {e}", model.name))
+}
+
+/// A string id the database does not generate: a UUID, as LoopBack's `defaultFn: uuid`.
+fn fill_string_id(t: &Table, data: &mut Object) {
+    let id = t.id();
+    if id.generated && !t.generated_integer_id() && data.get(&id.name).is_none_or(Value::is_null) {
+        data.insert(
+            id.name.clone(),
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
+    }
+}
+
+impl Connector for SqlConnector {
+    fn name(&self) -> &'static str {
+        self.shared.dialect.connector_name()
+    }
+
+    fn define(&self, model: &'static ModelDefinition) {
+        self.table(model);
+    }
+
+    fn create<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        mut data: Object,
+    ) -> BoxFuture<'a, Result<Row>> {
+        Box::pin(async move {
+            let t = self.table(model);
+            fill_string_id(&t, &mut data);
+            data.retain(|k, _| model.property_index(k).is_some());
+            let id_name = &t.id().name;
+            let given = data.get(id_name).is_some_and(|v| !v.is_null());
+            let generated = t.generated_integer_id() && !given;
+            let mut c = self.conn().await?;
+            let mut sql = self.sql();
+            let returning = generated && self.shared.dialect != Dialect::Mysql;
+            query::insert(&mut sql, &t, &data, returning);
+            if generated {
+                let id = c.insert_id(sql).await.map_err(|e| db_error(model, e))?;
+                data.insert(id_name.clone(), Value::from(id));
+            } else {
+                c.execute(sql).await.map_err(|e| db_error(model, e))?;
+                if given && t.generated_integer_id() && self.shared.dialect == Dialect::Postgres {
+                    self.bump_sequence(&t, &mut c).await?;
+                }
+            }
+            Ok(Arc::new(Record::compact(model, data)))
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<Vec<Row>>> {
+        Box::pin(async move {
+            let t = self.table(model);
+            let mut sql = self.sql();
+            let props = query::select(&mut sql, &t, filter);
+            let mut c = self.conn().await?;
+            self.select(&t, &mut c, sql, &props).await
+        })
+    }
+
+    fn find_by_id<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        id: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Row>>> {
+        Box::pin(async move {
+            let t = self.table(model);
+            let mut c = self.conn().await?;
+            self.by_id(&t, &mut c, id).await
+        })
+    }
+
+    fn count<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        where_: Option<&'a Where>,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let t = self.table(model);
+            let mut sql = self.sql();
+            query::count(&mut sql, &t, where_);
+            let mut c = self.conn().await?;
+            let n = c.integer(sql).await.map_err(|e| db_error(model, e))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
+    fn update_all<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        where_: Option<&'a Where>,
+        data: Object,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let t = self.table(model);
+            let mut sql = self.sql();
+            if !query::update(&mut sql, &t, &data, false) {
+                return self.count(model, where_).await;
+            }
+            match where_ {
+                Some(w) => query::where_(&mut sql, &t, w),
+                None => {
+                    sql.push("TRUE");
+                }
+            }
+            let mut c = self.conn().await?;
+            c.execute(sql).await.map_err(|e| db_error(model, e))
+        })
+    }
+
+    fn delete_all<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        where_: Option<&'a Where>,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let t = self.table(model);
+            let mut sql = self.sql();
+            query::delete(&mut sql, &t);
+            match where_ {
+                Some(w) => query::where_(&mut sql, &t, w),
+                None => {
+                    sql.push("TRUE");
+                }
+            }
+            let mut c = self.conn().await?;
+            c.execute(sql).await.map_err(|e| db_error(model, e))
+        })
+    }
+
+    fn delete_by_id<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        id: &'a Value,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let t = self.table(model);
+            let mut sql = self.sql();
+            query::delete(&mut sql, &t);
+            if query::id_condition(&mut sql, &t, id).is_none() {
+                return Ok(0);
+            }
+            let mut c = self.conn().await?;
+            c.execute(sql).await.map_err(|e| db_error(model, e))
+        })
+    }
+
+    fn replace_by_id<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        id: &'a Value,
+        data: Object,
+    ) -> BoxFuture<'a, Result<Option<Row>>> {
+        Box::pin(self.write_by_id(model, id, data, true))
+    }
+
+    fn patch_by_id<'a>(
+        &'a self,
+        model: &'static ModelDefinition,
+        id: &'a Value,
+        data: Object,
+    ) -> BoxFuture<'a, Result<Option<Row>>> {
+        Box::pin(self.write_by_id(model, id, data, false))
+    }
+
+    fn begin<'a>(&'a self) -> BoxFuture<'a, Result<Arc<dyn Transaction>>> {
+        Box::pin(async move {
+            if self.tx.is_some() {
+                return Err(Error::internal(
+                    "a transaction is already open on this connection",
+                ));
+            }
+            let tx = self.shared.pool.begin().await?;
+            Ok(Arc::new(SqlTransaction {
+                connector: SqlConnector {
+                    shared: self.shared.clone(),
+                    tx: Some(Arc::new(tokio::sync::Mutex::new(Some(tx)))),
+                },
+            }) as Arc<dyn Transaction>)
+        })
+    }
+
+    fn automigrate<'a>(
+        &'a self,
+        models: &'a [&'static ModelDefinition],
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(SqlConnector::automigrate(self, models))
+    }
+
+    fn autoupdate<'a>(
+        &'a self,
+        models: &'a [&'static ModelDefinition],
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(SqlConnector::autoupdate(self, models))
+    }
+}
+
+impl SqlConnector {
+    async fn write_by_id(
+        &self,
+        model: &'static ModelDefinition,
+        id: &Value,
+        data: Object,
+        replace: bool,
+    ) -> Result<Option<Row>> {
+        let t = self.table(model);
+        let mut c = self.conn().await?;
+        let mut sql = self.sql();
+        if query::update(&mut sql, &t, &data, replace) {
+            if query::id_condition(&mut sql, &t, id).is_none() {
+                return Ok(None);
+            }
+            if c.execute(sql).await.map_err(|e| db_error(model, e))? == 0 {
+                return Ok(None);
+            }
+        }
+        self.by_id(&t, &mut c, id).await
+    }
+}
+
+/// A transaction on a SQL datasource.
+struct SqlTransaction {
+    connector: SqlConnector,
+}
+
+impl SqlTransaction {
+    async fn finish(&self, commit: bool) -> Result<()> {
+        let Some(tx) = &self.connector.tx else {
+            return Ok(());
+        };
+        let Some(open) = tx.lock().await.take() else {
+            return Err(Error::internal("the transaction has already finished"));
+        };
+        let done = if commit {
+            open.commit().await
+        } else {
+            open.rollback().await
+        };
+        done.map_err(|e| Error::internal(format!("transaction: {e}")))
+    }
+}
+
+impl Transaction for SqlTransaction {
+    fn connector(&self) -> Arc<dyn Connector> {
+        Arc::new(self.connector.clone())
+    }
+
+    fn commit(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.finish(true))
+    }
+
+    fn rollback(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.finish(false))
+    }
+}

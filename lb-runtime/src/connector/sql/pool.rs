@@ -1,0 +1,243 @@
+//! Connections: a pool per datasource, or the one connection of a transaction.
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+use super::driver;
+use super::statement::Sql;
+use super::{Dialect, PoolSettings};
+use crate::model::DataType;
+use crate::{Error, Result};
+
+/// A datasource's pool.
+#[derive(Clone)]
+pub enum Pool {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    /// MySQL / MariaDB.
+    #[cfg(feature = "mysql")]
+    Mysql(sqlx::MySqlPool),
+}
+
+/// An open transaction.
+pub enum Tx {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    /// MySQL / MariaDB.
+    #[cfg(feature = "mysql")]
+    Mysql(sqlx::Transaction<'static, sqlx::MySql>),
+}
+
+/// A transaction shared by the connector clone that runs inside it; `None` once finished.
+pub type SharedTx = Arc<Mutex<Option<Tx>>>;
+
+/// A connection checked out for one operation.
+pub enum Conn<'a> {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    /// MySQL / MariaDB.
+    #[cfg(feature = "mysql")]
+    Mysql(sqlx::pool::PoolConnection<sqlx::MySql>),
+    /// The transaction's connection.
+    Tx(tokio::sync::MutexGuard<'a, Option<Tx>>),
+}
+
+impl Pool {
+    /// Opens a pool for a URL (lazily: connections are made on first use).
+    pub fn open(url: &str, settings: &PoolSettings) -> Result<(Pool, Dialect)> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        let bad = |e: sqlx::Error| Error::internal(format!("datasource {}: {e}", redact(url)));
+        #[allow(unreachable_patterns)]
+        match scheme {
+            #[cfg(feature = "sqlite")]
+            "sqlite" => Ok((
+                Pool::Sqlite(driver::sqlite::pool(url, settings).map_err(bad)?),
+                Dialect::Sqlite,
+            )),
+            #[cfg(feature = "postgres")]
+            "postgres" | "postgresql" => Ok((
+                Pool::Postgres(driver::postgres::pool(url, settings).map_err(bad)?),
+                Dialect::Postgres,
+            )),
+            #[cfg(feature = "mysql")]
+            "mysql" | "mariadb" => Ok((
+                Pool::Mysql(driver::mysql::pool(url, settings).map_err(bad)?),
+                Dialect::Mysql,
+            )),
+            "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb" => {
+                Err(Error::internal(format!(
+                    "datasource {}: lb was built without the `{}` feature",
+                    redact(url),
+                    feature_of(scheme)
+                )))
+            }
+            _ => Err(Error::internal(format!(
+                "unsupported datasource URL {}",
+                redact(url)
+            ))),
+        }
+    }
+
+    /// Checks out a connection.
+    pub async fn acquire(&self) -> Result<Conn<'static>> {
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await.map_err(pool_error)?),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => Conn::Postgres(p.acquire().await.map_err(pool_error)?),
+            #[cfg(feature = "mysql")]
+            Pool::Mysql(p) => Conn::Mysql(p.acquire().await.map_err(pool_error)?),
+        })
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(pool_error)?),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(pool_error)?),
+            #[cfg(feature = "mysql")]
+            Pool::Mysql(p) => Tx::Mysql(p.begin().await.map_err(pool_error)?),
+        })
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => p.close().await,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => p.close().await,
+            #[cfg(feature = "mysql")]
+            Pool::Mysql(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tx::Sqlite(t) => t.commit().await,
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(t) => t.commit().await,
+            #[cfg(feature = "mysql")]
+            Tx::Mysql(t) => t.commit().await,
+        }
+    }
+
+    /// Rolls back.
+    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tx::Sqlite(t) => t.rollback().await,
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(t) => t.rollback().await,
+            #[cfg(feature = "mysql")]
+            Tx::Mysql(t) => t.rollback().await,
+        }
+    }
+}
+
+/// Runs a driver function on whatever connection `conn` holds.
+macro_rules! on_conn {
+    ($conn:expr, $f:ident ( $($arg:expr),* )) => {{
+        #[allow(unreachable_patterns)]
+        match $conn {
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(c) => driver::sqlite::$f(&mut *c, $($arg),*).await,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(c) => driver::postgres::$f(&mut *c, $($arg),*).await,
+            #[cfg(feature = "mysql")]
+            Conn::Mysql(c) => driver::mysql::$f(&mut *c, $($arg),*).await,
+            Conn::Tx(guard) => match guard.as_mut() {
+                None => Err(sqlx::Error::Protocol("the transaction has already finished".into())),
+                #[cfg(feature = "sqlite")]
+                Some(Tx::Sqlite(t)) => driver::sqlite::$f(&mut *t, $($arg),*).await,
+                #[cfg(feature = "postgres")]
+                Some(Tx::Postgres(t)) => driver::postgres::$f(&mut *t, $($arg),*).await,
+                #[cfg(feature = "mysql")]
+                Some(Tx::Mysql(t)) => driver::mysql::$f(&mut *t, $($arg),*).await,
+            },
+        }
+    }};
+}
+
+impl Conn<'_> {
+    /// Rows of a select, decoded by `types`.
+    pub async fn fetch(
+        &mut self,
+        sql: Sql,
+        types: &[&DataType],
+    ) -> std::result::Result<Vec<Vec<serde_json::Value>>, sqlx::Error> {
+        on_conn!(self, fetch(sql, types))
+    }
+
+    /// Rows affected.
+    pub async fn execute(&mut self, sql: Sql) -> std::result::Result<u64, sqlx::Error> {
+        on_conn!(self, execute(sql))
+    }
+
+    /// First column of every row as text.
+    pub async fn strings(&mut self, sql: Sql) -> std::result::Result<Vec<String>, sqlx::Error> {
+        on_conn!(self, strings(sql))
+    }
+
+    /// One integer (`COUNT(*)`, `RETURNING id`).
+    pub async fn integer(&mut self, sql: Sql) -> std::result::Result<i64, sqlx::Error> {
+        on_conn!(self, integer(sql))
+    }
+
+    /// Runs an insert and returns the id the database generated.
+    pub async fn insert_id(&mut self, sql: Sql) -> std::result::Result<i64, sqlx::Error> {
+        on_conn!(self, insert_id(sql))
+    }
+}
+
+fn feature_of(scheme: &str) -> &'static str {
+    match scheme {
+        "sqlite" => "sqlite",
+        "postgres" | "postgresql" => "postgres",
+        _ => "mysql",
+    }
+}
+
+/// A URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..s], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A pool that cannot hand out a connection: 503, the client may retry.
+fn pool_error(e: sqlx::Error) -> Error {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => Error::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("the database is not available: {e}"),
+        ),
+        other => Error::internal(format!("the database is not available: {other}")),
+    }
+}

@@ -1,0 +1,522 @@
+//! The filter AST as SQL: where (every operator, LoopBack's null semantics), order (null
+//! first ascending), paging, `fields` as the select list, and the write statements.
+//!
+//! Every condition is written two-valued (never SQL `NULL`), so `NOT`, `nor` and `neq` keep the
+//! memory connector's meaning: `{"name": {"neq": "a"}}` matches rows whose name is null.
+
+use serde_json::Value;
+
+use super::dialect::{ElementRef, Target};
+use super::statement::{Arg, Sql};
+use super::table::Table;
+use super::values::{json_arg, path_arg, scalar_arg, write_arg};
+use super::Dialect;
+use crate::filter::{Clause, Filter, Near, Op, Pattern, Where};
+use crate::model::DataType;
+use crate::value::Object;
+
+/// What a property name in a filter refers to.
+struct Resolved<'a> {
+    target: Target<'a>,
+    /// The property's type; `None` for values inside a JSON document.
+    data_type: Option<&'static DataType>,
+}
+
+fn resolve<'a>(t: &'a Table, name: &'a str, path: &'a mut Vec<String>) -> Resolved<'a> {
+    if let Some((i, p)) = t.property(name) {
+        return Resolved {
+            target: Target::Column(&t.columns[i]),
+            data_type: Some(&p.data_type),
+        };
+    }
+    if let Some((head, rest)) = name.split_once('.') {
+        if let Some((i, p)) = t.property(head) {
+            if matches!(
+                p.data_type,
+                DataType::Object | DataType::Any | DataType::GeoPoint
+            ) {
+                *path = rest.split('.').map(str::to_string).collect();
+                return Resolved {
+                    target: Target::Path(&t.columns[i], path.as_slice()),
+                    data_type: None,
+                };
+            }
+        }
+    }
+    // not stored by the table: behaves as a missing value
+    Resolved {
+        target: Target::Null,
+        data_type: None,
+    }
+}
+
+/// Writes `w` as a boolean expression.
+pub fn where_(sql: &mut Sql, t: &Table, w: &Where) {
+    all(sql, t, &w.0);
+}
+
+fn all(sql: &mut Sql, t: &Table, clauses: &[Clause]) {
+    if clauses.is_empty() {
+        sql.push("TRUE");
+        return;
+    }
+    sql.push("(");
+    sql.join(clauses, " AND ", |sql, c| clause(sql, t, c));
+    sql.push(")");
+}
+
+fn any(sql: &mut Sql, t: &Table, ws: &[Where]) {
+    if ws.is_empty() {
+        sql.push("FALSE");
+        return;
+    }
+    sql.push("(");
+    sql.join(ws, " OR ", |sql, w| where_(sql, t, w));
+    sql.push(")");
+}
+
+fn clause(sql: &mut Sql, t: &Table, c: &Clause) {
+    match c {
+        Clause::And(ws) => {
+            if ws.is_empty() {
+                sql.push("TRUE");
+            } else {
+                sql.push("(");
+                sql.join(ws, " AND ", |sql, w| where_(sql, t, w));
+                sql.push(")");
+            }
+        }
+        Clause::Or(ws) => any(sql, t, ws),
+        Clause::Nor(ws) => {
+            sql.push("NOT ");
+            any(sql, t, ws);
+        }
+        Clause::Property { name, ops, .. } => {
+            let mut path = Vec::new();
+            let r = resolve(t, name, &mut path);
+            if ops.is_empty() {
+                sql.push("TRUE");
+                return;
+            }
+            sql.push("(");
+            sql.join(ops, " AND ", |sql, op| operator(sql, &r, op));
+            sql.push(")");
+        }
+    }
+}
+
+fn operator(sql: &mut Sql, r: &Resolved<'_>, op: &Op) {
+    let negated = match op {
+        Op::Neq(v) => Some(Op::Eq(v.clone())),
+        Op::Nin(v) => Some(Op::Inq(v.clone())),
+        Op::NLike(p) => Some(Op::Like(p.clone())),
+        Op::NILike(p) => Some(Op::ILike(p.clone())),
+        _ => None,
+    };
+    match negated {
+        Some(positive) => {
+            sql.push("NOT ");
+            test(sql, r, &positive);
+        }
+        None => test(sql, r, op),
+    }
+}
+
+/// A positive test (eq, ranges, inq, patterns, near), true or false, never null.
+fn test(sql: &mut Sql, r: &Resolved<'_>, op: &Op) {
+    let d = sql.dialect();
+    if let Some(DataType::Array(elem)) = r.data_type {
+        if let Target::Column(c) = r.target {
+            return element_test(sql, c, elem, op);
+        }
+    }
+    match op {
+        Op::Eq(Value::Null) => is_null(sql, r.target),
+        Op::Eq(v) => compare(sql, r, "=", v),
+        Op::Gt(v) => bound(sql, r, ">", v, false),
+        Op::Gte(v) => bound(sql, r, ">=", v, true),
+        Op::Lt(v) => bound(sql, r, "<", v, false),
+        Op::Lte(v) => bound(sql, r, "<=", v, true),
+        Op::Between(lo, hi) => {
+            sql.push("(");
+            bound(sql, r, ">=", lo, true);
+            sql.push(" AND ");
+            bound(sql, r, "<=", hi, true);
+            sql.push(")");
+        }
+        Op::Inq(vs) => {
+            let args: Vec<Arg> = vs.iter().filter_map(|v| operand(d, r, v)).collect();
+            let has_null = vs.iter().any(Value::is_null);
+            sql.push("(");
+            if args.is_empty() {
+                sql.push("FALSE");
+            } else {
+                sql.push("COALESCE(");
+                d.target(sql, r.target);
+                sql.push(" IN (");
+                sql.join(args, ", ", |sql, a| {
+                    sql.bind(a);
+                });
+                sql.push("), FALSE)");
+            }
+            if has_null {
+                sql.push(" OR ");
+                is_null(sql, r.target);
+            }
+            sql.push(")");
+        }
+        Op::Like(p) | Op::ILike(p) | Op::Regexp(p) => {
+            let dt = r.data_type.unwrap_or(&DataType::Any);
+            pattern(sql, |sql| d.text_of(sql, r.target, dt), p);
+        }
+        Op::Near(n) => near(sql, r.target, r.data_type, n),
+        // negative operators are rewritten by `operator`
+        Op::Neq(_) | Op::Nin(_) | Op::NLike(_) | Op::NILike(_) => {
+            sql.push("FALSE");
+        }
+    }
+}
+
+fn is_null(sql: &mut Sql, target: Target<'_>) {
+    sql.push("(");
+    sql.dialect().target(sql, target);
+    sql.push(" IS NULL)");
+}
+
+fn operand(d: Dialect, r: &Resolved<'_>, v: &Value) -> Option<Arg> {
+    match (r.target, r.data_type) {
+        (Target::Null, _) => None,
+        (Target::Path(..), _) => path_arg(d, v),
+        (_, Some(dt @ (DataType::Object | DataType::Any | DataType::GeoPoint))) => {
+            Some(scalar_arg(d, dt, v).unwrap_or_else(|| json_arg(d, v)))
+        }
+        (_, Some(dt)) => scalar_arg(d, dt, v),
+        (_, None) => path_arg(d, v),
+    }
+}
+
+/// `COALESCE(target <op> ?, FALSE)` (`FALSE` when the operand cannot be of the type).
+fn compare(sql: &mut Sql, r: &Resolved<'_>, op: &'static str, v: &Value) {
+    let d = sql.dialect();
+    let Some(arg) = operand(d, r, v) else {
+        sql.push("FALSE");
+        return;
+    };
+    let json_column = matches!(r.target, Target::Column(_))
+        && matches!(
+            r.data_type,
+            Some(DataType::Object | DataType::Any | DataType::GeoPoint)
+        );
+    sql.push("COALESCE(");
+    if json_column && d == Dialect::Mysql {
+        // JSON documents compare as documents: both contain the other
+        sql.push("JSON_CONTAINS(");
+        d.target(sql, r.target);
+        sql.push(", ")
+            .bind(arg.clone())
+            .push(") AND JSON_CONTAINS(");
+        sql.bind(arg).push(", ");
+        d.target(sql, r.target);
+        sql.push(")");
+    } else if json_column && d == Dialect::Sqlite {
+        d.target(sql, r.target);
+        sql.push(" ").push(op).push(" json(").bind(arg).push(")");
+    } else {
+        d.target(sql, r.target);
+        sql.push(" ").push(op).push(" ").bind(arg);
+    }
+    sql.push(", FALSE)");
+}
+
+/// A range bound; a `null` operand matches null values when inclusive (memory semantics).
+fn bound(sql: &mut Sql, r: &Resolved<'_>, op: &'static str, v: &Value, inclusive: bool) {
+    if v.is_null() {
+        if inclusive {
+            is_null(sql, r.target);
+        } else {
+            sql.push("FALSE");
+        }
+        return;
+    }
+    compare(sql, r, op, v);
+}
+
+fn pattern(sql: &mut Sql, text: impl FnOnce(&mut Sql), p: &Pattern) {
+    let d = sql.dialect();
+    sql.push("COALESCE(");
+    d.regex_match(sql, text, p.expression(), p.case_insensitive, p.multi_line);
+    sql.push(", FALSE)");
+}
+
+/// Tests on an array property hold when some element passes them (the memory connector's
+/// rule for equality, extended to every operator).
+fn element_test(sql: &mut Sql, column: &str, elem: &DataType, op: &Op) {
+    let d = sql.dialect();
+    let elem_arg = |v: &Value| match d {
+        Dialect::Postgres => Some(Arg::Json(v.clone())),
+        _ => scalar_arg(d, elem, v),
+    };
+    let cmp = |sql: &mut Sql, e: ElementRef, op: &'static str, v: &Value| {
+        let Some(arg) = elem_arg(v) else {
+            sql.push("FALSE");
+            return;
+        };
+        element(sql, e);
+        sql.push(" ").push(op).push(" ").bind(arg);
+    };
+    match op {
+        Op::Eq(Value::Null) => {
+            // a missing array (null) equals null
+            sql.push("(").ident(column).push(" IS NULL)");
+        }
+        Op::Eq(v) => d.any_element(sql, column, |sql, e| cmp(sql, e, "=", v)),
+        Op::Gt(v) => d.any_element(sql, column, |sql, e| cmp(sql, e, ">", v)),
+        Op::Gte(v) => d.any_element(sql, column, |sql, e| cmp(sql, e, ">=", v)),
+        Op::Lt(v) => d.any_element(sql, column, |sql, e| cmp(sql, e, "<", v)),
+        Op::Lte(v) => d.any_element(sql, column, |sql, e| cmp(sql, e, "<=", v)),
+        Op::Between(lo, hi) => d.any_element(sql, column, |sql, e| {
+            cmp(sql, e, ">=", lo);
+            sql.push(" AND ");
+            cmp(sql, e, "<=", hi);
+        }),
+        Op::Inq(vs) => {
+            let args: Vec<Arg> = vs.iter().filter_map(elem_arg).collect();
+            if args.is_empty() {
+                sql.push("FALSE");
+                return;
+            }
+            d.any_element(sql, column, |sql, e| {
+                element(sql, e);
+                sql.push(" IN (");
+                sql.join(args, ", ", |sql, a| {
+                    sql.bind(a);
+                });
+                sql.push(")");
+            });
+        }
+        Op::Like(p) | Op::ILike(p) | Op::Regexp(p) => d.any_element(sql, column, |sql, e| {
+            pattern(sql, |sql| element_text(sql, e), p);
+        }),
+        _ => {
+            sql.push("FALSE");
+        }
+    }
+}
+
+fn element(sql: &mut Sql, e: ElementRef) {
+    match e {
+        ElementRef::Scalar(name) | ElementRef::Jsonb(name) => {
+            sql.push(name);
+        }
+    }
+}
+
+fn element_text(sql: &mut Sql, e: ElementRef) {
+    match e {
+        ElementRef::Scalar(name) => {
+            sql.push(name);
+        }
+        ElementRef::Jsonb(name) => {
+            sql.push("(").push(name).push(" #>> '{}')");
+        }
+    }
+}
+
+/// `near`: a stored point within the bounds (no bound: any stored point).
+fn near(sql: &mut Sql, target: Target<'_>, t: Option<&DataType>, n: &Near) {
+    let Target::Column(c) = target else {
+        sql.push("FALSE");
+        return;
+    };
+    if t != Some(&DataType::GeoPoint) {
+        sql.push("FALSE");
+        return;
+    }
+    let d = sql.dialect();
+    sql.push("(").ident(c).push(" IS NOT NULL");
+    for (bound, op) in [(n.max_distance, " <= "), (n.min_distance, " >= ")] {
+        if let Some(b) = bound {
+            sql.push(" AND COALESCE(");
+            distance(sql, d, c, n);
+            sql.push(op).bind(Arg::Float(b)).push(", FALSE)");
+        }
+    }
+    sql.push(")");
+}
+
+fn distance(sql: &mut Sql, d: Dialect, column: &str, n: &Near) {
+    let radius = n.unit.unwrap_or_default().earth_radius();
+    d.distance(sql, column, n.origin.lat, n.origin.lng, radius);
+}
+
+/// `SELECT <fields> FROM t WHERE .. ORDER BY .. LIMIT ..`; returns the statement and the
+/// property indexes of the selected columns, in order.
+pub fn select(sql: &mut Sql, t: &Table, filter: &Filter) -> Vec<usize> {
+    let props: Vec<usize> = (0..t.columns.len())
+        .filter(|&i| {
+            filter
+                .fields
+                .as_ref()
+                .is_none_or(|f| f.shows(&t.model.properties[i].name))
+        })
+        .collect();
+    sql.push("SELECT ");
+    if props.is_empty() {
+        sql.push("1");
+    } else {
+        sql.join(&props, ", ", |sql, &i| {
+            sql.ident(&t.columns[i]);
+        });
+    }
+    sql.push(" FROM ").ident(&t.name);
+    if let Some(w) = &filter.where_ {
+        sql.push(" WHERE ");
+        where_(sql, t, w);
+    }
+    order(sql, t, filter);
+    sql.dialect().paging(sql, filter.limit, filter.skip);
+    props
+}
+
+/// ORDER BY: the `near` distance when there is one, else the order keys; then the id, so the
+/// order is total (as the memory connector's stable sort over id order).
+fn order(sql: &mut Sql, t: &Table, filter: &Filter) {
+    let d = sql.dialect();
+    sql.push(" ORDER BY ");
+    let near = filter.where_.as_ref().and_then(Where::near);
+    if let Some((name, n)) = near {
+        if let Some((i, p)) = t.property(name) {
+            if p.data_type == DataType::GeoPoint {
+                distance(sql, d, &t.columns[i], n);
+                sql.push(" ASC, ");
+            }
+        }
+    } else {
+        for o in &filter.order {
+            if o.property == t.id().name {
+                break;
+            }
+            let mut path = Vec::new();
+            let r = resolve(t, &o.property, &mut path);
+            if matches!(r.target, Target::Null) {
+                continue;
+            }
+            d.target(sql, r.target);
+            d.direction(sql, o.direction == crate::filter::Direction::Desc);
+            sql.push(", ");
+        }
+        if let Some(o) = filter.order.iter().find(|o| o.property == t.id().name) {
+            sql.ident(t.id_column());
+            d.direction(sql, o.direction == crate::filter::Direction::Desc);
+            return;
+        }
+    }
+    sql.ident(t.id_column()).push(" ASC");
+}
+
+/// `SELECT COUNT(*) FROM t WHERE ..`.
+pub fn count(sql: &mut Sql, t: &Table, w: Option<&Where>) {
+    sql.push("SELECT COUNT(*) FROM ").ident(&t.name);
+    if let Some(w) = w {
+        sql.push(" WHERE ");
+        where_(sql, t, w);
+    }
+}
+
+/// `<id column> = ?`; `None` when `id` cannot be an id of the model (no row has it).
+pub fn id_condition(sql: &mut Sql, t: &Table, id: &Value) -> Option<()> {
+    let arg = id_arg(sql.dialect(), t, id)?;
+    sql.ident(t.id_column()).push(" = ").bind(arg);
+    Some(())
+}
+
+/// The bound id value (integral for integer ids).
+pub fn id_arg(d: Dialect, t: &Table, id: &Value) -> Option<Arg> {
+    let dt = &t.id().data_type;
+    let arg = scalar_arg(d, dt, id)?;
+    if dt.is_numeric() && matches!(arg, Arg::Float(_)) && t.generated_integer_id() {
+        return None;
+    }
+    Some(arg)
+}
+
+/// `SELECT <all> FROM t WHERE id = ?`.
+pub fn select_by_id(sql: &mut Sql, t: &Table, id: &Value) -> Option<Vec<usize>> {
+    sql.push("SELECT ");
+    sql.join(&t.columns, ", ", |sql, c| {
+        sql.ident(c);
+    });
+    sql.push(" FROM ").ident(&t.name).push(" WHERE ");
+    id_condition(sql, t, id)?;
+    Some((0..t.columns.len()).collect())
+}
+
+/// `INSERT INTO t (..) VALUES (..)` of the declared properties in `data`; a missing or null
+/// generated integer id is left to the database. With `returning`, the id comes back.
+pub fn insert(sql: &mut Sql, t: &Table, data: &Object, returning: bool) {
+    let d = sql.dialect();
+    let cols: Vec<(usize, &Value)> = t
+        .model
+        .properties
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| data.get(&p.name).map(|v| (i, v)))
+        .filter(|(i, v)| !(*i == t.model.id_index && v.is_null() && t.generated_integer_id()))
+        .collect();
+    sql.push("INSERT INTO ").ident(&t.name);
+    if cols.is_empty() {
+        sql.push(match d {
+            Dialect::Mysql => " () VALUES ()",
+            _ => " DEFAULT VALUES",
+        });
+    } else {
+        sql.push(" (");
+        sql.join(&cols, ", ", |sql, (i, _)| {
+            sql.ident(&t.columns[*i]);
+        });
+        sql.push(") VALUES (");
+        sql.join(&cols, ", ", |sql, (i, v)| {
+            sql.bind(write_arg(d, &t.model.properties[*i].data_type, v));
+        });
+        sql.push(")");
+    }
+    if returning {
+        sql.push(" RETURNING ").ident(t.id_column());
+    }
+}
+
+/// `UPDATE t SET <declared properties of data, id excepted> WHERE ..`; with `replace`, every
+/// other column is set to NULL. `false` when nothing would be set.
+pub fn update(sql: &mut Sql, t: &Table, data: &Object, replace: bool) -> bool {
+    let d = sql.dialect();
+    let sets: Vec<(usize, Option<&Value>)> = t
+        .model
+        .properties
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != t.model.id_index)
+        .filter_map(|(i, p)| match data.get(&p.name) {
+            Some(v) => Some((i, Some(v))),
+            None if replace => Some((i, None)),
+            None => None,
+        })
+        .collect();
+    if sets.is_empty() {
+        return false;
+    }
+    sql.push("UPDATE ").ident(&t.name).push(" SET ");
+    sql.join(sets, ", ", |sql, (i, v)| {
+        sql.ident(&t.columns[i]).push(" = ");
+        match v {
+            Some(v) => sql.bind(write_arg(d, &t.model.properties[i].data_type, v)),
+            None => sql.push("NULL"),
+        };
+    });
+    sql.push(" WHERE ");
+    true
+}
+
+/// `DELETE FROM t WHERE `.
+pub fn delete(sql: &mut Sql, t: &Table) {
+    sql.push("DELETE FROM ").ident(&t.name).push(" WHERE ");
+}
