@@ -109,6 +109,7 @@ pub fn json_arg(d: Dialect, v: &Value) -> Arg {
 }
 
 /// A timestamp read from the database, in LoopBack's format.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub fn date_value(t: DateTime<Utc>) -> Value {
     Value::String(date::format_millis(t.timestamp_millis()))
 }

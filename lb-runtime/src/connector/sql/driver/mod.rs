@@ -8,8 +8,6 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use serde_json::Value;
-
 use crate::model::DataType;
 
 /// The functions every driver module defines over its connection type.
@@ -64,11 +62,6 @@ macro_rules! driver_fns {
     };
 }
 pub(crate) use driver_fns;
-
-/// JSON text read from a column.
-pub(crate) fn parse_json(s: String) -> Value {
-    serde_json::from_str(&s).unwrap_or(Value::String(s))
-}
 
 /// Whether a column type is stored as JSON.
 pub(crate) fn is_json(t: &DataType) -> bool {
