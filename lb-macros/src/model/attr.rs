@@ -19,6 +19,8 @@ pub const MODEL_KEYS: &[&str] = &[
     "id_injection",
     "description",
     "fields_mod",
+    "table",
+    "index",
 ];
 pub const PROPERTY_KEYS: &[&str] = &[
     "id",
@@ -35,6 +37,8 @@ pub const PROPERTY_KEYS: &[&str] = &[
     "exclusion",
     "format",
     "unique",
+    "column",
+    "index",
 ];
 
 /// A declared validation.
@@ -70,6 +74,16 @@ pub struct ModelAttrs {
     pub id_injection: Option<bool>,
     pub description: Option<LitStr>,
     pub fields_mod: Option<LitStr>,
+    pub table: Option<LitStr>,
+    pub indexes: Vec<IndexOpt>,
+}
+
+/// `index(properties("a", "b"), unique, name = "..")` on a model.
+pub struct IndexOpt {
+    pub name: Option<LitStr>,
+    pub properties: Vec<LitStr>,
+    pub unique: bool,
+    pub span: Span,
 }
 
 #[derive(Default)]
@@ -84,6 +98,8 @@ pub struct PropertyAttrs {
     pub description: Option<LitStr>,
     pub type_override: Option<LitStr>,
     pub validations: Vec<ValidationOpt>,
+    pub column: Option<LitStr>,
+    pub index: bool,
 }
 
 pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
@@ -97,6 +113,8 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
                 "path" => set(cx, &mut out.path, lit_str(&m)?, &m, &key),
                 "description" => set(cx, &mut out.description, lit_str(&m)?, &m, &key),
                 "fields_mod" => set(cx, &mut out.fields_mod, lit_str(&m)?, &m, &key),
+                "table" => set(cx, &mut out.table, lit_str(&m)?, &m, &key),
+                "index" => out.indexes.push(index_opt(cx, &m)?),
                 "force_id" => set(cx, &mut out.force_id, flag(&m)?, &m, &key),
                 "public" => set(cx, &mut out.public, flag(&m)?, &m, &key),
                 "replace_on_put" => set(cx, &mut out.replace_on_put, flag(&m)?, &m, &key),
@@ -143,6 +161,45 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
     out
 }
 
+const INDEX_KEYS: &[&str] = &["properties", "unique", "name"];
+
+fn index_opt(cx: &mut Ctxt, m: &syn::meta::ParseNestedMeta) -> syn::Result<IndexOpt> {
+    let mut out = IndexOpt {
+        name: None,
+        properties: Vec::new(),
+        unique: false,
+        span: m.path.get_ident().map_or_else(Span::call_site, |i| i.span()),
+    };
+    m.parse_nested_meta(|inner| {
+        let key = key_of(&inner);
+        match key.as_str() {
+            "properties" => {
+                let content;
+                syn::parenthesized!(content in inner.input);
+                let list =
+                    syn::punctuated::Punctuated::<LitStr, syn::Token![,]>::parse_terminated(
+                        &content,
+                    )?;
+                out.properties.extend(list);
+            }
+            "unique" => out.unique = flag(&inner)?,
+            "name" => set(cx, &mut out.name, lit_str(&inner)?, &inner, &key),
+            _ => {
+                cx.error(&inner.path, unknown_key("index", &key, INDEX_KEYS));
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    if out.properties.is_empty() {
+        return Err(syn::Error::new(
+            out.span,
+            "an index names its properties: `index(properties(\"a\", \"b\"))`",
+        ));
+    }
+    Ok(out)
+}
+
 pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs {
     let mut out = PropertyAttrs::default();
     for a in attrs.iter().filter(|a| a.path().is_ident("property")) {
@@ -168,6 +225,8 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                 "default_fn" => set(cx, &mut out.default_fn, lit_str(&m)?, &m, &key),
                 "type" => set(cx, &mut out.type_override, lit_str(&m)?, &m, &key),
                 "unique" => out.validations.push(ValidationOpt::Unique),
+                "column" => set(cx, &mut out.column, lit_str(&m)?, &m, &key),
+                "index" => out.index = flag(&m)?,
                 "format" => {
                     let re = lit_str(&m)?;
                     if let Err(e) = regex::Regex::new(&re.value()) {

@@ -64,6 +64,12 @@ fn property(p: &Prop) -> TokenStream {
     if let Some(d) = &p.description {
         opts.push(quote!(let p = p.description(#d);));
     }
+    if let Some(c) = &p.column {
+        opts.push(quote!(let p = p.column(#c);));
+    }
+    if p.index {
+        opts.push(quote!(let p = p.index();));
+    }
     let v = quote!(::lb::__private::Rule);
     let value = quote!(::lb::__private::serde_json::Value::from);
     let opt = |x: &Option<syn::LitInt>| match x {
@@ -123,6 +129,16 @@ pub fn generate(m: &Model) -> TokenStream {
     }
     if let Some(d) = &m.description {
         builder.push(quote!(.description(#d)));
+    }
+    if let Some(t) = &m.table {
+        builder.push(quote!(.table(#t)));
+    }
+    for (name, props, unique) in &m.indexes {
+        let name = match name {
+            Some(n) => quote!(::std::option::Option::Some(#n)),
+            None => quote!(::std::option::Option::None),
+        };
+        builder.push(quote!(.index(#name, &[#(#props),*], #unique)));
     }
     builder.extend(m.props.iter().map(property));
 

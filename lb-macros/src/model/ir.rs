@@ -1,7 +1,7 @@
 //! The checked model IR: no attributes left, only what code generation needs.
 
 use proc_macro2::Span;
-use syn::{Ident, Lit, Type, Visibility};
+use syn::{Ident, Lit, LitStr, Type, Visibility};
 
 use super::attr::{self, StrictOpt};
 use super::serde_names;
@@ -21,6 +21,9 @@ pub struct Model {
     pub id_injection: bool,
     pub description: Option<String>,
     pub fields_mod: Ident,
+    pub table: Option<String>,
+    /// Composite indexes: name, property names, unique.
+    pub indexes: Vec<(Option<String>, Vec<String>, bool)>,
     pub props: Vec<Prop>,
     /// No property is marked id: LoopBack injects a generated numeric `id`.
     pub injected_id: bool,
@@ -45,6 +48,8 @@ pub struct Prop {
     pub description: Option<String>,
     pub type_override: Option<String>,
     pub validations: Vec<attr::ValidationOpt>,
+    pub column: Option<String>,
+    pub index: bool,
 }
 
 const TYPE_NAMES: &[&str] = &[
@@ -191,6 +196,8 @@ impl Model {
                     .or_else(|| attr::doc_comment(&f.attrs)),
                 type_override: pa.type_override.map(|s| s.value()),
                 validations: pa.validations,
+                column: pa.column.map(|s| s.value()),
+                index: pa.index,
             });
         }
         if id_spans.len() > 1 {
@@ -208,6 +215,18 @@ impl Model {
                     &p.ident,
                     format!("two fields map to the property name `{}`", p.name),
                 );
+            }
+        }
+        let names: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
+        for x in &opts.indexes {
+            for p in &x.properties {
+                let v = p.value();
+                if !names.contains(&v.as_str()) && !(v == "id" && id_spans.is_empty()) {
+                    let hint = crate::suggest::closest(&v, &names)
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default();
+                    cx.error(p, format!("index: the model has no property `{v}`{hint}"));
+                }
             }
         }
         let injected_id = id_spans.is_empty();
@@ -251,6 +270,18 @@ impl Model {
                 .map(|s| s.value())
                 .or_else(|| attr::doc_comment(&input.attrs)),
             fields_mod,
+            table: opts.table.map(|s| s.value()),
+            indexes: opts
+                .indexes
+                .into_iter()
+                .map(|x| {
+                    (
+                        x.name.map(|s| s.value()),
+                        x.properties.iter().map(LitStr::value).collect(),
+                        x.unique,
+                    )
+                })
+                .collect(),
             props,
             injected_id,
         })
