@@ -168,7 +168,10 @@ fn index_opt(cx: &mut Ctxt, m: &syn::meta::ParseNestedMeta) -> syn::Result<Index
         name: None,
         properties: Vec::new(),
         unique: false,
-        span: m.path.get_ident().map_or_else(Span::call_site, |i| i.span()),
+        span: m
+            .path
+            .get_ident()
+            .map_or_else(Span::call_site, |i| i.span()),
     };
     m.parse_nested_meta(|inner| {
         let key = key_of(&inner);
@@ -176,10 +179,9 @@ fn index_opt(cx: &mut Ctxt, m: &syn::meta::ParseNestedMeta) -> syn::Result<Index
             "properties" => {
                 let content;
                 syn::parenthesized!(content in inner.input);
-                let list =
-                    syn::punctuated::Punctuated::<LitStr, syn::Token![,]>::parse_terminated(
-                        &content,
-                    )?;
+                let list = syn::punctuated::Punctuated::<LitStr, syn::Token![,]>::parse_terminated(
+                    &content,
+                )?;
                 out.properties.extend(list);
             }
             "unique" => out.unique = flag(&inner)?,

@@ -230,6 +230,29 @@ impl Dialect {
         sql.push(")))");
     }
 
+    /// A sort key: the target, then the direction. MySQL's `JSON_VALUE` is text, so a value
+    /// inside a document sorts by its number first (numbers numerically), then by its text.
+    pub fn sort_key(self, sql: &mut Sql, t: Target<'_>, descending: bool) {
+        if let (Dialect::Mysql, Target::Path(c, path)) = (self, t) {
+            let path = json_path_text(path);
+            sql.push("CASE WHEN JSON_TYPE(JSON_EXTRACT(")
+                .ident(c)
+                .push(", ");
+            sql.bind(Arg::Text(path.clone()));
+            sql.push(
+                ")) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') THEN CAST(JSON_VALUE(",
+            );
+            sql.ident(c)
+                .push(", ")
+                .bind(Arg::Text(path))
+                .push(") AS DOUBLE) END");
+            self.direction(sql, descending);
+            sql.push(", ");
+        }
+        self.target(sql, t);
+        self.direction(sql, descending);
+    }
+
     /// ` ASC`/` DESC` with LoopBack's null ordering (null first ascending, last descending).
     pub fn direction(self, sql: &mut Sql, descending: bool) {
         sql.push(match (self, descending) {

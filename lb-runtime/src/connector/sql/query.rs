@@ -401,8 +401,7 @@ fn order(sql: &mut Sql, t: &Table, filter: &Filter) {
             if matches!(r.target, Target::Null) {
                 continue;
             }
-            d.target(sql, r.target);
-            d.direction(sql, o.direction == crate::filter::Direction::Desc);
+            d.sort_key(sql, r.target, o.direction == crate::filter::Direction::Desc);
             sql.push(", ");
         }
         if let Some(o) = filter.order.iter().find(|o| o.property == t.id().name) {

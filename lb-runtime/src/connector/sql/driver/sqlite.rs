@@ -38,7 +38,11 @@ fn bind(
 fn decode(r: &SqliteRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
     Ok(match t {
         DataType::Integer => r.try_get::<Option<i64>, _>(i)?.map(Value::from),
-        DataType::Number => r.try_get::<Option<f64>, _>(i)?.map(js::number),
+        // a `number` id is an integer column
+        DataType::Number => match r.try_get::<Option<f64>, _>(i) {
+            Ok(v) => v.map(js::number),
+            Err(_) => r.try_get::<Option<i64>, _>(i)?.map(Value::from),
+        },
         DataType::Boolean => r.try_get::<Option<bool>, _>(i)?.map(Value::Bool),
         t if is_json(t) => r.try_get::<Option<String>, _>(i)?.map(parse_json),
         _ => r.try_get::<Option<String>, _>(i)?.map(Value::String),
