@@ -221,7 +221,8 @@ impl Model {
         for x in &opts.indexes {
             for p in &x.properties {
                 let v = p.value();
-                if !names.contains(&v.as_str()) && !(v == "id" && id_spans.is_empty()) {
+                let injected_id = v == "id" && id_spans.is_empty();
+                if !(names.contains(&v.as_str()) || injected_id) {
                     let hint = crate::suggest::closest(&v, &names)
                         .map(|c| format!("; did you mean `{c}`?"))
                         .unwrap_or_default();
