@@ -283,6 +283,20 @@ fn db_error(model: &ModelDefinition, e: sqlx::Error) -> Error {
             );
         }
     }
+    // SQLSTATE class 22, "data exception": a value the column cannot hold (too long, a NUL
+    // in PostgreSQL text, out of range) is the client's error
+    if let sqlx::Error::Database(db) = &e {
+        if db
+            .code()
+            .is_some_and(|c| c.len() == 5 && c.starts_with("22"))
+        {
+            return Error::bad_request(format!(
+                "Invalid value for {}: {}",
+                model.name,
+                db.message()
+            ));
+        }
+    }
     Error::internal(format!("{}: database error: {e}", model.name))
 }
 

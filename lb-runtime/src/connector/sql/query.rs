@@ -36,6 +36,13 @@ fn resolve<'a>(t: &'a Table, name: &'a str, path: &'a mut Vec<String>) -> Resolv
                 DataType::Object | DataType::Any | DataType::GeoPoint
             ) {
                 *path = rest.split('.').map(str::to_string).collect();
+                // a NUL cannot be part of a JSON path (nor of a stored key on PostgreSQL)
+                if path.iter().any(|k| k.contains('\0')) {
+                    return Resolved {
+                        target: Target::Null,
+                        data_type: None,
+                    };
+                }
                 return Resolved {
                     target: Target::Path(&t.columns[i], path.as_slice()),
                     data_type: None,
@@ -518,4 +525,108 @@ pub fn update(sql: &mut Sql, t: &Table, data: &Object, replace: bool) -> bool {
 /// `DELETE FROM t WHERE `.
 pub fn delete(sql: &mut Sql, t: &Table) {
     sql.push("DELETE FROM ").ident(&t.name).push(" WHERE ");
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::filter::{parse_filter, ParseOptions};
+    use crate::model::ModelDefinition;
+
+    /// Strings a client could send to break out of a value or an identifier.
+    const EVIL: &[&str] = &[
+        "'; DROP TABLE things; --",
+        "\" OR 1=1 --",
+        "` OR 1=1 -- ",
+        "x') OR ('1'='1",
+        "$1 OR 1=1",
+        "? OR 1=1",
+        "\\'; DELETE FROM things; --",
+        "a\" = 1); DROP TABLE \"things",
+        "$.\"a\"') OR 1=1 --",
+        "*/ OR 1=1 /*",
+    ];
+
+    fn model() -> &'static ModelDefinition {
+        Box::leak(Box::new(
+            ModelDefinition::builder("Thing")
+                .property("name", DataType::String, |p| p)
+                .property("n", DataType::Number, |p| p)
+                .property("meta", DataType::Object, |p| p)
+                .property("tags", DataType::Array(Box::new(DataType::String)), |p| p)
+                .build(),
+        ))
+    }
+
+    /// Every client string reaches the database as a bound argument: whatever the position
+    /// (property name, dotted path, operand, pattern, order key, field name, id), the SQL text
+    /// never contains it.
+    #[test]
+    fn no_client_string_reaches_the_sql_text() {
+        let def = model();
+        for d in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+            let t = Table::new(def, d);
+            for evil in EVIL {
+                let filters = [
+                    json!({"where": {*evil: 1}}),
+                    json!({"where": {format!("meta.{evil}"): "x"}}),
+                    json!({"where": {"name": *evil}}),
+                    json!({"where": {"name": {"inq": [*evil, "b"]}}}),
+                    json!({"where": {"name": {"like": *evil}}}),
+                    json!({"where": {"name": {"nilike": *evil}}}),
+                    json!({"where": {"name": {"regexp": *evil}}}),
+                    json!({"where": {"tags": *evil}}),
+                    json!({"where": {"or": [{"n": *evil}, {"meta": *evil}]}}),
+                    json!({"order": format!("{evil} DESC")}),
+                    json!({"order": [format!("meta.{evil}")]}),
+                    json!({"fields": [*evil, "name"]}),
+                ];
+                for f in filters {
+                    let Ok(filter) = parse_filter(def, &f, ParseOptions::default()) else {
+                        continue; // rejected by the parser: never reaches SQL
+                    };
+                    let mut sql = Sql::new(d);
+                    select(&mut sql, &t, &filter);
+                    assert!(
+                        !sql.text().contains(evil),
+                        "{d:?}: {f} leaked into {}",
+                        sql.text()
+                    );
+                }
+                let mut sql = Sql::new(d);
+                assert!(
+                    select_by_id(&mut sql, &t, &json!(evil)).is_none(),
+                    "not a number"
+                );
+                let mut sql = Sql::new(d);
+                let mut data = crate::value::Object::new();
+                data.insert("name".into(), json!(evil));
+                data.insert((*evil).to_string(), json!(evil));
+                insert(&mut sql, &t, &data, true);
+                assert!(!sql.text().contains(evil), "{d:?}: {}", sql.text());
+            }
+        }
+    }
+
+    #[test]
+    fn conditions_are_two_valued() {
+        let def = model();
+        let t = Table::new(def, Dialect::Postgres);
+        let f = parse_filter(
+            def,
+            &json!({"where": {"name": {"neq": "a"}, "n": {"nin": [1, 2]}}}),
+            ParseOptions::default(),
+        )
+        .unwrap();
+        let mut sql = Sql::new(Dialect::Postgres);
+        select(&mut sql, &t, &f);
+        assert_eq!(
+            sql.text(),
+            "SELECT \"name\", \"n\", \"meta\", \"tags\", \"id\" FROM \"thing\" WHERE \
+             ((NOT COALESCE(\"name\" = $1, FALSE)) AND (NOT (COALESCE(\"n\" IN ($2, $3), FALSE)))) \
+             ORDER BY \"id\" ASC"
+        );
+    }
 }

@@ -29,6 +29,10 @@ pub fn write_arg(d: Dialect, t: &DataType, v: &Value) -> Arg {
 /// The argument a condition compares a column of type `t` with; `None` when `v` cannot be a
 /// value of that type (the comparison is false, as in JavaScript).
 pub fn scalar_arg(d: Dialect, t: &DataType, v: &Value) -> Option<Arg> {
+    if d == Dialect::Postgres && has_nul(v) {
+        // PostgreSQL text and jsonb cannot hold U+0000: no stored value equals this one
+        return None;
+    }
     match t {
         DataType::String => Some(Arg::Text(match v {
             Value::String(s) => s.clone(),
@@ -68,6 +72,9 @@ pub fn scalar_arg(d: Dialect, t: &DataType, v: &Value) -> Option<Arg> {
 /// A value inside a JSON document compared as a SQL scalar (SQLite, MySQL) or as `jsonb`.
 pub fn path_arg(d: Dialect, v: &Value) -> Option<Arg> {
     if d == Dialect::Postgres {
+        if has_nul(v) {
+            return None;
+        }
         return Some(Arg::Json(v.clone()));
     }
     match v {
@@ -80,6 +87,15 @@ pub fn path_arg(d: Dialect, v: &Value) -> Option<Arg> {
         Value::Number(n) => Some(number_arg(n.as_f64()?)),
         Value::String(s) => Some(Arg::Text(s.clone())),
         _ => None,
+    }
+}
+
+fn has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(has_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
     }
 }
 
