@@ -178,6 +178,25 @@ impl Dialect {
         }
     }
 
+    /// The number of elements of the JSON array in column `c`.
+    pub fn array_length(self, sql: &mut Sql, c: &str) {
+        match self {
+            Dialect::Sqlite => {
+                sql.push("json_array_length(").ident(c).push(")");
+            }
+            Dialect::Postgres => {
+                sql.push("jsonb_array_length(CASE WHEN jsonb_typeof(")
+                    .ident(c)
+                    .push(") = 'array' THEN ")
+                    .ident(c)
+                    .push(" ELSE '[]'::jsonb END)");
+            }
+            Dialect::Mysql => {
+                sql.push("JSON_LENGTH(").ident(c).push(")");
+            }
+        }
+    }
+
     /// Great-circle distance from `origin` to the GeoPoint in column `c`, in units of
     /// `radius` (the earth's radius in the requested unit).
     pub fn distance(self, sql: &mut Sql, c: &str, lat: f64, lng: f64, radius: f64) {
@@ -375,6 +394,6 @@ mod tests {
         assert_eq!(s.args(), &[Arg::Int(3)]);
         let mut s = Sql::new(Dialect::Postgres);
         Dialect::Postgres.paging(&mut s, Some(2), Some(1));
-        assert_eq!(s.text(), " LIMIT $1 OFFSET $2");
+        assert_eq!(s.text(), " LIMIT $1::int8 OFFSET $2::int8");
     }
 }

@@ -41,6 +41,21 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
 }
 
+impl PoolSettings {
+    /// `(idle_timeout, max_lifetime)` of pooled connections: reaping them needs a background
+    /// task, so a datasource opened outside a Tokio runtime keeps its connections instead of
+    /// panicking.
+    pub(crate) fn reaping(&self) -> (Option<Duration>, Option<Duration>) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return (None, None);
+        }
+        (
+            Some(Duration::from_secs(600)),
+            Some(Duration::from_secs(1800)),
+        )
+    }
+}
+
 impl Default for PoolSettings {
     fn default() -> Self {
         PoolSettings {

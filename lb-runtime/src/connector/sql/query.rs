@@ -120,12 +120,21 @@ fn operator(sql: &mut Sql, r: &Resolved<'_>, op: &Op) {
         Op::NILike(p) => Some(Op::ILike(p.clone())),
         _ => None,
     };
-    match negated {
-        Some(positive) => {
+    match (negated, r.data_type, r.target) {
+        // `!=` compares the whole array as JavaScript does: ["a"] == "a", ["a","b"] != "a"
+        (Some(Op::Eq(v)), Some(DataType::Array(elem)), Target::Column(c)) if !v.is_null() => {
+            let d = sql.dialect();
+            sql.push("NOT (COALESCE(");
+            d.array_length(sql, c);
+            sql.push(" = 1, FALSE) AND ");
+            element_test(sql, c, elem, &Op::Eq(v));
+            sql.push(")");
+        }
+        (Some(positive), _, _) => {
             sql.push("NOT ");
             test(sql, r, &positive);
         }
-        None => test(sql, r, op),
+        (None, _, _) => test(sql, r, op),
     }
 }
 
@@ -205,6 +214,23 @@ fn operand(d: Dialect, r: &Resolved<'_>, v: &Value) -> Option<Arg> {
 /// `COALESCE(target <op> ?, FALSE)` (`FALSE` when the operand cannot be of the type).
 fn compare(sql: &mut Sql, r: &Resolved<'_>, op: &'static str, v: &Value) {
     let d = sql.dialect();
+    if let (Target::Path(..), "=", Value::String(s)) = (r.target, op, v) {
+        // loose equality inside documents: "37.5" also equals the number 37.5
+        if let Some(n) = crate::value::js::string_to_number(s).filter(|n| n.is_finite()) {
+            let alternatives = [path_arg(d, v), path_arg(d, &crate::value::js::number(n))];
+            let args: Vec<Arg> = alternatives.into_iter().flatten().collect();
+            if !s.trim().is_empty() && args.len() == 2 {
+                sql.push("COALESCE(");
+                d.target(sql, r.target);
+                sql.push(" IN (");
+                sql.join(args, ", ", |sql, a| {
+                    sql.bind(a);
+                });
+                sql.push("), FALSE)");
+                return;
+            }
+        }
+    }
     let Some(arg) = operand(d, r, v) else {
         sql.push("FALSE");
         return;
@@ -408,7 +434,15 @@ fn order(sql: &mut Sql, t: &Table, filter: &Filter) {
             if matches!(r.target, Target::Null) {
                 continue;
             }
-            d.sort_key(sql, r.target, o.direction == crate::filter::Direction::Desc);
+            let desc = o.direction == crate::filter::Direction::Desc;
+            match r.data_type {
+                // documents sort by their JSON text, the same way on every database
+                Some(dt) if matches!(r.target, Target::Column(_)) && driver_json(dt) => {
+                    d.text_of(sql, r.target, dt);
+                    d.direction(sql, desc);
+                }
+                _ => d.sort_key(sql, r.target, desc),
+            }
             sql.push(", ");
         }
         if let Some(o) = filter.order.iter().find(|o| o.property == t.id().name) {
@@ -418,6 +452,13 @@ fn order(sql: &mut Sql, t: &Table, filter: &Filter) {
         }
     }
     sql.ident(t.id_column()).push(" ASC");
+}
+
+fn driver_json(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Object | DataType::Any | DataType::GeoPoint | DataType::Array(_)
+    )
 }
 
 /// `SELECT COUNT(*) FROM t WHERE ..`.
@@ -625,7 +666,7 @@ mod tests {
         assert_eq!(
             sql.text(),
             "SELECT \"name\", \"n\", \"meta\", \"tags\", \"id\" FROM \"thing\" WHERE \
-             ((NOT COALESCE(\"name\" = $1, FALSE)) AND (NOT (COALESCE(\"n\" IN ($2, $3), FALSE)))) \
+             ((NOT COALESCE(\"name\" = $1, FALSE)) AND (NOT (COALESCE(\"n\" IN ($2::int8, $3::int8), FALSE)))) \
              ORDER BY \"id\" ASC"
         );
     }

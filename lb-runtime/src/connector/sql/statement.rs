@@ -88,11 +88,23 @@ impl Sql {
             self.text.push_str("NULL");
             return self;
         }
+        // PostgreSQL: the placeholder names its type, so one statement text always has the
+        // same parameter types (sqlx caches prepared statements by text: an integer bound
+        // where a float was prepared would be read as a float's bits)
+        let cast = match &arg {
+            Arg::Bool(_) => "::boolean",
+            Arg::Int(_) => "::int8",
+            Arg::Float(_) => "::float8",
+            Arg::Json(_) => "::jsonb",
+            Arg::Date(_) => "::timestamptz",
+            Arg::TextArray(_) => "::text[]",
+            Arg::Text(_) | Arg::Null => "",
+        };
         self.args.push(arg);
         match self.dialect {
             Dialect::Postgres => {
                 use std::fmt::Write;
-                let _ = write!(self.text, "${}", self.args.len());
+                let _ = write!(self.text, "${}{cast}", self.args.len());
             }
             _ => self.text.push('?'),
         }

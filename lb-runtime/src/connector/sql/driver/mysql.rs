@@ -2,7 +2,6 @@
 //! collation for strings (code point order and case-sensitive equality, as in memory).
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
 use serde_json::Value;
@@ -64,7 +63,8 @@ pub fn pool(url: &str, settings: &PoolSettings) -> Result<MySqlPool, sqlx::Error
     Ok(MySqlPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
-        .idle_timeout(Some(Duration::from_secs(600)))
+        .idle_timeout(settings.reaping().0)
+        .max_lifetime(settings.reaping().1)
         .connect_lazy_with(options))
 }
 

@@ -1,7 +1,6 @@
 //! PostgreSQL through sqlx: `jsonb` documents, `timestamptz` dates, `~`/`~*` regexps.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -57,7 +56,8 @@ pub fn pool(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
     Ok(PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
-        .idle_timeout(Some(Duration::from_secs(600)))
+        .idle_timeout(settings.reaping().0)
+        .max_lifetime(settings.reaping().1)
         .connect_lazy_with(options))
 }
 

@@ -2,7 +2,6 @@
 //! and `lb_distance` (the memory connector's haversine) registered on every connection.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use serde_json::Value;
 use sqlx::sqlite::{
@@ -69,24 +68,22 @@ pub fn pool(url: &str, settings: &PoolSettings) -> Result<SqlitePool, sqlx::Erro
     } else {
         options.journal_mode(SqliteJournalMode::Wal)
     };
+    // the in-memory database lives as long as its one connection: never reap it
+    let (idle, lifetime) = if in_memory {
+        (None, None)
+    } else {
+        settings.reaping()
+    };
+    let max = if in_memory {
+        1
+    } else {
+        settings.max_connections
+    };
     let pool = SqlitePoolOptions::new()
-        .max_connections(if in_memory {
-            1
-        } else {
-            settings.max_connections
-        })
-        .min_connections(u32::from(in_memory))
+        .max_connections(max)
         .acquire_timeout(settings.acquire_timeout)
-        .idle_timeout(if in_memory {
-            None
-        } else {
-            Some(Duration::from_secs(600))
-        })
-        .max_lifetime(if in_memory {
-            None
-        } else {
-            Some(Duration::from_secs(1800))
-        })
+        .idle_timeout(idle)
+        .max_lifetime(lifetime)
         .after_connect(|conn, _| Box::pin(register_functions(conn)));
     Ok(pool.connect_lazy_with(options))
 }
