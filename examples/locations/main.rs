@@ -1,8 +1,15 @@
 //! The locations example: LoopBack's Location/Inventory/Product app, served under `/api`.
 //!
 //! Env: `PORT` (3000), `HOST` (127.0.0.1), `DATASOURCE_URL` (`memory:`; `memory:file.json`
-//! persists), `LB_ENV` (`production` errors by default, or `development`).
-//! `--demo` seeds a few rows; by default the datasource starts empty.
+//! persists; `sqlite:file.db`, `sqlite::memory:`, `postgres://..`, `mysql://..`), `LB_ENV`
+//! (`production` errors by default, or `development`).
+//!
+//! * `--config DIR` reads LoopBack's `datasources.json` / `model-config.json` from `DIR`
+//!   (see `examples/locations/config`), overriding `DATASOURCE_URL`.
+//! * `--demo` seeds a few rows when the datasource is empty; by default it starts empty.
+//! * `migrate` creates the SQL tables, columns and indexes that are missing and exits
+//!   (`autoupdate`: no data is lost); `migrate --drop` drops and re-creates them
+//!   (`automigrate`). Serving also runs `autoupdate` first, so a new database just works.
 
 mod models;
 
@@ -85,26 +92,48 @@ async fn seed(app: &App) -> lb::Result<()> {
     Ok(())
 }
 
+fn arg_after(flag: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = env_or("PORT", "3000").parse()?;
     let host = env_or("HOST", "127.0.0.1");
     let url = env_or("DATASOURCE_URL", "memory:");
     let debug = env_or("LB_ENV", "production") == "development";
-    let app = App::builder()
+    let mut builder = App::builder()
         .datasource_url("db", &url)?
         .model::<Location>()
         .model::<Inventory>()
         .model::<Product>()
         .rest_api_root("/api")
-        .debug(debug)
-        .build()?;
-    if std::env::args().any(|a| a == "--demo") {
+        .debug(debug);
+    if let Some(dir) = arg_after("--config") {
+        builder = builder.config_dir(dir)?;
+    }
+    let app = builder.build()?;
+    let connector = app.datasource("db").map_or("none", |c| c.name());
+    if std::env::args().nth(1).as_deref() == Some("migrate") {
+        if std::env::args().any(|a| a == "--drop") {
+            app.automigrate().await?;
+            eprintln!("automigrate: tables dropped and created ({connector})");
+        } else {
+            app.autoupdate().await?;
+            eprintln!("autoupdate: missing tables, columns and indexes created ({connector})");
+        }
+        return Ok(());
+    }
+    app.autoupdate().await?;
+    if std::env::args().any(|a| a == "--demo") && Location::count(&app, ()).await? == 0 {
         seed(&app).await?;
     }
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    eprintln!("lb locations example listening at http://{addr}/api (datasource {url})");
+    eprintln!("lb locations example listening at http://{addr}/api (datasource: {connector})");
     app.serve_on(listener).await?;
     Ok(())
 }

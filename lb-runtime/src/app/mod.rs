@@ -1,5 +1,6 @@
 //! `App`: datasources + models + REST configuration, served by axum.
 
+mod config;
 mod datasources;
 
 use std::any::TypeId;
@@ -97,6 +98,7 @@ pub struct AppBuilder {
     remote_methods: Vec<(String, RemoteMethod)>,
     hooks: Vec<RemoteHook>,
     shared_methods: HashMap<String, Vec<(String, bool)>>,
+    model_config: Vec<(String, crate::config::ModelConfig)>,
     config: Config,
 }
 
@@ -116,6 +118,7 @@ impl App {
             remote_methods: Vec::new(),
             hooks: Vec::new(),
             shared_methods: HashMap::new(),
+            model_config: Vec::new(),
             config: Config {
                 rest_api_root: "/api".into(),
                 debug: false,
@@ -390,6 +393,7 @@ impl AppBuilder {
 
     /// Checks the configuration and builds the app.
     pub fn build(mut self) -> Result<App> {
+        self.apply_model_config()?;
         if self.datasources.is_empty() {
             self.datasources
                 .push(("db".into(), Arc::new(Memory::new())));
