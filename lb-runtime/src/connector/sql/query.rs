@@ -313,19 +313,29 @@ fn element_test(sql: &mut Sql, column: &str, elem: &DataType, op: &Op) {
             cmp(sql, e, "<=", hi);
         }),
         Op::Inq(vs) => {
-            let args: Vec<Arg> = vs.iter().filter_map(elem_arg).collect();
+            let args: Vec<Arg> = vs
+                .iter()
+                .filter(|v| !v.is_null())
+                .filter_map(elem_arg)
+                .collect();
+            sql.push("(");
             if args.is_empty() {
                 sql.push("FALSE");
-                return;
-            }
-            d.any_element(sql, column, |sql, e| {
-                element(sql, e);
-                sql.push(" IN (");
-                sql.join(args, ", ", |sql, a| {
-                    sql.bind(a);
+            } else {
+                d.any_element(sql, column, |sql, e| {
+                    element(sql, e);
+                    sql.push(" IN (");
+                    sql.join(args, ", ", |sql, a| {
+                        sql.bind(a);
+                    });
+                    sql.push(")");
                 });
-                sql.push(")");
-            });
+            }
+            // a missing array equals null
+            if vs.iter().any(Value::is_null) {
+                sql.push(" OR (").ident(column).push(" IS NULL)");
+            }
+            sql.push(")");
         }
         Op::Like(p) | Op::ILike(p) | Op::Regexp(p) => d.any_element(sql, column, |sql, e| {
             pattern(sql, |sql| element_text(sql, e), p);
