@@ -12,6 +12,11 @@ use crate::{App, Error};
 
 /// The LoopBack error envelope as a response.
 pub fn error_response(e: &Error, debug: bool) -> Response {
+    if e.status.is_server_error() {
+        // production answers hide a 5xx's message: the operator still needs it (LoopBack's
+        // strong-error-handler logs it too)
+        eprintln!("lb: {} {}", e.status.as_u16(), e.message);
+    }
     let mut r = json_response(e.status, &e.to_envelope(debug));
     r.headers_mut().insert(
         "x-content-type-options",
