@@ -291,6 +291,62 @@ async fn json_documents_are_queried_by_path() {
             .await
             .unwrap();
         assert_eq!(codes(sorted), ["m3", "m2", "m1"], "{url}");
+        // JSON null is null; loose equality both ways; ranges compare values of one kind
+        let mut odd = account("m4", "m4", "x");
+        odd.meta = Some(json!({"x": null, "n": "5", "s": "abc", "t": "a\nb"}));
+        Account::create(&app, &odd).await.unwrap();
+        let mut odd = account("m5", "m5", "x");
+        odd.meta = Some(json!({"x": 1, "n": 5, "s": 200, "t": "ab"}));
+        Account::create(&app, &odd).await.unwrap();
+        assert_eq!(
+            codes(q(json!({"meta.x": null})).await.unwrap()),
+            ["m1", "m2", "m3", "m4"],
+            "{url}"
+        );
+        assert_eq!(
+            codes(q(json!({"meta.x": {"neq": null}})).await.unwrap()),
+            ["m5"],
+            "{url}"
+        );
+        assert_eq!(
+            codes(q(json!({"meta.n": 5})).await.unwrap()),
+            ["m4", "m5"],
+            "{url}"
+        );
+        assert_eq!(
+            codes(q(json!({"meta.n": "5"})).await.unwrap()),
+            ["m4", "m5"],
+            "{url}"
+        );
+        assert_eq!(
+            codes(q(json!({"meta.s": {"gt": 100}})).await.unwrap()),
+            ["m5"],
+            "{url}"
+        );
+        assert_eq!(
+            codes(q(json!({"meta.s": {"gt": "B"}})).await.unwrap()),
+            ["m4"],
+            "{url}"
+        );
+        assert_eq!(
+            codes(q(json!({"meta.s": {"lt": "B"}})).await.unwrap()),
+            Vec::<String>::new(),
+            "{url}"
+        );
+        // `.` does not match a line break, as in memory
+        assert_eq!(
+            codes(q(json!({"meta.t": {"like": "a%b"}})).await.unwrap()),
+            ["m5"],
+            "{url}"
+        );
+        assert_eq!(
+            codes(q(json!({"meta.a\"b": 1})).await.unwrap()),
+            Vec::<String>::new(),
+            "{url}"
+        );
+        Account::delete_all(&app, json!({"code": {"inq": ["m4", "m5"]}}))
+            .await
+            .unwrap();
         // the document comes back as it was stored
         let m2 = Account::find_by_id(&app, "m2").await.unwrap().unwrap();
         assert_eq!(

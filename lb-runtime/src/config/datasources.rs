@@ -9,8 +9,8 @@ use super::env::substitute;
 use crate::connector::Connector;
 use crate::{Error, Result};
 
-/// One entry of `datasources.json`.
-#[derive(Debug, Clone, PartialEq)]
+/// One entry of `datasources.json` (its `Debug` hides the URL's password).
+#[derive(Clone, PartialEq)]
 pub struct DatasourceConfig {
     /// The key (`db`).
     pub name: String,
@@ -22,6 +22,22 @@ pub struct DatasourceConfig {
     pub max_connections: Option<u32>,
     /// Wait for a pooled connection (`acquireTimeout`, milliseconds).
     pub acquire_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for DatasourceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+        let url = crate::connector::sql::redact(&self.url);
+        #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+        let url = &self.url;
+        f.debug_struct("DatasourceConfig")
+            .field("name", &self.name)
+            .field("connector", &self.connector)
+            .field("url", &url)
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish()
+    }
 }
 
 fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
@@ -74,7 +90,10 @@ impl DatasourceConfig {
         let o = v
             .as_object()
             .ok_or_else(|| Error::internal(format!("{at}: not an object")))?;
-        let connector = text(o, "connector").unwrap_or_else(|| "memory".into());
+        // `loopback-connector-postgresql` names the same connector as `postgresql`
+        let connector = text(o, "connector")
+            .map(|c| c.trim_start_matches("loopback-connector-").to_string())
+            .unwrap_or_else(|| "memory".into());
         let url = match text(o, "url").filter(|u| !u.is_empty()) {
             Some(u) => u,
             None => Self::url_from_parts(&connector, o, &at)?,
@@ -105,6 +124,12 @@ impl DatasourceConfig {
                     "postgres"
                 };
                 let host = text(o, "host").unwrap_or_else(|| "localhost".into());
+                // an IPv6 address is bracketed in a URL
+                let host = if host.contains(':') && !host.starts_with('[') {
+                    format!("[{host}]")
+                } else {
+                    host
+                };
                 let port = text(o, "port").map(|p| format!(":{p}")).unwrap_or_default();
                 let user = text(o, "user").or_else(|| text(o, "username"));
                 let creds = match (user, text(o, "password")) {
@@ -112,7 +137,7 @@ impl DatasourceConfig {
                     (Some(u), None) => format!("{}@", encode(&u)),
                     _ => String::new(),
                 };
-                let db = text(o, "database").unwrap_or_default();
+                let db = encode(&text(o, "database").unwrap_or_default());
                 Ok(format!("{scheme}://{creds}{host}{port}/{db}"))
             }
             other => Err(Error::internal(format!(
@@ -165,7 +190,8 @@ mod tests {
               "legacy": {"connector": "mysql", "host": "127.0.0.1", "port": 3306,
                          "database": "test", "user": "root", "password": "p@ss:word",
                          "connectionLimit": 7, "acquireTimeout": 1500},
-              "local": {"connector": "sqlite3", "file": "data.db"},
+              "local": {"connector": "loopback-connector-sqlite3", "file": "data.db"},
+              "v6": {"connector": "postgresql", "host": "::1", "database": "my db"},
               "mem": {"connector": "memory", "file": "mem.json"},
               "scratch": {"connector": "memory"}
             }"#,
@@ -185,6 +211,8 @@ mod tests {
             Some(Duration::from_millis(1500))
         );
         assert_eq!(by("local").url, "sqlite:data.db");
+        assert_eq!(by("v6").url, "postgres://[::1]/my%20db");
+        assert!(!format!("{:?}", by("legacy")).contains("p%40ss"));
         assert_eq!(by("mem").url, "memory:mem.json");
         assert_eq!(by("scratch").url, "memory:");
     }

@@ -76,20 +76,78 @@ impl Dialect {
                 sql.bind(Arg::Text(json_path_text(path))).push(")");
             }
             Dialect::Mysql => {
-                sql.push("JSON_VALUE(").ident(column).push(", ");
-                sql.bind(Arg::Text(json_path_text(path))).push(")");
+                // MySQL 8's JSON_VALUE takes only a literal path; JSON null reads as NULL
+                sql.push("(CASE WHEN JSON_TYPE(");
+                self.json_extract(sql, column, path);
+                sql.push(") = 'NULL' THEN NULL ELSE JSON_UNQUOTE(");
+                self.json_extract(sql, column, path);
+                sql.push(") END)");
             }
             Dialect::Postgres => {
-                sql.push("(").ident(column).push(" #> ");
-                sql.bind(Arg::TextArray(path.to_vec())).push(")");
+                // JSON null reads as SQL NULL
+                sql.push("NULLIF(").ident(column).push(" #> ");
+                sql.bind(Arg::TextArray(path.to_vec()))
+                    .push(", 'null'::jsonb)");
             }
         }
     }
 
-    /// Whether a JSON path target compares through JSON values (PostgreSQL: the operand must be
-    /// bound as `jsonb`).
-    pub fn json_operands(self, t: Target<'_>) -> bool {
-        matches!((self, t), (Dialect::Postgres, Target::Path(..)))
+    /// `JSON_EXTRACT(c, ?)` (SQLite, MySQL).
+    fn json_extract(self, sql: &mut Sql, column: &str, path: &[String]) {
+        sql.push("JSON_EXTRACT(").ident(column).push(", ");
+        sql.bind(Arg::Text(json_path_text(path))).push(")");
+    }
+
+    /// Whether this dialect can address `path` (SQLite's path syntax cannot quote a `"`).
+    pub fn path_supported(self, path: &[String]) -> bool {
+        !(self == Dialect::Sqlite && path.iter().any(|k| k.contains('"')))
+    }
+
+    /// The JSON value at `path` in column `c` is a number (`number`) or a string (`!number`):
+    /// range conditions inside documents compare values of the operand's kind only.
+    pub fn json_kind_is(self, sql: &mut Sql, c: &str, path: &[String], number: bool) {
+        match self {
+            Dialect::Sqlite => {
+                sql.push("json_type(").ident(c).push(", ");
+                sql.bind(Arg::Text(json_path_text(path)));
+                sql.push(if number {
+                    ") IN ('integer', 'real')"
+                } else {
+                    ") = 'text'"
+                });
+            }
+            Dialect::Postgres => {
+                sql.push("jsonb_typeof(").ident(c).push(" #> ");
+                sql.bind(Arg::TextArray(path.to_vec()));
+                sql.push(if number {
+                    ") = 'number'"
+                } else {
+                    ") = 'string'"
+                });
+            }
+            Dialect::Mysql => {
+                sql.push("JSON_TYPE(");
+                self.json_extract(sql, c, path);
+                sql.push(if number {
+                    ") IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')"
+                } else {
+                    ") = 'STRING'"
+                });
+            }
+        }
+    }
+
+    /// The string at `path` in column `c`, compared by code point (PostgreSQL range
+    /// conditions on strings inside documents).
+    pub fn json_text_binary(self, sql: &mut Sql, c: &str, path: &[String]) {
+        match self {
+            Dialect::Postgres => {
+                sql.push("(").ident(c).push(" #>> ");
+                sql.bind(Arg::TextArray(path.to_vec()))
+                    .push(") COLLATE \"C\"");
+            }
+            _ => self.json_path(sql, c, path),
+        }
     }
 
     /// `expr` as text (patterns on non-string columns).
@@ -125,12 +183,10 @@ impl Dialect {
             Dialect::Postgres => {
                 text(sql);
                 sql.push(if case_insensitive { " ~* " } else { " ~ " });
-                let e = if multi_line {
-                    format!("(?n){expr}")
-                } else {
-                    expr.to_string()
-                };
-                sql.bind(Arg::Text(e));
+                // `.` does not match a line break (as in Rust and JavaScript): `p`; with the
+                // `m` flag `^`/`$` also match at line breaks: `n`
+                let flag = if multi_line { "(?n)" } else { "(?p)" };
+                sql.bind(Arg::Text(format!("{flag}{expr}")));
             }
             Dialect::Sqlite | Dialect::Mysql => {
                 // SQLite: the connector registers `regexp` (Rust's regex, as the memory
@@ -253,18 +309,11 @@ impl Dialect {
     /// inside a document sorts by its number first (numbers numerically), then by its text.
     pub fn sort_key(self, sql: &mut Sql, t: Target<'_>, descending: bool) {
         if let (Dialect::Mysql, Target::Path(c, path)) = (self, t) {
-            let path = json_path_text(path);
-            sql.push("CASE WHEN JSON_TYPE(JSON_EXTRACT(")
-                .ident(c)
-                .push(", ");
-            sql.bind(Arg::Text(path.clone()));
-            sql.push(
-                ")) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') THEN CAST(JSON_VALUE(",
-            );
-            sql.ident(c)
-                .push(", ")
-                .bind(Arg::Text(path))
-                .push(") AS DOUBLE) END");
+            sql.push("CASE WHEN ");
+            self.json_kind_is(sql, c, path, true);
+            sql.push(" THEN CAST(JSON_UNQUOTE(");
+            self.json_extract(sql, c, path);
+            sql.push(") AS DOUBLE) END");
             self.direction(sql, descending);
             sql.push(", ");
         }
@@ -328,7 +377,8 @@ impl Dialect {
                 (Some(n), _) if n <= 16_383 => {
                     format!("VARCHAR({n}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
                 }
-                (_, true) => "VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin".into(),
+                // 191 characters of utf8mb4 fit four to an InnoDB key (3072 bytes)
+                (_, true) => "VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin".into(),
                 _ => "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin".into(),
             },
             (Dialect::Mysql, DataType::Integer) => "BIGINT".into(),

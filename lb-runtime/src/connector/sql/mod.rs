@@ -22,6 +22,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub use dialect::Dialect;
+pub use pool::redact;
 use pool::{Conn, Pool, SharedTx};
 use statement::Sql;
 use table::Table;
@@ -260,6 +261,7 @@ impl SqlConnector {
             q.ident(&t.name);
             q.text().to_string()
         };
+        let quoted_again = quoted.clone();
         sql.push("SELECT setval(pg_get_serial_sequence(")
             .bind(statement::Arg::Text(quoted))
             .push(", ")
@@ -268,7 +270,12 @@ impl SqlConnector {
             .ident(t.id_column())
             .push(") FROM ")
             .ident(&t.name)
-            .push("), 1))");
+            // never backwards: ids already handed out (uncommitted, or of deleted rows) stay used
+            .push("), pg_sequence_last_value(CAST(pg_get_serial_sequence(")
+            .bind(statement::Arg::Text(quoted_again))
+            .push(", ")
+            .bind(statement::Arg::Text(t.id_column().to_string()))
+            .push(") AS regclass)), 1))");
         c.integer(sql).await.map_err(|e| db_error(t.model, e))?;
         Ok(())
     }
@@ -295,6 +302,23 @@ fn db_error(model: &ModelDefinition, e: sqlx::Error) -> Error {
             return Error::new(
                 axum::http::StatusCode::CONFLICT,
                 format!("Duplicate entry for {}.{prop}", model.name),
+            );
+        }
+    }
+    if let sqlx::Error::Database(db) = &e {
+        let msg = db.message();
+        let lower = msg.to_lowercase();
+        // MySQL (ICU) and MariaDB (PCRE) reject some expressions Rust's engine accepts
+        if lower.contains("regexp") || lower.contains("regular expression") {
+            return Error::bad_request(format!("Invalid regular expression: {msg}"));
+        }
+        // a busy SQLite database, a serialization failure or deadlock: retry later
+        if lower.contains("database is locked")
+            || matches!(db.code().as_deref(), Some("40001" | "40P01"))
+        {
+            return Error::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                format!("{}: the database is busy, retry: {msg}", model.name),
             );
         }
     }

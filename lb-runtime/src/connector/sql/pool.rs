@@ -107,7 +107,11 @@ impl Pool {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(pool_error)?),
+            // IMMEDIATE: take the write lock up front, so two transactions that read and then
+            // write wait for each other (busy timeout) instead of failing
+            Pool::Sqlite(p) => {
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(pool_error)?)
+            }
             #[cfg(feature = "postgres")]
             Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(pool_error)?),
             #[cfg(feature = "mysql")]
@@ -217,8 +221,28 @@ fn feature_of(scheme: &str) -> &'static str {
     }
 }
 
-/// A URL without its password, for messages.
+/// A URL without its password (user info or a `password=` parameter), for messages.
 pub fn redact(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = redact_userinfo(base);
+    if let Some(q) = query {
+        out.push('?');
+        let parts: Vec<String> = q
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out.push_str(&parts.join("&"));
+    }
+    out
+}
+
+fn redact_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -239,5 +263,17 @@ fn pool_error(e: sqlx::Error) -> Error {
             format!("the database is not available: {e}"),
         ),
         other => Error::internal(format!("the database is not available: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db?sslmode=require&password=x"),
+            "postgres://u:***@h/db?sslmode=require&password=***"
+        );
+        assert_eq!(super::redact("sqlite:a.db"), "sqlite:a.db");
     }
 }

@@ -22,7 +22,7 @@ struct Resolved<'a> {
     data_type: Option<&'static DataType>,
 }
 
-fn resolve<'a>(t: &'a Table, name: &'a str, path: &'a mut Vec<String>) -> Resolved<'a> {
+fn resolve<'a>(d: Dialect, t: &'a Table, name: &'a str, path: &'a mut Vec<String>) -> Resolved<'a> {
     if let Some((i, p)) = t.property(name) {
         return Resolved {
             target: Target::Column(&t.columns[i]),
@@ -37,7 +37,7 @@ fn resolve<'a>(t: &'a Table, name: &'a str, path: &'a mut Vec<String>) -> Resolv
             ) {
                 *path = rest.split('.').map(str::to_string).collect();
                 // a NUL cannot be part of a JSON path (nor of a stored key on PostgreSQL)
-                if path.iter().any(|k| k.contains('\0')) {
+                if path.iter().any(|k| k.contains('\0')) || !d.path_supported(path) {
                     return Resolved {
                         target: Target::Null,
                         data_type: None,
@@ -100,7 +100,7 @@ fn clause(sql: &mut Sql, t: &Table, c: &Clause) {
         }
         Clause::Property { name, ops, .. } => {
             let mut path = Vec::new();
-            let r = resolve(t, name, &mut path);
+            let r = resolve(sql.dialect(), t, name, &mut path);
             if ops.is_empty() {
                 sql.push("TRUE");
                 return;
@@ -214,22 +214,11 @@ fn operand(d: Dialect, r: &Resolved<'_>, v: &Value) -> Option<Arg> {
 /// `COALESCE(target <op> ?, FALSE)` (`FALSE` when the operand cannot be of the type).
 fn compare(sql: &mut Sql, r: &Resolved<'_>, op: &'static str, v: &Value) {
     let d = sql.dialect();
-    if let (Target::Path(..), "=", Value::String(s)) = (r.target, op, v) {
-        // loose equality inside documents: "37.5" also equals the number 37.5
-        if let Some(n) = crate::value::js::string_to_number(s).filter(|n| n.is_finite()) {
-            let alternatives = [path_arg(d, v), path_arg(d, &crate::value::js::number(n))];
-            let args: Vec<Arg> = alternatives.into_iter().flatten().collect();
-            if !s.trim().is_empty() && args.len() == 2 {
-                sql.push("COALESCE(");
-                d.target(sql, r.target);
-                sql.push(" IN (");
-                sql.join(args, ", ", |sql, a| {
-                    sql.bind(a);
-                });
-                sql.push("), FALSE)");
-                return;
-            }
+    if let Target::Path(c, path) = r.target {
+        if op == "=" {
+            return path_equals(sql, r.target, v);
         }
+        return path_range(sql, c, path, op, v);
     }
     let Some(arg) = operand(d, r, v) else {
         sql.push("FALSE");
@@ -259,6 +248,67 @@ fn compare(sql: &mut Sql, r: &Resolved<'_>, op: &'static str, v: &Value) {
         sql.push(" ").push(op).push(" ").bind(arg);
     }
     sql.push(", FALSE)");
+}
+
+/// Loose equality inside a document: `"37.5"` and `37.5` are equal both ways.
+fn path_equals(sql: &mut Sql, target: Target<'_>, v: &Value) {
+    let d = sql.dialect();
+    let other = match v {
+        Value::String(s) if !s.trim().is_empty() => crate::value::js::string_to_number(s)
+            .filter(|n| n.is_finite())
+            .map(crate::value::js::number),
+        Value::Number(n) => Some(Value::String(crate::value::js::to_js_string(
+            &Value::Number(n.clone()),
+        ))),
+        _ => None,
+    };
+    let args: Vec<Arg> = std::iter::once(v)
+        .chain(other.as_ref())
+        .filter_map(|x| path_arg(d, x))
+        .collect();
+    if args.is_empty() {
+        sql.push("FALSE");
+        return;
+    }
+    sql.push("COALESCE(");
+    d.target(sql, target);
+    sql.push(" IN (");
+    sql.join(args, ", ", |sql, a| {
+        sql.bind(a);
+    });
+    sql.push("), FALSE)");
+}
+
+/// A range inside a document: numbers with numbers, strings with strings (by code point).
+fn path_range(sql: &mut Sql, c: &str, path: &[String], op: &'static str, v: &Value) {
+    let d = sql.dialect();
+    let number = match v {
+        Value::Number(_) => true,
+        Value::String(_) => false,
+        _ => {
+            sql.push("FALSE");
+            return;
+        }
+    };
+    let arg = match (d, v) {
+        (Dialect::Postgres, Value::Number(_)) => Arg::Json(v.clone()),
+        (_, Value::Number(n)) => super::values::number_arg(n.as_f64().unwrap_or(0.0)),
+        (_, Value::String(s)) if d == Dialect::Postgres && s.contains('\0') => {
+            sql.push("FALSE");
+            return;
+        }
+        (_, Value::String(s)) => Arg::Text(s.clone()),
+        _ => return,
+    };
+    sql.push("COALESCE(");
+    d.json_kind_is(sql, c, path, number);
+    sql.push(" AND ");
+    if number {
+        d.target(sql, Target::Path(c, path));
+    } else {
+        d.json_text_binary(sql, c, path);
+    }
+    sql.push(" ").push(op).push(" ").bind(arg).push(", FALSE)");
 }
 
 /// A range bound; a `null` operand matches null values when inclusive (memory semantics).
@@ -297,10 +347,23 @@ fn element_test(sql: &mut Sql, column: &str, elem: &DataType, op: &Op) {
         element(sql, e);
         sql.push(" ").push(op).push(" ").bind(arg);
     };
+    let null_bound = |sql: &mut Sql, inclusive: bool| {
+        // `gte: null` matches null (missing) arrays, as in memory; `gt: null` nothing
+        if inclusive {
+            sql.push("(").ident(column).push(" IS NULL)");
+        } else {
+            sql.push("FALSE");
+        }
+    };
     match op {
         Op::Eq(Value::Null) => {
             // a missing array (null) equals null
             sql.push("(").ident(column).push(" IS NULL)");
+        }
+        Op::Gt(Value::Null) | Op::Lt(Value::Null) => null_bound(sql, false),
+        Op::Gte(Value::Null) | Op::Lte(Value::Null) => null_bound(sql, true),
+        Op::Between(lo, hi) if lo.is_null() || hi.is_null() => {
+            null_bound(sql, lo.is_null() && hi.is_null());
         }
         Op::Eq(v) => d.any_element(sql, column, |sql, e| cmp(sql, e, "=", v)),
         Op::Gt(v) => d.any_element(sql, column, |sql, e| cmp(sql, e, ">", v)),
@@ -440,7 +503,7 @@ fn order(sql: &mut Sql, t: &Table, filter: &Filter) {
                 break;
             }
             let mut path = Vec::new();
-            let r = resolve(t, &o.property, &mut path);
+            let r = resolve(d, t, &o.property, &mut path);
             if matches!(r.target, Target::Null) {
                 continue;
             }

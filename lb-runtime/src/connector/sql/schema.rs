@@ -89,8 +89,11 @@ pub fn indexes(d: Dialect, t: &Table) -> Vec<Index> {
         sql.push(")");
         out.push(Index { name, create: sql });
     };
+    // MySQL cannot index a JSON column: such indexes are left out there
+    let indexable =
+        |i: usize| d != Dialect::Mysql || !super::driver::is_json(&t.model.properties[i].data_type);
     for (i, p) in t.model.properties.iter().enumerate() {
-        if p.id || !(p.index || p.is_unique()) {
+        if p.id || !(p.index || p.is_unique()) || !indexable(i) {
             continue;
         }
         let col = t.columns[i].as_str();
@@ -99,14 +102,15 @@ pub fn indexes(d: Dialect, t: &Table) -> Vec<Index> {
         add(format!("{}_{col}_{suffix}", t.name), vec![col], unique);
     }
     for x in &t.model.indexes {
-        let cols: Vec<&str> = x
+        let positions: Vec<usize> = x
             .properties
             .iter()
-            .filter_map(|n| t.model.property_index(n).map(|i| t.columns[i].as_str()))
+            .filter_map(|n| t.model.property_index(n))
             .collect();
-        if cols.is_empty() {
+        if positions.is_empty() || !positions.iter().all(|&i| indexable(i)) {
             continue;
         }
+        let cols: Vec<&str> = positions.iter().map(|&i| t.columns[i].as_str()).collect();
         let name = x
             .name
             .clone()
