@@ -5,7 +5,7 @@ mod support;
 
 use lb::{App, Memory};
 use serde_json::{json, Value};
-use support::models::{Location, Product};
+use support::models::{Inventory, Location, Product};
 
 fn temp_file(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("lb-test-{}-{name}", std::process::id()));
@@ -19,6 +19,7 @@ fn app_on(path: &std::path::Path) -> App {
     App::builder()
         .datasource("db", Memory::with_file(path).unwrap())
         .model::<Location>()
+        .model::<Inventory>()
         .model::<Product>()
         .build()
         .unwrap()

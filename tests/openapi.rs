@@ -57,11 +57,14 @@ fn every_endpoint_has_an_operation_with_a_loopback_operation_id() {
         "Location.prototype.stock",
         "Inventory.restock",
         "Product.count",
+        "Location.prototype.__get__inventory",
+        "Location.prototype.__findById__inventory",
+        "Inventory.prototype.__get__location",
     ] {
         assert!(ids.iter().any(|i| i == id), "{id} in {ids:?}");
     }
-    // 3 models × 16 built-in routes + 3 custom
-    assert_eq!(ids.len(), 51);
+    // 3 models × 16 built-in routes + 3 custom + 7 hasMany routes + 1 belongsTo route
+    assert_eq!(ids.len(), 59);
 }
 
 #[test]

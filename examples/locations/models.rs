@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A store location.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
-#[model(path = "locations")]
+#[model(path = "locations", has_many(inventory, model = Inventory, foreign_key = "locationId"))]
 pub struct Location {
     #[property(id, generated)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20,7 +20,10 @@ pub struct Location {
 
 /// Stock of a product at a location.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
-#[model(path = "inventories")]
+#[model(
+    path = "inventories",
+    belongs_to(location, model = Location, foreign_key = "locationId")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Inventory {
     pub product_id: Option<String>,

@@ -11,6 +11,7 @@ mod error;
 pub mod filter;
 pub mod model;
 pub mod openapi;
+pub mod relation;
 pub mod remote;
 pub mod repository;
 pub mod rest;
@@ -25,7 +26,7 @@ pub use connector::sql::{Dialect, PoolSettings, SqlConnector};
 pub use connector::{Connector, Transaction};
 pub use error::{Error, Result};
 pub use filter::{Condition, Field, Filter, OrderBy, TypedFilter, Where};
-pub use model::{DataType, ModelDefinition, Strict};
+pub use model::{DataType, ModelDefinition, RelationKind, Strict};
 pub use remote::{
     Accept, ArgType, HookContext, HookKind, HttpContext, Invocation, RemoteMethod, RemoteMethods,
     Returns, Source,
@@ -50,4 +51,23 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
     pub use std::sync::LazyLock;
+
+    /// `names` contains `name` (usable in constants: relation checks of `#[derive(Model)]`).
+    pub const fn contains(names: &[&str], name: &str) -> bool {
+        let mut i = 0;
+        while i < names.len() {
+            let (a, b) = (names[i].as_bytes(), name.as_bytes());
+            if a.len() == b.len() {
+                let mut j = 0;
+                while j < a.len() && a[j] == b[j] {
+                    j += 1;
+                }
+                if j == a.len() {
+                    return true;
+                }
+            }
+            i += 1;
+        }
+        false
+    }
 }

@@ -13,6 +13,12 @@ use crate::{App, Error, Result};
 
 /// A model type: implemented by `#[derive(Model)]`.
 pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The model's name (known at compile time: relations name their target with it).
+    const MODEL_NAME: &'static str;
+    /// Property names on the wire, in declaration order (an injected `id` included): relation
+    /// declarations check their foreign keys against it at compile time.
+    const PROPERTY_NAMES: &'static [&'static str];
+
     /// The static definition.
     fn definition() -> &'static ModelDefinition;
 
@@ -103,7 +109,8 @@ pub async fn create<M: Model>(app: &App, data: &M) -> Result<M> {
 /// `find`.
 pub async fn find<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Vec<M>> {
     let f = filter.into_filter()?;
-    rows(app.repository_of::<M>()?.find(&f).await?)
+    let repo = app.repository_of::<M>()?;
+    rows(crate::relation::find_with_include(app, &repo, &f).await?)
 }
 
 /// `findOne`.

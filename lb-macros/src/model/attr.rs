@@ -21,6 +21,9 @@ pub const MODEL_KEYS: &[&str] = &[
     "fields_mod",
     "table",
     "index",
+    "belongs_to",
+    "has_many",
+    "has_one",
 ];
 pub const PROPERTY_KEYS: &[&str] = &[
     "id",
@@ -76,6 +79,20 @@ pub struct ModelAttrs {
     pub fields_mod: Option<LitStr>,
     pub table: Option<LitStr>,
     pub indexes: Vec<IndexOpt>,
+    pub relations: Vec<RelationOpt>,
+}
+
+/// `has_many(inventory, model = Inventory, foreign_key = "locationId", path = "..",
+/// disable_include)` (also `belongs_to`, `has_one`).
+pub struct RelationOpt {
+    /// `belongs_to` / `has_many` / `has_one`.
+    pub kind: String,
+    pub name: syn::Ident,
+    pub model: Option<syn::Type>,
+    pub foreign_key: Option<LitStr>,
+    pub path: Option<LitStr>,
+    pub disable_include: bool,
+    pub span: Span,
 }
 
 /// `index(properties("a", "b"), unique, name = "..")` on a model.
@@ -115,6 +132,11 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
                 "fields_mod" => set(cx, &mut out.fields_mod, lit_str(&m)?, &m, &key),
                 "table" => set(cx, &mut out.table, lit_str(&m)?, &m, &key),
                 "index" => out.indexes.push(index_opt(cx, &m)?),
+                "belongs_to" | "has_many" | "has_one" => {
+                    if let Some(r) = relation_opt(cx, &m, &key)? {
+                        out.relations.push(r);
+                    }
+                }
                 "force_id" => set(cx, &mut out.force_id, flag(&m)?, &m, &key),
                 "public" => set(cx, &mut out.public, flag(&m)?, &m, &key),
                 "replace_on_put" => set(cx, &mut out.replace_on_put, flag(&m)?, &m, &key),
@@ -162,6 +184,67 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
 }
 
 const INDEX_KEYS: &[&str] = &["properties", "unique", "name"];
+const RELATION_KEYS: &[&str] = &["model", "foreign_key", "path", "disable_include"];
+
+fn relation_opt(
+    cx: &mut Ctxt,
+    m: &syn::meta::ParseNestedMeta,
+    kind: &str,
+) -> syn::Result<Option<RelationOpt>> {
+    let span = m
+        .path
+        .get_ident()
+        .map_or_else(Span::call_site, |i| i.span());
+    let mut name = None;
+    let mut model = None;
+    let mut foreign_key = None;
+    let mut path = None;
+    let mut disable_include = false;
+    m.parse_nested_meta(|inner| {
+        let key = key_of(&inner);
+        let bare = !inner.input.peek(syn::Token![=]) && !inner.input.peek(syn::token::Paren);
+        match key.as_str() {
+            "model" => {
+                let ty: syn::Type = inner.value()?.parse()?;
+                model = Some(ty);
+            }
+            "foreign_key" => set(cx, &mut foreign_key, lit_str(&inner)?, &inner, &key),
+            "path" => set(cx, &mut path, lit_str(&inner)?, &inner, &key),
+            "disable_include" => disable_include = flag(&inner)?,
+            _ if bare && name.is_none() => {
+                name = inner.path.get_ident().cloned();
+            }
+            _ => {
+                cx.error(&inner.path, unknown_key("relation", &key, RELATION_KEYS));
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    let Some(name) = name else {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!("a relation starts with its name: `{kind}(inventory, model = Inventory)`"),
+        ));
+        return Ok(None);
+    };
+    if model.is_none() {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!("relation `{name}` needs its target: `model = TargetModel`"),
+        ));
+        return Ok(None);
+    }
+    Ok(Some(RelationOpt {
+        kind: kind.to_string(),
+        name,
+        model,
+        foreign_key,
+        path,
+        disable_include,
+        span,
+    }))
+}
 
 fn index_opt(cx: &mut Ctxt, m: &syn::meta::ParseNestedMeta) -> syn::Result<IndexOpt> {
     let mut out = IndexOpt {

@@ -141,6 +141,34 @@ pub fn generate(m: &Model) -> TokenStream {
         builder.push(quote!(.index(#name, &[#(#props),*], #unique)));
     }
     builder.extend(m.props.iter().map(property));
+    let mut relation_checks = Vec::new();
+    for r in &m.relations {
+        let (name, ty, fk) = (&r.name, &r.model, &r.foreign_key);
+        let kind = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
+        let mut opts = Vec::new();
+        if let Some(p) = &r.path {
+            opts.push(quote!(r.http_path = ::std::option::Option::Some(#p.to_string());));
+        }
+        if r.disable_include {
+            opts.push(quote!(r.disable_include = true;));
+        }
+        builder.push(quote! {
+            .relation(#name, ::lb::RelationKind::#kind, <#ty as ::lb::Model>::MODEL_NAME,
+                      ::std::option::Option::Some(#fk), |mut r| { #(#opts)* r })
+        });
+        if r.kind != "BelongsTo" {
+            // the foreign key lives on the target: checked against its property names
+            let msg =
+                format!("relation `{name}`: the target model has no foreign key property `{fk}`");
+            relation_checks.push(quote_spanned! {r.fk_span=>
+                const _: () = {
+                    if !::lb::__private::contains(<#ty as ::lb::Model>::PROPERTY_NAMES, #fk) {
+                        ::std::panic!(#msg);
+                    }
+                };
+            });
+        }
+    }
 
     let fields_mod = &m.fields_mod;
     let handles = m.props.iter().map(|p| {
@@ -160,12 +188,18 @@ pub fn generate(m: &Model) -> TokenStream {
             pub const id: ::lb::Field<super::#ident, i64> = ::lb::Field::new("id");
         }
     });
+    let mut prop_names: Vec<&str> = m.props.iter().map(|p| p.name.as_str()).collect();
+    if m.injected_id {
+        prop_names.push("id");
+    }
     let mod_doc = format!("Typed property handles of `{}` for filters.", m.name);
     let t = quote!(::lb::__private::typed);
 
     quote! {
         #[automatically_derived]
         impl ::lb::Model for #ident {
+            const MODEL_NAME: &'static str = #name;
+            const PROPERTY_NAMES: &'static [&'static str] = &[#(#prop_names),*];
             fn definition() -> &'static ::lb::ModelDefinition {
                 static DEF: ::lb::__private::LazyLock<::lb::ModelDefinition> =
                     ::lb::__private::LazyLock::new(|| #(#builder)* .build());
@@ -214,6 +248,8 @@ pub fn generate(m: &Model) -> TokenStream {
             /// `patchAttributes`: merges a JSON object of changes into the instance with this id.
             #vis async fn patch_attributes(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, data: ::lb::__private::serde_json::Value) -> ::lb::Result<Self> { #t::patch_attributes::<Self>(app, id, data).await }
         }
+
+        #(#relation_checks)*
 
         #[doc = #mod_doc]
         #[allow(non_upper_case_globals, dead_code)]

@@ -24,9 +24,24 @@ pub struct Model {
     pub table: Option<String>,
     /// Composite indexes: name, property names, unique.
     pub indexes: Vec<(Option<String>, Vec<String>, bool)>,
+    pub relations: Vec<Relation>,
     pub props: Vec<Prop>,
     /// No property is marked id: LoopBack injects a generated numeric `id`.
     pub injected_id: bool,
+}
+
+/// A checked relation declaration.
+pub struct Relation {
+    /// `BelongsTo` / `HasMany` / `HasOne` (the runtime's `RelationKind` variant).
+    pub kind: &'static str,
+    pub name: String,
+    pub model: Type,
+    /// The foreign key (the declared one or LoopBack's default).
+    pub foreign_key: String,
+    /// Where errors about the foreign key point.
+    pub fk_span: Span,
+    pub path: Option<String>,
+    pub disable_include: bool,
 }
 
 pub struct Prop {
@@ -230,6 +245,61 @@ impl Model {
                 }
             }
         }
+        let mut relations = Vec::new();
+        let model_name = opts
+            .name
+            .as_ref()
+            .map(|s| s.value())
+            .unwrap_or_else(|| input.ident.to_string());
+        for r in &opts.relations {
+            let name = r.name.to_string();
+            let kind = match r.kind.as_str() {
+                "belongs_to" => "BelongsTo",
+                "has_many" => "HasMany",
+                _ => "HasOne",
+            };
+            let foreign_key = match &r.foreign_key {
+                Some(fk) => fk.value(),
+                None if kind == "BelongsTo" => format!("{name}Id"),
+                None => {
+                    let mut c = model_name.chars();
+                    let first = c
+                        .next()
+                        .map(|f| f.to_lowercase().to_string())
+                        .unwrap_or_default();
+                    format!("{first}{}Id", c.as_str())
+                }
+            };
+            let fk_span = r.foreign_key.as_ref().map_or(r.name.span(), LitStr::span);
+            if kind == "BelongsTo" && !names.contains(&foreign_key.as_str()) {
+                let hint = crate::suggest::closest(&foreign_key, &names)
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                cx.syn_error(syn::Error::new(
+                    fk_span,
+                    format!("belongs_to `{name}`: the model has no foreign key property `{foreign_key}`{hint}"),
+                ));
+            }
+            if names.contains(&name.as_str()) {
+                cx.error(
+                    &r.name,
+                    format!("relation `{name}` has the name of a property"),
+                );
+            }
+            if relations.iter().any(|x: &Relation| x.name == name) {
+                cx.error(&r.name, format!("two relations are named `{name}`"));
+            }
+            let _ = r.span;
+            relations.push(Relation {
+                kind,
+                name,
+                model: r.model.clone().expect("checked by the parser"),
+                foreign_key,
+                fk_span,
+                path: r.path.as_ref().map(LitStr::value),
+                disable_include: r.disable_include,
+            });
+        }
         let injected_id = id_spans.is_empty();
         if injected_id && opts.id_injection == Some(false) {
             cx.error(
@@ -272,6 +342,7 @@ impl Model {
                 .or_else(|| attr::doc_comment(&input.attrs)),
             fields_mod,
             table: opts.table.map(|s| s.value()),
+            relations,
             indexes: opts
                 .indexes
                 .into_iter()

@@ -28,6 +28,8 @@ fn fallback(input: &syn::DeriveInput, e: syn::Error) -> TokenStream {
         #errors
         #[automatically_derived]
         impl ::lb::Model for #ident {
+            const MODEL_NAME: &'static str = #name;
+            const PROPERTY_NAMES: &'static [&'static str] = &[];
             fn definition() -> &'static ::lb::ModelDefinition {
                 static DEF: ::lb::__private::LazyLock<::lb::ModelDefinition> =
                     ::lb::__private::LazyLock::new(|| ::lb::ModelDefinition::builder(#name).build());

@@ -498,7 +498,7 @@ impl AppBuilder {
             inner.models.push(ModelEntry {
                 repo: Repository::new(def, connector),
                 datasource,
-                methods: method_table(def, remote_methods, &hooks, &shared)?,
+                methods: method_table(def, relation_methods(def, remote_methods), &hooks, &shared)?,
             });
         }
         if let Some(model) = self.shared_methods.keys().next() {
@@ -506,12 +506,47 @@ impl AppBuilder {
                 "sharedMethods for {model}: unknown model"
             )));
         }
+        check_relations(&inner)?;
         inner.datasources = self.datasources;
         Ok(App {
             inner: Arc::new(inner),
             tx: None,
         })
     }
+}
+
+/// The relation endpoints first, then the model's own remote methods.
+fn relation_methods(def: &'static ModelDefinition, own: Vec<RemoteMethod>) -> Vec<RemoteMethod> {
+    let mut v = crate::relation::remote_methods(def);
+    v.extend(own);
+    v
+}
+
+/// Every relation's target is attached and has the keys the relation names.
+fn check_relations(inner: &AppInner) -> Result<()> {
+    for m in &inner.models {
+        let def = m.repo.model;
+        for rel in &def.relations {
+            let Some(&t) = inner.by_name.get(&rel.target) else {
+                return Err(Error::internal(format!(
+                    "relation {}.{}: model {} is not attached to the app",
+                    def.name, rel.name, rel.target
+                )));
+            };
+            let target = inner.models[t].repo.model;
+            let (holder, key) = match rel.kind {
+                crate::model::RelationKind::BelongsTo => (def, &rel.foreign_key),
+                _ => (target, &rel.foreign_key),
+            };
+            if holder.property(key).is_none() {
+                return Err(Error::internal(format!(
+                    "relation {}.{}: model {} has no property {key}",
+                    def.name, rel.name, holder.name
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A model's endpoints: built-in and custom, without the hidden ones, each with its hooks.

@@ -107,9 +107,12 @@ pub fn parse_filter(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Res
     }
     if let Some(inc) = o.get("include") {
         if !inc.is_null() {
-            // No relations exist yet (they arrive with issue 6): every named relation is unknown.
-            // LoopBack 3 answers 500 for an unknown relation; lb answers 400.
-            if let Some(name) = include_names(inc).into_iter().next() {
+            // LoopBack 3 answers 500 for an unknown relation; lb answers 400. Relations of
+            // nested scopes are checked against their own models when included.
+            if let Some(name) = include_names(inc)
+                .into_iter()
+                .find(|n| def.relation(n).is_none())
+            {
                 return Err(Error::bad_request(format!(
                     "Relation {} is not defined for {} model",
                     Value::String(name),

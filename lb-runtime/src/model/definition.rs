@@ -144,6 +144,8 @@ pub struct ModelDefinition {
     pub table: Option<String>,
     /// Composite indexes on SQL datasources.
     pub indexes: Vec<IndexDefinition>,
+    /// Relations to other models.
+    pub relations: Vec<super::RelationDefinition>,
     hidden: Vec<String>,
 }
 
@@ -183,6 +185,7 @@ impl ModelDefinition {
             id_injection: true,
             table: None,
             indexes: Vec::new(),
+            relations: Vec::new(),
         }
     }
 
@@ -211,6 +214,11 @@ impl ModelDefinition {
         &self.hidden
     }
 
+    /// A relation by name.
+    pub fn relation(&self, name: &str) -> Option<&super::RelationDefinition> {
+        self.relations.iter().find(|r| r.name == name)
+    }
+
     /// Whether a property is hidden.
     pub fn is_hidden(&self, name: &str) -> bool {
         self.hidden.iter().any(|h| h == name)
@@ -237,6 +245,7 @@ pub struct ModelBuilder {
     id_injection: bool,
     table: Option<String>,
     indexes: Vec<IndexDefinition>,
+    relations: Vec<super::RelationDefinition>,
 }
 
 /// Options of one property, passed to [`ModelBuilder::property`].
@@ -368,6 +377,24 @@ impl ModelBuilder {
         self
     }
 
+    /// Adds a relation. `foreign_key` `None` takes LoopBack's default (`<name>Id` for
+    /// belongsTo, `<thisModel>Id` for hasMany/hasOne).
+    pub fn relation(
+        mut self,
+        name: &str,
+        kind: super::RelationKind,
+        target: &str,
+        foreign_key: Option<&str>,
+        options: impl FnOnce(super::RelationDefinition) -> super::RelationDefinition,
+    ) -> Self {
+        let mut r = super::RelationDefinition::new(name, kind, target, &self.name);
+        if let Some(fk) = foreign_key {
+            r.foreign_key = fk.to_string();
+        }
+        self.relations.push(options(r));
+        self
+    }
+
     /// Finishes the definition: injects `id` when no property is an id, computes the plural.
     ///
     /// # Panics
@@ -418,6 +445,7 @@ impl ModelBuilder {
             description: self.description,
             table: self.table,
             indexes: self.indexes,
+            relations: self.relations,
             hidden,
         }
     }

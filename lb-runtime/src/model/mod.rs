@@ -3,6 +3,7 @@
 mod data_type;
 mod definition;
 mod inflection;
+mod relation;
 
 pub use data_type::{DataType, PropertyValue};
 pub use definition::{
@@ -10,3 +11,4 @@ pub use definition::{
     Strict,
 };
 pub use inflection::pluralize;
+pub use relation::{RelationDefinition, RelationKind};

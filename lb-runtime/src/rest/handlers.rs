@@ -84,7 +84,10 @@ pub fn head_exists(c: Call) -> Reply {
 pub fn find_by_id(c: Call) -> Reply {
     Box::pin(async move {
         let filter = c.filter()?;
-        match c.repo().find_by_id(&c.id(), Some(&filter)).await? {
+        let found =
+            crate::relation::find_by_id_with_include(&c.app, &c.repo(), &c.id(), Some(&filter))
+                .await?;
+        match found {
             Some(row) => Ok(Outcome::Row(row)),
             None => Ok(Outcome::Missing(Error::unknown_id(
                 &c.model().name,
@@ -116,15 +119,20 @@ pub fn patch_attributes(mut c: Call) -> Reply {
 pub fn find(c: Call) -> Reply {
     Box::pin(async move {
         let filter = c.filter()?;
-        let rows = c.repo().find(&filter).await?;
+        let rows = crate::relation::find_with_include(&c.app, &c.repo(), &filter).await?;
         Ok(Outcome::Rows(rows))
     })
 }
 
 pub fn find_one(c: Call) -> Reply {
     Box::pin(async move {
-        let filter = c.filter()?;
-        match c.repo().find_one(&filter).await? {
+        let mut filter = c.filter()?;
+        filter.limit = Some(1);
+        let first = crate::relation::find_with_include(&c.app, &c.repo(), &filter)
+            .await?
+            .into_iter()
+            .next();
+        match first {
             Some(row) => Ok(Outcome::Row(row)),
             None => Ok(Outcome::Missing(Error::unknown_id(
                 &c.model().name,

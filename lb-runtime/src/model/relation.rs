@@ -1,0 +1,93 @@
+//! LoopBack relations between models: belongsTo, hasMany, hasOne.
+
+/// The kind of a relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    /// `belongsTo`: this model holds the foreign key of one target instance.
+    BelongsTo,
+    /// `hasMany`: target instances hold this model's id in their foreign key.
+    HasMany,
+    /// `hasOne`: one target instance holds this model's id in its foreign key.
+    HasOne,
+}
+
+impl RelationKind {
+    /// LoopBack's name (`belongsTo`, ...).
+    pub fn lb_name(self) -> &'static str {
+        match self {
+            RelationKind::BelongsTo => "belongsTo",
+            RelationKind::HasMany => "hasMany",
+            RelationKind::HasOne => "hasOne",
+        }
+    }
+
+    /// Whether the related side is a list.
+    pub fn to_many(self) -> bool {
+        matches!(self, RelationKind::HasMany)
+    }
+}
+
+/// A declared relation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationDefinition {
+    /// Relation name (`inventory`): the include key and the REST path segment.
+    pub name: String,
+    /// Kind.
+    pub kind: RelationKind,
+    /// Target model name.
+    pub target: String,
+    /// Foreign key property: on this model for belongsTo, on the target otherwise.
+    pub foreign_key: String,
+    /// The key the foreign key refers to (default: the id of the model it refers to).
+    pub primary_key: Option<String>,
+    /// `http.path` of the relation's routes (default: the name).
+    pub http_path: Option<String>,
+    /// Not usable in `include` (LoopBack's `disableInclude`).
+    pub disable_include: bool,
+}
+
+impl RelationDefinition {
+    /// A relation with LoopBack's default foreign key: `<name>Id` for belongsTo,
+    /// `<sourceModel camelCase>Id` for hasMany/hasOne.
+    pub fn new(name: &str, kind: RelationKind, target: &str, source_model: &str) -> Self {
+        let foreign_key = match kind {
+            RelationKind::BelongsTo => format!("{name}Id"),
+            _ => {
+                let mut c = source_model.chars();
+                match c.next() {
+                    Some(first) => format!("{}{}Id", first.to_lowercase(), c.as_str()),
+                    None => "id".into(),
+                }
+            }
+        };
+        RelationDefinition {
+            name: name.to_string(),
+            kind,
+            target: target.to_string(),
+            foreign_key,
+            primary_key: None,
+            http_path: None,
+            disable_include: false,
+        }
+    }
+
+    /// The REST path segment.
+    pub fn path(&self) -> &str {
+        self.http_path.as_deref().unwrap_or(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_default_foreign_keys() {
+        let r =
+            RelationDefinition::new("inventory", RelationKind::HasMany, "Inventory", "Location");
+        assert_eq!(r.foreign_key, "locationId");
+        let r =
+            RelationDefinition::new("location", RelationKind::BelongsTo, "Location", "Inventory");
+        assert_eq!(r.foreign_key, "locationId");
+    }
+}

@@ -1,0 +1,361 @@
+//! `include`: related rows attached to query results, one query per relation and level
+//! (`fk IN (..)` over the keys of all parents), never one per parent.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use super::{embedded, key_of};
+use crate::connector::Row;
+use crate::filter::{parse_filter, Fields, Filter, ParseOptions};
+use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
+use crate::repository::Repository;
+use crate::value::{Object, Record};
+use crate::{App, Error, Result};
+
+/// Keys per `IN (..)` query: bounded statements whatever the number of parents.
+const BATCH: usize = 500;
+
+/// One entry of an `include` value.
+struct Inclusion<'a> {
+    relation: &'a str,
+    /// The scope (`{where, fields, order, limit, skip, include}`) as given.
+    scope: Option<Value>,
+}
+
+/// `"a"`, `["a", {"b": "c"}]`, `{"relation": "a", "scope": {..}}`, `{"a": <nested include>}`.
+fn inclusions(v: &Value) -> Result<Vec<Inclusion<'_>>> {
+    Ok(match v {
+        Value::Null => Vec::new(),
+        Value::String(s) => vec![Inclusion {
+            relation: s,
+            scope: None,
+        }],
+        Value::Array(a) => {
+            let mut out = Vec::new();
+            for x in a {
+                out.extend(inclusions(x)?);
+            }
+            out
+        }
+        Value::Object(o) => match o.get("relation") {
+            Some(Value::String(r)) => vec![Inclusion {
+                relation: r,
+                scope: o.get("scope").cloned().filter(|s| !s.is_null()),
+            }],
+            Some(_) => return Err(Error::bad_request("include: `relation` must be a string")),
+            None => o
+                .iter()
+                .map(|(k, nested)| Inclusion {
+                    relation: k,
+                    scope: Some(json!({ "include": nested })),
+                })
+                .collect(),
+        },
+        _ => {
+            return Err(Error::bad_request(
+                "include must be a string, an array or an object",
+            ))
+        }
+    })
+}
+
+fn relation<'d>(def: &'d ModelDefinition, name: &str) -> Result<&'d RelationDefinition> {
+    def.relation(name).ok_or_else(|| {
+        Error::bad_request(format!(
+            "Relation {} is not defined for {} model",
+            Value::String(name.to_string()),
+            def.name
+        ))
+    })
+}
+
+/// The properties `include` needs on the parent rows: the foreign key of a belongsTo, the
+/// primary key of a hasMany/hasOne.
+fn parent_keys(def: &ModelDefinition, include: &Value) -> Result<Vec<String>> {
+    let mut keys = Vec::new();
+    for inc in inclusions(include)? {
+        let rel = relation(def, inc.relation)?;
+        keys.push(match rel.kind {
+            RelationKind::BelongsTo => rel.foreign_key.clone(),
+            _ => rel
+                .primary_key
+                .clone()
+                .unwrap_or_else(|| def.id().name.clone()),
+        });
+    }
+    Ok(keys)
+}
+
+/// `fields` extended by `keys`; the keys it had to add.
+fn with_keys(fields: &Option<Fields>, keys: &[String]) -> (Option<Fields>, Vec<String>) {
+    let Some(f) = fields else {
+        return (None, Vec::new());
+    };
+    let added: Vec<String> = keys.iter().filter(|k| !f.shows(k)).cloned().collect();
+    let f = match f {
+        Fields::Include(names) => {
+            let mut names = names.clone();
+            names.extend(added.iter().cloned());
+            Fields::Include(names)
+        }
+        Fields::Exclude(names) => Fields::Exclude(
+            names
+                .iter()
+                .filter(|n| !added.contains(n))
+                .cloned()
+                .collect(),
+        ),
+    };
+    (Some(f), added)
+}
+
+/// `find` with `include`: the rows, each with its related rows under the relation's name.
+/// `fields` that leave out a key the inclusion needs are widened for the query and the key
+/// is removed again from the answer (the relation is never silently dropped).
+pub async fn find_with_include(app: &App, repo: &Repository, filter: &Filter) -> Result<Vec<Row>> {
+    let Some(include) = filter.include.as_ref().filter(|i| !i.is_null()) else {
+        return repo.find(filter).await;
+    };
+    let keys = parent_keys(repo.model, include)?;
+    let (fields, added) = with_keys(&filter.fields, &keys);
+    let mut f = filter.clone();
+    f.fields = fields;
+    let rows = repo.find(&f).await?;
+    attach(app, repo.model, rows, include, &added).await
+}
+
+/// `findById` with the filter's `include` (and `fields`).
+pub async fn find_by_id_with_include(
+    app: &App,
+    repo: &Repository,
+    id: &Value,
+    filter: Option<&Filter>,
+) -> Result<Option<Row>> {
+    let Some(include) = filter
+        .and_then(|f| f.include.as_ref())
+        .filter(|i| !i.is_null())
+    else {
+        return repo.find_by_id(id, filter).await;
+    };
+    let keys = parent_keys(repo.model, include)?;
+    let mut f = filter.cloned().unwrap_or_default();
+    let (fields, added) = with_keys(&f.fields, &keys);
+    f.fields = fields;
+    let Some(row) = repo.find_by_id(id, Some(&f)).await? else {
+        return Ok(None);
+    };
+    Ok(attach(app, repo.model, vec![row], include, &added)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Attaches every inclusion to `rows`, then removes the `strip`ped keys.
+fn attach<'a>(
+    app: &'a App,
+    def: &'static ModelDefinition,
+    rows: Vec<Row>,
+    include: &'a Value,
+    strip: &'a [String],
+) -> crate::connector::BoxFuture<'a, Result<Vec<Row>>> {
+    Box::pin(async move {
+        let mut objs: Vec<Object> = rows.iter().map(|r| r.to_object()).collect();
+        for inc in inclusions(include)? {
+            let rel = relation(def, inc.relation)?;
+            if rel.disable_include {
+                continue;
+            }
+            let target = app.repository(&rel.target).ok_or_else(|| {
+                Error::internal(format!(
+                    "relation {}.{}: model {} is not attached to the app",
+                    def.name, rel.name, rel.target
+                ))
+            })?;
+            match rel.kind {
+                RelationKind::BelongsTo => {
+                    belongs_to(app, &target, rel, inc.scope, &mut objs).await?
+                }
+                _ => has(app, def, &target, rel, inc.scope, &mut objs).await?,
+            }
+        }
+        Ok(objs
+            .into_iter()
+            .map(|mut o| {
+                for k in strip {
+                    o.remove(k);
+                }
+                Arc::new(Record::new(o))
+            })
+            .collect())
+    })
+}
+
+/// The scope as a target filter whose where is AND-ed with `key IN (keys)`, without paging
+/// (applied per parent) and with `key` in its fields.
+fn scoped_filter(
+    target: &'static ModelDefinition,
+    scope: &Option<Value>,
+    key: &str,
+    keys: &[Value],
+    keep_key: bool,
+) -> Result<(Filter, Vec<String>, Option<usize>, Option<usize>)> {
+    let mut s: Map<String, Value> = match scope {
+        None => Map::new(),
+        Some(Value::Object(o)) => o.clone(),
+        Some(_) => return Err(Error::bad_request("include: `scope` must be an object")),
+    };
+    let cond = json!({ key: { "inq": keys } });
+    let where_ = match s.remove("where") {
+        Some(w) if !w.is_null() => json!({ "and": [cond, w] }),
+        _ => cond,
+    };
+    s.insert("where".into(), where_);
+    let scope_filter = parse_filter(target, &Value::Object(s), ParseOptions::rest())?;
+    let (limit, skip) = (scope_filter.limit, scope_filter.skip);
+    let mut f = scope_filter;
+    f.limit = None;
+    f.skip = None;
+    let mut needed = vec![key.to_string()];
+    if let Some(inc) = f.include.as_ref() {
+        needed.extend(parent_keys(target, inc)?);
+    }
+    let (fields, mut added) = with_keys(&f.fields, &needed);
+    f.fields = fields;
+    if keep_key {
+        // a hasMany scope's `fields` gains the foreign key in the answer too (LoopBack)
+        added.retain(|k| k != key);
+    }
+    Ok((f, added, limit, skip))
+}
+
+/// The target rows whose `key` is one of `keys`, in batches, with their own includes.
+async fn fetch(
+    app: &App,
+    target: &Repository,
+    scope: &Option<Value>,
+    key: &str,
+    keys: Vec<Value>,
+    keep_key: bool,
+) -> Result<(Vec<Row>, Vec<String>, Option<usize>, Option<usize>)> {
+    let mut rows = Vec::new();
+    let mut meta = (Vec::new(), None, None);
+    for chunk in keys.chunks(BATCH) {
+        let (f, added, limit, skip) = scoped_filter(target.model, scope, key, chunk, keep_key)?;
+        let found = target.find(&f).await?;
+        let found = match f.include.as_ref().filter(|i| !i.is_null()) {
+            Some(inc) => attach(app, target.model, found, inc, &[]).await?,
+            None => found,
+        };
+        rows.extend(found);
+        meta = (added, limit, skip);
+    }
+    Ok((rows, meta.0, meta.1, meta.2))
+}
+
+fn distinct(objs: &[Object], prop: &str) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    objs.iter()
+        .filter_map(|o| o.get(prop))
+        .filter(|v| key_of(v).is_some_and(|k| seen.insert(k)))
+        .cloned()
+        .collect()
+}
+
+fn strip_added(def: &ModelDefinition, row: &Row, added: &[String]) -> Value {
+    let mut v = embedded(def, row);
+    if let Value::Object(o) = &mut v {
+        for k in added {
+            o.remove(k);
+        }
+    }
+    v
+}
+
+async fn belongs_to(
+    app: &App,
+    target: &Repository,
+    rel: &RelationDefinition,
+    scope: Option<Value>,
+    objs: &mut [Object],
+) -> Result<()> {
+    let pk = rel
+        .primary_key
+        .clone()
+        .unwrap_or_else(|| target.model.id().name.clone());
+    let keys = distinct(objs, &rel.foreign_key);
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let (rows, added, _, _) = fetch(app, target, &scope, &pk, keys, false).await?;
+    let mut by_key: HashMap<String, Value> = HashMap::new();
+    for r in &rows {
+        if let Some(k) = r.get(&pk).and_then(|v| key_of(&v)) {
+            by_key
+                .entry(k)
+                .or_insert_with(|| strip_added(target.model, r, &added));
+        }
+    }
+    for o in objs.iter_mut() {
+        // no related row: the key is left out (LoopBack), not null
+        if let Some(v) = o
+            .get(&rel.foreign_key)
+            .and_then(key_of)
+            .and_then(|k| by_key.get(&k))
+        {
+            o.insert(rel.name.clone(), v.clone());
+        }
+    }
+    Ok(())
+}
+
+async fn has(
+    app: &App,
+    def: &ModelDefinition,
+    target: &Repository,
+    rel: &RelationDefinition,
+    scope: Option<Value>,
+    objs: &mut [Object],
+) -> Result<()> {
+    let pk = rel
+        .primary_key
+        .clone()
+        .unwrap_or_else(|| def.id().name.clone());
+    let keys = distinct(objs, &pk);
+    let (rows, added, limit, skip) = if keys.is_empty() {
+        (Vec::new(), Vec::new(), None, None)
+    } else {
+        fetch(app, target, &scope, &rel.foreign_key, keys, true).await?
+    };
+    let mut groups: HashMap<String, Vec<Value>> = HashMap::new();
+    for r in &rows {
+        if let Some(k) = r.get(&rel.foreign_key).and_then(|v| key_of(&v)) {
+            groups
+                .entry(k)
+                .or_default()
+                .push(strip_added(target.model, r, &added));
+        }
+    }
+    for o in objs.iter_mut() {
+        let group: Vec<Value> = o
+            .get(&pk)
+            .and_then(key_of)
+            .and_then(|k| groups.get(&k))
+            .map(|g| {
+                // the scope's skip/limit apply per parent
+                g.iter()
+                    .skip(skip.unwrap_or(0))
+                    .take(limit.unwrap_or(usize::MAX))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if rel.kind == RelationKind::HasMany {
+            o.insert(rel.name.clone(), Value::Array(group));
+        } else if let Some(first) = group.into_iter().next() {
+            o.insert(rel.name.clone(), first);
+        }
+    }
+    Ok(())
+}

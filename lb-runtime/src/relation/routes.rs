@@ -1,0 +1,422 @@
+//! The relation endpoints of spec §3 as remote methods of the source model
+//! (`prototype.__get__inventory`, ...): instance methods, so the parent is loaded first and a
+//! missing one is LoopBack's 404 `could not find a model with id ..`.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Map, Value};
+
+use super::{include, key_of, visible};
+use crate::filter::{parse_filter, parse_where, ParseOptions};
+use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
+use crate::remote::{Accept, ArgType, Invocation, RemoteMethod, Returns, Source};
+use crate::repository::Repository;
+use crate::{App, Error, Result};
+
+type Rel = &'static RelationDefinition;
+
+/// The relation endpoints of every relation of `def`.
+pub(crate) fn remote_methods(def: &'static ModelDefinition) -> Vec<RemoteMethod> {
+    let mut out = Vec::new();
+    for rel in &def.relations {
+        match rel.kind {
+            RelationKind::BelongsTo => out.push(belongs_to_get(def, rel)),
+            RelationKind::HasMany => out.extend(has_many(def, rel)),
+            RelationKind::HasOne => out.extend(has_one(def, rel)),
+        }
+    }
+    out
+}
+
+fn target(app: &App, rel: Rel) -> Result<Repository> {
+    app.repository(&rel.target)
+        .map(std::borrow::Cow::into_owned)
+        .ok_or_else(|| Error::internal(format!("model {} is not attached to the app", rel.target)))
+}
+
+/// The value the related rows' foreign key holds: the parent's primary key.
+fn parent_key(def: &ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Value> {
+    let pk = rel.primary_key.as_deref().unwrap_or(&def.id().name);
+    inv.instance
+        .as_ref()
+        .and_then(|r| r.get(pk).map(std::borrow::Cow::into_owned))
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| Error::internal(format!("{}: the instance has no {pk}", def.name)))
+}
+
+fn method(name: String, verb: Method, path: String, rel: Rel, f: RemoteMethod) -> RemoteMethod {
+    let _ = rel;
+    RemoteMethod {
+        name: name.into(),
+        ..f
+    }
+    .instance()
+    .http(verb, path)
+}
+
+fn object_arg(inv: &Invocation, name: &str) -> Value {
+    inv.args.get(name).cloned().unwrap_or(Value::Null)
+}
+
+/// `{fk: key}` AND-ed with a client where.
+fn and_fk(fk: &str, key: &Value, w: Value) -> Value {
+    let cond = json!({ fk: key });
+    if w.is_null() || w.as_object().is_some_and(Map::is_empty) {
+        cond
+    } else {
+        json!({ "and": [cond, w] })
+    }
+}
+
+fn not_found(id: &Value, target: &str) -> Error {
+    Error::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "No instance with id {} found for {target}",
+            crate::value::js::to_js_string(id)
+        ),
+    )
+}
+
+/// The related instance `fk` of this parent, or LoopBack's 404.
+async fn related(
+    repo: &Repository,
+    rel: Rel,
+    key: &Value,
+    fk: &Value,
+) -> Result<crate::connector::Row> {
+    let row = repo.find_by_id(fk, None).await?;
+    match row {
+        Some(r) if r.get(&rel.foreign_key).and_then(|v| key_of(&v)) == key_of(key) => Ok(r),
+        _ => Err(not_found(fk, &rel.target)),
+    }
+}
+
+/// The body with the foreign key set to the parent (LoopBack silently overrides it).
+fn with_fk(mut body: Value, fk: &str, key: &Value) -> Result<Value> {
+    match &mut body {
+        Value::Object(o) => {
+            o.insert(fk.to_string(), key.clone());
+        }
+        Value::Null => body = json!({ fk: key }),
+        _ => return Err(crate::repository::not_an_object()),
+    }
+    Ok(body)
+}
+
+fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
+    let n = &rel.name;
+    let p = format!("/{}", rel.path());
+    let t: &'static str = &rel.target;
+    let one = || Returns::root("data", ArgType::Object).model(Some(t));
+    let many = || Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(t));
+    let fk_arg = || {
+        Accept::new("fk", ArgType::Any)
+            .required()
+            .source(Source::Path)
+            .description("Foreign key")
+    };
+    vec![
+        method(
+            format!("__get__{n}"),
+            Method::GET,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let mut f = match object_arg(&inv, "filter") {
+                    Value::Object(o) => Value::Object(o),
+                    _ => json!({}),
+                };
+                let w = f
+                    .as_object_mut()
+                    .and_then(|o| o.remove("where"))
+                    .unwrap_or(Value::Null);
+                f["where"] = and_fk(&rel.foreign_key, &key, w);
+                let filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
+                Ok(vec![Value::Array(
+                    rows.iter().map(|r| visible(repo.model, r)).collect(),
+                )])
+            })
+            .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
+            .returns(many())
+            .description(format!("Queries {n} of {}.", def.name)),
+        ),
+        method(
+            format!("__create__{n}"),
+            Method::POST,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                match object_arg(&inv, "data") {
+                    Value::Array(items) => {
+                        let items = items
+                            .into_iter()
+                            .map(|i| with_fk(i, &rel.foreign_key, &key))
+                            .collect::<Result<Vec<_>>>()?;
+                        let rows = repo.create_many(items).await?;
+                        Ok(vec![Value::Array(
+                            rows.iter().map(|r| visible(repo.model, r)).collect(),
+                        )])
+                    }
+                    body => {
+                        let row = repo.create(with_fk(body, &rel.foreign_key, &key)?).await?;
+                        Ok(vec![visible(repo.model, &row)])
+                    }
+                }
+            })
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(one())
+            .description(format!("Creates a new instance in {n} of this model.")),
+        ),
+        method(
+            format!("__delete__{n}"),
+            Method::DELETE,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let w = parse_where(
+                    repo.model,
+                    &json!({ &rel.foreign_key: key }),
+                    ParseOptions::rest(),
+                )?;
+                repo.delete_all(w.as_ref()).await?;
+                Ok(Vec::new())
+            })
+            .description(format!("Deletes all {n} of this model.")),
+        ),
+        method(
+            format!("__count__{n}"),
+            Method::GET,
+            format!("{p}/count"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let w = and_fk(&rel.foreign_key, &key, object_arg(&inv, "where"));
+                let w = parse_where(repo.model, &w, ParseOptions::rest())?;
+                Ok(vec![json!({ "count": repo.count(w.as_ref()).await? })])
+            })
+            .accepts(Accept::new("where", ArgType::Object).source(Source::Query))
+            .returns(Returns::root("count", ArgType::Object))
+            .description(format!("Counts {n} of {}.", def.name)),
+        ),
+        method(
+            format!("__findById__{n}"),
+            Method::GET,
+            format!("{p}/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let row = related(&repo, rel, &key, &object_arg(&inv, "fk")).await?;
+                Ok(vec![visible(repo.model, &row)])
+            })
+            .accepts(fk_arg())
+            .returns(one())
+            .description(format!("Find a related item by id for {n}.")),
+        ),
+        method(
+            format!("__updateById__{n}"),
+            Method::PUT,
+            format!("{p}/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let fk = object_arg(&inv, "fk");
+                related(&repo, rel, &key, &fk).await?;
+                let body = object_arg(&inv, "data");
+                if let Some(v) = body.get(&rel.foreign_key) {
+                    if key_of(v) != key_of(&key) {
+                        return Err(Error::bad_request(format!(
+                            "Cannot override foreign key {} from {} to {}",
+                            rel.foreign_key,
+                            crate::value::js::to_js_string(&key),
+                            crate::value::js::to_js_string(v)
+                        )));
+                    }
+                }
+                let row = repo
+                    .patch_attributes(&fk, body, &crate::value::js::to_js_string(&fk))
+                    .await?;
+                Ok(vec![visible(repo.model, &row)])
+            })
+            .accepts(fk_arg())
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(one())
+            .description(format!("Update a related item by id for {n}.")),
+        ),
+        method(
+            format!("__destroyById__{n}"),
+            Method::DELETE,
+            format!("{p}/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let fk = object_arg(&inv, "fk");
+                related(&repo, rel, &key, &fk).await?;
+                repo.delete_by_id(&fk).await?;
+                Ok(Vec::new())
+            })
+            .accepts(fk_arg())
+            .description(format!("Delete a related item by id for {n}.")),
+        ),
+    ]
+}
+
+fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
+    let t: &'static str = &rel.target;
+    method(
+        format!("__get__{}", rel.name),
+        Method::GET,
+        format!("/{}", rel.path()),
+        rel,
+        RemoteMethod::new("", move |inv: Invocation| async move {
+            let repo = target(&inv.app, rel)?;
+            let fk = inv
+                .instance
+                .as_ref()
+                .and_then(|r| r.get(&rel.foreign_key).map(std::borrow::Cow::into_owned))
+                .filter(|v| !v.is_null());
+            // LoopBack: no foreign key → `{}`, a key with no target → `null`
+            let Some(fk) = fk else {
+                return Ok(vec![json!({})]);
+            };
+            let pk = rel.primary_key.as_deref().unwrap_or(&repo.model.id().name);
+            let w = parse_where(repo.model, &json!({ pk: fk }), ParseOptions::rest())?;
+            let filter = crate::filter::Filter {
+                where_: w,
+                limit: Some(1),
+                ..Default::default()
+            };
+            Ok(vec![match repo.find(&filter).await?.first() {
+                Some(r) => visible(repo.model, r),
+                None => Value::Null,
+            }])
+        })
+        .accepts(Accept::new("refresh", ArgType::Boolean).source(Source::Query))
+        .returns(Returns::root("data", ArgType::Object).model(Some(t)))
+        .description(format!(
+            "Fetches belongsTo relation {} of {}.",
+            rel.name, def.name
+        )),
+    )
+}
+
+fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
+    let n = &rel.name;
+    let p = format!("/{}", rel.path());
+    let t: &'static str = &rel.target;
+    let one = || Returns::root("data", ArgType::Object).model(Some(t));
+    let current = move |app: App, key: Value| async move {
+        let repo = target(&app, rel)?;
+        let w = parse_where(
+            repo.model,
+            &json!({ &rel.foreign_key: key }),
+            ParseOptions::rest(),
+        )?;
+        let filter = crate::filter::Filter {
+            where_: w,
+            limit: Some(1),
+            ..Default::default()
+        };
+        let row = repo.find(&filter).await?.into_iter().next();
+        Ok::<_, Error>((repo, row))
+    };
+    vec![
+        method(
+            format!("__get__{n}"),
+            Method::GET,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let key = parent_key(def, rel, &inv)?;
+                match current(inv.app.clone(), key).await? {
+                    (repo, Some(r)) => Ok(vec![visible(repo.model, &r)]),
+                    _ => Err(
+                        Error::not_found(format!("No \"{}\" instance(s) found", rel.target))
+                            .with_code("MODEL_NOT_FOUND"),
+                    ),
+                }
+            })
+            .accepts(Accept::new("refresh", ArgType::Boolean).source(Source::Query))
+            .returns(one())
+            .description(format!("Fetches hasOne relation {n}.")),
+        ),
+        method(
+            format!("__create__{n}"),
+            Method::POST,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let key = parent_key(def, rel, &inv)?;
+                let (repo, existing) = current(inv.app.clone(), key.clone()).await?;
+                if existing.is_some() {
+                    return Err(Error::new(
+                        StatusCode::CONFLICT,
+                        format!(
+                            "HasOne relation cannot create more than one instance of {}",
+                            rel.target
+                        ),
+                    ));
+                }
+                let row = repo
+                    .create(with_fk(object_arg(&inv, "data"), &rel.foreign_key, &key)?)
+                    .await?;
+                Ok(vec![visible(repo.model, &row)])
+            })
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(one())
+            .description(format!("Creates a new instance in {n} of this model.")),
+        ),
+        method(
+            format!("__update__{n}"),
+            Method::PUT,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let key = parent_key(def, rel, &inv)?;
+                let (repo, existing) = current(inv.app.clone(), key.clone()).await?;
+                let Some(row) = existing else {
+                    return Err(Error::not_found(format!(
+                        "HasOne relation {} is empty",
+                        rel.name
+                    )));
+                };
+                let id = repo.row_id(&row).unwrap_or(Value::Null);
+                let body = with_fk(object_arg(&inv, "data"), &rel.foreign_key, &key)?;
+                let row = repo
+                    .patch_attributes(&id, body, &crate::value::js::to_js_string(&id))
+                    .await?;
+                Ok(vec![visible(repo.model, &row)])
+            })
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(one())
+            .description(format!("Update {n} of this model.")),
+        ),
+        method(
+            format!("__destroy__{n}"),
+            Method::DELETE,
+            p,
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let key = parent_key(def, rel, &inv)?;
+                let (repo, existing) = current(inv.app.clone(), key).await?;
+                if let Some(row) = existing {
+                    if let Some(id) = repo.row_id(&row) {
+                        repo.delete_by_id(&id).await?;
+                    }
+                }
+                Ok(Vec::new())
+            })
+            .description(format!("Deletes {n} of this model.")),
+        ),
+    ]
+}
