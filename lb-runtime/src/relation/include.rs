@@ -192,6 +192,17 @@ fn attach<'a>(
     })
 }
 
+/// A scope made into the query of one batch.
+struct Scoped {
+    /// The target query (no paging).
+    filter: Filter,
+    /// Keys added to its `fields`, removed from the answer.
+    added: Vec<String>,
+    /// The scope's paging, applied per parent.
+    limit: Option<usize>,
+    skip: Option<usize>,
+}
+
 /// The scope as a target filter whose where is AND-ed with `key IN (keys)`, without paging
 /// (applied per parent) and with `key` in its fields.
 fn scoped_filter(
@@ -200,7 +211,7 @@ fn scoped_filter(
     key: &str,
     keys: &[Value],
     keep_key: bool,
-) -> Result<(Filter, Vec<String>, Option<usize>, Option<usize>)> {
+) -> Result<Scoped> {
     let mut s: Map<String, Value> = match scope {
         None => Map::new(),
         Some(Value::Object(o)) => o.clone(),
@@ -227,10 +238,16 @@ fn scoped_filter(
         // a hasMany scope's `fields` gains the foreign key in the answer too (LoopBack)
         added.retain(|k| k != key);
     }
-    Ok((f, added, limit, skip))
+    Ok(Scoped {
+        filter: f,
+        added,
+        limit,
+        skip,
+    })
 }
 
-/// The target rows whose `key` is one of `keys`, in batches, with their own includes.
+/// The target rows whose `key` is one of `keys`, in batches, with their own includes; the
+/// last batch's scope (they share fields and paging).
 async fn fetch(
     app: &App,
     target: &Repository,
@@ -238,20 +255,24 @@ async fn fetch(
     key: &str,
     keys: Vec<Value>,
     keep_key: bool,
-) -> Result<(Vec<Row>, Vec<String>, Option<usize>, Option<usize>)> {
+) -> Result<(Vec<Row>, Scoped)> {
     let mut rows = Vec::new();
-    let mut meta = (Vec::new(), None, None);
+    let mut last = None;
     for chunk in keys.chunks(BATCH) {
-        let (f, added, limit, skip) = scoped_filter(target.model, scope, key, chunk, keep_key)?;
-        let found = target.find(&f).await?;
-        let found = match f.include.as_ref().filter(|i| !i.is_null()) {
+        let s = scoped_filter(target.model, scope, key, chunk, keep_key)?;
+        let found = target.find(&s.filter).await?;
+        let found = match s.filter.include.as_ref().filter(|i| !i.is_null()) {
             Some(inc) => attach(app, target.model, found, inc, &[]).await?,
             None => found,
         };
         rows.extend(found);
-        meta = (added, limit, skip);
+        last = Some(s);
     }
-    Ok((rows, meta.0, meta.1, meta.2))
+    let s = match last {
+        Some(s) => s,
+        None => scoped_filter(target.model, scope, key, &[], keep_key)?,
+    };
+    Ok((rows, s))
 }
 
 fn distinct(objs: &[Object], prop: &str) -> Vec<Value> {
@@ -288,7 +309,8 @@ async fn belongs_to(
     if keys.is_empty() {
         return Ok(());
     }
-    let (rows, added, _, _) = fetch(app, target, &scope, &pk, keys, false).await?;
+    let (rows, s) = fetch(app, target, &scope, &pk, keys, false).await?;
+    let added = s.added;
     let mut by_key: HashMap<String, Value> = HashMap::new();
     for r in &rows {
         if let Some(k) = r.get(&pk).and_then(|v| key_of(&v)) {
@@ -323,11 +345,8 @@ async fn has(
         .clone()
         .unwrap_or_else(|| def.id().name.clone());
     let keys = distinct(objs, &pk);
-    let (rows, added, limit, skip) = if keys.is_empty() {
-        (Vec::new(), Vec::new(), None, None)
-    } else {
-        fetch(app, target, &scope, &rel.foreign_key, keys, true).await?
-    };
+    let (rows, s) = fetch(app, target, &scope, &rel.foreign_key, keys, true).await?;
+    let (added, limit, skip) = (s.added, s.limit, s.skip);
     let mut groups: HashMap<String, Vec<Value>> = HashMap::new();
     for r in &rows {
         if let Some(k) = r.get(&rel.foreign_key).and_then(|v| key_of(&v)) {

@@ -85,7 +85,7 @@ pub fn find_by_id(c: Call) -> Reply {
     Box::pin(async move {
         let filter = c.filter()?;
         let found =
-            crate::relation::find_by_id_with_include(&c.app, &c.repo(), &c.id(), Some(&filter))
+            crate::relation::find_by_id_with_include(&c.app, c.repo(), &c.id(), Some(&filter))
                 .await?;
         match found {
             Some(row) => Ok(Outcome::Row(row)),
@@ -119,7 +119,7 @@ pub fn patch_attributes(mut c: Call) -> Reply {
 pub fn find(c: Call) -> Reply {
     Box::pin(async move {
         let filter = c.filter()?;
-        let rows = crate::relation::find_with_include(&c.app, &c.repo(), &filter).await?;
+        let rows = crate::relation::find_with_include(&c.app, c.repo(), &filter).await?;
         Ok(Outcome::Rows(rows))
     })
 }
@@ -128,7 +128,7 @@ pub fn find_one(c: Call) -> Reply {
     Box::pin(async move {
         let mut filter = c.filter()?;
         filter.limit = Some(1);
-        let first = crate::relation::find_with_include(&c.app, &c.repo(), &filter)
+        let first = crate::relation::find_with_include(&c.app, c.repo(), &filter)
             .await?
             .into_iter()
             .next();
