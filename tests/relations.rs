@@ -1,0 +1,497 @@
+//! Relations over HTTP on every datasource: the hasMany, belongsTo and hasOne endpoints of
+//! spec §3 with LoopBack's statuses and messages, and `include` in all its forms — batched
+//! (the number of queries is asserted), scoped, nested, paged per parent, with `fields` that
+//! leave out the keys the inclusion needs.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use lb::connector::{BoxFuture, Connector, Row};
+use lb::filter::{Filter, Where};
+use lb::value::Object;
+use lb::{App, Model, ModelDefinition};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(
+    path = "authors",
+    has_many(posts, model = Post, foreign_key = "authorId"),
+    has_one(profile, model = Profile, foreign_key = "authorId")
+)]
+pub struct Author {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    #[property(hidden)]
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "posts", belongs_to(author, model = Author, foreign_key = "authorId"))]
+#[serde(rename_all = "camelCase")]
+pub struct Post {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub title: Option<String>,
+    pub views: Option<i64>,
+    pub author_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "profiles")]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub bio: Option<String>,
+    pub author_id: Option<i64>,
+}
+
+/// A connector that counts the queries (`find`) it runs.
+struct Counting {
+    inner: Arc<dyn Connector>,
+    finds: Arc<AtomicUsize>,
+}
+
+impl Connector for Counting {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn define(&self, m: &'static ModelDefinition) {
+        self.inner.define(m)
+    }
+    fn create<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        d: Object,
+    ) -> BoxFuture<'a, lb::Result<Row>> {
+        self.inner.create(m, d)
+    }
+    fn find<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        f: &'a Filter,
+    ) -> BoxFuture<'a, lb::Result<Vec<Row>>> {
+        self.finds.fetch_add(1, Ordering::SeqCst);
+        self.inner.find(m, f)
+    }
+    fn find_by_id<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        id: &'a Value,
+    ) -> BoxFuture<'a, lb::Result<Option<Row>>> {
+        self.finds.fetch_add(1, Ordering::SeqCst);
+        self.inner.find_by_id(m, id)
+    }
+    fn count<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        w: Option<&'a Where>,
+    ) -> BoxFuture<'a, lb::Result<u64>> {
+        self.inner.count(m, w)
+    }
+    fn update_all<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        w: Option<&'a Where>,
+        d: Object,
+    ) -> BoxFuture<'a, lb::Result<u64>> {
+        self.inner.update_all(m, w, d)
+    }
+    fn delete_all<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        w: Option<&'a Where>,
+    ) -> BoxFuture<'a, lb::Result<u64>> {
+        self.inner.delete_all(m, w)
+    }
+    fn delete_by_id<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        id: &'a Value,
+    ) -> BoxFuture<'a, lb::Result<u64>> {
+        self.inner.delete_by_id(m, id)
+    }
+    fn replace_by_id<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        id: &'a Value,
+        d: Object,
+    ) -> BoxFuture<'a, lb::Result<Option<Row>>> {
+        self.inner.replace_by_id(m, id, d)
+    }
+    fn patch_by_id<'a>(
+        &'a self,
+        m: &'static ModelDefinition,
+        id: &'a Value,
+        d: Object,
+    ) -> BoxFuture<'a, lb::Result<Option<Row>>> {
+        self.inner.patch_by_id(m, id, d)
+    }
+    fn automigrate<'a>(
+        &'a self,
+        models: &'a [&'static ModelDefinition],
+    ) -> BoxFuture<'a, lb::Result<()>> {
+        self.inner.automigrate(models)
+    }
+}
+
+async fn app_on(url: &str) -> (App, Arc<AtomicUsize>) {
+    let finds = Arc::new(AtomicUsize::new(0));
+    let counting = Counting {
+        inner: lb::connector::from_url(url).unwrap(),
+        finds: finds.clone(),
+    };
+    let app = App::builder()
+        .datasource("db", counting)
+        .model::<Author>()
+        .model::<Post>()
+        .model::<Profile>()
+        .build()
+        .unwrap();
+    app.automigrate().await.unwrap();
+    support::json(
+        &app,
+        "POST",
+        "/api/authors",
+        &json!([{"name": "Ann", "secret": "s1"}, {"name": "Bob"}, {"name": "Cy"}]),
+    )
+    .await;
+    support::json(
+        &app,
+        "POST",
+        "/api/posts",
+        &json!([
+            {"title": "p1", "views": 10, "authorId": 1},
+            {"title": "p2", "views": 5, "authorId": 1},
+            {"title": "p3", "views": 7, "authorId": 1},
+            {"title": "b1", "views": 1, "authorId": 2},
+            {"title": "orphan", "views": 0, "authorId": 99},
+            {"title": "none", "views": 0}
+        ]),
+    )
+    .await;
+    support::json(
+        &app,
+        "POST",
+        "/api/profiles",
+        &json!({"bio": "ann's", "authorId": 1}),
+    )
+    .await;
+    (app, finds)
+}
+
+fn enc(v: &Value) -> String {
+    support::escape_uri(&v.to_string())
+}
+
+fn titles(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("an array: {v}"))
+        .iter()
+        .map(|p| p["title"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn has_many_endpoints() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+
+        let f = json!({"where": {"views": {"gt": 4}}, "order": "views ASC"});
+        let r = support::get(&app, &format!("/api/authors/1/posts?filter={}", enc(&f))).await;
+        assert_eq!(titles(&r.json()), ["p2", "p3", "p1"], "{url}");
+        let r = support::get(
+            &app,
+            "/api/authors/1/posts/count?where=%7B%22views%22%3A%7B%22lt%22%3A8%7D%7D",
+        )
+        .await;
+        assert_eq!(r.json(), json!({"count": 2}), "{url}");
+        // the parent must exist
+        let r = support::get(&app, "/api/authors/99/posts").await;
+        assert_eq!(r.status, 404, "{url}");
+        assert_eq!(
+            r.json()["error"]["message"],
+            "could not find a model with id 99",
+            "{url}"
+        );
+        // create: the foreign key is the parent's, whatever the body says
+        let r = support::json(
+            &app,
+            "POST",
+            "/api/authors/2/posts",
+            &json!({"title": "b2", "authorId": 1}),
+        )
+        .await;
+        assert_eq!(
+            (r.status.as_u16(), r.json()["authorId"].clone()),
+            (200, json!(2)),
+            "{url}: {}",
+            r.text
+        );
+        let b2 = r.json()["id"].clone();
+        // findById: only a related instance
+        let r = support::get(&app, &format!("/api/authors/2/posts/{b2}")).await;
+        assert_eq!(r.json()["title"], "b2", "{url}");
+        let r = support::get(&app, "/api/authors/2/posts/1").await;
+        assert_eq!(r.status, 404, "{url}");
+        assert_eq!(
+            r.json()["error"]["message"],
+            "No instance with id 1 found for Post",
+            "{url}"
+        );
+        // updateById merges; moving to another parent is refused
+        let r = support::json(
+            &app,
+            "PUT",
+            &format!("/api/authors/2/posts/{b2}"),
+            &json!({"views": 3}),
+        )
+        .await;
+        assert_eq!(
+            (r.json()["title"].clone(), r.json()["views"].clone()),
+            (json!("b2"), json!(3)),
+            "{url}"
+        );
+        let r = support::json(
+            &app,
+            "PUT",
+            &format!("/api/authors/2/posts/{b2}"),
+            &json!({"authorId": 1}),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{url}: {}", r.text);
+        assert_eq!(
+            r.json()["error"]["message"],
+            "Cannot override foreign key authorId from 2 to 1",
+            "{url}"
+        );
+        // destroyById, then deleting all of a parent's posts
+        let r = support::json(
+            &app,
+            "DELETE",
+            &format!("/api/authors/2/posts/{b2}"),
+            &Value::Null,
+        )
+        .await;
+        assert_eq!(r.status, 204, "{url}");
+        let r = support::json(
+            &app,
+            "DELETE",
+            &format!("/api/authors/2/posts/{b2}"),
+            &Value::Null,
+        )
+        .await;
+        assert_eq!(r.status, 404, "{url}");
+        let r = support::json(&app, "DELETE", "/api/authors/1/posts", &Value::Null).await;
+        assert_eq!(r.status, 204, "{url}");
+        assert_eq!(
+            support::get(&app, "/api/authors/1/posts/count")
+                .await
+                .json(),
+            json!({"count": 0}),
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/count").await.json(),
+            json!({"count": 3}),
+            "{url}: others kept"
+        );
+    }
+}
+
+#[tokio::test]
+async fn belongs_to_and_has_one_endpoints() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+        let r = support::get(&app, "/api/posts/1/author").await;
+        assert_eq!(
+            r.json(),
+            json!({"id": 1, "name": "Ann"}),
+            "{url}: hidden left out"
+        );
+        // a key with no target: null; no key: {}
+        assert_eq!(
+            support::get(&app, "/api/posts/5/author").await.json(),
+            Value::Null,
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/6/author").await.json(),
+            json!({}),
+            "{url}"
+        );
+
+        let r = support::get(&app, "/api/authors/1/profile").await;
+        assert_eq!(r.json()["bio"], "ann's", "{url}");
+        let r = support::get(&app, "/api/authors/2/profile").await;
+        assert_eq!(r.status, 404, "{url}");
+        assert_eq!(
+            r.json()["error"]["message"],
+            "No \"Profile\" instance(s) found",
+            "{url}"
+        );
+        assert_eq!(r.json()["error"]["code"], "MODEL_NOT_FOUND", "{url}");
+        let r = support::json(&app, "PUT", "/api/authors/2/profile", &json!({"bio": "x"})).await;
+        assert_eq!(r.status, 404, "{url}: {}", r.text);
+        let r = support::json(
+            &app,
+            "POST",
+            "/api/authors/2/profile",
+            &json!({"bio": "bob's"}),
+        )
+        .await;
+        assert_eq!(
+            (r.status.as_u16(), r.json()["authorId"].clone()),
+            (200, json!(2)),
+            "{url}"
+        );
+        let r = support::json(
+            &app,
+            "POST",
+            "/api/authors/2/profile",
+            &json!({"bio": "again"}),
+        )
+        .await;
+        assert_eq!(r.status, 409, "{url}: one instance only");
+        let r = support::json(
+            &app,
+            "PUT",
+            "/api/authors/2/profile",
+            &json!({"bio": "edited"}),
+        )
+        .await;
+        assert_eq!(r.json()["bio"], "edited", "{url}");
+        let r = support::json(&app, "DELETE", "/api/authors/2/profile", &Value::Null).await;
+        assert_eq!(r.status, 204, "{url}");
+        assert_eq!(
+            support::get(&app, "/api/authors/2/profile").await.status,
+            404,
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn include_is_batched_scoped_and_nested() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, finds) = app_on(&url).await;
+        let find = |f: Value| {
+            let app = app.clone();
+            let finds = finds.clone();
+            async move {
+                finds.store(0, Ordering::SeqCst);
+                let r = support::get(&app, &format!("/api/authors?filter={}", enc(&f))).await;
+                assert_eq!(r.status, 200, "{f}: {}", r.text);
+                (r.json(), finds.load(Ordering::SeqCst))
+            }
+        };
+        // to-many: arrays ([] when none); to-one: the key only when there is a row
+        let (v, queries) = find(json!({"include": ["posts", "profile"]})).await;
+        assert_eq!(queries, 3, "{url}: one query per relation, not per author");
+        assert_eq!(titles(&v[0]["posts"]), ["p1", "p2", "p3"], "{url}");
+        assert_eq!(v[2]["posts"], json!([]), "{url}");
+        assert_eq!(v[0]["profile"]["bio"], "ann's", "{url}");
+        assert!(
+            v[1].get("profile").is_none(),
+            "{url}: no profile key for Bob"
+        );
+        assert!(v[0].get("secret").is_none(), "{url}: hidden stays hidden");
+
+        // scope: where/order/fields, paging per parent
+        let scope = json!({"include": {"relation": "posts",
+            "scope": {"where": {"views": {"gt": 0}}, "order": "views DESC", "limit": 2, "fields": ["title"]}}});
+        let (v, _) = find(scope).await;
+        assert_eq!(
+            v[0]["posts"],
+            json!([{"title": "p1", "authorId": 1}, {"title": "p3", "authorId": 1}]),
+            "{url}"
+        );
+        assert_eq!(
+            v[1]["posts"],
+            json!([{"title": "b1", "authorId": 2}]),
+            "{url}"
+        );
+
+        // nested, both directions; 3 levels = 3 queries
+        let (v, queries) = find(json!({"where": {"id": 2}, "include": {"posts": "author"}})).await;
+        assert_eq!(queries, 3, "{url}");
+        assert_eq!(
+            v[0]["posts"][0]["author"],
+            json!({"id": 2, "name": "Bob"}),
+            "{url}"
+        );
+
+        // fields without the keys the inclusion needs: fetched, used, left out
+        let (v, _) = find(json!({"fields": ["name"], "include": "posts", "limit": 1})).await;
+        assert_eq!(v[0]["name"], "Ann", "{url}");
+        assert!(v[0].get("id").is_none(), "{url}: {}", v[0]);
+        assert_eq!(titles(&v[0]["posts"]), ["p1", "p2", "p3"], "{url}");
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/posts?filter={}",
+                enc(&json!({"fields": ["title"], "include": "author", "where": {"id": 4}}))
+            ),
+        )
+        .await;
+        assert_eq!(
+            r.json(),
+            json!([{"title": "b1", "author": {"id": 2, "name": "Bob"}}]),
+            "{url}"
+        );
+
+        // findById and findOne include too
+        let r = support::get(
+            &app,
+            &format!("/api/posts/1?filter={}", enc(&json!({"include": "author"}))),
+        )
+        .await;
+        assert_eq!(r.json()["author"]["name"], "Ann", "{url}");
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/authors/findOne?filter={}",
+                enc(&json!({"include": "profile"}))
+            ),
+        )
+        .await;
+        assert_eq!(r.json()["profile"]["authorId"], 1, "{url}");
+
+        // unknown relations, top-level and nested: 400 naming them
+        let r = support::get(
+            &app,
+            &format!("/api/authors?filter={}", enc(&json!({"include": "nope"}))),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{url}");
+        assert_eq!(
+            r.json()["error"]["message"],
+            "Relation \"nope\" is not defined for Author model",
+            "{url}"
+        );
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/authors?filter={}",
+                enc(&json!({"include": {"posts": "nope"}}))
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{url}");
+        assert_eq!(
+            r.json()["error"]["message"],
+            "Relation \"nope\" is not defined for Post model",
+            "{url}"
+        );
+    }
+}
