@@ -495,3 +495,67 @@ async fn include_is_batched_scoped_and_nested() {
         );
     }
 }
+
+#[tokio::test]
+async fn typed_accessors() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+        let ann = Author::find_by_id(&app, 1).await.unwrap().unwrap();
+        let posts = ann
+            .posts(&app)
+            .find(json!({"where": {"views": {"gte": 7}}, "order": "views DESC"}))
+            .await
+            .unwrap();
+        let t: Vec<_> = posts.iter().map(|p| p.title.clone().unwrap()).collect();
+        assert_eq!(t, ["p1", "p3"], "{url}");
+        assert_eq!(ann.posts(&app).count(()).await.unwrap(), 3, "{url}");
+        let bob = Author::find_by_id(&app, 2).await.unwrap().unwrap();
+        let new = bob
+            .posts(&app)
+            .create(&Post {
+                id: None,
+                title: Some("b9".into()),
+                views: None,
+                author_id: Some(1),
+            })
+            .await
+            .unwrap();
+        assert_eq!(new.author_id, Some(2), "{url}: the key is the parent's");
+        assert!(
+            bob.posts(&app).find_by_id(1).await.unwrap().is_none(),
+            "{url}: Ann's post"
+        );
+        let author = new.author(&app).get().await.unwrap().unwrap();
+        assert_eq!(author.name.as_deref(), Some("Bob"), "{url}");
+        assert!(bob.profile(&app).get().await.unwrap().is_none(), "{url}");
+        bob.profile(&app)
+            .create(&Profile {
+                id: None,
+                bio: Some("hi".into()),
+                author_id: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            bob.profile(&app)
+                .get()
+                .await
+                .unwrap()
+                .unwrap()
+                .bio
+                .as_deref(),
+            Some("hi"),
+            "{url}"
+        );
+        assert_eq!(bob.posts(&app).delete_all().await.unwrap(), 2, "{url}");
+        // an instance that was never saved has no key to relate by
+        let unsaved = Author {
+            id: None,
+            name: None,
+            secret: None,
+        };
+        let e = unsaved.posts(&app).count(()).await.unwrap_err();
+        assert_eq!(e.status, 400, "{url}: {}", e.message);
+    }
+}

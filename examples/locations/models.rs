@@ -19,7 +19,7 @@ pub struct Location {
 }
 
 /// Stock of a product at a location.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Model)]
 #[model(
     path = "inventories",
     belongs_to(location, model = Location, foreign_key = "locationId")

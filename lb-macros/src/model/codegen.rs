@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::attr::{StrictOpt, ValidationOpt};
-use super::ir::{Model, Prop};
+use super::ir::{to_snake, Model, Prop};
 
 fn data_type(p: &Prop) -> TokenStream {
     if let Some(t) = &p.type_override {
@@ -142,7 +142,18 @@ pub fn generate(m: &Model) -> TokenStream {
     }
     builder.extend(m.props.iter().map(property));
     let mut relation_checks = Vec::new();
+    let mut accessors = Vec::new();
     for r in &m.relations {
+        let accessor = syn::Ident::new(&to_snake(&r.name), r.fk_span);
+        let handle = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
+        let (rname, rty) = (&r.name, &r.model);
+        let doc = format!("The `{rname}` relation ({}) of this instance.", r.kind);
+        accessors.push(quote! {
+            #[doc = #doc]
+            #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::#handle<'a, #rty> {
+                ::lb::relation::#handle::new(app, self, #rname)
+            }
+        });
         let (name, ty, fk) = (&r.name, &r.model, &r.foreign_key);
         let kind = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
         let mut opts = Vec::new();
@@ -219,6 +230,7 @@ pub fn generate(m: &Model) -> TokenStream {
         impl #ident {
             /// Starts a typed filter.
             #vis fn filter() -> ::lb::TypedFilter<Self> { ::lb::TypedFilter::new() }
+            #(#accessors)*
             /// `create`: inserts the instance; `None` fields are absent.
             #vis async fn create(app: &::lb::App, data: &Self) -> ::lb::Result<Self> { #t::create::<Self>(app, data).await }
             /// `find`.

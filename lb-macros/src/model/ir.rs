@@ -71,7 +71,7 @@ const TYPE_NAMES: &[&str] = &[
     "string", "number", "integer", "boolean", "date", "GeoPoint", "object", "array", "any",
 ];
 
-fn to_snake(s: &str) -> String {
+pub fn to_snake(s: &str) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if c.is_uppercase() {

@@ -4,9 +4,11 @@
 
 mod include;
 mod routes;
+mod typed;
 
 pub use include::{find_by_id_with_include, find_with_include};
 pub(crate) use routes::remote_methods;
+pub use typed::{BelongsTo, HasMany, HasOne};
 
 use serde_json::Value;
 
