@@ -559,3 +559,89 @@ async fn typed_accessors() {
         assert_eq!(e.status, 400, "{url}: {}", e.message);
     }
 }
+
+#[tokio::test]
+async fn filters_on_related_properties() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+        let names = |v: Value| -> Vec<String> {
+            v.as_array()
+                .unwrap_or_else(|| panic!("{v}"))
+                .iter()
+                .map(|a| a["name"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        let find = |w: Value| {
+            let app = app.clone();
+            async move {
+                let r = support::get(
+                    &app,
+                    &format!("/api/authors?filter={}", enc(&json!({"where": w}))),
+                )
+                .await;
+                assert_eq!(r.status, 200, "{}", r.text);
+                r.json()
+            }
+        };
+        // hasMany: some related post matches
+        assert_eq!(
+            names(find(json!({"posts.views": {"gt": 6}})).await),
+            ["Ann"],
+            "{url}"
+        );
+        assert_eq!(
+            names(find(json!({"posts.title": {"like": "b%"}})).await),
+            ["Bob"],
+            "{url}"
+        );
+        // its negation: authors without such a post (Cy has none at all)
+        assert_eq!(
+            names(find(json!({"nor": [{"posts.views": {"gt": 6}}]})).await),
+            ["Bob", "Cy"],
+            "{url}"
+        );
+        // hasOne, combined with a property of the parent
+        assert_eq!(
+            names(find(json!({"profile.bio": {"neq": null}, "name": {"neq": "Bob"}})).await),
+            ["Ann"],
+            "{url}"
+        );
+        // belongsTo, and two levels (posts whose author has a post with 10 views)
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/posts?filter={}",
+                enc(&json!({"where": {"author.name": "Bob"}}))
+            ),
+        )
+        .await;
+        assert_eq!(titles(&r.json()), ["b1"], "{url}");
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/posts/count?where={}",
+                enc(&json!({"author.posts.views": 10}))
+            ),
+        )
+        .await;
+        assert_eq!(r.json(), json!({"count": 3}), "{url}");
+        // typed API, and bulk writes with such a where
+        assert_eq!(
+            Author::count(&app, json!({"posts.title": "p1"}))
+                .await
+                .unwrap(),
+            1,
+            "{url}"
+        );
+        let n = Post::update_all(&app, json!({"author.name": "Ann"}), json!({"views": 0}))
+            .await
+            .unwrap();
+        assert_eq!(n, 3, "{url}");
+        assert_eq!(
+            names(find(json!({"posts.views": {"gt": 0}})).await),
+            ["Bob"],
+            "{url}"
+        );
+    }
+}

@@ -156,7 +156,9 @@ pub fn generate(m: &Model) -> TokenStream {
         });
         let (name, ty, fk) = (&r.name, &r.model, &r.foreign_key);
         let kind = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
-        let mut opts = Vec::new();
+        let mut opts = vec![quote!(
+            r.target_definition = ::std::option::Option::Some(<#ty as ::lb::Model>::definition);
+        )];
         if let Some(p) = &r.path {
             opts.push(quote!(r.http_path = ::std::option::Option::Some(#p.to_string());));
         }

@@ -35,6 +35,9 @@ pub enum Clause {
     Or(Vec<Where>),
     /// `{"nor":[..]}`: no branch matches.
     Nor(Vec<Where>),
+    /// `{"rel.prop": ..}` where `rel` is a relation: some related instance satisfies the
+    /// condition (an `EXISTS` on SQL). Beyond LoopBack.
+    Related(Box<Related>),
     /// `{"prop": value}` or `{"prop": {"op": value, ..}}`; several operators are AND-ed.
     Property {
         /// Property name, possibly dotted (`meta.x`).
@@ -44,6 +47,37 @@ pub enum Clause {
         /// How to find the property fast (derived from the model definition).
         lookup: Lookup,
     },
+}
+
+/// A condition on a relation's target (see [`Clause::Related`]).
+#[derive(Debug, Clone)]
+pub struct Related {
+    /// The relation's name.
+    pub relation: String,
+    /// The property of the source row ...
+    pub source_key: String,
+    /// ... that equals this property of a related target row.
+    pub target_key: String,
+    /// The target model.
+    pub target: &'static crate::model::ModelDefinition,
+    /// The condition on the target's properties.
+    pub where_: Where,
+}
+
+impl PartialEq for Related {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            &self.relation,
+            &self.source_key,
+            &self.target_key,
+            &self.where_,
+        ) == (
+            &other.relation,
+            &other.source_key,
+            &other.target_key,
+            &other.where_,
+        ) && self.target.name == other.target.name
+    }
 }
 
 /// Precomputed help for evaluating a property condition on stored records.

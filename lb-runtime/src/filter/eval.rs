@@ -47,6 +47,9 @@ fn clause(row: &Record, c: &Clause) -> bool {
         Clause::And(ws) => ws.iter().all(|w| matches(row, w)),
         Clause::Or(ws) => ws.iter().any(|w| matches(row, w)),
         Clause::Nor(ws) => !ws.iter().any(|w| matches(row, w)),
+        // the memory connector resolves these to key sets first (`resolve_related`); a row
+        // evaluated without its related table has no related instance
+        Clause::Related(_) => false,
         Clause::Property { name, ops, lookup } => {
             if let (Some(i), Some(fp)) = (lookup.index, lookup.eq_fingerprint) {
                 if row.fingerprint_differs(i, fp) {

@@ -91,6 +91,27 @@ fn clause_json(c: &Clause) -> (String, Value) {
         Clause::And(ws) => ("and".into(), list(ws)),
         Clause::Or(ws) => ("or".into(), list(ws)),
         Clause::Nor(ws) => ("nor".into(), list(ws)),
+        Clause::Related(r) => {
+            // parsed from `{"rel.prop": ..}`: one clause on the target, written back prefixed
+            match r.where_.0.first().map(clause_json) {
+                Some((k, v)) if r.where_.0.len() == 1 => (format!("{}.{k}", r.relation), v),
+                _ => (
+                    "and".into(),
+                    Value::Array(
+                        r.where_
+                            .0
+                            .iter()
+                            .map(|c| {
+                                let (k, v) = clause_json(c);
+                                let mut o = Map::new();
+                                o.insert(format!("{}.{k}", r.relation), v);
+                                Value::Object(o)
+                            })
+                            .collect(),
+                    ),
+                ),
+            }
+        }
         Clause::Property { name, ops, .. } => {
             if let [Op::Eq(v)] = ops.as_slice() {
                 if !v.is_object() {

@@ -320,6 +320,10 @@ impl WhereParser<'_> {
                     if self.opts.strip_hidden && self.def.is_hidden(key) {
                         continue;
                     }
+                    if let Some(related) = self.related(key, val)? {
+                        clauses.push(Clause::Related(Box::new(related)));
+                        continue;
+                    }
                     let ops = self.property(key, val, v)?;
                     let lookup = Lookup::for_property(self.def, key, &ops);
                     clauses.push(Clause::Property {
@@ -331,6 +335,55 @@ impl WhereParser<'_> {
             }
         }
         Ok(Where(clauses))
+    }
+
+    /// `rel.prop` where `rel` is a relation (not a property) of the model: a condition on the
+    /// related instances, parsed against the target model.
+    fn related(&self, key: &str, val: &Value) -> Result<Option<super::Related>, Error> {
+        let Some((head, rest)) = key.split_once('.') else {
+            return Ok(None);
+        };
+        if self.def.property(head).is_some() {
+            return Ok(None);
+        }
+        let Some(rel) = self.def.relation(head) else {
+            return Ok(None);
+        };
+        let Some(target_def) = rel.target_definition else {
+            return Err(Error::bad_request(format!(
+                "relation {} of {} cannot be filtered on: its target is not known statically",
+                rel.name, self.def.name
+            )));
+        };
+        let target = target_def();
+        let mut inner = serde_json::Map::new();
+        inner.insert(rest.to_string(), val.clone());
+        let where_ = WhereParser {
+            def: target,
+            opts: self.opts,
+        }
+        .parse(&Value::Object(inner))?;
+        let (source_key, target_key) = match rel.kind {
+            crate::model::RelationKind::BelongsTo => (
+                rel.foreign_key.clone(),
+                rel.primary_key
+                    .clone()
+                    .unwrap_or_else(|| target.id().name.clone()),
+            ),
+            _ => (
+                rel.primary_key
+                    .clone()
+                    .unwrap_or_else(|| self.def.id().name.clone()),
+                rel.foreign_key.clone(),
+            ),
+        };
+        Ok(Some(super::Related {
+            relation: rel.name.clone(),
+            source_key,
+            target_key,
+            target,
+            where_,
+        }))
     }
 
     fn dollar_error(&self, operators: Vec<String>, container: &Value) -> Error {

@@ -28,7 +28,7 @@ impl RelationKind {
 }
 
 /// A declared relation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RelationDefinition {
     /// Relation name (`inventory`): the include key and the REST path segment.
     pub name: String,
@@ -44,6 +44,9 @@ pub struct RelationDefinition {
     pub http_path: Option<String>,
     /// Not usable in `include` (LoopBack's `disableInclude`).
     pub disable_include: bool,
+    /// The target's definition when known statically (`#[derive(Model)]` sets it): filters
+    /// on related properties (`{"inventory.available": {"gt": 0}}`) need it.
+    pub target_definition: Option<fn() -> &'static super::ModelDefinition>,
 }
 
 impl RelationDefinition {
@@ -68,6 +71,7 @@ impl RelationDefinition {
             primary_key: None,
             http_path: None,
             disable_include: false,
+            target_definition: None,
         }
     }
 

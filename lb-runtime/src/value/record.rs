@@ -221,6 +221,8 @@ impl Record {
         match &self.repr {
             Repr::Object(o) => crate::filter::eval::get(o, name).map(Cow::Borrowed),
             Repr::Compact { def, slots, extra } => {
+                // a caller without a precomputed position (a where built at run time)
+                let index = index.or_else(|| def.property_index(name));
                 if let Some(s) = index.and_then(|i| slots.get(i)) {
                     return s.value();
                 }

@@ -78,6 +78,62 @@ impl Memory {
     }
 }
 
+/// `where_` with every related-property condition replaced by `source_key IN (keys of the
+/// matching related rows)`: the memory connector's `EXISTS`.
+fn resolve_related(db: &Database, w: &Where) -> Where {
+    use crate::filter::{Clause, Lookup, Op};
+    let resolve_all = |ws: &[Where]| ws.iter().map(|x| resolve_related(db, x)).collect();
+    Where(
+        w.0.iter()
+            .map(|c| match c {
+                Clause::And(ws) => Clause::And(resolve_all(ws)),
+                Clause::Or(ws) => Clause::Or(resolve_all(ws)),
+                Clause::Nor(ws) => Clause::Nor(resolve_all(ws)),
+                Clause::Related(r) => {
+                    let inner = resolve_related(db, &r.where_);
+                    let keys: Vec<Value> = db
+                        .get(&r.target.name)
+                        .map(|t| {
+                            t.rows
+                                .values()
+                                .filter(|row| eval::matches(row, &inner))
+                                .filter_map(|row| row.get(&r.target_key).map(|v| v.into_owned()))
+                                .filter(|v| !v.is_null())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    Clause::Property {
+                        name: r.source_key.clone(),
+                        ops: vec![Op::Inq(keys)],
+                        lookup: Lookup::default(),
+                    }
+                }
+                other => other.clone(),
+            })
+            .collect(),
+    )
+}
+
+fn has_related(w: &Where) -> bool {
+    use crate::filter::Clause;
+    w.0.iter().any(|c| match c {
+        Clause::Related(_) => true,
+        Clause::And(ws) | Clause::Or(ws) | Clause::Nor(ws) => ws.iter().any(has_related),
+        Clause::Property { .. } => false,
+    })
+}
+
+/// The where to evaluate: related conditions resolved against `db` when there are any.
+fn effective<'w>(db: &Database, w: Option<&'w Where>) -> Option<std::borrow::Cow<'w, Where>> {
+    w.map(|w| {
+        if has_related(w) {
+            std::borrow::Cow::Owned(resolve_related(db, w))
+        } else {
+            std::borrow::Cow::Borrowed(w)
+        }
+    })
+}
+
 fn matching(w: Option<&Where>, row: &Record) -> bool {
     w.is_none_or(|w| eval::matches(row, w))
 }
@@ -117,6 +173,17 @@ impl Connector for Memory {
             let Some(t) = db.get(&model.name) else {
                 return Ok(Vec::new());
             };
+            let resolved;
+            let filter = match effective(&db, filter.where_.as_ref()) {
+                Some(std::borrow::Cow::Owned(w)) => {
+                    resolved = Filter {
+                        where_: Some(w),
+                        ..filter.clone()
+                    };
+                    &resolved
+                }
+                _ => filter,
+            };
             // rows are filtered by reference; only the ones returned are shared (Arc clone)
             Ok(eval::apply(t.rows.values(), filter, |r| r)
                 .into_iter()
@@ -148,9 +215,10 @@ impl Connector for Memory {
             let Some(t) = db.get(&model.name) else {
                 return Ok(0);
             };
-            Ok(match where_ {
+            let w = effective(&db, where_);
+            Ok(match w.as_deref() {
                 None => t.rows.len() as u64,
-                Some(_) => t.rows.values().filter(|r| matching(where_, r)).count() as u64,
+                Some(w) => t.rows.values().filter(|r| matching(Some(w), r)).count() as u64,
             })
         })
     }
@@ -162,10 +230,11 @@ impl Connector for Memory {
         data: Object,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(self.write(move |db| {
+            let w = effective(db, where_).map(std::borrow::Cow::into_owned);
             let t = db.table(model);
             let mut n = 0;
             for row in t.rows.values_mut() {
-                if matching(where_, row) {
+                if matching(w.as_ref(), row) {
                     store::merge(model, row, &data);
                     n += 1;
                 }
@@ -183,9 +252,10 @@ impl Connector for Memory {
         where_: Option<&'a Where>,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(self.write(move |db| {
+            let w = effective(db, where_).map(std::borrow::Cow::into_owned);
             let t = db.table(model);
             let before = t.rows.len();
-            t.rows.retain(|_, r| !matching(where_, r));
+            t.rows.retain(|_, r| !matching(w.as_ref(), r));
             let n = (before - t.rows.len()) as u64;
             if n > 0 {
                 db.dirty = true;

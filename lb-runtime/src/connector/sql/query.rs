@@ -59,45 +59,51 @@ fn resolve<'a>(d: Dialect, t: &'a Table, name: &'a str, path: &'a mut Vec<String
 
 /// Writes `w` as a boolean expression.
 pub fn where_(sql: &mut Sql, t: &Table, w: &Where) {
-    all(sql, t, &w.0);
+    where_in(sql, t, w, &t.name);
 }
 
-fn all(sql: &mut Sql, t: &Table, clauses: &[Clause]) {
+/// `w` on table `t`, known in the statement as `q` (its name, or a subquery's alias).
+fn where_in(sql: &mut Sql, t: &Table, w: &Where, q: &str) {
+    all(sql, t, &w.0, q);
+}
+
+fn all(sql: &mut Sql, t: &Table, clauses: &[Clause], q: &str) {
     if clauses.is_empty() {
         sql.push("TRUE");
         return;
     }
     sql.push("(");
-    sql.join(clauses, " AND ", |sql, c| clause(sql, t, c));
+    sql.join(clauses, " AND ", |sql, c| clause(sql, t, c, q));
     sql.push(")");
 }
 
-fn any(sql: &mut Sql, t: &Table, ws: &[Where]) {
+fn any(sql: &mut Sql, t: &Table, ws: &[Where], q: &str) {
     if ws.is_empty() {
         sql.push("FALSE");
         return;
     }
     sql.push("(");
-    sql.join(ws, " OR ", |sql, w| where_(sql, t, w));
+    sql.join(ws, " OR ", |sql, w| where_in(sql, t, w, q));
     sql.push(")");
 }
 
-fn clause(sql: &mut Sql, t: &Table, c: &Clause) {
+fn clause(sql: &mut Sql, t: &Table, c: &Clause, q: &str) {
     match c {
         Clause::And(ws) => {
             if ws.is_empty() {
                 sql.push("TRUE");
             } else {
                 sql.push("(");
-                sql.join(ws, " AND ", |sql, w| where_(sql, t, w));
+                sql.join(ws, " AND ", |sql, w| where_in(sql, t, w, q));
                 sql.push(")");
             }
         }
-        Clause::Or(ws) => any(sql, t, ws),
+        Clause::Or(ws) => any(sql, t, ws, q),
         Clause::Nor(ws) => {
             sql.push("NOT ");
-            any(sql, t, ws);
+            any(sql, t, ws, q);
         }
+        Clause::Related(r) => related(sql, t, r, q),
         Clause::Property { name, ops, .. } => {
             let mut path = Vec::new();
             let r = resolve(sql.dialect(), t, name, &mut path);
@@ -110,6 +116,34 @@ fn clause(sql: &mut Sql, t: &Table, c: &Clause) {
             sql.push(")");
         }
     }
+}
+
+/// `EXISTS (SELECT 1 FROM target AS lb_relN WHERE lb_relN.key = q.key AND <condition>)`: the
+/// condition's unqualified columns are the target's (the innermost table).
+fn related(sql: &mut Sql, t: &Table, r: &crate::filter::Related, q: &str) {
+    let target = Table::new(r.target, sql.dialect());
+    let (Some((si, _)), Some((ti, _))) =
+        (t.property(&r.source_key), target.property(&r.target_key))
+    else {
+        sql.push("FALSE");
+        return;
+    };
+    let alias = format!("lb_rel{}", sql.next_alias());
+    sql.push("EXISTS (SELECT 1 FROM ")
+        .ident(&target.name)
+        .push(" AS ")
+        .ident(&alias)
+        .push(" WHERE ")
+        .ident(&alias)
+        .push(".")
+        .ident(&target.columns[ti])
+        .push(" = ")
+        .ident(q)
+        .push(".")
+        .ident(&t.columns[si])
+        .push(" AND ");
+    where_in(sql, &target, &r.where_, &alias);
+    sql.push(")");
 }
 
 fn operator(sql: &mut Sql, r: &Resolved<'_>, op: &Op) {

@@ -37,6 +37,7 @@ pub struct Sql {
     text: String,
     args: Vec<Arg>,
     dialect: Dialect,
+    aliases: usize,
 }
 
 impl Sql {
@@ -46,12 +47,19 @@ impl Sql {
             text: String::with_capacity(128),
             args: Vec::new(),
             dialect,
+            aliases: 0,
         }
     }
 
     /// The dialect the statement is written in.
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// A number for a new subquery alias (unique in the statement).
+    pub fn next_alias(&mut self) -> usize {
+        self.aliases += 1;
+        self.aliases
     }
 
     /// Appends fixed SQL text.
