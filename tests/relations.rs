@@ -53,10 +53,19 @@ pub struct Profile {
     pub author_id: Option<i64>,
 }
 
-/// A connector that counts the queries (`find`) it runs.
+/// What a [`Counting`] connector saw.
+#[derive(Default)]
+struct Counters {
+    /// Queries (`find`, `find_by_id`).
+    finds: AtomicUsize,
+    /// Rows returned by `find`.
+    rows: AtomicUsize,
+}
+
+/// A connector that counts the queries it runs and the rows they return.
 struct Counting {
     inner: Arc<dyn Connector>,
-    finds: Arc<AtomicUsize>,
+    finds: Arc<Counters>,
 }
 
 impl Connector for Counting {
@@ -78,15 +87,19 @@ impl Connector for Counting {
         m: &'static ModelDefinition,
         f: &'a Filter,
     ) -> BoxFuture<'a, lb::Result<Vec<Row>>> {
-        self.finds.fetch_add(1, Ordering::SeqCst);
-        self.inner.find(m, f)
+        self.finds.finds.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            let rows = self.inner.find(m, f).await?;
+            self.finds.rows.fetch_add(rows.len(), Ordering::SeqCst);
+            Ok(rows)
+        })
     }
     fn find_by_id<'a>(
         &'a self,
         m: &'static ModelDefinition,
         id: &'a Value,
     ) -> BoxFuture<'a, lb::Result<Option<Row>>> {
-        self.finds.fetch_add(1, Ordering::SeqCst);
+        self.finds.finds.fetch_add(1, Ordering::SeqCst);
         self.inner.find_by_id(m, id)
     }
     fn count<'a>(
@@ -142,8 +155,8 @@ impl Connector for Counting {
     }
 }
 
-async fn app_on(url: &str) -> (App, Arc<AtomicUsize>) {
-    let finds = Arc::new(AtomicUsize::new(0));
+async fn app_on(url: &str) -> (App, Arc<Counters>) {
+    let finds = Arc::new(Counters::default());
     let counting = Counting {
         inner: lb::connector::from_url(url).unwrap(),
         finds: finds.clone(),
@@ -389,10 +402,10 @@ async fn include_is_batched_scoped_and_nested() {
             let app = app.clone();
             let finds = finds.clone();
             async move {
-                finds.store(0, Ordering::SeqCst);
+                finds.finds.store(0, Ordering::SeqCst);
                 let r = support::get(&app, &format!("/api/authors?filter={}", enc(&f))).await;
                 assert_eq!(r.status, 200, "{f}: {}", r.text);
-                (r.json(), finds.load(Ordering::SeqCst))
+                (r.json(), finds.finds.load(Ordering::SeqCst))
             }
         };
         // to-many: arrays ([] when none); to-one: the key only when there is a row
@@ -420,6 +433,24 @@ async fn include_is_batched_scoped_and_nested() {
             v[1]["posts"],
             json!([{"title": "b1", "authorId": 2}]),
             "{url}"
+        );
+
+        // per-parent paging runs in the connector: only the page's rows are read
+        let (v, _) = find(json!({"where": {"id": {"inq": [1, 2]}},
+            "include": {"relation": "posts", "scope": {"limit": 1, "skip": 1}}}))
+        .await;
+        assert_eq!(titles(&v[0]["posts"]), ["p2"], "{url}");
+        assert_eq!(v[1]["posts"], json!([]), "{url}");
+        finds.rows.store(0, Ordering::SeqCst);
+        let (v, _) = find(
+            json!({"include": {"relation": "posts", "scope": {"limit": 1, "order": "views DESC"}}}),
+        )
+        .await;
+        assert_eq!(titles(&v[0]["posts"]), ["p1"], "{url}");
+        assert_eq!(
+            finds.rows.load(Ordering::SeqCst),
+            3 + 2,
+            "{url}: 3 authors, 1 post each for 2 of them"
         );
 
         // nested, both directions; 3 levels = 3 queries

@@ -20,6 +20,20 @@ pub struct Filter {
     pub skip: Option<usize>,
     /// Relations to include, as given (resolved by the relations layer).
     pub include: Option<Value>,
+    /// Paging per group of rows sharing a property's value (an `include` scope's `limit`/`skip`
+    /// apply per parent); applied after `order`, before `skip`/`limit`.
+    pub partition: Option<Partition>,
+}
+
+/// Paging within groups (see [`Filter::partition`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partition {
+    /// The property whose value forms the groups.
+    pub property: String,
+    /// Rows kept per group.
+    pub limit: Option<usize>,
+    /// Rows skipped per group.
+    pub skip: Option<usize>,
 }
 
 /// A conjunction of clauses; empty matches every row.

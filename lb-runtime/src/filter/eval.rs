@@ -183,8 +183,31 @@ fn sort_order(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// Runs where → order (or near distance) → skip/limit over rows already in id order.
-/// `key` extracts the row from the container type.
+/// Keeps the rows whose position within their partition group is in the partition's page.
+fn partitioned<T>(
+    rows: impl Iterator<Item = T>,
+    p: Option<&super::Partition>,
+    key: impl Fn(&T) -> &Record,
+) -> Vec<T> {
+    let Some(p) = p else {
+        return rows.collect();
+    };
+    let (skip, limit) = (p.skip.unwrap_or(0), p.limit.unwrap_or(usize::MAX));
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    rows.filter(|r| {
+        let k = key(r)
+            .get(&p.property)
+            .map(|v| js::to_js_string(&v))
+            .unwrap_or_default();
+        let n = seen.entry(k).or_insert(0);
+        *n += 1;
+        *n > skip && *n - skip <= limit
+    })
+    .collect()
+}
+
+/// Runs where → order (or near distance) → partition paging → skip/limit over rows already in
+/// id order. `key` extracts the row from the container type.
 pub fn apply<T>(
     rows: impl Iterator<Item = T>,
     filter: &Filter,
@@ -199,14 +222,23 @@ pub fn apply<T>(
             .filter_map(|r| near_distance(key(&r).get(prop).as_deref(), n).map(|d| (d, r)))
             .collect();
         with_d.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
-        return with_d
-            .into_iter()
-            .skip(skip)
-            .take(limit)
-            .map(|(_, r)| r)
-            .collect();
+        return partitioned(with_d.into_iter(), filter.partition.as_ref(), |(_, r)| {
+            key(r)
+        })
+        .into_iter()
+        .skip(skip)
+        .take(limit)
+        .map(|(_, r)| r)
+        .collect();
     }
     if filter.order.is_empty() {
+        if filter.partition.is_some() {
+            return partitioned(matching, filter.partition.as_ref(), &key)
+                .into_iter()
+                .skip(skip)
+                .take(limit)
+                .collect();
+        }
         return matching.skip(skip).take(limit).collect();
     }
     // sort keys are read once per row, not once per comparison
@@ -221,10 +253,12 @@ pub fn apply<T>(
         })
         .collect();
     keyed.sort_by(|(a, _), (b, _)| compare_keys(a, b, &filter.order));
-    keyed
-        .into_iter()
-        .skip(skip)
-        .take(limit)
-        .map(|(_, r)| r)
-        .collect()
+    partitioned(keyed.into_iter(), filter.partition.as_ref(), |(_, r)| {
+        key(r)
+    })
+    .into_iter()
+    .skip(skip)
+    .take(limit)
+    .map(|(_, r)| r)
+    .collect()
 }

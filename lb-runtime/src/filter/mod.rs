@@ -13,7 +13,9 @@ mod json;
 mod parse;
 mod pattern;
 
-pub use ast::{Clause, Direction, Fields, Filter, Lookup, Near, Op, Order, Related, Where};
+pub use ast::{
+    Clause, Direction, Fields, Filter, Lookup, Near, Op, Order, Partition, Related, Where,
+};
 pub use builder::{Condition, Field, OrderBy, TypedFilter};
 pub use parse::{depth, parse_filter, parse_where, ParseOptions, MAX_QUERY_DEPTH};
 pub use pattern::Pattern;

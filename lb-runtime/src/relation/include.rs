@@ -198,9 +198,6 @@ struct Scoped {
     filter: Filter,
     /// Keys added to its `fields`, removed from the answer.
     added: Vec<String>,
-    /// The scope's paging, applied per parent.
-    limit: Option<usize>,
-    skip: Option<usize>,
 }
 
 /// The scope as a target filter whose where is AND-ed with `key IN (keys)`, without paging
@@ -211,6 +208,7 @@ fn scoped_filter(
     key: &str,
     keys: &[Value],
     keep_key: bool,
+    one: bool,
 ) -> Result<Scoped> {
     let mut s: Map<String, Value> = match scope {
         None => Map::new(),
@@ -224,10 +222,22 @@ fn scoped_filter(
     };
     s.insert("where".into(), where_);
     let scope_filter = parse_filter(target, &Value::Object(s), ParseOptions::rest())?;
-    let (limit, skip) = (scope_filter.limit, scope_filter.skip);
+    let (mut limit, skip) = (scope_filter.limit, scope_filter.skip);
+    if one {
+        // hasOne: the first related row per parent is all that is used
+        limit = Some(1);
+    }
     let mut f = scope_filter;
     f.limit = None;
     f.skip = None;
+    if keep_key && (limit.is_some() || skip.is_some()) {
+        // to-many: the scope's paging applies per parent, in the connector
+        f.partition = Some(crate::filter::Partition {
+            property: key.to_string(),
+            limit,
+            skip,
+        });
+    }
     let mut needed = vec![key.to_string()];
     if let Some(inc) = f.include.as_ref() {
         needed.extend(parent_keys(target, inc)?);
@@ -238,12 +248,7 @@ fn scoped_filter(
         // a hasMany scope's `fields` gains the foreign key in the answer too (LoopBack)
         added.retain(|k| k != key);
     }
-    Ok(Scoped {
-        filter: f,
-        added,
-        limit,
-        skip,
-    })
+    Ok(Scoped { filter: f, added })
 }
 
 /// The target rows whose `key` is one of `keys`, in batches, with their own includes; the
@@ -255,11 +260,12 @@ async fn fetch(
     key: &str,
     keys: Vec<Value>,
     keep_key: bool,
+    one: bool,
 ) -> Result<(Vec<Row>, Scoped)> {
     let mut rows = Vec::new();
     let mut last = None;
     for chunk in keys.chunks(BATCH) {
-        let s = scoped_filter(target.model, scope, key, chunk, keep_key)?;
+        let s = scoped_filter(target.model, scope, key, chunk, keep_key, one)?;
         let found = target.find(&s.filter).await?;
         let found = match s.filter.include.as_ref().filter(|i| !i.is_null()) {
             Some(inc) => attach(app, target.model, found, inc, &[]).await?,
@@ -270,7 +276,7 @@ async fn fetch(
     }
     let s = match last {
         Some(s) => s,
-        None => scoped_filter(target.model, scope, key, &[], keep_key)?,
+        None => scoped_filter(target.model, scope, key, &[], keep_key, one)?,
     };
     Ok((rows, s))
 }
@@ -309,7 +315,7 @@ async fn belongs_to(
     if keys.is_empty() {
         return Ok(());
     }
-    let (rows, s) = fetch(app, target, &scope, &pk, keys, false).await?;
+    let (rows, s) = fetch(app, target, &scope, &pk, keys, false, false).await?;
     let added = s.added;
     let mut by_key: HashMap<String, Value> = HashMap::new();
     for r in &rows {
@@ -345,8 +351,9 @@ async fn has(
         .clone()
         .unwrap_or_else(|| def.id().name.clone());
     let keys = distinct(objs, &pk);
-    let (rows, s) = fetch(app, target, &scope, &rel.foreign_key, keys, true).await?;
-    let (added, limit, skip) = (s.added, s.limit, s.skip);
+    let one = rel.kind == RelationKind::HasOne;
+    let (rows, s) = fetch(app, target, &scope, &rel.foreign_key, keys, true, one).await?;
+    let added = s.added;
     let mut groups: HashMap<String, Vec<Value>> = HashMap::new();
     for r in &rows {
         if let Some(k) = r.get(&rel.foreign_key).and_then(|v| key_of(&v)) {
@@ -361,14 +368,8 @@ async fn has(
             .get(&pk)
             .and_then(key_of)
             .and_then(|k| groups.get(&k))
-            .map(|g| {
-                // the scope's skip/limit apply per parent
-                g.iter()
-                    .skip(skip.unwrap_or(0))
-                    .take(limit.unwrap_or(usize::MAX))
-                    .cloned()
-                    .collect()
-            })
+            // the scope's skip/limit per parent were applied by the connector (partition)
+            .cloned()
             .unwrap_or_default();
         if rel.kind == RelationKind::HasMany {
             o.insert(rel.name.clone(), Value::Array(group));

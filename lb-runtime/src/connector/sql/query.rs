@@ -508,10 +508,44 @@ pub fn select(sql: &mut Sql, t: &Table, filter: &Filter) -> Vec<usize> {
             sql.ident(&t.columns[i]);
         });
     }
-    sql.push(" FROM ").ident(&t.name);
-    if let Some(w) = &filter.where_ {
-        sql.push(" WHERE ");
-        where_(sql, t, w);
+    sql.push(" FROM ");
+    let partition = filter
+        .partition
+        .as_ref()
+        .and_then(|p| t.property(&p.property).map(|(i, _)| (i, p)));
+    match partition {
+        None => {
+            sql.ident(&t.name);
+            if let Some(w) = &filter.where_ {
+                sql.push(" WHERE ");
+                where_(sql, t, w);
+            }
+        }
+        Some((i, p)) => {
+            // paging per group (an include scope's limit per parent) in the database:
+            // number the rows of each group in the query's order, keep the page
+            sql.push("(SELECT *, ROW_NUMBER() OVER (PARTITION BY ")
+                .ident(&t.columns[i]);
+            order(sql, t, filter);
+            sql.push(") AS ")
+                .ident("lb_rn")
+                .push(" FROM ")
+                .ident(&t.name);
+            if let Some(w) = &filter.where_ {
+                sql.push(" WHERE ");
+                where_(sql, t, w);
+            }
+            sql.push(") AS ")
+                .ident("lb_w")
+                .push(" WHERE ")
+                .ident("lb_rn")
+                .push(" > ");
+            sql.bind_count(p.skip.unwrap_or(0));
+            if let Some(l) = p.limit {
+                sql.push(" AND ").ident("lb_rn").push(" <= ");
+                sql.bind_count(p.skip.unwrap_or(0).saturating_add(l));
+            }
+        }
     }
     order(sql, t, filter);
     sql.dialect().paging(sql, filter.limit, filter.skip);
