@@ -368,3 +368,35 @@ fn explorer_paths_that_clash_are_build_errors() {
         assert!(e.message.contains("clashes"), "{path}: {}", e.message);
     }
 }
+
+#[test]
+fn relations_are_documented() {
+    let d = doc();
+    let s = &d["components"]["schemas"];
+    let with = &s["LocationWithRelations"]["allOf"];
+    assert_eq!(with[0]["$ref"], "#/components/schemas/Location");
+    assert_eq!(
+        with[1]["properties"]["inventory"]["items"]["$ref"],
+        "#/components/schemas/Inventory"
+    );
+    assert_eq!(
+        s["InventoryWithRelations"]["allOf"][1]["properties"]["location"]["$ref"],
+        "#/components/schemas/Location"
+    );
+    assert!(
+        s.get("ProductWithRelations").is_none(),
+        "no relations, no schema"
+    );
+    let include = &s["LocationFilter"]["properties"]["include"];
+    assert_eq!(
+        include["oneOf"][0]["anyOf"][0]["enum"],
+        serde_json::json!(["inventory"])
+    );
+    let find = &d["paths"]["/api/locations"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(
+        find["items"]["$ref"],
+        "#/components/schemas/LocationWithRelations"
+    );
+    assert!(d["paths"]["/api/locations/{id}/inventory/count"]["get"].is_object());
+}

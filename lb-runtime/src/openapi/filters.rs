@@ -119,7 +119,8 @@ pub fn where_(def: &ModelDefinition) -> Schema {
     let mut o = typed(Type::Object)
         .description(Some(format!(
             "A where clause on {}: a property equals a value, or matches an operator object \
-             (dotted names reach into object properties)",
+             (dotted names reach into object properties, and into related models: \
+             `relation.property` holds when some related instance matches)",
             def.name
         )))
         .property("and", nested())
@@ -185,6 +186,42 @@ pub fn order(def: &ModelDefinition) -> Schema {
         .into()
 }
 
+/// `include`: a relation name, `{"relation": .., "scope": {..}}`, `{"rel": <nested>}`, or a
+/// list of these.
+fn include(def: &ModelDefinition) -> Schema {
+    let names: Vec<String> = def
+        .relations
+        .iter()
+        .filter(|r| !r.disable_include)
+        .map(|r| r.name.clone())
+        .collect();
+    let name = || typed(Type::String).enum_values(Some(names.clone()));
+    let scoped = || {
+        typed(Type::Object)
+            .property("relation", name())
+            .property(
+                "scope",
+                typed(Type::Object).description(Some(
+                    "A filter on the related model: where, fields, order, limit and skip (per \
+                 parent), include",
+                )),
+            )
+            .required("relation")
+    };
+    let one = || {
+        AnyOfBuilder::new()
+            .item(name())
+            .item(scoped())
+            .item(typed(Type::Object).description(Some("{\"relation\": <nested include>}")))
+    };
+    OneOfBuilder::new()
+        .description(Some(format!("Relations of {} to include", def.name)))
+        .item(one())
+        .item(ArrayBuilder::new().items(one()))
+        .build()
+        .into()
+}
+
 /// `LocationFilter` (`with_where`) or `LocationFilterExcludingWhere`.
 pub fn filter(def: &ModelDefinition, with_where: bool) -> Schema {
     let [_, _, where_name, fields_name, order_name] = names(def);
@@ -192,10 +229,13 @@ pub fn filter(def: &ModelDefinition, with_where: bool) -> Schema {
     let mut o = typed(Type::Object)
         .additional_properties(closed())
         .property("fields", reference(&fields_name));
+    if !def.relations.is_empty() {
+        o = o.property("include", include(def));
+    }
     if with_where {
         o = o
             .description(Some(format!(
-                "A filter on {}: where, fields, order, limit, skip/offset",
+                "A filter on {}: where, fields, order, limit, skip/offset, include",
                 def.name
             )))
             .property("where", reference(&where_name))

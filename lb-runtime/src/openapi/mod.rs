@@ -83,6 +83,12 @@ pub fn document(app: &App) -> OpenApi {
             .schema(where_, filters::where_(def))
             .schema(fields, filters::fields(def))
             .schema(order, filters::order(def));
+        if !def.relations.is_empty() {
+            components = components.schema(
+                operations::with_relations(def),
+                schemas::with_relations(def),
+            );
+        }
         let ids = operations::operation_ids(def, &entry.methods);
         // document endpoints in declaration order, not matching order
         let mut methods: Vec<(usize, &crate::rest::RestMethod)> =

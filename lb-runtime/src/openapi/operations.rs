@@ -237,6 +237,15 @@ fn request_body(def: &ModelDefinition, m: &RestMethod, models: &[&str]) -> Optio
     )
 }
 
+/// `LocationWithRelations` when the model has relations, else `Location`.
+pub fn with_relations(def: &ModelDefinition) -> String {
+    if def.relations.is_empty() {
+        def.name.clone()
+    } else {
+        format!("{}WithRelations", def.name)
+    }
+}
+
 /// The success response: status and body schema (`None`: no body).
 fn success(
     def: &ModelDefinition,
@@ -250,7 +259,13 @@ fn success(
                 (_, Method::HEAD) => None,
                 ("exists", _) => Some(reference(schemas::EXISTS)),
                 ("count" | "updateAll" | "deleteById", _) => Some(reference(schemas::COUNT)),
-                ("find", _) => Some(ArrayBuilder::new().items(reference(n)).into()),
+                // what find/findOne/findById answer can carry included relations
+                ("find", _) => Some(
+                    ArrayBuilder::new()
+                        .items(reference(&with_relations(def)))
+                        .into(),
+                ),
+                ("findOne" | "findById", _) => Some(reference(&with_relations(def))),
                 // create answers an array for an array body
                 ("create", _) => Some(
                     OneOfBuilder::new()

@@ -170,6 +170,37 @@ pub fn model(def: &ModelDefinition, variant: Variant) -> Schema {
     o.build().into()
 }
 
+/// `LocationWithRelations`: the model and, optionally, its included relations (an array for
+/// to-many relations, the related model for to-one relations).
+pub fn with_relations(def: &ModelDefinition) -> Schema {
+    let mut rels = ObjectBuilder::new().schema_type(Type::Object);
+    for r in &def.relations {
+        let target = reference(&r.target);
+        let s: RefOr<Schema> = if r.kind.to_many() {
+            utoipa::openapi::ArrayBuilder::new()
+                .items(target)
+                .description(Some(format!(
+                    "Included `{}` ({})",
+                    r.name,
+                    r.kind.lb_name()
+                )))
+                .into()
+        } else {
+            target
+        };
+        rels = rels.property(&r.name, s);
+    }
+    utoipa::openapi::AllOfBuilder::new()
+        .description(Some(format!(
+            "A {} with the relations an `include` asked for",
+            def.name
+        )))
+        .item(reference(&def.name))
+        .item(rels)
+        .build()
+        .into()
+}
+
 /// `{"lat": n, "lng": n}`.
 pub fn geo_point() -> Schema {
     ObjectBuilder::new()
