@@ -31,7 +31,11 @@ pub struct Author {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Model)]
-#[model(path = "posts", belongs_to(author, model = Author, foreign_key = "authorId"))]
+#[model(
+    path = "posts",
+    belongs_to(author, model = Author, foreign_key = "authorId"),
+    has_many(tags, model = Tag, through = PostTag, foreign_key = "postId", key_through = "tagId")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
     #[property(id, generated)]
@@ -51,6 +55,28 @@ pub struct Profile {
     pub id: Option<i64>,
     pub bio: Option<String>,
     pub author_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "tags")]
+pub struct Tag {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
+}
+
+/// The link between a post and a tag (with a property of its own).
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "posttags")]
+#[serde(rename_all = "camelCase")]
+pub struct PostTag {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub post_id: Option<i64>,
+    pub tag_id: Option<i64>,
+    pub note: Option<String>,
 }
 
 /// What a [`Counting`] connector saw.
@@ -166,6 +192,8 @@ async fn app_on(url: &str) -> (App, Arc<Counters>) {
         .model::<Author>()
         .model::<Post>()
         .model::<Profile>()
+        .model::<Tag>()
+        .model::<PostTag>()
         .build()
         .unwrap();
     app.automigrate().await.unwrap();
@@ -672,6 +700,173 @@ async fn filters_on_related_properties() {
         assert_eq!(
             names(find(json!({"posts.views": {"gt": 0}})).await),
             ["Bob"],
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn has_many_through_endpoints_include_and_filters() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, finds) = app_on(&url).await;
+        let send = |m: &'static str, u: String, b: Value| {
+            let app = app.clone();
+            async move { support::json(&app, m, &u, &b).await }
+        };
+        send(
+            "POST",
+            "/api/tags".into(),
+            json!([{"name": "t1"}, {"name": "t2"}, {"name": "t3"}]),
+        )
+        .await;
+        // link: returns the through record; linking again returns the same one
+        let r = send(
+            "PUT",
+            "/api/posts/1/tags/rel/2".into(),
+            json!({"note": "linked"}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{url}: {}", r.text);
+        assert_eq!(
+            r.json(),
+            json!({"id": 1, "postId": 1, "tagId": 2, "note": "linked"}),
+            "{url}"
+        );
+        let again = send("PUT", "/api/posts/1/tags/rel/2".into(), Value::Null).await;
+        assert_eq!(again.json()["id"], 1, "{url}");
+        send("PUT", "/api/posts/1/tags/rel/1".into(), Value::Null).await;
+        send("PUT", "/api/posts/4/tags/rel/1".into(), Value::Null).await;
+        assert_eq!(
+            send("PUT", "/api/posts/1/tags/rel/99".into(), Value::Null)
+                .await
+                .status,
+            404,
+            "{url}"
+        );
+        // create: the tag and its link
+        let r = send("POST", "/api/posts/1/tags".into(), json!({"name": "t4"})).await;
+        assert_eq!(r.json(), json!({"id": 4, "name": "t4"}), "{url}");
+        let r = support::get(&app, "/api/posts/1/tags").await;
+        let tags = r.json();
+        let names: Vec<&str> = tags
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["t1", "t2", "t4"], "{url}");
+        assert_eq!(
+            support::get(&app, "/api/posts/1/tags/count").await.json(),
+            json!({"count": 3}),
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/1/tags/3").await.status,
+            404,
+            "{url}: not linked"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/1/tags/2").await.json()["name"],
+            "t2",
+            "{url}"
+        );
+        // exists on rel
+        assert_eq!(
+            send("HEAD", "/api/posts/1/tags/rel/2".into(), Value::Null)
+                .await
+                .status,
+            200,
+            "{url}"
+        );
+        assert_eq!(
+            send("HEAD", "/api/posts/1/tags/rel/3".into(), Value::Null)
+                .await
+                .status,
+            404,
+            "{url}"
+        );
+
+        // include: two queries for the relation (links, targets), per-parent lists
+        finds.finds.store(0, Ordering::SeqCst);
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/posts?filter={}",
+                enc(&json!({"where": {"id": {"inq": [1, 2, 4]}}, "include": "tags"}))
+            ),
+        )
+        .await;
+        assert_eq!(finds.finds.load(Ordering::SeqCst), 3, "{url}");
+        let v = r.json();
+        let tag_names = |i: usize| -> Vec<String> {
+            v[i]["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(tag_names(0), ["t1", "t2", "t4"], "{url}");
+        assert_eq!(tag_names(1), Vec::<String>::new(), "{url}");
+        assert_eq!(tag_names(2), ["t1"], "{url}");
+        // filter on the target through the links
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/posts?filter={}",
+                enc(&json!({"where": {"tags.name": "t1"}, "fields": ["title"]}))
+            ),
+        )
+        .await;
+        assert_eq!(r.json(), json!([{"title": "p1"}, {"title": "b1"}]), "{url}");
+
+        // unlink; delete all removes the links, not the tags
+        assert_eq!(
+            send("DELETE", "/api/posts/1/tags/rel/2".into(), Value::Null)
+                .await
+                .status,
+            204,
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/1/tags/count").await.json(),
+            json!({"count": 2}),
+            "{url}"
+        );
+        assert_eq!(
+            send("DELETE", "/api/posts/1/tags".into(), Value::Null)
+                .await
+                .status,
+            204,
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/1/tags/count").await.json(),
+            json!({"count": 0}),
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/tags/count").await.json(),
+            json!({"count": 4}),
+            "{url}"
+        );
+        // destroyById deletes the tag and its link
+        assert_eq!(
+            send("DELETE", "/api/posts/4/tags/1".into(), Value::Null)
+                .await
+                .status,
+            204,
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/tags/count").await.json(),
+            json!({"count": 3}),
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posttags/count").await.json(),
+            json!({"count": 0}),
             "{url}"
         );
     }

@@ -92,6 +92,8 @@ pub struct RelationOpt {
     pub foreign_key: Option<LitStr>,
     pub path: Option<LitStr>,
     pub disable_include: bool,
+    pub through: Option<syn::Type>,
+    pub key_through: Option<LitStr>,
     pub span: Span,
 }
 
@@ -184,7 +186,14 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
 }
 
 const INDEX_KEYS: &[&str] = &["properties", "unique", "name"];
-const RELATION_KEYS: &[&str] = &["model", "foreign_key", "path", "disable_include"];
+const RELATION_KEYS: &[&str] = &[
+    "model",
+    "foreign_key",
+    "path",
+    "disable_include",
+    "through",
+    "key_through",
+];
 
 fn relation_opt(
     cx: &mut Ctxt,
@@ -200,6 +209,8 @@ fn relation_opt(
     let mut foreign_key = None;
     let mut path = None;
     let mut disable_include = false;
+    let mut through = None;
+    let mut key_through = None;
     m.parse_nested_meta(|inner| {
         let key = key_of(&inner);
         let bare = !inner.input.peek(syn::Token![=]) && !inner.input.peek(syn::token::Paren);
@@ -211,6 +222,13 @@ fn relation_opt(
             "foreign_key" => set(cx, &mut foreign_key, lit_str(&inner)?, &inner, &key),
             "path" => set(cx, &mut path, lit_str(&inner)?, &inner, &key),
             "disable_include" => disable_include = flag(&inner)?,
+            "through" if kind == "has_many" => {
+                let ty: syn::Type = inner.value()?.parse()?;
+                through = Some(ty);
+            }
+            "key_through" if kind == "has_many" => {
+                set(cx, &mut key_through, lit_str(&inner)?, &inner, &key)
+            }
             _ if bare && name.is_none() => {
                 name = inner.path.get_ident().cloned();
             }
@@ -242,6 +260,8 @@ fn relation_opt(
         foreign_key,
         path,
         disable_include,
+        through,
+        key_through,
         span,
     }))
 }

@@ -165,11 +165,39 @@ pub fn generate(m: &Model) -> TokenStream {
         if r.disable_include {
             opts.push(quote!(r.disable_include = true;));
         }
+        if let Some((through, key, span)) = &r.through {
+            opts.push(quote! {
+                r.through = ::std::option::Option::Some(<#through as ::lb::Model>::MODEL_NAME.to_string());
+                r.key_through = ::std::option::Option::Some(#key.to_string());
+                r.through_definition = ::std::option::Option::Some(<#through as ::lb::Model>::definition);
+            });
+            let msg = format!(
+                "relation `{}`: the through model has no property `{key}`",
+                r.name
+            );
+            relation_checks.push(quote_spanned! {*span=>
+                const _: () = {
+                    if !::lb::__private::contains(<#through as ::lb::Model>::PROPERTY_NAMES, #key) {
+                        ::std::panic!(#msg);
+                    }
+                };
+            });
+        }
         builder.push(quote! {
             .relation(#name, ::lb::RelationKind::#kind, <#ty as ::lb::Model>::MODEL_NAME,
                       ::std::option::Option::Some(#fk), |mut r| { #(#opts)* r })
         });
-        if r.kind != "BelongsTo" {
+        if let Some((through, _, _)) = &r.through {
+            let msg =
+                format!("relation `{name}`: the through model has no foreign key property `{fk}`");
+            relation_checks.push(quote_spanned! {r.fk_span=>
+                const _: () = {
+                    if !::lb::__private::contains(<#through as ::lb::Model>::PROPERTY_NAMES, #fk) {
+                        ::std::panic!(#msg);
+                    }
+                };
+            });
+        } else if r.kind != "BelongsTo" {
             // the foreign key lives on the target: checked against its property names
             let msg =
                 format!("relation `{name}`: the target model has no foreign key property `{fk}`");

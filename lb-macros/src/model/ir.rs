@@ -42,6 +42,8 @@ pub struct Relation {
     pub fk_span: Span,
     pub path: Option<String>,
     pub disable_include: bool,
+    /// hasManyThrough: the through model and its key referring to the target.
+    pub through: Option<(Type, String, Span)>,
 }
 
 pub struct Prop {
@@ -290,7 +292,27 @@ impl Model {
                 cx.error(&r.name, format!("two relations are named `{name}`"));
             }
             let _ = r.span;
+            let through = r.through.clone().map(|t| {
+                let key = match &r.key_through {
+                    Some(k) => k.value(),
+                    None => {
+                        // LoopBack: the target model's name, camelCase, + Id
+                        let ty = &r.model;
+                        let last = quote::quote!(#ty).to_string();
+                        let last = last.rsplit("::").next().unwrap_or(&last).trim().to_string();
+                        let mut c = last.chars();
+                        let first = c
+                            .next()
+                            .map(|f| f.to_lowercase().to_string())
+                            .unwrap_or_default();
+                        format!("{first}{}Id", c.as_str())
+                    }
+                };
+                let span = r.key_through.as_ref().map_or(r.name.span(), LitStr::span);
+                (t, key, span)
+            });
             relations.push(Relation {
+                through,
                 kind,
                 name,
                 model: r.model.clone().expect("checked by the parser"),

@@ -538,6 +538,27 @@ fn check_relations(inner: &AppInner) -> Result<()> {
                 crate::model::RelationKind::BelongsTo => (def, &rel.foreign_key),
                 _ => (target, &rel.foreign_key),
             };
+            let (holder, key) = match &rel.through {
+                Some(th) => {
+                    let Some(&i) = inner.by_name.get(th) else {
+                        return Err(Error::internal(format!(
+                            "relation {}.{}: through model {th} is not attached to the app",
+                            def.name, rel.name
+                        )));
+                    };
+                    let through = inner.models[i].repo.model;
+                    if through.property(&rel.key_through()).is_none() {
+                        return Err(Error::internal(format!(
+                            "relation {}.{}: model {th} has no property {}",
+                            def.name,
+                            rel.name,
+                            rel.key_through()
+                        )));
+                    }
+                    (through, key)
+                }
+                None => (holder, key),
+            };
             if holder.property(key).is_none() {
                 return Err(Error::internal(format!(
                     "relation {}.{}: model {} has no property {key}",

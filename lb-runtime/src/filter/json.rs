@@ -91,6 +91,11 @@ fn clause_json(c: &Clause) -> (String, Value) {
         Clause::And(ws) => ("and".into(), list(ws)),
         Clause::Or(ws) => ("or".into(), list(ws)),
         Clause::Nor(ws) => ("nor".into(), list(ws)),
+        Clause::Related(r) if r.relation.is_empty() => match r.where_.0.first() {
+            // the target hop of a hasManyThrough condition: its clause is the relation's
+            Some(c) if r.where_.0.len() == 1 => clause_json(c),
+            _ => ("and".into(), Value::Array(vec![r.where_.to_json()])),
+        },
         Clause::Related(r) => {
             // parsed from `{"rel.prop": ..}`: one clause on the target, written back prefixed
             match r.where_.0.first().map(clause_json) {

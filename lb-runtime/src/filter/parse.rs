@@ -363,6 +363,28 @@ impl WhereParser<'_> {
             opts: self.opts,
         }
         .parse(&Value::Object(inner))?;
+        if let (Some(through_def), Some(_)) = (rel.through_definition, &rel.through) {
+            // some link of this instance leads to a target that matches
+            let through = through_def();
+            let to_target = super::Related {
+                // the hop from the link to the target: no name of its own in the JSON form
+                relation: String::new(),
+                source_key: rel.key_through(),
+                target_key: target.id().name.clone(),
+                target,
+                where_,
+            };
+            return Ok(Some(super::Related {
+                relation: rel.name.clone(),
+                source_key: rel
+                    .primary_key
+                    .clone()
+                    .unwrap_or_else(|| self.def.id().name.clone()),
+                target_key: rel.foreign_key.clone(),
+                target: through,
+                where_: Where(vec![Clause::Related(Box::new(to_target))]),
+            }));
+        }
         let (source_key, target_key) = match rel.kind {
             crate::model::RelationKind::BelongsTo => (
                 rel.foreign_key.clone(),

@@ -44,6 +44,13 @@ pub struct RelationDefinition {
     pub http_path: Option<String>,
     /// Not usable in `include` (LoopBack's `disableInclude`).
     pub disable_include: bool,
+    /// hasManyThrough: the model whose rows link the two (`foreign_key` on it refers to this
+    /// model, `key_through` to the target).
+    pub through: Option<String>,
+    /// hasManyThrough: the through model's property that refers to the target.
+    pub key_through: Option<String>,
+    /// The through model's definition when known statically.
+    pub through_definition: Option<fn() -> &'static super::ModelDefinition>,
     /// The target's definition when known statically (`#[derive(Model)]` sets it): filters
     /// on related properties (`{"inventory.available": {"gt": 0}}`) need it.
     pub target_definition: Option<fn() -> &'static super::ModelDefinition>,
@@ -71,8 +78,22 @@ impl RelationDefinition {
             primary_key: None,
             http_path: None,
             disable_include: false,
+            through: None,
+            key_through: None,
+            through_definition: None,
             target_definition: None,
         }
+    }
+
+    /// hasManyThrough's `key_through` (LoopBack's default: `<target camelCase>Id`).
+    pub fn key_through(&self) -> String {
+        self.key_through.clone().unwrap_or_else(|| {
+            let mut c = self.target.chars();
+            match c.next() {
+                Some(f) => format!("{}{}Id", f.to_lowercase(), c.as_str()),
+                None => "id".into(),
+            }
+        })
     }
 
     /// The REST path segment.

@@ -338,6 +338,85 @@ async fn belongs_to(
     Ok(())
 }
 
+/// hasManyThrough: the links of all parents (one query per batch), then the linked targets
+/// (one query per batch, in the scope's order); the scope's paging applies per parent.
+async fn has_through(
+    app: &App,
+    def: &ModelDefinition,
+    target: &Repository,
+    rel: &RelationDefinition,
+    scope: Option<Value>,
+    objs: &mut [Object],
+) -> Result<()> {
+    let through_name = rel.through.as_deref().unwrap_or_default();
+    let through = app.repository(through_name).ok_or_else(|| {
+        Error::internal(format!("model {through_name} is not attached to the app"))
+    })?;
+    let pk = rel
+        .primary_key
+        .clone()
+        .unwrap_or_else(|| def.id().name.clone());
+    let kt = rel.key_through();
+    let keys = distinct(objs, &pk);
+    // parent key -> linked target keys, in link order
+    let mut linked: HashMap<String, Vec<String>> = HashMap::new();
+    let mut target_ids = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for chunk in keys.chunks(BATCH) {
+        let f = parse_filter(
+            through.model,
+            &json!({"where": { &rel.foreign_key: { "inq": chunk } }}),
+            ParseOptions::rest(),
+        )?;
+        for link in through.find(&f).await? {
+            let (Some(p), Some(t)) = (link.get(&rel.foreign_key), link.get(&kt)) else {
+                continue;
+            };
+            let (Some(pk_text), Some(t_text)) = (key_of(&p), key_of(&t)) else {
+                continue;
+            };
+            linked.entry(pk_text).or_default().push(t_text.clone());
+            if seen.insert(t_text) {
+                target_ids.push(t.into_owned());
+            }
+        }
+    }
+    let tpk = target.model.id().name.clone();
+    let (rows, s) = fetch(app, target, &scope, &tpk, target_ids, false, false).await?;
+    let (limit, skip) = scope
+        .as_ref()
+        .map(|sc| {
+            let f = parse_filter(target.model, sc, ParseOptions::rest()).unwrap_or_default();
+            (f.limit, f.skip)
+        })
+        .unwrap_or_default();
+    // target rows in the scope's order, by key
+    let ordered: Vec<(String, Value)> = rows
+        .iter()
+        .filter_map(|r| {
+            let k = r.get(&tpk).and_then(|v| key_of(&v))?;
+            Some((k, strip_added(target.model, r, &s.added)))
+        })
+        .collect();
+    for o in objs.iter_mut() {
+        let mine: std::collections::HashSet<&String> = o
+            .get(&pk)
+            .and_then(key_of)
+            .and_then(|k| linked.get(&k))
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        let group: Vec<Value> = ordered
+            .iter()
+            .filter(|(k, _)| mine.contains(k))
+            .map(|(_, v)| v.clone())
+            .skip(skip.unwrap_or(0))
+            .take(limit.unwrap_or(usize::MAX))
+            .collect();
+        o.insert(rel.name.clone(), Value::Array(group));
+    }
+    Ok(())
+}
+
 async fn has(
     app: &App,
     def: &ModelDefinition,
@@ -346,6 +425,9 @@ async fn has(
     scope: Option<Value>,
     objs: &mut [Object],
 ) -> Result<()> {
+    if rel.through.is_some() {
+        return has_through(app, def, target, rel, scope, objs).await;
+    }
     let pk = rel
         .primary_key
         .clone()

@@ -20,6 +20,9 @@ pub(crate) fn remote_methods(def: &'static ModelDefinition) -> Vec<RemoteMethod>
     for rel in &def.relations {
         match rel.kind {
             RelationKind::BelongsTo => out.push(belongs_to_get(def, rel)),
+            RelationKind::HasMany if rel.through.is_some() => {
+                out.extend(has_many_through(def, rel))
+            }
             RelationKind::HasMany => out.extend(has_many(def, rel)),
             RelationKind::HasOne => out.extend(has_one(def, rel)),
         }
@@ -417,6 +420,292 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 Ok(Vec::new())
             })
             .description(format!("Deletes {n} of this model.")),
+        ),
+    ]
+}
+
+/// The through model's repository of a hasManyThrough relation.
+fn through(app: &App, rel: Rel) -> Result<Repository> {
+    let name = rel.through.as_deref().unwrap_or_default();
+    app.repository(name)
+        .map(std::borrow::Cow::into_owned)
+        .ok_or_else(|| Error::internal(format!("model {name} is not attached to the app")))
+}
+
+/// The through rows linking this parent (and, with `target_id`, that target).
+async fn links(
+    app: &App,
+    rel: Rel,
+    key: &Value,
+    target_id: Option<&Value>,
+) -> Result<(Repository, Vec<crate::connector::Row>)> {
+    let repo = through(app, rel)?;
+    let mut w = json!({ &rel.foreign_key: key });
+    if let Some(t) = target_id {
+        w[rel.key_through()] = t.clone();
+    }
+    let w = parse_where(repo.model, &w, ParseOptions::rest())?;
+    let rows = repo
+        .find(&crate::filter::Filter {
+            where_: w,
+            ..Default::default()
+        })
+        .await?;
+    Ok((repo, rows))
+}
+
+/// The ids of the targets linked to this parent.
+async fn linked_ids(app: &App, rel: Rel, key: &Value) -> Result<Vec<Value>> {
+    let (_, rows) = links(app, rel, key, None).await?;
+    let kt = rel.key_through();
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.get(&kt).map(std::borrow::Cow::into_owned))
+        .filter(|v| !v.is_null())
+        .collect())
+}
+
+/// `where` AND the target's id among `ids`.
+fn among(target: &ModelDefinition, ids: Vec<Value>, w: Value) -> Value {
+    and_fk(&target.id().name, &json!({ "inq": ids }), w)
+}
+
+async fn require_link(app: &App, rel: Rel, key: &Value, fk: &Value) -> Result<()> {
+    let (_, rows) = links(app, rel, key, Some(fk)).await?;
+    if rows.is_empty() {
+        return Err(not_found(fk, &rel.target));
+    }
+    Ok(())
+}
+
+pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
+    let n = &rel.name;
+    let p = format!("/{}", rel.path());
+    let t: &'static str = &rel.target;
+    let th: &'static str = rel.through.as_deref().unwrap_or_default();
+    let one = || Returns::root("data", ArgType::Object).model(Some(t));
+    let many = || Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(t));
+    let fk_arg = || {
+        Accept::new("fk", ArgType::Any)
+            .required()
+            .source(Source::Path)
+            .description("Foreign key")
+    };
+    vec![
+        method(
+            format!("__get__{n}"),
+            Method::GET,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let ids = linked_ids(&inv.app, rel, &key).await?;
+                let mut f = match object_arg(&inv, "filter") {
+                    Value::Object(o) => Value::Object(o),
+                    _ => json!({}),
+                };
+                let w = f
+                    .as_object_mut()
+                    .and_then(|o| o.remove("where"))
+                    .unwrap_or(Value::Null);
+                f["where"] = among(repo.model, ids, w);
+                let filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
+                Ok(vec![Value::Array(
+                    rows.iter().map(|r| visible(repo.model, r)).collect(),
+                )])
+            })
+            .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
+            .returns(many())
+            .description(format!("Queries {n} of {}.", def.name)),
+        ),
+        method(
+            format!("__create__{n}"),
+            Method::POST,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let row = repo.create(object_arg(&inv, "data")).await?;
+                let id = repo.row_id(&row).unwrap_or(Value::Null);
+                through(&inv.app, rel)?
+                    .create(json!({ &rel.foreign_key: key, rel.key_through(): id }))
+                    .await?;
+                Ok(vec![visible(repo.model, &row)])
+            })
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(one())
+            .description(format!(
+                "Creates a new instance in {n} of this model, linked."
+            )),
+        ),
+        method(
+            format!("__delete__{n}"),
+            Method::DELETE,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let key = parent_key(def, rel, &inv)?;
+                let repo = through(&inv.app, rel)?;
+                let w = parse_where(
+                    repo.model,
+                    &json!({ &rel.foreign_key: key }),
+                    ParseOptions::rest(),
+                )?;
+                // LoopBack: only the links go; the targets remain
+                repo.delete_all(w.as_ref()).await?;
+                Ok(Vec::new())
+            })
+            .description(format!("Unlinks all {n} of this model.")),
+        ),
+        method(
+            format!("__count__{n}"),
+            Method::GET,
+            format!("{p}/count"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let ids = linked_ids(&inv.app, rel, &key).await?;
+                let w = among(repo.model, ids, object_arg(&inv, "where"));
+                let w = parse_where(repo.model, &w, ParseOptions::rest())?;
+                Ok(vec![json!({ "count": repo.count(w.as_ref()).await? })])
+            })
+            .accepts(Accept::new("where", ArgType::Object).source(Source::Query))
+            .returns(Returns::root("count", ArgType::Object))
+            .description(format!("Counts {n} of {}.", def.name)),
+        ),
+        method(
+            format!("__findById__{n}"),
+            Method::GET,
+            format!("{p}/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let fk = object_arg(&inv, "fk");
+                require_link(&inv.app, rel, &key, &fk).await?;
+                match repo.find_by_id(&fk, None).await? {
+                    Some(r) => Ok(vec![visible(repo.model, &r)]),
+                    None => Err(not_found(&fk, &rel.target)),
+                }
+            })
+            .accepts(fk_arg())
+            .returns(one())
+            .description(format!("Find a related item by id for {n}.")),
+        ),
+        method(
+            format!("__updateById__{n}"),
+            Method::PUT,
+            format!("{p}/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let fk = object_arg(&inv, "fk");
+                require_link(&inv.app, rel, &key, &fk).await?;
+                let text = crate::value::js::to_js_string(&fk);
+                let row = repo
+                    .patch_attributes(&fk, object_arg(&inv, "data"), &text)
+                    .await?;
+                Ok(vec![visible(repo.model, &row)])
+            })
+            .accepts(fk_arg())
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(one())
+            .description(format!("Update a related item by id for {n}.")),
+        ),
+        method(
+            format!("__destroyById__{n}"),
+            Method::DELETE,
+            format!("{p}/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let fk = object_arg(&inv, "fk");
+                require_link(&inv.app, rel, &key, &fk).await?;
+                repo.delete_by_id(&fk).await?;
+                let (links_repo, rows) = links(&inv.app, rel, &key, Some(&fk)).await?;
+                for r in rows {
+                    if let Some(id) = links_repo.row_id(&r) {
+                        links_repo.delete_by_id(&id).await?;
+                    }
+                }
+                Ok(Vec::new())
+            })
+            .accepts(fk_arg())
+            .description(format!("Delete a related item by id for {n}.")),
+        ),
+        method(
+            format!("__link__{n}"),
+            Method::PUT,
+            format!("{p}/rel/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let key = parent_key(def, rel, &inv)?;
+                let fk = object_arg(&inv, "fk");
+                if repo.find_by_id(&fk, None).await?.is_none() {
+                    return Err(not_found(&fk, &rel.target));
+                }
+                let (links_repo, existing) = links(&inv.app, rel, &key, Some(&fk)).await?;
+                // linking again answers the existing link, as LoopBack
+                if let Some(r) = existing.first() {
+                    return Ok(vec![visible(links_repo.model, r)]);
+                }
+                let mut body = match object_arg(&inv, "data") {
+                    Value::Object(o) => o,
+                    _ => Map::new(),
+                };
+                body.insert(rel.foreign_key.clone(), key);
+                body.insert(rel.key_through(), fk);
+                let row = links_repo.create(Value::Object(body)).await?;
+                Ok(vec![visible(links_repo.model, &row)])
+            })
+            .accepts(fk_arg())
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(Returns::root("data", ArgType::Object).model(Some(th)))
+            .description(format!("Add a related item by id for {n}.")),
+        ),
+        method(
+            format!("__unlink__{n}"),
+            Method::DELETE,
+            format!("{p}/rel/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let key = parent_key(def, rel, &inv)?;
+                let fk = object_arg(&inv, "fk");
+                let (links_repo, rows) = links(&inv.app, rel, &key, Some(&fk)).await?;
+                for r in rows {
+                    if let Some(id) = links_repo.row_id(&r) {
+                        links_repo.delete_by_id(&id).await?;
+                    }
+                }
+                Ok(Vec::new())
+            })
+            .accepts(fk_arg())
+            .description(format!("Remove the {n} relation to an item by id.")),
+        ),
+        method(
+            format!("__exists__{n}"),
+            Method::HEAD,
+            format!("{p}/rel/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let key = parent_key(def, rel, &inv)?;
+                let fk = object_arg(&inv, "fk");
+                require_link(&inv.app, rel, &key, &fk).await?;
+                // a HEAD answer's body is dropped; the value makes it a 200, not a 204
+                Ok(vec![Value::Bool(true)])
+            })
+            .accepts(fk_arg())
+            .returns(Returns::root("exists", ArgType::Boolean))
+            .description(format!(
+                "Check the existence of {n} relation to an item by id."
+            )),
         ),
     ]
 }
