@@ -871,3 +871,108 @@ async fn has_many_through_endpoints_include_and_filters() {
         );
     }
 }
+
+/// A self-relation, and a hidden foreign key.
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(
+    path = "nodes",
+    has_many(children, model = Self, foreign_key = "parentId"),
+    belongs_to(parent, model = Self, foreign_key = "parentId")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Node {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    #[property(hidden)]
+    pub parent_id: Option<i64>,
+}
+
+#[tokio::test]
+async fn hidden_keys_self_relations_and_bad_input() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let app = App::builder()
+            .datasource_url("db", &url)
+            .unwrap()
+            .model::<Node>()
+            .build()
+            .unwrap();
+        app.automigrate().await.unwrap();
+        let post = |u: &'static str, b: Value| {
+            let app = app.clone();
+            async move { support::json(&app, "POST", u, &b).await }
+        };
+        post("/api/nodes", json!({"name": "root"})).await;
+        post("/api/nodes/1/children", json!({"name": "a"})).await;
+        post("/api/nodes/1/children", json!({"name": "b"})).await;
+        post("/api/nodes/2/children", json!({"name": "a1"})).await;
+        // the hidden foreign key still scopes every relation query
+        let r = support::get(&app, "/api/nodes/2/children").await;
+        assert_eq!(r.json(), json!([{"id": 4, "name": "a1"}]), "{url}");
+        assert_eq!(
+            support::get(&app, "/api/nodes/1/children/count")
+                .await
+                .json(),
+            json!({"count": 2}),
+            "{url}"
+        );
+        let r = support::json(&app, "DELETE", "/api/nodes/2/children", &Value::Null).await;
+        assert_eq!(r.status, 204, "{url}");
+        assert_eq!(
+            support::get(&app, "/api/nodes/count").await.json(),
+            json!({"count": 3}),
+            "{url}: only a1 went"
+        );
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/nodes?filter={}",
+                enc(&json!({"where": {"id": 1}, "include": "children"}))
+            ),
+        )
+        .await;
+        assert_eq!(
+            r.json()[0]["children"].as_array().map(Vec::len),
+            Some(2),
+            "{url}"
+        );
+        // related-property filter on a self-relation
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/nodes?filter={}",
+                enc(&json!({"where": {"children.name": "b"}}))
+            ),
+        )
+        .await;
+        assert_eq!(r.json(), json!([{"id": 1, "name": "root"}]), "{url}");
+        // an operator object where an id belongs: 400, nothing touched
+        let r = support::json(
+            &app,
+            "DELETE",
+            "/api/nodes/1/children/%7B%22neq%22%3Anull%7D",
+            &Value::Null,
+        )
+        .await;
+        assert_eq!(r.status, 400, "{url}: {}", r.text);
+        assert_eq!(
+            support::get(&app, "/api/nodes/count").await.json(),
+            json!({"count": 3}),
+            "{url}"
+        );
+        // a path of relation hops deeper than a query object may be: 400, not a stack overflow
+        let deep = format!("{}name", "children.".repeat(2_000));
+        let r = support::get(
+            &app,
+            &format!("/api/nodes?filter={}", enc(&json!({"where": {deep: "x"}}))),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{url}");
+        assert_eq!(r.json()["error"]["code"], "QUERY_OBJECT_TOO_DEEP", "{url}");
+        let deeper = format!("{}name", "children.".repeat(200_000));
+        let e = Node::count(&app, json!({ deeper: "x" })).await.unwrap_err();
+        assert_eq!(e.status, 400, "{url}");
+    }
+}

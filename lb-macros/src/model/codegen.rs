@@ -148,12 +148,15 @@ pub fn generate(m: &Model) -> TokenStream {
         let handle = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
         let (rname, rty) = (&r.name, &r.model);
         let doc = format!("The `{rname}` relation ({}) of this instance.", r.kind);
-        accessors.push(quote! {
-            #[doc = #doc]
-            #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::#handle<'a, #rty> {
-                ::lb::relation::#handle::new(app, self, #rname)
-            }
-        });
+        // hasManyThrough has no typed accessor yet (its REST endpoints and include work)
+        if r.through.is_none() {
+            accessors.push(quote! {
+                #[doc = #doc]
+                #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::#handle<'a, #rty> {
+                    ::lb::relation::#handle::new(app, self, #rname)
+                }
+            });
+        }
         let (name, ty, fk) = (&r.name, &r.model, &r.foreign_key);
         let kind = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
         let mut opts = vec![quote!(

@@ -69,6 +69,27 @@ pub struct Prop {
     pub index: bool,
 }
 
+/// Names of the generated typed API: a relation accessor cannot take them.
+const RESERVED: &[&str] = &[
+    "filter",
+    "create",
+    "find",
+    "find_one",
+    "find_by_id",
+    "count",
+    "exists",
+    "update_all",
+    "delete_by_id",
+    "delete_all",
+    "upsert",
+    "patch_or_create",
+    "replace_or_create",
+    "replace_by_id",
+    "patch_attributes",
+    "definition",
+    "remote_methods",
+];
+
 const TYPE_NAMES: &[&str] = &[
     "string", "number", "integer", "boolean", "date", "GeoPoint", "object", "array", "any",
 ];
@@ -248,13 +269,19 @@ impl Model {
             }
         }
         let mut relations = Vec::new();
+        let ident_for_self = &input.ident;
         let model_name = opts
             .name
             .as_ref()
             .map(|s| s.value())
             .unwrap_or_else(|| input.ident.to_string());
         for r in &opts.relations {
-            let name = r.name.to_string();
+            let name = syn::ext::IdentExt::unraw(&r.name).to_string();
+            if RESERVED.contains(&name.as_str()) {
+                cx.error(&r.name, format!(
+                    "relation `{name}` would shadow the generated `{}::{name}`; choose another name", input.ident
+                ));
+            }
             let kind = match r.kind.as_str() {
                 "belongs_to" => "BelongsTo",
                 "has_many" => "HasMany",
@@ -311,11 +338,18 @@ impl Model {
                 let span = r.key_through.as_ref().map_or(r.name.span(), LitStr::span);
                 (t, key, span)
             });
+            // `model = Self` (a self-relation): the checks are outside the impl, name the type
+            let model = match r.model.clone().expect("checked by the parser") {
+                Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self") => {
+                    syn::parse_quote!(#ident_for_self)
+                }
+                t => t,
+            };
             relations.push(Relation {
                 through,
                 kind,
                 name,
-                model: r.model.clone().expect("checked by the parser"),
+                model,
                 foreign_key,
                 fk_span,
                 path: r.path.as_ref().map(LitStr::value),

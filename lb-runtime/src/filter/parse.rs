@@ -321,7 +321,9 @@ impl WhereParser<'_> {
                         continue;
                     }
                     if let Some(related) = self.related(key, val)? {
-                        clauses.push(Clause::Related(Box::new(related)));
+                        if !related.where_.0.is_empty() {
+                            clauses.push(Clause::Related(Box::new(related)));
+                        }
                         continue;
                     }
                     let ops = self.property(key, val, v)?;
@@ -349,6 +351,13 @@ impl WhereParser<'_> {
         let Some(rel) = self.def.relation(head) else {
             return Ok(None);
         };
+        // each relation hop is a subquery: as deep as a query object may be, no deeper
+        if key.split('.').count() > MAX_QUERY_DEPTH {
+            return Err(Error::bad_request(format!(
+                "The property path {key:?} exceeds maximum depth {MAX_QUERY_DEPTH}"
+            ))
+            .with_code("QUERY_OBJECT_TOO_DEEP"));
+        }
         let Some(target_def) = rel.target_definition else {
             return Err(Error::bad_request(format!(
                 "relation {} of {} cannot be filtered on: its target is not known statically",
@@ -363,6 +372,17 @@ impl WhereParser<'_> {
             opts: self.opts,
         }
         .parse(&Value::Object(inner))?;
+        if where_.0.is_empty() {
+            // a hidden property of the target, stripped: the caller drops the condition, as
+            // on the model itself (not "has some related instance")
+            return Ok(Some(super::Related {
+                relation: rel.name.clone(),
+                source_key: String::new(),
+                target_key: String::new(),
+                target,
+                where_,
+            }));
+        }
         if let (Some(through_def), Some(_)) = (rel.through_definition, &rel.through) {
             // some link of this instance leads to a target that matches
             let through = through_def();

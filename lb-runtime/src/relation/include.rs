@@ -210,18 +210,24 @@ fn scoped_filter(
     keep_key: bool,
     one: bool,
 ) -> Result<Scoped> {
-    let mut s: Map<String, Value> = match scope {
+    let s: Map<String, Value> = match scope {
         None => Map::new(),
         Some(Value::Object(o)) => o.clone(),
         Some(_) => return Err(Error::bad_request("include: `scope` must be an object")),
     };
-    let cond = json!({ key: { "inq": keys } });
-    let where_ = match s.remove("where") {
-        Some(w) if !w.is_null() => json!({ "and": [cond, w] }),
-        _ => cond,
-    };
-    s.insert("where".into(), where_);
-    let scope_filter = parse_filter(target, &Value::Object(s), ParseOptions::rest())?;
+    // the client's scope with REST rules; the key condition is lb's own (a hidden foreign
+    // key still scopes the query)
+    let mut scope_filter = parse_filter(target, &Value::Object(s), ParseOptions::rest())?;
+    let mut own = crate::filter::parse_where(
+        target,
+        &json!({ key: { "inq": keys } }),
+        ParseOptions::default(),
+    )?
+    .unwrap_or_default();
+    if let Some(w) = scope_filter.where_.take() {
+        own.0.extend(w.0);
+    }
+    scope_filter.where_ = Some(own);
     let (mut limit, skip) = (scope_filter.limit, scope_filter.skip);
     if one {
         // hasOne: the first related row per parent is all that is used
@@ -366,7 +372,7 @@ async fn has_through(
         let f = parse_filter(
             through.model,
             &json!({"where": { &rel.foreign_key: { "inq": chunk } }}),
-            ParseOptions::rest(),
+            ParseOptions::default(),
         )?;
         for link in through.find(&f).await? {
             let (Some(p), Some(t)) = (link.get(&rel.foreign_key), link.get(&kt)) else {

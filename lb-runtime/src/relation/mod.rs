@@ -41,6 +41,8 @@ pub(crate) fn visible(def: &ModelDefinition, row: &Row) -> Value {
 pub(crate) fn key_of(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
+        // integers exactly (ids beyond 2^53 stay distinct); other numbers as JavaScript
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
         other => Some(js::to_js_string(other)),
     }
 }

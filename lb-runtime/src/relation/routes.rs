@@ -60,6 +60,37 @@ fn object_arg(inv: &Invocation, name: &str) -> Value {
     inv.args.get(name).cloned().unwrap_or(Value::Null)
 }
 
+/// The server's own condition `{fk: key}` (never stripped: a hidden foreign key still
+/// scopes the query) AND-ed with the client's where (parsed with REST rules).
+fn scoped_where(
+    def: &ModelDefinition,
+    fk: &str,
+    key: &Value,
+    client: &Value,
+) -> Result<Option<crate::filter::Where>> {
+    let own = parse_where(def, &json!({ fk: key }), ParseOptions::default())?.unwrap_or_default();
+    let client = if client.is_null() {
+        None
+    } else {
+        parse_where(def, client, ParseOptions::rest())?
+    };
+    let mut w = own;
+    if let Some(c) = client {
+        w.0.extend(c.0);
+    }
+    Ok(Some(w))
+}
+
+/// A path `fk`: a scalar (an object would be read as an operator).
+fn fk_arg_value(inv: &Invocation) -> Result<Value> {
+    match object_arg(inv, "fk") {
+        v @ (Value::Object(_) | Value::Array(_)) => {
+            Err(Error::bad_request(format!("fk must be an id, not {v}")))
+        }
+        v => Ok(v),
+    }
+}
+
 /// `{fk: key}` AND-ed with a client where.
 fn and_fk(fk: &str, key: &Value, w: Value) -> Value {
     let cond = json!({ fk: key });
@@ -135,8 +166,8 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                     .as_object_mut()
                     .and_then(|o| o.remove("where"))
                     .unwrap_or(Value::Null);
-                f["where"] = and_fk(&rel.foreign_key, &key, w);
-                let filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                let mut filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                filter.where_ = scoped_where(repo.model, &rel.foreign_key, &key, &w)?;
                 let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
                 Ok(vec![Value::Array(
                     rows.iter().map(|r| visible(repo.model, r)).collect(),
@@ -183,11 +214,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let w = parse_where(
-                    repo.model,
-                    &json!({ &rel.foreign_key: key }),
-                    ParseOptions::rest(),
-                )?;
+                let w = scoped_where(repo.model, &rel.foreign_key, &key, &Value::Null)?;
                 repo.delete_all(w.as_ref()).await?;
                 Ok(Vec::new())
             })
@@ -201,8 +228,12 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let w = and_fk(&rel.foreign_key, &key, object_arg(&inv, "where"));
-                let w = parse_where(repo.model, &w, ParseOptions::rest())?;
+                let w = scoped_where(
+                    repo.model,
+                    &rel.foreign_key,
+                    &key,
+                    &object_arg(&inv, "where"),
+                )?;
                 Ok(vec![json!({ "count": repo.count(w.as_ref()).await? })])
             })
             .accepts(Accept::new("where", ArgType::Object).source(Source::Query))
@@ -217,7 +248,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let row = related(&repo, rel, &key, &object_arg(&inv, "fk")).await?;
+                let row = related(&repo, rel, &key, &fk_arg_value(&inv)?).await?;
                 Ok(vec![visible(repo.model, &row)])
             })
             .accepts(fk_arg())
@@ -232,7 +263,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let fk = object_arg(&inv, "fk");
+                let fk = fk_arg_value(&inv)?;
                 related(&repo, rel, &key, &fk).await?;
                 let body = object_arg(&inv, "data");
                 if let Some(v) = body.get(&rel.foreign_key) {
@@ -263,7 +294,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let fk = object_arg(&inv, "fk");
+                let fk = fk_arg_value(&inv)?;
                 related(&repo, rel, &key, &fk).await?;
                 repo.delete_by_id(&fk).await?;
                 Ok(Vec::new())
@@ -293,7 +324,7 @@ fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
                 return Ok(vec![json!({})]);
             };
             let pk = rel.primary_key.as_deref().unwrap_or(&repo.model.id().name);
-            let w = parse_where(repo.model, &json!({ pk: fk }), ParseOptions::rest())?;
+            let w = parse_where(repo.model, &json!({ pk: fk }), ParseOptions::default())?;
             let filter = crate::filter::Filter {
                 where_: w,
                 limit: Some(1),
@@ -320,11 +351,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
     let one = || Returns::root("data", ArgType::Object).model(Some(t));
     let current = move |app: App, key: Value| async move {
         let repo = target(&app, rel)?;
-        let w = parse_where(
-            repo.model,
-            &json!({ &rel.foreign_key: key }),
-            ParseOptions::rest(),
-        )?;
+        let w = scoped_where(repo.model, &rel.foreign_key, &key, &Value::Null)?;
         let filter = crate::filter::Filter {
             where_: w,
             limit: Some(1),
@@ -444,7 +471,7 @@ async fn links(
     if let Some(t) = target_id {
         w[rel.key_through()] = t.clone();
     }
-    let w = parse_where(repo.model, &w, ParseOptions::rest())?;
+    let w = parse_where(repo.model, &w, ParseOptions::default())?;
     let rows = repo
         .find(&crate::filter::Filter {
             where_: w,
@@ -549,11 +576,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let key = parent_key(def, rel, &inv)?;
                 let repo = through(&inv.app, rel)?;
-                let w = parse_where(
-                    repo.model,
-                    &json!({ &rel.foreign_key: key }),
-                    ParseOptions::rest(),
-                )?;
+                let w = scoped_where(repo.model, &rel.foreign_key, &key, &Value::Null)?;
                 // LoopBack: only the links go; the targets remain
                 repo.delete_all(w.as_ref()).await?;
                 Ok(Vec::new())
@@ -585,7 +608,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let fk = object_arg(&inv, "fk");
+                let fk = fk_arg_value(&inv)?;
                 require_link(&inv.app, rel, &key, &fk).await?;
                 match repo.find_by_id(&fk, None).await? {
                     Some(r) => Ok(vec![visible(repo.model, &r)]),
@@ -604,7 +627,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let fk = object_arg(&inv, "fk");
+                let fk = fk_arg_value(&inv)?;
                 require_link(&inv.app, rel, &key, &fk).await?;
                 let text = crate::value::js::to_js_string(&fk);
                 let row = repo
@@ -625,7 +648,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let fk = object_arg(&inv, "fk");
+                let fk = fk_arg_value(&inv)?;
                 require_link(&inv.app, rel, &key, &fk).await?;
                 repo.delete_by_id(&fk).await?;
                 let (links_repo, rows) = links(&inv.app, rel, &key, Some(&fk)).await?;
@@ -647,7 +670,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let fk = object_arg(&inv, "fk");
+                let fk = fk_arg_value(&inv)?;
                 if repo.find_by_id(&fk, None).await?.is_none() {
                     return Err(not_found(&fk, &rel.target));
                 }
@@ -677,7 +700,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let key = parent_key(def, rel, &inv)?;
-                let fk = object_arg(&inv, "fk");
+                let fk = fk_arg_value(&inv)?;
                 let (links_repo, rows) = links(&inv.app, rel, &key, Some(&fk)).await?;
                 for r in rows {
                     if let Some(id) = links_repo.row_id(&r) {
@@ -696,7 +719,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let key = parent_key(def, rel, &inv)?;
-                let fk = object_arg(&inv, "fk");
+                let fk = fk_arg_value(&inv)?;
                 require_link(&inv.app, rel, &key, &fk).await?;
                 // a HEAD answer's body is dropped; the value makes it a 200, not a 204
                 Ok(vec![Value::Bool(true)])
