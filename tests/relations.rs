@@ -948,6 +948,18 @@ async fn hidden_keys_self_relations_and_bad_input() {
         )
         .await;
         assert_eq!(r.json(), json!([{"id": 1, "name": "root"}]), "{url}");
+        // a self-relation condition in a bulk write (MySQL needs a derived table for it)
+        let r = support::json(
+            &app,
+            "POST",
+            &format!(
+                "/api/nodes/update?where={}",
+                enc(&json!({"children.name": "b"}))
+            ),
+            &json!({"name": "root!"}),
+        )
+        .await;
+        assert_eq!(r.json(), json!({"count": 1}), "{url}: {}", r.text);
         // an operator object where an id belongs: 400, nothing touched
         let r = support::json(
             &app,

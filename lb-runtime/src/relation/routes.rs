@@ -91,16 +91,6 @@ fn fk_arg_value(inv: &Invocation) -> Result<Value> {
     }
 }
 
-/// `{fk: key}` AND-ed with a client where.
-fn and_fk(fk: &str, key: &Value, w: Value) -> Value {
-    let cond = json!({ fk: key });
-    if w.is_null() || w.as_object().is_some_and(Map::is_empty) {
-        cond
-    } else {
-        json!({ "and": [cond, w] })
-    }
-}
-
 fn not_found(id: &Value, target: &str) -> Error {
     Error::new(
         StatusCode::NOT_FOUND,
@@ -481,20 +471,37 @@ async fn links(
     Ok((repo, rows))
 }
 
-/// The ids of the targets linked to this parent.
-async fn linked_ids(app: &App, rel: Rel, key: &Value) -> Result<Vec<Value>> {
-    let (_, rows) = links(app, rel, key, None).await?;
-    let kt = rel.key_through();
-    Ok(rows
-        .iter()
-        .filter_map(|r| r.get(&kt).map(std::borrow::Cow::into_owned))
-        .filter(|v| !v.is_null())
-        .collect())
-}
-
-/// `where` AND the target's id among `ids`.
-fn among(target: &ModelDefinition, ids: Vec<Value>, w: Value) -> Value {
-    and_fk(&target.id().name, &json!({ "inq": ids }), w)
+/// The targets linked to this parent, AND-ed with the client's where: one condition (an
+/// `EXISTS` over the links on SQL), however many links there are.
+fn linked_where(
+    app: &App,
+    rel: Rel,
+    target: &'static ModelDefinition,
+    key: &Value,
+    client: &Value,
+) -> Result<Option<crate::filter::Where>> {
+    let links = through(app, rel)?;
+    let own = parse_where(
+        links.model,
+        &json!({ &rel.foreign_key: key }),
+        ParseOptions::default(),
+    )?
+    .unwrap_or_default();
+    let mut w = crate::filter::Where(vec![crate::filter::Clause::Related(Box::new(
+        crate::filter::Related {
+            relation: String::new(),
+            source_key: target.id().name.clone(),
+            target_key: rel.key_through(),
+            target: links.model,
+            where_: own,
+        },
+    ))]);
+    if !client.is_null() {
+        if let Some(c) = parse_where(target, client, ParseOptions::rest())? {
+            w.0.extend(c.0);
+        }
+    }
+    Ok(Some(w))
 }
 
 async fn require_link(app: &App, rel: Rel, key: &Value, fk: &Value) -> Result<()> {
@@ -527,7 +534,6 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let ids = linked_ids(&inv.app, rel, &key).await?;
                 let mut f = match object_arg(&inv, "filter") {
                     Value::Object(o) => Value::Object(o),
                     _ => json!({}),
@@ -536,8 +542,8 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
                     .as_object_mut()
                     .and_then(|o| o.remove("where"))
                     .unwrap_or(Value::Null);
-                f["where"] = among(repo.model, ids, w);
-                let filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                let mut filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                filter.where_ = linked_where(&inv.app, rel, repo.model, &key, &w)?;
                 let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
                 Ok(vec![Value::Array(
                     rows.iter().map(|r| visible(repo.model, r)).collect(),
@@ -591,9 +597,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let ids = linked_ids(&inv.app, rel, &key).await?;
-                let w = among(repo.model, ids, object_arg(&inv, "where"));
-                let w = parse_where(repo.model, &w, ParseOptions::rest())?;
+                let w = linked_where(&inv.app, rel, repo.model, &key, &object_arg(&inv, "where"))?;
                 Ok(vec![json!({ "count": repo.count(w.as_ref()).await? })])
             })
             .accepts(Accept::new("where", ArgType::Object).source(Source::Query))

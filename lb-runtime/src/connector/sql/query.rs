@@ -129,9 +129,15 @@ fn related(sql: &mut Sql, t: &Table, r: &crate::filter::Related, q: &str) {
         return;
     };
     let alias = format!("lb_rel{}", sql.next_alias());
-    sql.push("EXISTS (SELECT 1 FROM ")
-        .ident(&target.name)
-        .push(" AS ")
+    sql.push("EXISTS (SELECT 1 FROM ");
+    if sql.dialect() == Dialect::Mysql && target.name == t.name {
+        // MySQL refuses a subquery on the table an UPDATE/DELETE changes (error 1093);
+        // a derived table is materialized first, which it accepts
+        sql.push("(SELECT * FROM ").ident(&target.name).push(")");
+    } else {
+        sql.ident(&target.name);
+    }
+    sql.push(" AS ")
         .ident(&alias)
         .push(" WHERE ")
         .ident(&alias)
