@@ -34,7 +34,8 @@ pub struct Author {
 #[model(
     path = "posts",
     belongs_to(author, model = Author, foreign_key = "authorId"),
-    has_many(tags, model = Tag, through = PostTag, foreign_key = "postId", key_through = "tagId")
+    has_many(tags, model = Tag, through = PostTag, foreign_key = "postId", key_through = "tagId"),
+    references_many(labels, model = Label, foreign_key = "labelIds")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
@@ -44,6 +45,7 @@ pub struct Post {
     pub title: Option<String>,
     pub views: Option<i64>,
     pub author_id: Option<i64>,
+    pub label_ids: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Model)]
@@ -55,6 +57,15 @@ pub struct Profile {
     pub id: Option<i64>,
     pub bio: Option<String>,
     pub author_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "labels")]
+pub struct Label {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Model)]
@@ -194,6 +205,7 @@ async fn app_on(url: &str) -> (App, Arc<Counters>) {
         .model::<Profile>()
         .model::<Tag>()
         .model::<PostTag>()
+        .model::<Label>()
         .build()
         .unwrap();
     app.automigrate().await.unwrap();
@@ -577,6 +589,7 @@ async fn typed_accessors() {
                 title: Some("b9".into()),
                 views: None,
                 author_id: Some(1),
+                label_ids: None,
             })
             .await
             .unwrap();
@@ -986,5 +999,118 @@ async fn hidden_keys_self_relations_and_bad_input() {
         let deeper = format!("{}name", "children.".repeat(200_000));
         let e = Node::count(&app, json!({ deeper: "x" })).await.unwrap_err();
         assert_eq!(e.status, 400, "{url}");
+    }
+}
+
+#[tokio::test]
+async fn references_many_endpoints_and_include() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+        let send = |m: &'static str, u: &'static str, b: Value| {
+            let app = app.clone();
+            async move { support::json(&app, m, u, &b).await }
+        };
+        send(
+            "POST",
+            "/api/labels",
+            json!([{"name": "l1"}, {"name": "l2"}, {"name": "l3"}]),
+        )
+        .await;
+        // link appends the id and answers the label
+        let r = send("PUT", "/api/posts/1/labels/rel/2", Value::Null).await;
+        assert_eq!(
+            r.json(),
+            json!({"id": 2, "name": "l2"}),
+            "{url}: {}",
+            r.text
+        );
+        send("PUT", "/api/posts/1/labels/rel/2", Value::Null).await;
+        send("PUT", "/api/posts/1/labels/rel/3", Value::Null).await;
+        assert_eq!(
+            support::get(&app, "/api/posts/1").await.json()["labelIds"],
+            json!([2, 3]),
+            "{url}: once each"
+        );
+        assert_eq!(
+            send("PUT", "/api/posts/1/labels/rel/9", Value::Null)
+                .await
+                .status,
+            404,
+            "{url}"
+        );
+        // create adds a label and references it
+        let r = send("POST", "/api/posts/1/labels", json!({"name": "l4"})).await;
+        assert_eq!(r.json()["id"], 4, "{url}");
+        // the referenced ones only (LoopBack 3 counted every label)
+        assert_eq!(
+            support::get(&app, "/api/posts/1/labels/count").await.json(),
+            json!({"count": 3}),
+            "{url}"
+        );
+        let r = support::get(&app, "/api/posts/1/labels").await;
+        assert_eq!(r.json().as_array().map(Vec::len), Some(3), "{url}");
+        assert_eq!(
+            send("HEAD", "/api/posts/1/labels/rel/2", Value::Null)
+                .await
+                .status,
+            200,
+            "{url}"
+        );
+        assert_eq!(
+            send("HEAD", "/api/posts/1/labels/rel/1", Value::Null)
+                .await
+                .status,
+            404,
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/1/labels/1").await.status,
+            404,
+            "{url}"
+        );
+        // include
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/posts?filter={}",
+                enc(&json!({"where": {"id": {"inq": [1, 2]}}, "include": "labels"}))
+            ),
+        )
+        .await;
+        let v = r.json();
+        let names: Vec<&str> = v[0]["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["l2", "l3", "l4"], "{url}");
+        assert_eq!(v[1]["labels"], json!([]), "{url}");
+        // unlink, destroyById
+        assert_eq!(
+            send("DELETE", "/api/posts/1/labels/rel/3", Value::Null)
+                .await
+                .status,
+            204,
+            "{url}"
+        );
+        assert_eq!(
+            send("DELETE", "/api/posts/1/labels/4", Value::Null)
+                .await
+                .status,
+            204,
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/1").await.json()["labelIds"],
+            json!([2]),
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/labels/count").await.json(),
+            json!({"count": 3}),
+            "{url}"
+        );
     }
 }

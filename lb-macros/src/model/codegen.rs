@@ -148,8 +148,9 @@ pub fn generate(m: &Model) -> TokenStream {
         let handle = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
         let (rname, rty) = (&r.name, &r.model);
         let doc = format!("The `{rname}` relation ({}) of this instance.", r.kind);
-        // hasManyThrough has no typed accessor yet (its REST endpoints and include work)
-        if r.through.is_none() {
+        // hasManyThrough and referencesMany have no typed accessor yet (their REST endpoints
+        // and include work)
+        if r.through.is_none() && r.kind != "ReferencesMany" {
             accessors.push(quote! {
                 #[doc = #doc]
                 #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::#handle<'a, #rty> {
@@ -200,7 +201,7 @@ pub fn generate(m: &Model) -> TokenStream {
                     }
                 };
             });
-        } else if r.kind != "BelongsTo" {
+        } else if r.kind != "BelongsTo" && r.kind != "ReferencesMany" {
             // the foreign key lives on the target: checked against its property names
             let msg =
                 format!("relation `{name}`: the target model has no foreign key property `{fk}`");

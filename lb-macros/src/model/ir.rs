@@ -285,11 +285,24 @@ impl Model {
             let kind = match r.kind.as_str() {
                 "belongs_to" => "BelongsTo",
                 "has_many" => "HasMany",
+                "references_many" => "ReferencesMany",
                 _ => "HasOne",
             };
             let foreign_key = match &r.foreign_key {
                 Some(fk) => fk.value(),
                 None if kind == "BelongsTo" => format!("{name}Id"),
+                None if kind == "ReferencesMany" => {
+                    // LoopBack: the target model's name, camelCase, + Ids
+                    let ty = &r.model;
+                    let last = quote::quote!(#ty).to_string();
+                    let last = last.rsplit("::").next().unwrap_or(&last).trim().to_string();
+                    let mut c = last.chars();
+                    let first = c
+                        .next()
+                        .map(|f| f.to_lowercase().to_string())
+                        .unwrap_or_default();
+                    format!("{first}{}Ids", c.as_str())
+                }
                 None => {
                     let mut c = model_name.chars();
                     let first = c
@@ -300,13 +313,18 @@ impl Model {
                 }
             };
             let fk_span = r.foreign_key.as_ref().map_or(r.name.span(), LitStr::span);
-            if kind == "BelongsTo" && !names.contains(&foreign_key.as_str()) {
+            if matches!(kind, "BelongsTo" | "ReferencesMany")
+                && !names.contains(&foreign_key.as_str())
+            {
                 let hint = crate::suggest::closest(&foreign_key, &names)
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
                 cx.syn_error(syn::Error::new(
                     fk_span,
-                    format!("belongs_to `{name}`: the model has no foreign key property `{foreign_key}`{hint}"),
+                    format!(
+                        "{} `{name}`: the model has no foreign key property `{foreign_key}`{hint}",
+                        r.kind
+                    ),
                 ));
             }
             if names.contains(&name.as_str()) {

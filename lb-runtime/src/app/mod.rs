@@ -535,7 +535,8 @@ fn check_relations(inner: &AppInner) -> Result<()> {
             };
             let target = inner.models[t].repo.model;
             let (holder, key) = match rel.kind {
-                crate::model::RelationKind::BelongsTo => (def, &rel.foreign_key),
+                crate::model::RelationKind::BelongsTo
+                | crate::model::RelationKind::ReferencesMany => (def, &rel.foreign_key),
                 _ => (target, &rel.foreign_key),
             };
             let (holder, key) = match &rel.through {

@@ -364,6 +364,12 @@ impl WhereParser<'_> {
                 rel.name, self.def.name
             )));
         };
+        if rel.kind == crate::model::RelationKind::ReferencesMany {
+            return Err(Error::bad_request(format!(
+                "conditions on referencesMany relation {} are not supported",
+                rel.name
+            )));
+        }
         let target = target_def();
         let mut inner = serde_json::Map::new();
         inner.insert(rest.to_string(), val.clone());

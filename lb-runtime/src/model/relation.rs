@@ -9,6 +9,8 @@ pub enum RelationKind {
     HasMany,
     /// `hasOne`: one target instance holds this model's id in its foreign key.
     HasOne,
+    /// `referencesMany`: this model holds an array of target ids.
+    ReferencesMany,
 }
 
 impl RelationKind {
@@ -18,12 +20,13 @@ impl RelationKind {
             RelationKind::BelongsTo => "belongsTo",
             RelationKind::HasMany => "hasMany",
             RelationKind::HasOne => "hasOne",
+            RelationKind::ReferencesMany => "referencesMany",
         }
     }
 
     /// Whether the related side is a list.
     pub fn to_many(self) -> bool {
-        matches!(self, RelationKind::HasMany)
+        matches!(self, RelationKind::HasMany | RelationKind::ReferencesMany)
     }
 }
 
@@ -60,8 +63,16 @@ impl RelationDefinition {
     /// A relation with LoopBack's default foreign key: `<name>Id` for belongsTo,
     /// `<sourceModel camelCase>Id` for hasMany/hasOne.
     pub fn new(name: &str, kind: RelationKind, target: &str, source_model: &str) -> Self {
+        let camel = |s: &str| {
+            let mut c = s.chars();
+            match c.next() {
+                Some(first) => format!("{}{}", first.to_lowercase(), c.as_str()),
+                None => String::new(),
+            }
+        };
         let foreign_key = match kind {
             RelationKind::BelongsTo => format!("{name}Id"),
+            RelationKind::ReferencesMany => format!("{}Ids", camel(target)),
             _ => {
                 let mut c = source_model.chars();
                 match c.next() {

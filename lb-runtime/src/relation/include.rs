@@ -78,7 +78,7 @@ fn parent_keys(def: &ModelDefinition, include: &Value) -> Result<Vec<String>> {
     for inc in inclusions(include)? {
         let rel = relation(def, inc.relation)?;
         keys.push(match rel.kind {
-            RelationKind::BelongsTo => rel.foreign_key.clone(),
+            RelationKind::BelongsTo | RelationKind::ReferencesMany => rel.foreign_key.clone(),
             _ => rel
                 .primary_key
                 .clone()
@@ -176,6 +176,9 @@ fn attach<'a>(
             match rel.kind {
                 RelationKind::BelongsTo => {
                     belongs_to(app, &target, rel, inc.scope, &mut objs).await?
+                }
+                RelationKind::ReferencesMany => {
+                    references_many(app, &target, rel, inc.scope, &mut objs).await?
                 }
                 _ => has(app, def, &target, rel, inc.scope, &mut objs).await?,
             }
@@ -340,6 +343,62 @@ async fn belongs_to(
         {
             o.insert(rel.name.clone(), v.clone());
         }
+    }
+    Ok(())
+}
+
+/// referencesMany: the ids in every parent's array, one query per batch; each parent gets its
+/// targets in the scope's order (paged per parent).
+async fn references_many(
+    app: &App,
+    target: &Repository,
+    rel: &RelationDefinition,
+    scope: Option<Value>,
+    objs: &mut [Object],
+) -> Result<()> {
+    let tpk = rel
+        .primary_key
+        .clone()
+        .unwrap_or_else(|| target.model.id().name.clone());
+    let mut seen = std::collections::HashSet::new();
+    let mut ids = Vec::new();
+    for o in objs.iter() {
+        if let Some(Value::Array(a)) = o.get(&rel.foreign_key) {
+            for v in a {
+                if key_of(v).is_some_and(|k| seen.insert(k)) {
+                    ids.push(v.clone());
+                }
+            }
+        }
+    }
+    let (rows, s) = fetch(app, target, &scope, &tpk, ids, false, false).await?;
+    let (limit, skip) = scope
+        .as_ref()
+        .map(|sc| {
+            let f = parse_filter(target.model, sc, ParseOptions::rest()).unwrap_or_default();
+            (f.limit, f.skip)
+        })
+        .unwrap_or_default();
+    let ordered: Vec<(String, Value)> = rows
+        .iter()
+        .filter_map(|r| {
+            let k = r.get(&tpk).and_then(|v| key_of(&v))?;
+            Some((k, strip_added(target.model, r, &s.added)))
+        })
+        .collect();
+    for o in objs.iter_mut() {
+        let mine: std::collections::HashSet<String> = match o.get(&rel.foreign_key) {
+            Some(Value::Array(a)) => a.iter().filter_map(key_of).collect(),
+            _ => Default::default(),
+        };
+        let group: Vec<Value> = ordered
+            .iter()
+            .filter(|(k, _)| mine.contains(k))
+            .map(|(_, v)| v.clone())
+            .skip(skip.unwrap_or(0))
+            .take(limit.unwrap_or(usize::MAX))
+            .collect();
+        o.insert(rel.name.clone(), Value::Array(group));
     }
     Ok(())
 }

@@ -25,6 +25,7 @@ pub(crate) fn remote_methods(def: &'static ModelDefinition) -> Vec<RemoteMethod>
             }
             RelationKind::HasMany => out.extend(has_many(def, rel)),
             RelationKind::HasOne => out.extend(has_one(def, rel)),
+            RelationKind::ReferencesMany => out.extend(references_many(def, rel)),
         }
     }
     out
@@ -726,6 +727,234 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
                 let fk = fk_arg_value(&inv)?;
                 require_link(&inv.app, rel, &key, &fk).await?;
                 // a HEAD answer's body is dropped; the value makes it a 200, not a 204
+                Ok(vec![Value::Bool(true)])
+            })
+            .accepts(fk_arg())
+            .returns(Returns::root("exists", ArgType::Boolean))
+            .description(format!(
+                "Check the existence of {n} relation to an item by id."
+            )),
+        ),
+    ]
+}
+
+/// The ids the parent references (its array foreign key).
+fn referenced(inv: &Invocation, rel: Rel) -> Vec<Value> {
+    match inv
+        .instance
+        .as_ref()
+        .and_then(|r| r.get(&rel.foreign_key).map(std::borrow::Cow::into_owned))
+    {
+        Some(Value::Array(a)) => a.into_iter().filter(|v| !v.is_null()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The parent's array with `id` added (once) or removed.
+async fn set_references(
+    def: &ModelDefinition,
+    rel: Rel,
+    inv: &Invocation,
+    id: &Value,
+    add: bool,
+) -> Result<()> {
+    let mut ids = referenced(inv, rel);
+    let k = key_of(id);
+    let present = ids.iter().any(|v| key_of(v) == k);
+    if add == present {
+        return Ok(());
+    }
+    if add {
+        ids.push(id.clone());
+    } else {
+        ids.retain(|v| key_of(v) != k);
+    }
+    let repo = inv
+        .app
+        .repository(&def.name)
+        .map(std::borrow::Cow::into_owned)
+        .ok_or_else(|| Error::internal(format!("model {} is not attached", def.name)))?;
+    let pid = parent_key(def, rel, inv)?;
+    let text = crate::value::js::to_js_string(&pid);
+    repo.patch_attributes(&pid, json!({ &rel.foreign_key: ids }), &text)
+        .await?;
+    Ok(())
+}
+
+fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
+    let n = &rel.name;
+    let p = format!("/{}", rel.path());
+    let t: &'static str = &rel.target;
+    let one = || Returns::root("data", ArgType::Object).model(Some(t));
+    let many = || Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(t));
+    let fk_arg = || {
+        Accept::new("fk", ArgType::Any)
+            .required()
+            .source(Source::Path)
+            .description("Foreign key")
+    };
+    // the targets among the parent's ids, AND-ed with the client's where
+    let among = |repo: &Repository,
+                 ids: Vec<Value>,
+                 client: &Value|
+     -> Result<Option<crate::filter::Where>> {
+        let pk = &repo.model.id().name;
+        let mut w = parse_where(
+            repo.model,
+            &json!({ pk: { "inq": ids } }),
+            ParseOptions::default(),
+        )?
+        .unwrap_or_default();
+        if !client.is_null() {
+            if let Some(c) = parse_where(repo.model, client, ParseOptions::rest())? {
+                w.0.extend(c.0);
+            }
+        }
+        Ok(Some(w))
+    };
+    let require = move |inv: &Invocation, fk: &Value| -> Result<()> {
+        let k = key_of(fk);
+        if referenced(inv, rel).iter().any(|v| key_of(v) == k) {
+            Ok(())
+        } else {
+            Err(not_found(fk, &rel.target))
+        }
+    };
+    vec![
+        method(
+            format!("__get__{n}"),
+            Method::GET,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let mut f = match object_arg(&inv, "filter") {
+                    Value::Object(o) => Value::Object(o),
+                    _ => json!({}),
+                };
+                let w = f
+                    .as_object_mut()
+                    .and_then(|o| o.remove("where"))
+                    .unwrap_or(Value::Null);
+                let mut filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                filter.where_ = among(&repo, referenced(&inv, rel), &w)?;
+                let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
+                Ok(vec![Value::Array(
+                    rows.iter().map(|r| visible(repo.model, r)).collect(),
+                )])
+            })
+            .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
+            .returns(many())
+            .description(format!("Queries {n} of {}.", def.name)),
+        ),
+        method(
+            format!("__create__{n}"),
+            Method::POST,
+            p.clone(),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let row = repo.create(object_arg(&inv, "data")).await?;
+                let id = repo.row_id(&row).unwrap_or(Value::Null);
+                set_references(def, rel, &inv, &id, true).await?;
+                Ok(vec![visible(repo.model, &row)])
+            })
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(one())
+            .description(format!(
+                "Creates a new instance in {n} of this model, referenced."
+            )),
+        ),
+        method(
+            format!("__count__{n}"),
+            Method::GET,
+            format!("{p}/count"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                // the referenced instances (LoopBack 3 counted the whole target table)
+                let repo = target(&inv.app, rel)?;
+                let w = among(&repo, referenced(&inv, rel), &object_arg(&inv, "where"))?;
+                Ok(vec![json!({ "count": repo.count(w.as_ref()).await? })])
+            })
+            .accepts(Accept::new("where", ArgType::Object).source(Source::Query))
+            .returns(Returns::root("count", ArgType::Object))
+            .description(format!("Counts {n} of {}.", def.name)),
+        ),
+        method(
+            format!("__findById__{n}"),
+            Method::GET,
+            format!("{p}/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let fk = fk_arg_value(&inv)?;
+                require(&inv, &fk)?;
+                match repo.find_by_id(&fk, None).await? {
+                    Some(r) => Ok(vec![visible(repo.model, &r)]),
+                    None => Err(not_found(&fk, &rel.target)),
+                }
+            })
+            .accepts(fk_arg())
+            .returns(one())
+            .description(format!("Find a related item by id for {n}.")),
+        ),
+        method(
+            format!("__destroyById__{n}"),
+            Method::DELETE,
+            format!("{p}/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let fk = fk_arg_value(&inv)?;
+                require(&inv, &fk)?;
+                repo.delete_by_id(&fk).await?;
+                set_references(def, rel, &inv, &fk, false).await?;
+                Ok(Vec::new())
+            })
+            .accepts(fk_arg())
+            .description(format!("Delete a related item by id for {n}.")),
+        ),
+        method(
+            format!("__link__{n}"),
+            Method::PUT,
+            format!("{p}/rel/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let repo = target(&inv.app, rel)?;
+                let fk = fk_arg_value(&inv)?;
+                let Some(row) = repo.find_by_id(&fk, None).await? else {
+                    return Err(not_found(&fk, &rel.target));
+                };
+                set_references(def, rel, &inv, &fk, true).await?;
+                // LoopBack answers the target (not a link record)
+                Ok(vec![visible(repo.model, &row)])
+            })
+            .accepts(fk_arg())
+            .returns(one())
+            .description(format!("Add a related item by id for {n}.")),
+        ),
+        method(
+            format!("__unlink__{n}"),
+            Method::DELETE,
+            format!("{p}/rel/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let fk = fk_arg_value(&inv)?;
+                set_references(def, rel, &inv, &fk, false).await?;
+                Ok(Vec::new())
+            })
+            .accepts(fk_arg())
+            .description(format!("Remove the {n} relation to an item by id.")),
+        ),
+        method(
+            format!("__exists__{n}"),
+            Method::HEAD,
+            format!("{p}/rel/:fk"),
+            rel,
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                // 200 when referenced, 404 when not (LoopBack 3 answered 500 either way)
+                let fk = fk_arg_value(&inv)?;
+                require(&inv, &fk)?;
                 Ok(vec![Value::Bool(true)])
             })
             .accepts(fk_arg())
