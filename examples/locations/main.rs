@@ -15,7 +15,7 @@ mod models;
 
 use std::net::SocketAddr;
 
-use lb::{App, GeoPoint};
+use lb::App;
 use models::{Inventory, Location, Product};
 
 fn env_or(key: &str, default: &str) -> String {
@@ -52,27 +52,31 @@ async fn seed(app: &App) -> lb::Result<()> {
             -122.1601,
         ),
     ];
-    for (name, street, city, zipcode, lat, lng) in places {
-        let loc = Location {
-            id: None,
-            street: Some(street.into()),
-            city: Some(city.into()),
-            zipcode: Some(zipcode),
-            name: Some(name.into()),
-            geo: Some(GeoPoint { lat, lng }),
+    // LoopBack's docs show `GET /api/locations/88/inventory`: the demo locations are 87..=89.
+    // Location ids are generated (forceId), so they are written through the datasource itself.
+    let repo = app
+        .repository("Location")
+        .ok_or_else(|| lb::Error::internal("Location is not attached"))?;
+    for ((name, street, city, zipcode, lat, lng), id) in places.into_iter().zip(87i64..) {
+        let loc = serde_json::json!({
+            "id": id, "street": street, "city": city, "zipcode": zipcode, "name": name,
+            "geo": {"lat": lat, "lng": lng},
+        });
+        let serde_json::Value::Object(data) = loc else {
+            unreachable!("an object literal");
         };
-        let loc = Location::create(app, &loc).await?;
-        Inventory::create(
-            app,
-            &Inventory {
-                product_id: Some("1".into()),
-                location_id: loc.id.map(|i| i as f64),
-                available: Some(10.0),
-                total: Some(12.0),
-                id: None,
-            },
-        )
-        .await?;
+        repo.connector.create(repo.model, data).await?;
+        let loc = Location::find_by_id(app, id).await?.expect("just created");
+        for (product, available) in [("1", 10.0), ("2", 3.0)] {
+            loc.inventory(app)
+                .create(&Inventory {
+                    product_id: Some(product.into()),
+                    available: Some(available),
+                    total: Some(12.0),
+                    ..Default::default()
+                })
+                .await?;
+        }
     }
     Product::create(
         app,
