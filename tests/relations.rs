@@ -35,7 +35,8 @@ pub struct Author {
     path = "posts",
     belongs_to(author, model = Author, foreign_key = "authorId"),
     has_many(tags, model = Tag, through = PostTag, foreign_key = "postId", key_through = "tagId"),
-    references_many(labels, model = Label, foreign_key = "labelIds")
+    references_many(labels, model = Label, foreign_key = "labelIds"),
+    has_and_belongs_to_many(categories, model = Category)
 )]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
@@ -57,6 +58,15 @@ pub struct Profile {
     pub id: Option<i64>,
     pub bio: Option<String>,
     pub author_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "categories")]
+pub struct Category {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Model)]
@@ -206,6 +216,7 @@ async fn app_on(url: &str) -> (App, Arc<Counters>) {
         .model::<Tag>()
         .model::<PostTag>()
         .model::<Label>()
+        .model::<Category>()
         .build()
         .unwrap();
     app.automigrate().await.unwrap();
@@ -1110,6 +1121,74 @@ async fn references_many_endpoints_and_include() {
         assert_eq!(
             support::get(&app, "/api/labels/count").await.json(),
             json!({"count": 3}),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn has_and_belongs_to_many_uses_a_generated_through_model() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+        // PostCategory is generated, attached by the app, and not exposed over REST
+        assert!(app.repository("PostCategory").is_some(), "{url}");
+        assert_eq!(
+            support::get(&app, "/api/PostCategories").await.status,
+            404,
+            "{url}"
+        );
+        let send = |m: &'static str, u: &'static str, b: Value| {
+            let app = app.clone();
+            async move { support::json(&app, m, u, &b).await }
+        };
+        send(
+            "POST",
+            "/api/categories",
+            json!([{"name": "c1"}, {"name": "c2"}]),
+        )
+        .await;
+        let r = send("PUT", "/api/posts/1/categories/rel/1", Value::Null).await;
+        assert_eq!(
+            r.json(),
+            json!({"postId": 1, "categoryId": 1, "id": 1}),
+            "{url}: {}",
+            r.text
+        );
+        send("POST", "/api/posts/1/categories", json!({"name": "c3"})).await;
+        let r = support::get(&app, "/api/posts/1/categories").await;
+        let names: Vec<String> = r
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["c1", "c3"], "{url}");
+        let r = support::get(&app, &format!("/api/posts?filter={}", enc(&json!({"where": {"categories.name": "c3"}, "include": "categories", "fields": ["title"]})))).await;
+        assert_eq!(
+            r.json(),
+            json!([{"title": "p1", "categories": [{"id": 1, "name": "c1"}, {"id": 3, "name": "c3"}]}]),
+            "{url}"
+        );
+        // deleting the relation removes the links only
+        assert_eq!(
+            send("DELETE", "/api/posts/1/categories", Value::Null)
+                .await
+                .status,
+            204,
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/categories/count").await.json(),
+            json!({"count": 3}),
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/posts/1/categories/count")
+                .await
+                .json(),
+            json!({"count": 0}),
             "{url}"
         );
     }

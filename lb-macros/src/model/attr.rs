@@ -25,6 +25,7 @@ pub const MODEL_KEYS: &[&str] = &[
     "has_many",
     "has_one",
     "references_many",
+    "has_and_belongs_to_many",
 ];
 pub const PROPERTY_KEYS: &[&str] = &[
     "id",
@@ -135,7 +136,11 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
                 "fields_mod" => set(cx, &mut out.fields_mod, lit_str(&m)?, &m, &key),
                 "table" => set(cx, &mut out.table, lit_str(&m)?, &m, &key),
                 "index" => out.indexes.push(index_opt(cx, &m)?),
-                "belongs_to" | "has_many" | "has_one" | "references_many" => {
+                "belongs_to"
+                | "has_many"
+                | "has_one"
+                | "references_many"
+                | "has_and_belongs_to_many" => {
                     if let Some(r) = relation_opt(cx, &m, &key)? {
                         out.relations.push(r);
                     }

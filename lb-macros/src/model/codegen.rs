@@ -143,6 +143,7 @@ pub fn generate(m: &Model) -> TokenStream {
     builder.extend(m.props.iter().map(property));
     let mut relation_checks = Vec::new();
     let mut accessors = Vec::new();
+    let mut habtm_fns = Vec::new();
     for r in &m.relations {
         let accessor = syn::Ident::new(&to_snake(&r.name), r.fk_span);
         let handle = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
@@ -150,7 +151,7 @@ pub fn generate(m: &Model) -> TokenStream {
         let doc = format!("The `{rname}` relation ({}) of this instance.", r.kind);
         // hasManyThrough and referencesMany have no typed accessor yet (their REST endpoints
         // and include work)
-        if r.through.is_none() && r.kind != "ReferencesMany" {
+        if r.through.is_none() && r.kind != "ReferencesMany" && !r.habtm {
             accessors.push(quote! {
                 #[doc = #doc]
                 #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::#handle<'a, #rty> {
@@ -168,6 +169,43 @@ pub fn generate(m: &Model) -> TokenStream {
         }
         if r.disable_include {
             opts.push(quote!(r.disable_include = true;));
+        }
+        if r.habtm {
+            // the generated through model (`PostCategory`): one indexed key per side
+            let fn_name = syn::Ident::new(
+                &format!(
+                    "__lb_through_{}_{}",
+                    to_snake(&m.ident.to_string()),
+                    to_snake(&r.name)
+                ),
+                proc_macro2::Span::call_site(),
+            );
+            let model_name = &m.name;
+            let fk = &r.foreign_key;
+            opts.push(quote! {
+                r.through = ::std::option::Option::Some(
+                    ::std::format!("{}{}", #model_name, <#ty as ::lb::Model>::MODEL_NAME));
+                r.through_definition = ::std::option::Option::Some(#fn_name);
+                r.generated_through = true;
+            });
+            habtm_fns.push(quote! {
+                #[doc(hidden)]
+                #[allow(non_snake_case)]
+                fn #fn_name() -> &'static ::lb::ModelDefinition {
+                    static DEF: ::lb::__private::LazyLock<::lb::ModelDefinition> =
+                        ::lb::__private::LazyLock::new(|| {
+                            let source = <#ident as ::lb::Model>::definition();
+                            let target = <#ty as ::lb::Model>::definition();
+                            let rel = source.relation(#name).expect("declared by the derive");
+                            ::lb::ModelDefinition::builder(::std::format!("{}{}", #model_name, <#ty as ::lb::Model>::MODEL_NAME))
+                                .public(false)
+                                .property(#fk, source.id().data_type.clone(), |p| p.index())
+                                .property(rel.key_through(), target.id().data_type.clone(), |p| p.index())
+                                .build()
+                        });
+                    &DEF
+                }
+            });
         }
         if let Some((through, key, span)) = &r.through {
             opts.push(quote! {
@@ -201,7 +239,7 @@ pub fn generate(m: &Model) -> TokenStream {
                     }
                 };
             });
-        } else if r.kind != "BelongsTo" && r.kind != "ReferencesMany" {
+        } else if r.kind != "BelongsTo" && r.kind != "ReferencesMany" && !r.habtm {
             // the foreign key lives on the target: checked against its property names
             let msg =
                 format!("relation `{name}`: the target model has no foreign key property `{fk}`");
@@ -296,6 +334,7 @@ pub fn generate(m: &Model) -> TokenStream {
         }
 
         #(#relation_checks)*
+        #(#habtm_fns)*
 
         #[doc = #mod_doc]
         #[allow(non_upper_case_globals, dead_code)]

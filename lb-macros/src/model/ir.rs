@@ -44,6 +44,8 @@ pub struct Relation {
     pub disable_include: bool,
     /// hasManyThrough: the through model and its key referring to the target.
     pub through: Option<(Type, String, Span)>,
+    /// hasAndBelongsToMany: the through model is generated.
+    pub habtm: bool,
 }
 
 pub struct Prop {
@@ -286,8 +288,10 @@ impl Model {
                 "belongs_to" => "BelongsTo",
                 "has_many" => "HasMany",
                 "references_many" => "ReferencesMany",
+                "has_and_belongs_to_many" => "HasMany",
                 _ => "HasOne",
             };
+            let habtm = r.kind == "has_and_belongs_to_many";
             let foreign_key = match &r.foreign_key {
                 Some(fk) => fk.value(),
                 None if kind == "BelongsTo" => format!("{name}Id"),
@@ -364,6 +368,7 @@ impl Model {
                 t => t,
             };
             relations.push(Relation {
+                habtm,
                 through,
                 kind,
                 name,

@@ -394,6 +394,7 @@ impl AppBuilder {
     /// Checks the configuration and builds the app.
     pub fn build(mut self) -> Result<App> {
         self.apply_model_config()?;
+        self.attach_generated_through_models();
         if self.datasources.is_empty() {
             self.datasources
                 .push(("db".into(), Arc::new(Memory::new())));
@@ -512,6 +513,32 @@ impl AppBuilder {
             inner: Arc::new(inner),
             tx: None,
         })
+    }
+}
+
+impl AppBuilder {
+    /// hasAndBelongsToMany relations bring their generated through model (`PostCategory`):
+    /// attached on the source model's datasource, unless the app attaches one itself.
+    fn attach_generated_through_models(&mut self) {
+        let mut extra = Vec::new();
+        for m in &self.models {
+            for r in m.def.relations.iter().filter(|r| r.generated_through) {
+                let (Some(name), Some(def)) = (&r.through, r.through_definition) else {
+                    continue;
+                };
+                let known = self.models.iter().any(|x| x.def.name == *name)
+                    || extra.iter().any(|x: &PendingModel| x.def.name == *name);
+                if !known {
+                    extra.push(PendingModel {
+                        type_id: None,
+                        def: def(),
+                        datasource: m.datasource.clone(),
+                        remote_methods: Vec::new(),
+                    });
+                }
+            }
+        }
+        self.models.extend(extra);
     }
 }
 

@@ -54,6 +54,9 @@ pub struct RelationDefinition {
     pub key_through: Option<String>,
     /// The through model's definition when known statically.
     pub through_definition: Option<fn() -> &'static super::ModelDefinition>,
+    /// hasAndBelongsToMany: the through model is generated, and attached by the app itself
+    /// (on this model's datasource, not public).
+    pub generated_through: bool,
     /// The target's definition when known statically (`#[derive(Model)]` sets it): filters
     /// on related properties (`{"inventory.available": {"gt": 0}}`) need it.
     pub target_definition: Option<fn() -> &'static super::ModelDefinition>,
@@ -92,6 +95,7 @@ impl RelationDefinition {
             through: None,
             key_through: None,
             through_definition: None,
+            generated_through: false,
             target_definition: None,
         }
     }
