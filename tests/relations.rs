@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 #[model(
     path = "authors",
     has_many(posts, model = Post, foreign_key = "authorId"),
+    has_many(pictures, model = Picture, polymorphic = "imageable"),
     has_one(profile, model = Profile, foreign_key = "authorId")
 )]
 pub struct Author {
@@ -36,7 +37,8 @@ pub struct Author {
     belongs_to(author, model = Author, foreign_key = "authorId"),
     has_many(tags, model = Tag, through = PostTag, foreign_key = "postId", key_through = "tagId"),
     references_many(labels, model = Label, foreign_key = "labelIds"),
-    has_and_belongs_to_many(categories, model = Category)
+    has_and_belongs_to_many(categories, model = Category),
+    has_many(pictures, model = Picture, polymorphic = "imageable")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
@@ -58,6 +60,19 @@ pub struct Profile {
     pub id: Option<i64>,
     pub bio: Option<String>,
     pub author_id: Option<i64>,
+}
+
+/// Belongs to an author or a post (polymorphic).
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "pictures", belongs_to(imageable, polymorphic))]
+#[serde(rename_all = "camelCase")]
+pub struct Picture {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub imageable_id: Option<i64>,
+    pub imageable_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Model)]
@@ -217,6 +232,7 @@ async fn app_on(url: &str) -> (App, Arc<Counters>) {
         .model::<PostTag>()
         .model::<Label>()
         .model::<Category>()
+        .model::<Picture>()
         .build()
         .unwrap();
     app.automigrate().await.unwrap();
@@ -1192,4 +1208,103 @@ async fn has_and_belongs_to_many_uses_a_generated_through_model() {
             "{url}"
         );
     }
+}
+
+#[tokio::test]
+async fn polymorphic_relations() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+        let send = |u: &'static str, b: Value| {
+            let app = app.clone();
+            async move { support::json(&app, "POST", u, &b).await }
+        };
+        // the discriminator is set to the parent's model
+        let r = send(
+            "/api/authors/1/pictures",
+            json!({"name": "ann.png", "imageableType": "Post"}),
+        )
+        .await;
+        assert_eq!(
+            (
+                r.json()["imageableId"].clone(),
+                r.json()["imageableType"].clone()
+            ),
+            (json!(1), json!("Author")),
+            "{url}: {}",
+            r.text
+        );
+        send("/api/posts/1/pictures", json!({"name": "p1.png"})).await;
+        send("/api/authors/2/pictures", json!({"name": "bob.png"})).await;
+        // author 1 and post 1 share the key 1: the discriminator tells them apart
+        let r = support::get(&app, "/api/authors/1/pictures").await;
+        assert_eq!(titles_of(&r.json(), "name"), ["ann.png"], "{url}");
+        let r = support::get(&app, "/api/posts/1/pictures/count").await;
+        assert_eq!(r.json(), json!({"count": 1}), "{url}");
+        // belongsTo polymorphic: the row names the model
+        assert_eq!(
+            support::get(&app, "/api/pictures/1/imageable").await.json()["name"],
+            "Ann",
+            "{url}"
+        );
+        assert_eq!(
+            support::get(&app, "/api/pictures/2/imageable").await.json()["title"],
+            "p1",
+            "{url}"
+        );
+        // include both ways
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/pictures?filter={}",
+                enc(&json!({"include": "imageable"}))
+            ),
+        )
+        .await;
+        let v = r.json();
+        assert_eq!(v[0]["imageable"]["name"], "Ann", "{url}");
+        assert_eq!(v[1]["imageable"]["title"], "p1", "{url}");
+        assert_eq!(v[2]["imageable"]["name"], "Bob", "{url}");
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/authors?filter={}",
+                enc(&json!({"include": "pictures", "where": {"id": {"inq": [1, 3]}}}))
+            ),
+        )
+        .await;
+        assert_eq!(
+            titles_of(&r.json()[0]["pictures"], "name"),
+            ["ann.png"],
+            "{url}"
+        );
+        assert_eq!(r.json()[1]["pictures"], json!([]), "{url}");
+        // conditions through the polymorphic hasMany
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/authors?filter={}",
+                enc(&json!({"where": {"pictures.name": {"like": "%png"}}}))
+            ),
+        )
+        .await;
+        assert_eq!(titles_of(&r.json(), "name"), ["Ann", "Bob"], "{url}");
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/posts?filter={}",
+                enc(&json!({"where": {"pictures.name": "ann.png"}}))
+            ),
+        )
+        .await;
+        assert_eq!(r.json(), json!([]), "{url}: Ann's picture is not post 1's");
+    }
+}
+
+fn titles_of(v: &Value, key: &str) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("an array: {v}"))
+        .iter()
+        .map(|x| x[key].as_str().unwrap_or_default().to_string())
+        .collect()
 }

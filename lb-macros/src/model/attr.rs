@@ -96,6 +96,9 @@ pub struct RelationOpt {
     pub disable_include: bool,
     pub through: Option<syn::Type>,
     pub key_through: Option<LitStr>,
+    /// `polymorphic` (belongs_to) or `polymorphic = "imageable"` (has_many/has_one).
+    pub polymorphic: Option<Option<LitStr>>,
+    pub discriminator: Option<LitStr>,
     pub span: Span,
 }
 
@@ -199,6 +202,8 @@ const RELATION_KEYS: &[&str] = &[
     "disable_include",
     "through",
     "key_through",
+    "polymorphic",
+    "discriminator",
 ];
 
 fn relation_opt(
@@ -217,6 +222,8 @@ fn relation_opt(
     let mut disable_include = false;
     let mut through = None;
     let mut key_through = None;
+    let mut polymorphic = None;
+    let mut discriminator = None;
     m.parse_nested_meta(|inner| {
         let key = key_of(&inner);
         let bare = !inner.input.peek(syn::Token![=]) && !inner.input.peek(syn::token::Paren);
@@ -235,6 +242,15 @@ fn relation_opt(
             "key_through" if kind == "has_many" => {
                 set(cx, &mut key_through, lit_str(&inner)?, &inner, &key)
             }
+            "polymorphic" if kind == "belongs_to" => {
+                if flag(&inner)? {
+                    polymorphic = Some(None);
+                }
+            }
+            "polymorphic" if kind == "has_many" || kind == "has_one" => {
+                polymorphic = Some(Some(lit_str(&inner)?));
+            }
+            "discriminator" => set(cx, &mut discriminator, lit_str(&inner)?, &inner, &key),
             _ if bare && name.is_none() => {
                 name = inner.path.get_ident().cloned();
             }
@@ -252,6 +268,10 @@ fn relation_opt(
         ));
         return Ok(None);
     };
+    if model.is_none() && polymorphic.is_some() && kind == "belongs_to" {
+        // any model: the placeholder is never used as a type
+        model = Some(syn::parse_quote!(Self));
+    }
     if model.is_none() {
         cx.syn_error(syn::Error::new(
             span,
@@ -268,6 +288,8 @@ fn relation_opt(
         disable_include,
         through,
         key_through,
+        polymorphic,
+        discriminator,
         span,
     }))
 }

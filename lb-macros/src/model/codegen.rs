@@ -151,7 +151,11 @@ pub fn generate(m: &Model) -> TokenStream {
         let doc = format!("The `{rname}` relation ({}) of this instance.", r.kind);
         // hasManyThrough and referencesMany have no typed accessor yet (their REST endpoints
         // and include work)
-        if r.through.is_none() && r.kind != "ReferencesMany" && !r.habtm {
+        if r.through.is_none()
+            && r.kind != "ReferencesMany"
+            && !r.habtm
+            && r.discriminator.is_none()
+        {
             accessors.push(quote! {
                 #[doc = #doc]
                 #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::#handle<'a, #rty> {
@@ -161,9 +165,34 @@ pub fn generate(m: &Model) -> TokenStream {
         }
         let (name, ty, fk) = (&r.name, &r.model, &r.foreign_key);
         let kind = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
-        let mut opts = vec![quote!(
-            r.target_definition = ::std::option::Option::Some(<#ty as ::lb::Model>::definition);
-        )];
+        let mut opts = if r.any_model {
+            Vec::new()
+        } else {
+            vec![quote!(
+                r.target_definition = ::std::option::Option::Some(<#ty as ::lb::Model>::definition);
+            )]
+        };
+        if let Some(d) = &r.discriminator {
+            opts.push(quote!(r.discriminator = ::std::option::Option::Some(#d.to_string());));
+            if !r.any_model {
+                let msg = format!(
+                    "relation `{}`: the target model has no discriminator property `{d}`",
+                    r.name
+                );
+                relation_checks.push(quote_spanned! {r.fk_span=>
+                    const _: () = {
+                        if !::lb::__private::contains(<#ty as ::lb::Model>::PROPERTY_NAMES, #d) {
+                            ::std::panic!(#msg);
+                        }
+                    };
+                });
+            }
+        }
+        let target_name = if r.any_model {
+            quote!("")
+        } else {
+            quote!(<#ty as ::lb::Model>::MODEL_NAME)
+        };
         if let Some(p) = &r.path {
             opts.push(quote!(r.http_path = ::std::option::Option::Some(#p.to_string());));
         }
@@ -226,7 +255,7 @@ pub fn generate(m: &Model) -> TokenStream {
             });
         }
         builder.push(quote! {
-            .relation(#name, ::lb::RelationKind::#kind, <#ty as ::lb::Model>::MODEL_NAME,
+            .relation(#name, ::lb::RelationKind::#kind, #target_name,
                       ::std::option::Option::Some(#fk), |mut r| { #(#opts)* r })
         });
         if let Some((through, _, _)) = &r.through {

@@ -46,6 +46,10 @@ pub struct Relation {
     pub through: Option<(Type, String, Span)>,
     /// hasAndBelongsToMany: the through model is generated.
     pub habtm: bool,
+    /// Polymorphic relations: the discriminator property.
+    pub discriminator: Option<String>,
+    /// A polymorphic belongsTo: any model, named by the discriminator.
+    pub any_model: bool,
 }
 
 pub struct Prop {
@@ -292,8 +296,23 @@ impl Model {
                 _ => "HasOne",
             };
             let habtm = r.kind == "has_and_belongs_to_many";
+            // polymorphic: `imageable` gives `imageableId` and `imageableType`
+            let poly_base = match &r.polymorphic {
+                Some(Some(base)) => Some(base.value()),
+                Some(None) => Some(name.clone()),
+                None => None,
+            };
+            let discriminator = poly_base.as_ref().map(|b| {
+                r.discriminator
+                    .as_ref()
+                    .map_or(format!("{b}Type"), LitStr::value)
+            });
+            let any_model = kind == "BelongsTo" && poly_base.is_some();
             let foreign_key = match &r.foreign_key {
                 Some(fk) => fk.value(),
+                None if poly_base.is_some() => {
+                    format!("{}Id", poly_base.clone().unwrap_or_default())
+                }
                 None if kind == "BelongsTo" => format!("{name}Id"),
                 None if kind == "ReferencesMany" => {
                     // LoopBack: the target model's name, camelCase, + Ids
@@ -337,6 +356,14 @@ impl Model {
                     format!("relation `{name}` has the name of a property"),
                 );
             }
+            if let (true, Some(d)) = (any_model, &discriminator) {
+                if !names.contains(&d.as_str()) {
+                    cx.error(
+                        &r.name,
+                        format!("polymorphic belongs_to `{name}`: the model has no discriminator property `{d}`"),
+                    );
+                }
+            }
             if relations.iter().any(|x: &Relation| x.name == name) {
                 cx.error(&r.name, format!("two relations are named `{name}`"));
             }
@@ -368,6 +395,8 @@ impl Model {
                 t => t,
             };
             relations.push(Relation {
+                discriminator,
+                any_model,
                 habtm,
                 through,
                 kind,

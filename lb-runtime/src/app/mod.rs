@@ -554,6 +554,21 @@ fn check_relations(inner: &AppInner) -> Result<()> {
     for m in &inner.models {
         let def = m.repo.model;
         for rel in &def.relations {
+            if rel.is_polymorphic_belongs_to() {
+                // any model: the keys are this model's
+                for key in [Some(&rel.foreign_key), rel.discriminator.as_ref()]
+                    .into_iter()
+                    .flatten()
+                {
+                    if def.property(key).is_none() {
+                        return Err(Error::internal(format!(
+                            "relation {}.{}: model {} has no property {key}",
+                            def.name, rel.name, def.name
+                        )));
+                    }
+                }
+                continue;
+            }
             let Some(&t) = inner.by_name.get(&rel.target) else {
                 return Err(Error::internal(format!(
                     "relation {}.{}: model {} is not attached to the app",

@@ -364,6 +364,12 @@ impl WhereParser<'_> {
                 rel.name, self.def.name
             )));
         };
+        if rel.is_polymorphic_belongs_to() {
+            return Err(Error::bad_request(format!(
+                "conditions on polymorphic relation {} are not supported",
+                rel.name
+            )));
+        }
         if rel.kind == crate::model::RelationKind::ReferencesMany {
             return Err(Error::bad_request(format!(
                 "conditions on referencesMany relation {} are not supported",
@@ -373,7 +379,7 @@ impl WhereParser<'_> {
         let target = target_def();
         let mut inner = serde_json::Map::new();
         inner.insert(rest.to_string(), val.clone());
-        let where_ = WhereParser {
+        let mut where_ = WhereParser {
             def: target,
             opts: self.opts,
         }
@@ -388,6 +394,15 @@ impl WhereParser<'_> {
                 target,
                 where_,
             }));
+        }
+        if let Some(d) = &rel.discriminator {
+            // a polymorphic hasMany/hasOne: the related rows that point at this model
+            let own = WhereParser {
+                def: target,
+                opts: ParseOptions::default(),
+            }
+            .parse(&serde_json::json!({ d: self.def.name }))?;
+            where_.0.extend(own.0);
         }
         if let (Some(through_def), Some(_)) = (rel.through_definition, &rel.through) {
             // some link of this instance leads to a target that matches

@@ -54,6 +54,10 @@ pub struct RelationDefinition {
     pub key_through: Option<String>,
     /// The through model's definition when known statically.
     pub through_definition: Option<fn() -> &'static super::ModelDefinition>,
+    /// Polymorphic relations: the property naming the model type. On a polymorphic belongsTo
+    /// it is on this model and names the target (whose `target` is then empty: any model); on
+    /// a polymorphic hasMany/hasOne it is on the target and holds this model's name.
+    pub discriminator: Option<String>,
     /// hasAndBelongsToMany: the through model is generated, and attached by the app itself
     /// (on this model's datasource, not public).
     pub generated_through: bool,
@@ -96,6 +100,7 @@ impl RelationDefinition {
             key_through: None,
             through_definition: None,
             generated_through: false,
+            discriminator: None,
             target_definition: None,
         }
     }
@@ -109,6 +114,11 @@ impl RelationDefinition {
                 None => "id".into(),
             }
         })
+    }
+
+    /// A polymorphic belongsTo: the target model is named by each row's discriminator.
+    pub fn is_polymorphic_belongs_to(&self) -> bool {
+        self.kind == RelationKind::BelongsTo && self.discriminator.is_some()
     }
 
     /// The REST path segment.

@@ -175,6 +175,16 @@ pub fn model(def: &ModelDefinition, variant: Variant) -> Schema {
 pub fn with_relations(def: &ModelDefinition) -> Schema {
     let mut rels = ObjectBuilder::new().schema_type(Type::Object);
     for r in &def.relations {
+        if r.is_polymorphic_belongs_to() {
+            // any model
+            rels = rels.property(
+                &r.name,
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .description(Some("Included polymorphic belongsTo (any model)")),
+            );
+            continue;
+        }
         let target = reference(&r.target);
         let s: RefOr<Schema> = if r.kind.to_many() {
             utoipa::openapi::ArrayBuilder::new()

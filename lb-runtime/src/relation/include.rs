@@ -167,6 +167,36 @@ fn attach<'a>(
             if rel.disable_include {
                 continue;
             }
+            if let Some(d) = rel
+                .discriminator
+                .as_ref()
+                .filter(|_| rel.is_polymorphic_belongs_to())
+            {
+                // one query per model the rows name
+                let mut types: Vec<String> = objs
+                    .iter()
+                    .filter_map(|o| o.get(d).and_then(Value::as_str).map(str::to_string))
+                    .collect();
+                types.sort();
+                types.dedup();
+                for ty in types {
+                    let Some(target) = app.repository(&ty) else {
+                        continue;
+                    };
+                    let mut mine: Vec<(usize, Object)> = objs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| o.get(d).and_then(Value::as_str) == Some(ty.as_str()))
+                        .map(|(i, o)| (i, o.clone()))
+                        .collect();
+                    let mut part: Vec<Object> = mine.iter().map(|(_, o)| o.clone()).collect();
+                    belongs_to(app, &target, rel, inc.scope.clone(), &mut part).await?;
+                    for ((i, _), o) in mine.drain(..).zip(part) {
+                        objs[i] = o;
+                    }
+                }
+                continue;
+            }
             let target = app.repository(&rel.target).ok_or_else(|| {
                 Error::internal(format!(
                     "relation {}.{}: model {} is not attached to the app",
@@ -493,6 +523,24 @@ async fn has(
     if rel.through.is_some() {
         return has_through(app, def, target, rel, scope, objs).await;
     }
+    // a polymorphic hasMany/hasOne: only the related rows that point at this model
+    let scope = match &rel.discriminator {
+        None => scope,
+        Some(d) => {
+            let mut sc = match scope {
+                Some(Value::Object(o)) => o,
+                None => Map::new(),
+                Some(_) => return Err(Error::bad_request("include: `scope` must be an object")),
+            };
+            let own = json!({ d: def.name });
+            let w = match sc.remove("where") {
+                Some(w) if !w.is_null() => json!({ "and": [own, w] }),
+                _ => own,
+            };
+            sc.insert("where".into(), w);
+            Some(Value::Object(sc))
+        }
+    };
     let pk = rel
         .primary_key
         .clone()

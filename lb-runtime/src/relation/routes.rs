@@ -82,6 +82,24 @@ fn scoped_where(
     Ok(Some(w))
 }
 
+/// [`scoped_where`] plus, for a polymorphic hasMany/hasOne, `{discriminator: source name}`.
+fn rel_where(
+    target: &ModelDefinition,
+    rel: Rel,
+    source: &ModelDefinition,
+    key: &Value,
+    client: &Value,
+) -> Result<Option<crate::filter::Where>> {
+    let mut w = scoped_where(target, &rel.foreign_key, key, client)?.unwrap_or_default();
+    if let Some(d) = &rel.discriminator {
+        if let Some(own) = parse_where(target, &json!({ d: source.name }), ParseOptions::default())?
+        {
+            w.0.extend(own.0);
+        }
+    }
+    Ok(Some(w))
+}
+
 /// A path `fk`: a scalar (an object would be read as an operator).
 fn fk_arg_value(inv: &Invocation) -> Result<Value> {
     match object_arg(inv, "fk") {
@@ -116,16 +134,19 @@ async fn related(
     }
 }
 
-/// The body with the foreign key set to the parent (LoopBack silently overrides it).
-fn with_fk(mut body: Value, fk: &str, key: &Value) -> Result<Value> {
-    match &mut body {
-        Value::Object(o) => {
-            o.insert(fk.to_string(), key.clone());
-        }
-        Value::Null => body = json!({ fk: key }),
+/// The body with the foreign key set to the parent (LoopBack silently overrides it) and, for
+/// a polymorphic relation, the discriminator to the parent's model.
+fn with_fk(body: Value, rel: Rel, source: &ModelDefinition, key: &Value) -> Result<Value> {
+    let mut o = match body {
+        Value::Object(o) => o,
+        Value::Null => Map::new(),
         _ => return Err(crate::repository::not_an_object()),
+    };
+    o.insert(rel.foreign_key.clone(), key.clone());
+    if let Some(d) = &rel.discriminator {
+        o.insert(d.clone(), Value::String(source.name.clone()));
     }
-    Ok(body)
+    Ok(Value::Object(o))
 }
 
 fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
@@ -158,7 +179,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                     .and_then(|o| o.remove("where"))
                     .unwrap_or(Value::Null);
                 let mut filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
-                filter.where_ = scoped_where(repo.model, &rel.foreign_key, &key, &w)?;
+                filter.where_ = rel_where(repo.model, rel, def, &key, &w)?;
                 let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
                 Ok(vec![Value::Array(
                     rows.iter().map(|r| visible(repo.model, r)).collect(),
@@ -180,7 +201,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                     Value::Array(items) => {
                         let items = items
                             .into_iter()
-                            .map(|i| with_fk(i, &rel.foreign_key, &key))
+                            .map(|i| with_fk(i, rel, def, &key))
                             .collect::<Result<Vec<_>>>()?;
                         let rows = repo.create_many(items).await?;
                         Ok(vec![Value::Array(
@@ -188,7 +209,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                         )])
                     }
                     body => {
-                        let row = repo.create(with_fk(body, &rel.foreign_key, &key)?).await?;
+                        let row = repo.create(with_fk(body, rel, def, &key)?).await?;
                         Ok(vec![visible(repo.model, &row)])
                     }
                 }
@@ -205,7 +226,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let w = scoped_where(repo.model, &rel.foreign_key, &key, &Value::Null)?;
+                let w = rel_where(repo.model, rel, def, &key, &Value::Null)?;
                 repo.delete_all(w.as_ref()).await?;
                 Ok(Vec::new())
             })
@@ -219,12 +240,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let w = scoped_where(
-                    repo.model,
-                    &rel.foreign_key,
-                    &key,
-                    &object_arg(&inv, "where"),
-                )?;
+                let w = rel_where(repo.model, rel, def, &key, &object_arg(&inv, "where"))?;
                 Ok(vec![json!({ "count": repo.count(w.as_ref()).await? })])
             })
             .accepts(Accept::new("where", ArgType::Object).source(Source::Query))
@@ -304,7 +320,6 @@ fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
         format!("/{}", rel.path()),
         rel,
         RemoteMethod::new("", move |inv: Invocation| async move {
-            let repo = target(&inv.app, rel)?;
             let fk = inv
                 .instance
                 .as_ref()
@@ -313,6 +328,24 @@ fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
             // LoopBack: no foreign key → `{}`, a key with no target → `null`
             let Some(fk) = fk else {
                 return Ok(vec![json!({})]);
+            };
+            let repo = match &rel.discriminator {
+                // polymorphic: the row names its target's model
+                Some(d) if rel.is_polymorphic_belongs_to() => {
+                    let ty = inv
+                        .instance
+                        .as_ref()
+                        .and_then(|r| r.get(d).map(std::borrow::Cow::into_owned));
+                    match ty
+                        .as_ref()
+                        .and_then(Value::as_str)
+                        .and_then(|t| inv.app.repository(t))
+                    {
+                        Some(r) => r.into_owned(),
+                        None => return Ok(vec![Value::Null]),
+                    }
+                }
+                _ => target(&inv.app, rel)?,
             };
             let pk = rel.primary_key.as_deref().unwrap_or(&repo.model.id().name);
             let w = parse_where(repo.model, &json!({ pk: fk }), ParseOptions::default())?;
@@ -342,7 +375,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
     let one = || Returns::root("data", ArgType::Object).model(Some(t));
     let current = move |app: App, key: Value| async move {
         let repo = target(&app, rel)?;
-        let w = scoped_where(repo.model, &rel.foreign_key, &key, &Value::Null)?;
+        let w = rel_where(repo.model, rel, def, &key, &Value::Null)?;
         let filter = crate::filter::Filter {
             where_: w,
             limit: Some(1),
@@ -389,7 +422,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                     ));
                 }
                 let row = repo
-                    .create(with_fk(object_arg(&inv, "data"), &rel.foreign_key, &key)?)
+                    .create(with_fk(object_arg(&inv, "data"), rel, def, &key)?)
                     .await?;
                 Ok(vec![visible(repo.model, &row)])
             })
@@ -412,7 +445,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                     )));
                 };
                 let id = repo.row_id(&row).unwrap_or(Value::Null);
-                let body = with_fk(object_arg(&inv, "data"), &rel.foreign_key, &key)?;
+                let body = with_fk(object_arg(&inv, "data"), rel, def, &key)?;
                 let row = repo
                     .patch_attributes(&id, body, &crate::value::js::to_js_string(&id))
                     .await?;
