@@ -1308,3 +1308,76 @@ fn titles_of(v: &Value, key: &str) -> Vec<String> {
         .map(|x| x[key].as_str().unwrap_or_default().to_string())
         .collect()
 }
+
+/// Relations by a key other than the id (`primary_key`).
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(
+    path = "shops",
+    has_many(items, model = Item, foreign_key = "shopSlug", primary_key = "slug")
+)]
+pub struct Shop {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    #[property(unique)]
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(
+    path = "items",
+    belongs_to(shop, model = Shop, foreign_key = "shopSlug", primary_key = "slug")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub shop_slug: Option<String>,
+}
+
+#[tokio::test]
+async fn relations_by_another_key() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let app = App::builder()
+            .datasource_url("db", &url)
+            .unwrap()
+            .model::<Shop>()
+            .model::<Item>()
+            .build()
+            .unwrap();
+        app.automigrate().await.unwrap();
+        support::json(
+            &app,
+            "POST",
+            "/api/shops",
+            &json!([{"slug": "north"}, {"slug": "south"}]),
+        )
+        .await;
+        let r = support::json(&app, "POST", "/api/shops/2/items", &json!({"name": "tent"})).await;
+        assert_eq!(r.json()["shopSlug"], "south", "{url}: {}", r.text);
+        assert_eq!(
+            support::get(&app, "/api/items/1/shop").await.json()["slug"],
+            "south",
+            "{url}"
+        );
+        let r = support::get(
+            &app,
+            &format!("/api/shops?filter={}", enc(&json!({"include": "items"}))),
+        )
+        .await;
+        assert_eq!(r.json()[0]["items"], json!([]), "{url}");
+        assert_eq!(r.json()[1]["items"][0]["name"], "tent", "{url}");
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/items?filter={}",
+                enc(&json!({"where": {"shop.slug": "south"}, "include": "shop"}))
+            ),
+        )
+        .await;
+        assert_eq!(r.json()[0]["shop"]["id"], 2, "{url}");
+    }
+}

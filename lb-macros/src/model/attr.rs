@@ -99,6 +99,7 @@ pub struct RelationOpt {
     /// `polymorphic` (belongs_to) or `polymorphic = "imageable"` (has_many/has_one).
     pub polymorphic: Option<Option<LitStr>>,
     pub discriminator: Option<LitStr>,
+    pub primary_key: Option<LitStr>,
     pub span: Span,
 }
 
@@ -204,6 +205,7 @@ const RELATION_KEYS: &[&str] = &[
     "key_through",
     "polymorphic",
     "discriminator",
+    "primary_key",
 ];
 
 fn relation_opt(
@@ -224,6 +226,7 @@ fn relation_opt(
     let mut key_through = None;
     let mut polymorphic = None;
     let mut discriminator = None;
+    let mut primary_key = None;
     m.parse_nested_meta(|inner| {
         let key = key_of(&inner);
         let bare = !inner.input.peek(syn::Token![=]) && !inner.input.peek(syn::token::Paren);
@@ -251,6 +254,7 @@ fn relation_opt(
                 polymorphic = Some(Some(lit_str(&inner)?));
             }
             "discriminator" => set(cx, &mut discriminator, lit_str(&inner)?, &inner, &key),
+            "primary_key" => set(cx, &mut primary_key, lit_str(&inner)?, &inner, &key),
             _ if bare && name.is_none() => {
                 name = inner.path.get_ident().cloned();
             }
@@ -290,6 +294,7 @@ fn relation_opt(
         key_through,
         polymorphic,
         discriminator,
+        primary_key,
         span,
     }))
 }

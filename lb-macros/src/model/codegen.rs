@@ -172,6 +172,22 @@ pub fn generate(m: &Model) -> TokenStream {
                 r.target_definition = ::std::option::Option::Some(<#ty as ::lb::Model>::definition);
             )]
         };
+        if let Some((pk, span)) = &r.primary_key {
+            opts.push(quote!(r.primary_key = ::std::option::Option::Some(#pk.to_string());));
+            if r.kind == "BelongsTo" && !r.any_model {
+                let msg = format!(
+                    "relation `{}`: the target model has no property `{pk}`",
+                    r.name
+                );
+                relation_checks.push(quote_spanned! {*span=>
+                    const _: () = {
+                        if !::lb::__private::contains(<#ty as ::lb::Model>::PROPERTY_NAMES, #pk) {
+                            ::std::panic!(#msg);
+                        }
+                    };
+                });
+            }
+        }
         if let Some(d) = &r.discriminator {
             opts.push(quote!(r.discriminator = ::std::option::Option::Some(#d.to_string());));
             if !r.any_model {

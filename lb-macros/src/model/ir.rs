@@ -50,6 +50,8 @@ pub struct Relation {
     pub discriminator: Option<String>,
     /// A polymorphic belongsTo: any model, named by the discriminator.
     pub any_model: bool,
+    /// The key the foreign key refers to, when not the id.
+    pub primary_key: Option<(String, Span)>,
 }
 
 pub struct Prop {
@@ -394,7 +396,22 @@ impl Model {
                 }
                 t => t,
             };
+            // hasMany/hasOne refer to a key of this model: checked here (belongsTo's is on the
+            // target, checked by a constant in the generated code)
+            if let Some(pk) = &r.primary_key {
+                let v = pk.value();
+                if kind != "BelongsTo"
+                    && !names.contains(&v.as_str())
+                    && !(v == "id" && id_spans.is_empty())
+                {
+                    cx.error(
+                        pk,
+                        format!("relation `{name}`: the model has no property `{v}` (primary_key)"),
+                    );
+                }
+            }
             relations.push(Relation {
+                primary_key: r.primary_key.as_ref().map(|p| (p.value(), p.span())),
                 discriminator,
                 any_model,
                 habtm,
