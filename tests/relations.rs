@@ -1313,7 +1313,9 @@ fn titles_of(v: &Value, key: &str) -> Vec<String> {
 #[derive(Debug, Clone, Serialize, Deserialize, Model)]
 #[model(
     path = "shops",
-    has_many(items, model = Item, foreign_key = "shopSlug", primary_key = "slug")
+    has_many(items, model = Item, foreign_key = "shopSlug", primary_key = "slug"),
+    has_many(goods, model = Item, foreign_key = "shopSlug", primary_key = "slug",
+             path = "stock", disable_include)
 )]
 pub struct Shop {
     #[property(id, generated)]
@@ -1369,6 +1371,24 @@ async fn relations_by_another_key() {
         )
         .await;
         assert_eq!(r.json()[0]["items"], json!([]), "{url}");
+        assert_eq!(r.json()[1]["items"][0]["name"], "tent", "{url}");
+        // `path` renames the routes' segment; `disable_include` leaves the relation out of include
+        let r = support::get(&app, "/api/shops/2/stock").await;
+        assert_eq!(r.json()[0]["name"], "tent", "{url}: {}", r.text);
+        assert_eq!(
+            support::get(&app, "/api/shops/2/goods").await.status,
+            404,
+            "{url}"
+        );
+        let r = support::get(
+            &app,
+            &format!(
+                "/api/shops?filter={}",
+                enc(&json!({"include": ["goods", "items"]}))
+            ),
+        )
+        .await;
+        assert!(r.json()[1].get("goods").is_none(), "{url}: {}", r.text);
         assert_eq!(r.json()[1]["items"][0]["name"], "tent", "{url}");
         let r = support::get(
             &app,

@@ -231,6 +231,9 @@ struct Scoped {
     filter: Filter,
     /// Keys added to its `fields`, removed from the answer.
     added: Vec<String>,
+    /// The scope's paging, when it is not the connector's (no partition): applied per parent.
+    limit: Option<usize>,
+    skip: Option<usize>,
 }
 
 /// The scope as a target filter whose where is AND-ed with `key IN (keys)`, without paging
@@ -287,7 +290,17 @@ fn scoped_filter(
         // a hasMany scope's `fields` gains the foreign key in the answer too (LoopBack)
         added.retain(|k| k != key);
     }
-    Ok(Scoped { filter: f, added })
+    // paged per parent by the connector (partition), or by the caller
+    let (limit, skip) = match f.partition {
+        Some(_) => (None, None),
+        None => (limit, skip),
+    };
+    Ok(Scoped {
+        filter: f,
+        added,
+        limit,
+        skip,
+    })
 }
 
 /// The target rows whose `key` is one of `keys`, in batches, with their own includes; the
@@ -337,6 +350,37 @@ fn strip_added(def: &ModelDefinition, row: &Row, added: &[String]) -> Value {
         }
     }
     v
+}
+
+/// Attaches `rows` (the targets, in the scope's order) as arrays: each parent gets those whose
+/// key `keys_of` lists for it, paged by the scope.
+fn attach_listed(
+    target: &ModelDefinition,
+    key: &str,
+    name: &str,
+    rows: &[Row],
+    s: &Scoped,
+    objs: &mut [Object],
+    keys_of: impl Fn(&Object) -> std::collections::HashSet<String>,
+) {
+    let ordered: Vec<(String, Value)> = rows
+        .iter()
+        .filter_map(|r| {
+            let k = r.get(key).and_then(|v| key_of(&v))?;
+            Some((k, strip_added(target, r, &s.added)))
+        })
+        .collect();
+    for o in objs.iter_mut() {
+        let mine = keys_of(o);
+        let group: Vec<Value> = ordered
+            .iter()
+            .filter(|(k, _)| mine.contains(k))
+            .map(|(_, v)| v.clone())
+            .skip(s.skip.unwrap_or(0))
+            .take(s.limit.unwrap_or(usize::MAX))
+            .collect();
+        o.insert(name.to_string(), Value::Array(group));
+    }
 }
 
 async fn belongs_to(
@@ -402,34 +446,18 @@ async fn references_many(
         }
     }
     let (rows, s) = fetch(app, target, &scope, &tpk, ids, false, false).await?;
-    let (limit, skip) = scope
-        .as_ref()
-        .map(|sc| {
-            let f = parse_filter(target.model, sc, ParseOptions::rest()).unwrap_or_default();
-            (f.limit, f.skip)
-        })
-        .unwrap_or_default();
-    let ordered: Vec<(String, Value)> = rows
-        .iter()
-        .filter_map(|r| {
-            let k = r.get(&tpk).and_then(|v| key_of(&v))?;
-            Some((k, strip_added(target.model, r, &s.added)))
-        })
-        .collect();
-    for o in objs.iter_mut() {
-        let mine: std::collections::HashSet<String> = match o.get(&rel.foreign_key) {
+    attach_listed(
+        target.model,
+        &tpk,
+        &rel.name,
+        &rows,
+        &s,
+        objs,
+        |o| match o.get(&rel.foreign_key) {
             Some(Value::Array(a)) => a.iter().filter_map(key_of).collect(),
             _ => Default::default(),
-        };
-        let group: Vec<Value> = ordered
-            .iter()
-            .filter(|(k, _)| mine.contains(k))
-            .map(|(_, v)| v.clone())
-            .skip(skip.unwrap_or(0))
-            .take(limit.unwrap_or(usize::MAX))
-            .collect();
-        o.insert(rel.name.clone(), Value::Array(group));
-    }
+        },
+    );
     Ok(())
 }
 
@@ -478,37 +506,13 @@ async fn has_through(
     }
     let tpk = target.model.id().name.clone();
     let (rows, s) = fetch(app, target, &scope, &tpk, target_ids, false, false).await?;
-    let (limit, skip) = scope
-        .as_ref()
-        .map(|sc| {
-            let f = parse_filter(target.model, sc, ParseOptions::rest()).unwrap_or_default();
-            (f.limit, f.skip)
-        })
-        .unwrap_or_default();
-    // target rows in the scope's order, by key
-    let ordered: Vec<(String, Value)> = rows
-        .iter()
-        .filter_map(|r| {
-            let k = r.get(&tpk).and_then(|v| key_of(&v))?;
-            Some((k, strip_added(target.model, r, &s.added)))
-        })
-        .collect();
-    for o in objs.iter_mut() {
-        let mine: std::collections::HashSet<&String> = o
-            .get(&pk)
+    attach_listed(target.model, &tpk, &rel.name, &rows, &s, objs, |o| {
+        o.get(&pk)
             .and_then(key_of)
             .and_then(|k| linked.get(&k))
-            .map(|v| v.iter().collect())
-            .unwrap_or_default();
-        let group: Vec<Value> = ordered
-            .iter()
-            .filter(|(k, _)| mine.contains(k))
-            .map(|(_, v)| v.clone())
-            .skip(skip.unwrap_or(0))
-            .take(limit.unwrap_or(usize::MAX))
-            .collect();
-        o.insert(rel.name.clone(), Value::Array(group));
-    }
+            .map(|v| v.iter().cloned().collect())
+            .unwrap_or_default()
+    });
     Ok(())
 }
 

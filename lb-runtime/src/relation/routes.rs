@@ -100,6 +100,23 @@ fn rel_where(
     Ok(Some(w))
 }
 
+/// The client's `filter` argument without its `where`, and that `where` (the caller ANDs it
+/// with the relation's own condition).
+fn client_filter(
+    inv: &Invocation,
+    def: &ModelDefinition,
+) -> Result<(crate::filter::Filter, Value)> {
+    let mut f = match object_arg(inv, "filter") {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    };
+    let w = f.remove("where").unwrap_or(Value::Null);
+    Ok((
+        parse_filter(def, &Value::Object(f), ParseOptions::rest())?,
+        w,
+    ))
+}
+
 /// A path `fk`: a scalar (an object would be read as an operator).
 fn fk_arg_value(inv: &Invocation) -> Result<Value> {
     match object_arg(inv, "fk") {
@@ -170,15 +187,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let mut f = match object_arg(&inv, "filter") {
-                    Value::Object(o) => Value::Object(o),
-                    _ => json!({}),
-                };
-                let w = f
-                    .as_object_mut()
-                    .and_then(|o| o.remove("where"))
-                    .unwrap_or(Value::Null);
-                let mut filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                let (mut filter, w) = client_filter(&inv, repo.model)?;
                 filter.where_ = rel_where(repo.model, rel, def, &key, &w)?;
                 let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
                 Ok(vec![Value::Array(
@@ -568,15 +577,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let mut f = match object_arg(&inv, "filter") {
-                    Value::Object(o) => Value::Object(o),
-                    _ => json!({}),
-                };
-                let w = f
-                    .as_object_mut()
-                    .and_then(|o| o.remove("where"))
-                    .unwrap_or(Value::Null);
-                let mut filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                let (mut filter, w) = client_filter(&inv, repo.model)?;
                 filter.where_ = linked_where(&inv.app, rel, repo.model, &key, &w)?;
                 let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
                 Ok(vec![Value::Array(
@@ -861,15 +862,7 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
-                let mut f = match object_arg(&inv, "filter") {
-                    Value::Object(o) => Value::Object(o),
-                    _ => json!({}),
-                };
-                let w = f
-                    .as_object_mut()
-                    .and_then(|o| o.remove("where"))
-                    .unwrap_or(Value::Null);
-                let mut filter = parse_filter(repo.model, &f, ParseOptions::rest())?;
+                let (mut filter, w) = client_filter(&inv, repo.model)?;
                 filter.where_ = among(&repo, referenced(&inv, rel), &w)?;
                 let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
                 Ok(vec![Value::Array(

@@ -441,12 +441,7 @@ impl Connector for SqlConnector {
             if !query::update(&mut sql, &t, &data, false) {
                 return self.count(model, where_).await;
             }
-            match where_ {
-                Some(w) => query::where_(&mut sql, &t, w),
-                None => {
-                    sql.push("TRUE");
-                }
-            }
+            query::where_or_true(&mut sql, &t, where_);
             let mut c = self.conn().await?;
             c.execute(sql).await.map_err(|e| db_error(model, e))
         })
@@ -461,12 +456,7 @@ impl Connector for SqlConnector {
             let t = self.table(model);
             let mut sql = self.sql();
             query::delete(&mut sql, &t);
-            match where_ {
-                Some(w) => query::where_(&mut sql, &t, w),
-                None => {
-                    sql.push("TRUE");
-                }
-            }
+            query::where_or_true(&mut sql, &t, where_);
             let mut c = self.conn().await?;
             c.execute(sql).await.map_err(|e| db_error(model, e))
         })

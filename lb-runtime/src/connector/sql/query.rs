@@ -62,6 +62,16 @@ pub fn where_(sql: &mut Sql, t: &Table, w: &Where) {
     where_in(sql, t, w, &t.name);
 }
 
+/// `w`, or `TRUE` when there is none (after a `WHERE ` the caller wrote).
+pub fn where_or_true(sql: &mut Sql, t: &Table, w: Option<&Where>) {
+    match w {
+        Some(w) => where_(sql, t, w),
+        None => {
+            sql.push("TRUE");
+        }
+    }
+}
+
 /// `w` on table `t`, known in the statement as `q` (its name, or a subquery's alias).
 fn where_in(sql: &mut Sql, t: &Table, w: &Where, q: &str) {
     all(sql, t, &w.0, q);
