@@ -27,6 +27,7 @@ impl App {
             Some(tx) if tx.datasource == entry.datasource => Ok(Cow::Owned(Repository {
                 model: entry.repo.model,
                 connector: tx.connector.clone(),
+                home: entry.repo.home.clone(),
             })),
             Some(tx) => Err(Error::internal(format!(
                 "model {} is attached to datasource {:?}, not to the transaction's datasource {:?}",

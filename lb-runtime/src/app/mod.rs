@@ -425,6 +425,7 @@ impl AppBuilder {
             let d = self.datasources.remove(p);
             self.datasources.insert(0, d);
         }
+        let peers = Arc::new(crate::repository::Peers::default());
         let mut inner = AppInner {
             models: Vec::new(),
             datasources: Vec::new(),
@@ -496,8 +497,13 @@ impl AppBuilder {
                 hooks.add(h.clone());
             }
             let shared = self.shared_methods.remove(&def.name).unwrap_or_default();
+            let mut repo = Repository::new(def, connector);
+            repo.home = Some(crate::repository::Home {
+                datasource,
+                peers: peers.clone(),
+            });
             inner.models.push(ModelEntry {
-                repo: Repository::new(def, connector),
+                repo,
                 datasource,
                 methods: method_table(def, relation_methods(def, remote_methods), &hooks, &shared)?,
             });
@@ -508,6 +514,16 @@ impl AppBuilder {
             )));
         }
         check_relations(&inner)?;
+        peers.fill(
+            inner
+                .models
+                .iter()
+                .map(|m| {
+                    let r = &m.repo;
+                    (r.model.name.clone(), (m.datasource, r.connector.clone()))
+                })
+                .collect(),
+        );
         inner.datasources = self.datasources;
         Ok(App {
             inner: Arc::new(inner),

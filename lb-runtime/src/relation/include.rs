@@ -281,6 +281,12 @@ fn scoped_filter(
         });
     }
     let mut needed = vec![key.to_string()];
+    // the sort keys too: batches are merged in the scope's order
+    needed.extend(
+        f.order
+            .iter()
+            .filter_map(|o| o.property.split('.').next().map(str::to_string)),
+    );
     if let Some(inc) = f.include.as_ref() {
         needed.extend(parent_keys(target, inc)?);
     }
@@ -316,6 +322,7 @@ async fn fetch(
 ) -> Result<(Vec<Row>, Scoped)> {
     let mut rows = Vec::new();
     let mut last = None;
+    let batches = keys.len().div_ceil(BATCH);
     for chunk in keys.chunks(BATCH) {
         let s = scoped_filter(target.model, scope, key, chunk, keep_key, one)?;
         let found = target.find(&s.filter).await?;
@@ -330,7 +337,32 @@ async fn fetch(
         Some(s) => s,
         None => scoped_filter(target.model, scope, key, &[], keep_key, one)?,
     };
+    if batches > 1 {
+        rows = merged(target.model, rows, &s.filter);
+    }
     Ok((rows, s))
+}
+
+/// Rows of several batches, each in the scope's order, in that order as a whole (stable: the
+/// connector's order of equal keys is kept). Without `order`, by id as a single query would be.
+/// A `near` scope is left in batch order (its distance order is the connector's).
+fn merged(target: &ModelDefinition, rows: Vec<Row>, scope: &Filter) -> Vec<Row> {
+    if scope.where_.as_ref().and_then(|w| w.near()).is_some() {
+        return rows;
+    }
+    let order = if scope.order.is_empty() {
+        vec![crate::filter::Order {
+            property: target.id().name.clone(),
+            direction: crate::filter::Direction::Asc,
+        }]
+    } else {
+        scope.order.clone()
+    };
+    let by = Filter {
+        order,
+        ..Default::default()
+    };
+    crate::filter::eval::apply(rows.into_iter(), &by, |r| r.as_ref())
 }
 
 fn distinct(objs: &[Object], prop: &str) -> Vec<Value> {

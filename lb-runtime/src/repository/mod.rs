@@ -4,6 +4,7 @@
 //! Both the REST API and the typed Rust API call these, so they behave the same.
 
 mod data;
+mod peers;
 mod read;
 mod write;
 
@@ -18,6 +19,7 @@ use crate::value::{js, Object};
 use crate::Error;
 
 pub use data::Prepared;
+pub(crate) use peers::{Home, Peers};
 
 /// One model bound to its datasource's connector.
 #[derive(Clone)]
@@ -26,6 +28,8 @@ pub struct Repository {
     pub model: &'static ModelDefinition,
     /// The datasource's connector.
     pub connector: Arc<dyn Connector>,
+    /// Where the other models of its app live (`None` for a repository outside an app).
+    pub(crate) home: Option<Home>,
 }
 
 impl std::fmt::Debug for Repository {
@@ -43,7 +47,11 @@ impl Repository {
     /// Binds a model to a connector.
     pub fn new(model: &'static ModelDefinition, connector: Arc<dyn Connector>) -> Self {
         connector.define(model);
-        Repository { model, connector }
+        Repository {
+            model,
+            connector,
+            home: None,
+        }
     }
 
     /// The id of a row.

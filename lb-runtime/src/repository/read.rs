@@ -10,7 +10,16 @@ use crate::Result;
 impl Repository {
     /// `find`: rows matching the filter, projected by `fields`.
     pub async fn find(&self, filter: &Filter) -> Result<Vec<Row>> {
-        let rows = self.connector.find(self.model, filter).await?;
+        let rows = match self.localize(filter.where_.as_ref()).await? {
+            Some(std::borrow::Cow::Owned(w)) => {
+                let f = Filter {
+                    where_: Some(w),
+                    ..filter.clone()
+                };
+                self.connector.find(self.model, &f).await?
+            }
+            _ => self.connector.find(self.model, filter).await?,
+        };
         Ok(match &filter.fields {
             None => rows,
             Some(f) => rows.into_iter().map(|r| project(r, Some(f))).collect(),
@@ -33,7 +42,8 @@ impl Repository {
 
     /// `count`.
     pub async fn count(&self, where_: Option<&Where>) -> Result<u64> {
-        self.connector.count(self.model, where_).await
+        let w = self.localize(where_).await?;
+        self.connector.count(self.model, w.as_deref()).await
     }
 
     /// `exists`.

@@ -242,7 +242,7 @@ impl Repository {
             limit: Some(2),
             ..Filter::default()
         };
-        let found = self.connector.find(self.model, &filter).await?;
+        let found = self.find(&filter).await?;
         match found.as_slice() {
             [] => self.create(Value::Object(body)).await,
             [one] => {
@@ -265,7 +265,10 @@ impl Repository {
         };
         let mut patch = self.prepare_patch(body)?;
         patch.shift_remove(&self.model.id().name);
-        self.connector.update_all(self.model, where_, patch).await
+        let w = self.localize(where_).await?;
+        self.connector
+            .update_all(self.model, w.as_deref(), patch)
+            .await
     }
 
     /// `deleteById`: 1 or 0 (never a 404).
@@ -277,7 +280,8 @@ impl Repository {
 
     /// `destroyAll`.
     pub async fn delete_all(&self, where_: Option<&Where>) -> Result<u64> {
-        self.connector.delete_all(self.model, where_).await
+        let w = self.localize(where_).await?;
+        self.connector.delete_all(self.model, w.as_deref()).await
     }
 }
 

@@ -1,0 +1,136 @@
+//! Related-property conditions (`{"inventory.available": {"gt": 0}}`) on a model that lives on
+//! another datasource: a connector can only join its own tables, so such a condition is
+//! resolved first, by a query on the related model's own datasource, into `key IN (..)`.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+
+use super::Repository;
+use crate::connector::{BoxFuture, Connector};
+use crate::filter::{Clause, Fields, Filter, Lookup, Op, Related, Where};
+use crate::value::js;
+use crate::Result;
+
+/// Where every model of an app lives: filled once the app has attached them all.
+#[derive(Default)]
+pub(crate) struct Peers {
+    models: OnceLock<HashMap<String, (usize, Arc<dyn Connector>)>>,
+}
+
+impl Peers {
+    /// Records each model's datasource (position) and connector; called once by the app.
+    pub(crate) fn fill(&self, models: HashMap<String, (usize, Arc<dyn Connector>)>) {
+        let _ = self.models.set(models);
+    }
+
+    fn get(&self, model: &str) -> Option<&(usize, Arc<dyn Connector>)> {
+        self.models.get()?.get(model)
+    }
+}
+
+/// A repository's place among its app's datasources.
+#[derive(Clone)]
+pub(crate) struct Home {
+    /// Position of the repository's datasource.
+    pub datasource: usize,
+    pub peers: Arc<Peers>,
+}
+
+impl Home {
+    /// Whether `model` lives on another datasource than this one.
+    fn is_foreign(&self, model: &str) -> bool {
+        self.peers
+            .get(model)
+            .is_some_and(|(ds, _)| *ds != self.datasource)
+    }
+
+    /// Whether `w` has a condition on a model of another datasource (at any depth).
+    fn has_foreign(&self, w: &Where) -> bool {
+        w.0.iter().any(|c| match c {
+            Clause::And(ws) | Clause::Or(ws) | Clause::Nor(ws) => {
+                ws.iter().any(|w| self.has_foreign(w))
+            }
+            Clause::Related(r) => self.is_foreign(&r.target.name) || self.has_foreign(&r.where_),
+            Clause::Property { .. } => false,
+        })
+    }
+}
+
+impl Repository {
+    /// `where_` as this repository's connector can run it: conditions on models of other
+    /// datasources replaced by the keys they match there.
+    pub(crate) async fn localize<'w>(
+        &self,
+        where_: Option<&'w Where>,
+    ) -> Result<Option<Cow<'w, Where>>> {
+        let (Some(home), Some(w)) = (&self.home, where_) else {
+            return Ok(where_.map(Cow::Borrowed));
+        };
+        if !home.has_foreign(w) {
+            return Ok(Some(Cow::Borrowed(w)));
+        }
+        Ok(Some(Cow::Owned(resolve(home, w).await?)))
+    }
+}
+
+fn resolve<'a>(home: &'a Home, w: &'a Where) -> BoxFuture<'a, Result<Where>> {
+    Box::pin(async move {
+        let mut out = Vec::with_capacity(w.0.len());
+        for c in &w.0 {
+            out.push(match c {
+                Clause::And(ws) => Clause::And(resolve_all(home, ws).await?),
+                Clause::Or(ws) => Clause::Or(resolve_all(home, ws).await?),
+                Clause::Nor(ws) => Clause::Nor(resolve_all(home, ws).await?),
+                Clause::Related(r) => match home.peers.get(&r.target.name) {
+                    Some((ds, connector)) if *ds != home.datasource => {
+                        let peer = Repository {
+                            model: r.target,
+                            connector: connector.clone(),
+                            home: Some(Home {
+                                datasource: *ds,
+                                peers: home.peers.clone(),
+                            }),
+                        };
+                        Clause::Property {
+                            name: r.source_key.clone(),
+                            ops: vec![Op::Inq(keys(&peer, r).await?)],
+                            lookup: Lookup::default(),
+                        }
+                    }
+                    _ => Clause::Related(Box::new(Related {
+                        where_: resolve(home, &r.where_).await?,
+                        ..(**r).clone()
+                    })),
+                },
+                Clause::Property { .. } => c.clone(),
+            });
+        }
+        Ok(Where(out))
+    })
+}
+
+async fn resolve_all(home: &Home, ws: &[Where]) -> Result<Vec<Where>> {
+    let mut out = Vec::with_capacity(ws.len());
+    for w in ws {
+        out.push(resolve(home, w).await?);
+    }
+    Ok(out)
+}
+
+/// The distinct non-null `target_key`s of the related rows matching the condition.
+async fn keys(peer: &Repository, r: &Related) -> Result<Vec<serde_json::Value>> {
+    let f = Filter {
+        where_: Some(r.where_.clone()),
+        fields: Some(Fields::Include(vec![r.target_key.clone()])),
+        ..Default::default()
+    };
+    let mut seen = HashSet::new();
+    Ok(peer
+        .find(&f)
+        .await?
+        .iter()
+        .filter_map(|row| row.get(&r.target_key).map(Cow::into_owned))
+        .filter(|v| !v.is_null() && seen.insert(js::to_js_string(v)))
+        .collect())
+}
