@@ -1,11 +1,12 @@
 //! Compile-time checks of `#[derive(Model)]` and `#[remote_methods]`: each file under
-//! `tests/ui/model` and `tests/ui/remote` is one mistake with the spanned error it must
+//! `tests/ui/model`, `tests/ui/relation` and `tests/ui/remote` is one mistake with the spanned error it must
 //! produce; `tests/ui/pass` must compile and run.
 
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/model/*.rs");
+    t.compile_fail("tests/ui/relation/*.rs");
     t.compile_fail("tests/ui/remote/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

@@ -42,7 +42,7 @@ pub type DateTime = chrono::DateTime<chrono::Utc>;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::model::{DefaultFn, PropertyValue, Strict};
+    pub use crate::model::{key_type, DefaultFn, KeyType, PropertyValue, Strict};
     pub use crate::typed;
     pub use crate::validation::Rule;
     pub use axum::http::{Method, StatusCode};

@@ -18,6 +18,12 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Property names on the wire, in declaration order (an injected `id` included): relation
     /// declarations check their foreign keys against it at compile time.
     const PROPERTY_NAMES: &'static [&'static str];
+    /// The properties' types as keys compare them, in the order of `PROPERTY_NAMES`.
+    #[doc(hidden)]
+    const PROPERTY_KEY_TYPES: &'static [crate::model::KeyType] = &[];
+    /// The id property's name.
+    #[doc(hidden)]
+    const ID_NAME: &'static str = "id";
 
     /// The static definition.
     fn definition() -> &'static ModelDefinition;

@@ -17,6 +17,45 @@ fn data_type(p: &Prop) -> TokenStream {
     quote_spanned! {ty.span()=> <#ty as ::lb::__private::PropertyValue>::data_type() }
 }
 
+/// The property's type as relation keys compare it (a constant).
+fn key_type(p: &Prop) -> TokenStream {
+    if let Some(t) = &p.type_override {
+        return quote!(::lb::__private::KeyType::named(#t));
+    }
+    let ty = &p.ty;
+    quote_spanned! {ty.span()=> <#ty as ::lb::__private::PropertyValue>::KEY_TYPE }
+}
+
+/// A constant that fails to compile when property `a_key` of `a` cannot hold the values of
+/// `b_key` of `b` (or, with `list`, is not a list of them). Missing properties are left to the
+/// existence checks.
+fn key_type_check(
+    span: proc_macro2::Span,
+    (a, a_key): (&TokenStream, &TokenStream),
+    (b, b_key): (&TokenStream, &TokenStream),
+    list: bool,
+    msg: &str,
+) -> TokenStream {
+    let test = if list { quote!(lists) } else { quote!(matches) };
+    let of = |m: &TokenStream, k: &TokenStream| {
+        quote!(::lb::__private::key_type(
+            <#m as ::lb::Model>::PROPERTY_NAMES,
+            <#m as ::lb::Model>::PROPERTY_KEY_TYPES,
+            #k
+        ))
+    };
+    let (x, y) = (of(a, a_key), of(b, b_key));
+    quote_spanned! {span=>
+        const _: () = {
+            if let (::std::option::Option::Some(a), ::std::option::Option::Some(b)) = (#x, #y) {
+                if !a.#test(b) {
+                    ::std::panic!(#msg);
+                }
+            }
+        };
+    }
+}
+
 fn optional(p: &Prop) -> TokenStream {
     let ty = &p.ty;
     if p.type_override.is_some() {
@@ -270,6 +309,7 @@ pub fn generate(m: &Model) -> TokenStream {
                 };
             });
         }
+        relation_checks.extend(relation_key_types(ident, r));
         builder.push(quote! {
             .relation(#name, ::lb::RelationKind::#kind, #target_name,
                       ::std::option::Option::Some(#fk), |mut r| { #(#opts)* r })
@@ -317,9 +357,16 @@ pub fn generate(m: &Model) -> TokenStream {
         }
     });
     let mut prop_names: Vec<&str> = m.props.iter().map(|p| p.name.as_str()).collect();
+    let mut key_types: Vec<TokenStream> = m.props.iter().map(key_type).collect();
     if m.injected_id {
         prop_names.push("id");
+        key_types.push(quote!(::lb::__private::KeyType::NUMBER));
     }
+    let id_name = m
+        .props
+        .iter()
+        .find(|p| p.id)
+        .map_or("id", |p| p.name.as_str());
     let mod_doc = format!("Typed property handles of `{}` for filters.", m.name);
     let t = quote!(::lb::__private::typed);
 
@@ -328,6 +375,8 @@ pub fn generate(m: &Model) -> TokenStream {
         impl ::lb::Model for #ident {
             const MODEL_NAME: &'static str = #name;
             const PROPERTY_NAMES: &'static [&'static str] = &[#(#prop_names),*];
+            const PROPERTY_KEY_TYPES: &'static [::lb::__private::KeyType] = &[#(#key_types),*];
+            const ID_NAME: &'static str = #id_name;
             fn definition() -> &'static ::lb::ModelDefinition {
                 static DEF: ::lb::__private::LazyLock<::lb::ModelDefinition> =
                     ::lb::__private::LazyLock::new(|| #(#builder)* .build());
@@ -389,5 +438,89 @@ pub fn generate(m: &Model) -> TokenStream {
             #(#handles)*
             #injected
         }
+    }
+}
+
+/// Compile-time checks that a relation's keys have compatible types (a foreign key of type
+/// `string` cannot refer to a `number` id).
+fn relation_key_types(source: &syn::Ident, r: &super::ir::Relation) -> Vec<TokenStream> {
+    if r.any_model || r.habtm {
+        // a polymorphic belongsTo names its target per row; habtm's through model is generated
+        return Vec::new();
+    }
+    let (src, target) = (quote!(#source), {
+        let t = &r.model;
+        quote!(#t)
+    });
+    let target_text = quote!(#target).to_string().replace(' ', "");
+    let fk = &r.foreign_key;
+    let fk_tokens = quote!(#fk);
+    let key_of = |m: &TokenStream| match &r.primary_key {
+        Some((pk, _)) => quote!(#pk),
+        None => quote!(<#m as ::lb::Model>::ID_NAME),
+    };
+    let key_label = |model: &str| match &r.primary_key {
+        Some((pk, _)) => format!("`{model}.{pk}`"),
+        None => format!("the id of `{model}`"),
+    };
+    let name = &r.name;
+    let span = r.primary_key.as_ref().map_or(r.fk_span, |(_, s)| *s);
+    match (r.kind, &r.through) {
+        ("BelongsTo", _) => vec![key_type_check(
+            span,
+            (&src, &fk_tokens),
+            (&target, &key_of(&target)),
+            false,
+            &format!(
+                "relation `{name}`: foreign key `{fk}` does not have the type of {}",
+                key_label(&target_text)
+            ),
+        )],
+        ("ReferencesMany", _) => vec![key_type_check(
+            span,
+            (&src, &fk_tokens),
+            (&target, &key_of(&target)),
+            true,
+            &format!(
+                "relation `{name}`: foreign key `{fk}` is not a list of the type of {}",
+                key_label(&target_text)
+            ),
+        )],
+        (_, Some((through, kt, kt_span))) => {
+            let through = quote!(#through);
+            let through_text = through.to_string().replace(' ', "");
+            let source_text = source.to_string();
+            vec![
+                key_type_check(
+                    span,
+                    (&through, &fk_tokens),
+                    (&src, &key_of(&src)),
+                    false,
+                    &format!(
+                        "relation `{name}`: `{through_text}.{fk}` does not have the type of {}",
+                        key_label(&source_text)
+                    ),
+                ),
+                key_type_check(
+                    *kt_span,
+                    (&through, &quote!(#kt)),
+                    (&target, &quote!(<#target as ::lb::Model>::ID_NAME)),
+                    false,
+                    &format!(
+                        "relation `{name}`: `{through_text}.{kt}` does not have the type of the id of `{target_text}`"
+                    ),
+                ),
+            ]
+        }
+        _ => vec![key_type_check(
+            span,
+            (&target, &fk_tokens),
+            (&src, &key_of(&src)),
+            false,
+            &format!(
+                "relation `{name}`: foreign key `{target_text}.{fk}` does not have the type of {}",
+                key_label(&source.to_string())
+            ),
+        )],
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::KeyType;
 use crate::value::GeoPoint;
 
 /// A LoopBack property type.
@@ -82,6 +83,10 @@ impl DataType {
 pub trait PropertyValue {
     /// The LoopBack type.
     fn data_type() -> DataType;
+    /// The type as relation keys compare it (compile-time checks of `#[derive(Model)]`);
+    /// `any` unless said otherwise.
+    #[doc(hidden)]
+    const KEY_TYPE: KeyType = KeyType::ANY;
     /// `true` for `Option<T>`: the property may be absent or null.
     fn optional() -> bool {
         false
@@ -89,38 +94,45 @@ pub trait PropertyValue {
 }
 
 macro_rules! property_value {
-    ($dt:expr => $($t:ty),*) => {$(
-        impl PropertyValue for $t { fn data_type() -> DataType { $dt } }
+    ($dt:expr, $kt:expr => $($t:ty),*) => {$(
+        impl PropertyValue for $t {
+            fn data_type() -> DataType { $dt }
+            const KEY_TYPE: KeyType = $kt;
+        }
     )*};
 }
-property_value!(DataType::String => String, Box<str>, std::sync::Arc<str>);
-property_value!(DataType::Integer => i8, i16, i32, i64, u8, u16, u32, u64, isize, usize);
-property_value!(DataType::Number => f32, f64);
-property_value!(DataType::Boolean => bool);
-property_value!(DataType::Date => chrono::DateTime<chrono::Utc>);
-property_value!(DataType::GeoPoint => GeoPoint);
-property_value!(DataType::Any => serde_json::Value);
-property_value!(DataType::Object => serde_json::Map<String, serde_json::Value>);
+property_value!(DataType::String, KeyType::STRING => String, Box<str>, std::sync::Arc<str>);
+property_value!(DataType::Integer, KeyType::NUMBER => i8, i16, i32, i64, u8, u16, u32, u64, isize, usize);
+property_value!(DataType::Number, KeyType::NUMBER => f32, f64);
+property_value!(DataType::Boolean, KeyType::BOOLEAN => bool);
+property_value!(DataType::Date, KeyType::DATE => chrono::DateTime<chrono::Utc>);
+property_value!(DataType::GeoPoint, KeyType::OTHER => GeoPoint);
+property_value!(DataType::Any, KeyType::ANY => serde_json::Value);
+property_value!(DataType::Object, KeyType::OTHER => serde_json::Map<String, serde_json::Value>);
 
 impl<V> PropertyValue for HashMap<String, V> {
     fn data_type() -> DataType {
         DataType::Object
     }
+    const KEY_TYPE: KeyType = KeyType::OTHER;
 }
 impl<V> PropertyValue for BTreeMap<String, V> {
     fn data_type() -> DataType {
         DataType::Object
     }
+    const KEY_TYPE: KeyType = KeyType::OTHER;
 }
 impl<T: PropertyValue> PropertyValue for Vec<T> {
     fn data_type() -> DataType {
         DataType::Array(Box::new(T::data_type()))
     }
+    const KEY_TYPE: KeyType = T::KEY_TYPE.list();
 }
 impl<T: PropertyValue> PropertyValue for Option<T> {
     fn data_type() -> DataType {
         T::data_type()
     }
+    const KEY_TYPE: KeyType = T::KEY_TYPE;
     fn optional() -> bool {
         true
     }

@@ -3,6 +3,7 @@
 mod data_type;
 mod definition;
 mod inflection;
+mod key_type;
 mod relation;
 
 pub use data_type::{DataType, PropertyValue};
@@ -11,4 +12,6 @@ pub use definition::{
     Strict,
 };
 pub use inflection::pluralize;
+#[doc(hidden)]
+pub use key_type::{key_type, KeyType};
 pub use relation::{RelationDefinition, RelationKind};

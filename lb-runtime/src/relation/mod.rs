@@ -3,6 +3,7 @@
 //! model so hooks and `sharedMethods` apply to them.
 
 mod include;
+mod linked;
 mod routes;
 mod typed;
 

@@ -5,6 +5,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
+use super::linked::{self, not_found, References, Through};
 use super::{include, key_of, visible};
 use crate::filter::{parse_filter, parse_where, ParseOptions};
 use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
@@ -102,7 +103,7 @@ fn rel_where(
 
 /// The client's `filter` argument without its `where`, and that `where` (the caller ANDs it
 /// with the relation's own condition).
-fn client_filter(
+fn client_filter_parts(
     inv: &Invocation,
     def: &ModelDefinition,
 ) -> Result<(crate::filter::Filter, Value)> {
@@ -117,6 +118,25 @@ fn client_filter(
     ))
 }
 
+/// The client's `filter` argument, parsed with REST rules (its where is the client's alone).
+fn client_filter(inv: &Invocation, def: &ModelDefinition) -> Result<crate::filter::Filter> {
+    let (mut f, w) = client_filter_parts(inv, def)?;
+    f.where_ = rest_where(def, &w)?;
+    Ok(f)
+}
+
+/// The client's `where` argument, parsed with REST rules.
+fn client_where(inv: &Invocation, def: &ModelDefinition) -> Result<Option<crate::filter::Where>> {
+    rest_where(def, &object_arg(inv, "where"))
+}
+
+fn rest_where(def: &ModelDefinition, w: &Value) -> Result<Option<crate::filter::Where>> {
+    if w.is_null() {
+        return Ok(None);
+    }
+    parse_where(def, w, ParseOptions::rest())
+}
+
 /// A path `fk`: a scalar (an object would be read as an operator).
 fn fk_arg_value(inv: &Invocation) -> Result<Value> {
     match object_arg(inv, "fk") {
@@ -125,16 +145,6 @@ fn fk_arg_value(inv: &Invocation) -> Result<Value> {
         }
         v => Ok(v),
     }
-}
-
-fn not_found(id: &Value, target: &str) -> Error {
-    Error::new(
-        StatusCode::NOT_FOUND,
-        format!(
-            "No instance with id {} found for {target}",
-            crate::value::js::to_js_string(id)
-        ),
-    )
 }
 
 /// The related instance `fk` of this parent, or LoopBack's 404.
@@ -187,7 +197,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
-                let (mut filter, w) = client_filter(&inv, repo.model)?;
+                let (mut filter, w) = client_filter_parts(&inv, repo.model)?;
                 filter.where_ = rel_where(repo.model, rel, def, &key, &w)?;
                 let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
                 Ok(vec![Value::Array(
@@ -484,77 +494,6 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
     ]
 }
 
-/// The through model's repository of a hasManyThrough relation.
-fn through(app: &App, rel: Rel) -> Result<Repository> {
-    let name = rel.through.as_deref().unwrap_or_default();
-    app.repository(name)
-        .map(std::borrow::Cow::into_owned)
-        .ok_or_else(|| Error::internal(format!("model {name} is not attached to the app")))
-}
-
-/// The through rows linking this parent (and, with `target_id`, that target).
-async fn links(
-    app: &App,
-    rel: Rel,
-    key: &Value,
-    target_id: Option<&Value>,
-) -> Result<(Repository, Vec<crate::connector::Row>)> {
-    let repo = through(app, rel)?;
-    let mut w = json!({ &rel.foreign_key: key });
-    if let Some(t) = target_id {
-        w[rel.key_through()] = t.clone();
-    }
-    let w = parse_where(repo.model, &w, ParseOptions::default())?;
-    let rows = repo
-        .find(&crate::filter::Filter {
-            where_: w,
-            ..Default::default()
-        })
-        .await?;
-    Ok((repo, rows))
-}
-
-/// The targets linked to this parent, AND-ed with the client's where: one condition (an
-/// `EXISTS` over the links on SQL), however many links there are.
-fn linked_where(
-    app: &App,
-    rel: Rel,
-    target: &'static ModelDefinition,
-    key: &Value,
-    client: &Value,
-) -> Result<Option<crate::filter::Where>> {
-    let links = through(app, rel)?;
-    let own = parse_where(
-        links.model,
-        &json!({ &rel.foreign_key: key }),
-        ParseOptions::default(),
-    )?
-    .unwrap_or_default();
-    let mut w = crate::filter::Where(vec![crate::filter::Clause::Related(Box::new(
-        crate::filter::Related {
-            relation: String::new(),
-            source_key: target.id().name.clone(),
-            target_key: rel.key_through(),
-            target: links.model,
-            where_: own,
-        },
-    ))]);
-    if !client.is_null() {
-        if let Some(c) = parse_where(target, client, ParseOptions::rest())? {
-            w.0.extend(c.0);
-        }
-    }
-    Ok(Some(w))
-}
-
-async fn require_link(app: &App, rel: Rel, key: &Value, fk: &Value) -> Result<()> {
-    let (_, rows) = links(app, rel, key, Some(fk)).await?;
-    if rows.is_empty() {
-        return Err(not_found(fk, &rel.target));
-    }
-    Ok(())
-}
-
 pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
     let n = &rel.name;
     let p = format!("/{}", rel.path());
@@ -562,12 +501,13 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
     let th: &'static str = rel.through.as_deref().unwrap_or_default();
     let one = || Returns::root("data", ArgType::Object).model(Some(t));
     let many = || Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(t));
-    let fk_arg = || {
-        Accept::new("fk", ArgType::Any)
-            .required()
-            .source(Source::Path)
-            .description("Foreign key")
-    };
+    fn through_of<'i>(def: &ModelDefinition, rel: Rel, inv: &'i Invocation) -> Result<Through<'i>> {
+        Ok(Through {
+            app: &inv.app,
+            rel,
+            key: parent_key(def, rel, inv)?,
+        })
+    }
     vec![
         method(
             format!("__get__{n}"),
@@ -575,11 +515,9 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             p.clone(),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let key = parent_key(def, rel, &inv)?;
-                let (mut filter, w) = client_filter(&inv, repo.model)?;
-                filter.where_ = linked_where(&inv.app, rel, repo.model, &key, &w)?;
-                let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
+                let links = through_of(def, rel, &inv)?;
+                let repo = links.target()?;
+                let rows = links.find(client_filter(&inv, repo.model)?).await?;
                 Ok(vec![Value::Array(
                     rows.iter().map(|r| visible(repo.model, r)).collect(),
                 )])
@@ -594,14 +532,9 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             p.clone(),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let key = parent_key(def, rel, &inv)?;
-                let row = repo.create(object_arg(&inv, "data")).await?;
-                let id = repo.row_id(&row).unwrap_or(Value::Null);
-                through(&inv.app, rel)?
-                    .create(json!({ &rel.foreign_key: key, rel.key_through(): id }))
-                    .await?;
-                Ok(vec![visible(repo.model, &row)])
+                let links = through_of(def, rel, &inv)?;
+                let row = links.create(object_arg(&inv, "data")).await?;
+                Ok(vec![visible(links.target()?.model, &row)])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
             .returns(one())
@@ -615,11 +548,8 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             p.clone(),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let key = parent_key(def, rel, &inv)?;
-                let repo = through(&inv.app, rel)?;
-                let w = scoped_where(repo.model, &rel.foreign_key, &key, &Value::Null)?;
                 // LoopBack: only the links go; the targets remain
-                repo.delete_all(w.as_ref()).await?;
+                through_of(def, rel, &inv)?.unlink_all().await?;
                 Ok(Vec::new())
             })
             .description(format!("Unlinks all {n} of this model.")),
@@ -630,10 +560,9 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("{p}/count"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let key = parent_key(def, rel, &inv)?;
-                let w = linked_where(&inv.app, rel, repo.model, &key, &object_arg(&inv, "where"))?;
-                Ok(vec![json!({ "count": repo.count(w.as_ref()).await? })])
+                let links = through_of(def, rel, &inv)?;
+                let w = client_where(&inv, links.target()?.model)?;
+                Ok(vec![json!({ "count": links.count(w).await? })])
             })
             .accepts(Accept::new("where", ArgType::Object).source(Source::Query))
             .returns(Returns::root("count", ArgType::Object))
@@ -645,14 +574,9 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("{p}/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let key = parent_key(def, rel, &inv)?;
-                let fk = fk_arg_value(&inv)?;
-                require_link(&inv.app, rel, &key, &fk).await?;
-                match repo.find_by_id(&fk, None).await? {
-                    Some(r) => Ok(vec![visible(repo.model, &r)]),
-                    None => Err(not_found(&fk, &rel.target)),
-                }
+                let links = through_of(def, rel, &inv)?;
+                let row = links.find_by_id(&fk_arg_value(&inv)?).await?;
+                Ok(vec![visible(links.target()?.model, &row)])
             })
             .accepts(fk_arg())
             .returns(one())
@@ -664,15 +588,11 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("{p}/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let key = parent_key(def, rel, &inv)?;
-                let fk = fk_arg_value(&inv)?;
-                require_link(&inv.app, rel, &key, &fk).await?;
-                let text = crate::value::js::to_js_string(&fk);
-                let row = repo
-                    .patch_attributes(&fk, object_arg(&inv, "data"), &text)
+                let links = through_of(def, rel, &inv)?;
+                let row = links
+                    .update_by_id(&fk_arg_value(&inv)?, object_arg(&inv, "data"))
                     .await?;
-                Ok(vec![visible(repo.model, &row)])
+                Ok(vec![visible(links.target()?.model, &row)])
             })
             .accepts(fk_arg())
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
@@ -685,17 +605,9 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("{p}/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let key = parent_key(def, rel, &inv)?;
-                let fk = fk_arg_value(&inv)?;
-                require_link(&inv.app, rel, &key, &fk).await?;
-                repo.delete_by_id(&fk).await?;
-                let (links_repo, rows) = links(&inv.app, rel, &key, Some(&fk)).await?;
-                for r in rows {
-                    if let Some(id) = links_repo.row_id(&r) {
-                        links_repo.delete_by_id(&id).await?;
-                    }
-                }
+                through_of(def, rel, &inv)?
+                    .destroy_by_id(&fk_arg_value(&inv)?)
+                    .await?;
                 Ok(Vec::new())
             })
             .accepts(fk_arg())
@@ -707,25 +619,14 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("{p}/rel/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let key = parent_key(def, rel, &inv)?;
-                let fk = fk_arg_value(&inv)?;
-                if repo.find_by_id(&fk, None).await?.is_none() {
-                    return Err(not_found(&fk, &rel.target));
-                }
-                let (links_repo, existing) = links(&inv.app, rel, &key, Some(&fk)).await?;
-                // linking again answers the existing link, as LoopBack
-                if let Some(r) = existing.first() {
-                    return Ok(vec![visible(links_repo.model, r)]);
-                }
-                let mut body = match object_arg(&inv, "data") {
+                let links = through_of(def, rel, &inv)?;
+                let data = match object_arg(&inv, "data") {
                     Value::Object(o) => o,
                     _ => Map::new(),
                 };
-                body.insert(rel.foreign_key.clone(), key);
-                body.insert(rel.key_through(), fk);
-                let row = links_repo.create(Value::Object(body)).await?;
-                Ok(vec![visible(links_repo.model, &row)])
+                let row = links.link(&fk_arg_value(&inv)?, data).await?;
+                let through = linked::repository(&inv.app, th)?;
+                Ok(vec![visible(through.model, &row)])
             })
             .accepts(fk_arg())
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
@@ -738,14 +639,9 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("{p}/rel/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let key = parent_key(def, rel, &inv)?;
-                let fk = fk_arg_value(&inv)?;
-                let (links_repo, rows) = links(&inv.app, rel, &key, Some(&fk)).await?;
-                for r in rows {
-                    if let Some(id) = links_repo.row_id(&r) {
-                        links_repo.delete_by_id(&id).await?;
-                    }
-                }
+                through_of(def, rel, &inv)?
+                    .unlink(&fk_arg_value(&inv)?)
+                    .await?;
                 Ok(Vec::new())
             })
             .accepts(fk_arg())
@@ -757,9 +653,10 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("{p}/rel/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let key = parent_key(def, rel, &inv)?;
                 let fk = fk_arg_value(&inv)?;
-                require_link(&inv.app, rel, &key, &fk).await?;
+                if !through_of(def, rel, &inv)?.exists(&fk).await? {
+                    return Err(not_found(&fk, &rel.target));
+                }
                 // a HEAD answer's body is dropped; the value makes it a 200, not a 204
                 Ok(vec![Value::Bool(true)])
             })
@@ -772,47 +669,11 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
     ]
 }
 
-/// The ids the parent references (its array foreign key).
-fn referenced(inv: &Invocation, rel: Rel) -> Vec<Value> {
-    match inv
-        .instance
-        .as_ref()
-        .and_then(|r| r.get(&rel.foreign_key).map(std::borrow::Cow::into_owned))
-    {
-        Some(Value::Array(a)) => a.into_iter().filter(|v| !v.is_null()).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The parent's array with `id` added (once) or removed.
-async fn set_references(
-    def: &ModelDefinition,
-    rel: Rel,
-    inv: &Invocation,
-    id: &Value,
-    add: bool,
-) -> Result<()> {
-    let mut ids = referenced(inv, rel);
-    let k = key_of(id);
-    let present = ids.iter().any(|v| key_of(v) == k);
-    if add == present {
-        return Ok(());
-    }
-    if add {
-        ids.push(id.clone());
-    } else {
-        ids.retain(|v| key_of(v) != k);
-    }
-    let repo = inv
-        .app
-        .repository(&def.name)
-        .map(std::borrow::Cow::into_owned)
-        .ok_or_else(|| Error::internal(format!("model {} is not attached", def.name)))?;
-    let pid = parent_key(def, rel, inv)?;
-    let text = crate::value::js::to_js_string(&pid);
-    repo.patch_attributes(&pid, json!({ &rel.foreign_key: ids }), &text)
-        .await?;
-    Ok(())
+fn fk_arg() -> Accept {
+    Accept::new("fk", ArgType::Any)
+        .required()
+        .source(Source::Path)
+        .description("Foreign key")
 }
 
 fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
@@ -821,39 +682,17 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
     let t: &'static str = &rel.target;
     let one = || Returns::root("data", ArgType::Object).model(Some(t));
     let many = || Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(t));
-    let fk_arg = || {
-        Accept::new("fk", ArgType::Any)
-            .required()
-            .source(Source::Path)
-            .description("Foreign key")
-    };
-    // the targets among the parent's ids, AND-ed with the client's where
-    let among = |repo: &Repository,
-                 ids: Vec<Value>,
-                 client: &Value|
-     -> Result<Option<crate::filter::Where>> {
-        let pk = &repo.model.id().name;
-        let mut w = parse_where(
-            repo.model,
-            &json!({ pk: { "inq": ids } }),
-            ParseOptions::default(),
-        )?
-        .unwrap_or_default();
-        if !client.is_null() {
-            if let Some(c) = parse_where(repo.model, client, ParseOptions::rest())? {
-                w.0.extend(c.0);
-            }
-        }
-        Ok(Some(w))
-    };
-    let require = move |inv: &Invocation, fk: &Value| -> Result<()> {
-        let k = key_of(fk);
-        if referenced(inv, rel).iter().any(|v| key_of(v) == k) {
-            Ok(())
-        } else {
-            Err(not_found(fk, &rel.target))
-        }
-    };
+    fn refs_of<'i>(
+        def: &'static ModelDefinition,
+        rel: Rel,
+        inv: &'i Invocation,
+    ) -> Result<References<'i>> {
+        let parent = inv
+            .instance
+            .as_ref()
+            .ok_or_else(|| Error::internal(format!("{}: no instance", def.name)))?;
+        Ok(References::of(&inv.app, rel, def, parent))
+    }
     vec![
         method(
             format!("__get__{n}"),
@@ -861,10 +700,9 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             p.clone(),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let (mut filter, w) = client_filter(&inv, repo.model)?;
-                filter.where_ = among(&repo, referenced(&inv, rel), &w)?;
-                let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
+                let refs = refs_of(def, rel, &inv)?;
+                let repo = refs.target()?;
+                let rows = refs.find(client_filter(&inv, repo.model)?).await?;
                 Ok(vec![Value::Array(
                     rows.iter().map(|r| visible(repo.model, r)).collect(),
                 )])
@@ -879,11 +717,9 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             p.clone(),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let row = repo.create(object_arg(&inv, "data")).await?;
-                let id = repo.row_id(&row).unwrap_or(Value::Null);
-                set_references(def, rel, &inv, &id, true).await?;
-                Ok(vec![visible(repo.model, &row)])
+                let mut refs = refs_of(def, rel, &inv)?;
+                let row = refs.create(object_arg(&inv, "data")).await?;
+                Ok(vec![visible(refs.target()?.model, &row)])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
             .returns(one())
@@ -898,9 +734,9 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 // the referenced instances (LoopBack 3 counted the whole target table)
-                let repo = target(&inv.app, rel)?;
-                let w = among(&repo, referenced(&inv, rel), &object_arg(&inv, "where"))?;
-                Ok(vec![json!({ "count": repo.count(w.as_ref()).await? })])
+                let refs = refs_of(def, rel, &inv)?;
+                let w = client_where(&inv, refs.target()?.model)?;
+                Ok(vec![json!({ "count": refs.count(w).await? })])
             })
             .accepts(Accept::new("where", ArgType::Object).source(Source::Query))
             .returns(Returns::root("count", ArgType::Object))
@@ -912,13 +748,9 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("{p}/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let fk = fk_arg_value(&inv)?;
-                require(&inv, &fk)?;
-                match repo.find_by_id(&fk, None).await? {
-                    Some(r) => Ok(vec![visible(repo.model, &r)]),
-                    None => Err(not_found(&fk, &rel.target)),
-                }
+                let refs = refs_of(def, rel, &inv)?;
+                let row = refs.find_by_id(&fk_arg_value(&inv)?).await?;
+                Ok(vec![visible(refs.target()?.model, &row)])
             })
             .accepts(fk_arg())
             .returns(one())
@@ -930,11 +762,9 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("{p}/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let fk = fk_arg_value(&inv)?;
-                require(&inv, &fk)?;
-                repo.delete_by_id(&fk).await?;
-                set_references(def, rel, &inv, &fk, false).await?;
+                refs_of(def, rel, &inv)?
+                    .destroy_by_id(&fk_arg_value(&inv)?)
+                    .await?;
                 Ok(Vec::new())
             })
             .accepts(fk_arg())
@@ -946,14 +776,10 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("{p}/rel/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let repo = target(&inv.app, rel)?;
-                let fk = fk_arg_value(&inv)?;
-                let Some(row) = repo.find_by_id(&fk, None).await? else {
-                    return Err(not_found(&fk, &rel.target));
-                };
-                set_references(def, rel, &inv, &fk, true).await?;
+                let mut refs = refs_of(def, rel, &inv)?;
+                let row = refs.link(&fk_arg_value(&inv)?).await?;
                 // LoopBack answers the target (not a link record)
-                Ok(vec![visible(repo.model, &row)])
+                Ok(vec![visible(refs.target()?.model, &row)])
             })
             .accepts(fk_arg())
             .returns(one())
@@ -965,8 +791,9 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("{p}/rel/:fk"),
             rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let fk = fk_arg_value(&inv)?;
-                set_references(def, rel, &inv, &fk, false).await?;
+                refs_of(def, rel, &inv)?
+                    .unlink(&fk_arg_value(&inv)?)
+                    .await?;
                 Ok(Vec::new())
             })
             .accepts(fk_arg())
@@ -980,7 +807,9 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             RemoteMethod::new("", move |inv: Invocation| async move {
                 // 200 when referenced, 404 when not (LoopBack 3 answered 500 either way)
                 let fk = fk_arg_value(&inv)?;
-                require(&inv, &fk)?;
+                if !refs_of(def, rel, &inv)?.exists(&fk) {
+                    return Err(not_found(&fk, &rel.target));
+                }
                 Ok(vec![Value::Bool(true)])
             })
             .accepts(fk_arg())
