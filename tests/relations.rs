@@ -659,6 +659,179 @@ async fn typed_accessors() {
     }
 }
 
+/// The typed accessors of hasManyThrough, hasAndBelongsToMany, referencesMany and the
+/// polymorphic relations.
+#[tokio::test]
+async fn typed_accessors_of_linked_and_polymorphic_relations() {
+    fn names<T>(v: &[T], f: impl Fn(&T) -> Option<String>) -> Vec<String> {
+        v.iter().map(|x| f(x).unwrap_or_default()).collect()
+    }
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+        let p1 = Post::find_by_id(&app, 1).await.unwrap().unwrap();
+        let p2 = Post::find_by_id(&app, 2).await.unwrap().unwrap();
+        let tag = |n: &str| Tag {
+            id: None,
+            name: Some(n.into()),
+        };
+        // hasManyThrough: create links, link/unlink/exists, find/count scoped to the links
+        let rust = p1.tags(&app).create(&tag("rust")).await.unwrap();
+        let sql = Tag::create(&app, &tag("sql")).await.unwrap();
+        let (rust_id, sql_id) = (rust.id.unwrap(), sql.id.unwrap());
+        p1.tags(&app).link(sql_id).await.unwrap();
+        p1.tags(&app).link(sql_id).await.unwrap();
+        p2.tags(&app).link(sql_id).await.unwrap();
+        let link = p2
+            .tags(&app)
+            .link_with(rust_id, json!({"note": "why"}))
+            .await
+            .unwrap();
+        assert_eq!(link["note"], "why", "{url}: {link}");
+        let found = p1
+            .tags(&app)
+            .find(json!({"order": "name DESC"}))
+            .await
+            .unwrap();
+        assert_eq!(names(&found, |t| t.name.clone()), ["sql", "rust"], "{url}");
+        assert_eq!(
+            p1.tags(&app).count(()).await.unwrap(),
+            2,
+            "{url}: linked once"
+        );
+        assert_eq!(
+            p1.tags(&app).count(json!({"name": "rust"})).await.unwrap(),
+            1,
+            "{url}"
+        );
+        assert!(p1.tags(&app).exists(sql_id).await.unwrap(), "{url}");
+        p1.tags(&app).unlink(sql_id).await.unwrap();
+        assert!(!p1.tags(&app).exists(sql_id).await.unwrap(), "{url}");
+        assert!(
+            p1.tags(&app).find_by_id(sql_id).await.unwrap().is_none(),
+            "{url}"
+        );
+        assert!(
+            Tag::find_by_id(&app, sql_id).await.unwrap().is_some(),
+            "{url}: kept"
+        );
+        let renamed = p1
+            .tags(&app)
+            .update_by_id(rust_id, json!({"name": "rustlang"}))
+            .await
+            .unwrap();
+        assert_eq!(renamed.name.as_deref(), Some("rustlang"), "{url}");
+        let e = p1
+            .tags(&app)
+            .update_by_id(sql_id, json!({}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status, 404, "{url}: not linked: {}", e.message);
+        let e = p1.tags(&app).link(999).await.unwrap_err();
+        assert_eq!(e.status, 404, "{url}: no such tag: {}", e.message);
+        assert_eq!(p2.tags(&app).unlink_all().await.unwrap(), 2, "{url}");
+        p1.tags(&app).destroy_by_id(rust_id).await.unwrap();
+        assert!(
+            Tag::find_by_id(&app, rust_id).await.unwrap().is_none(),
+            "{url}"
+        );
+        assert_eq!(p1.tags(&app).count(()).await.unwrap(), 0, "{url}");
+
+        // hasAndBelongsToMany: the same operations through the generated model
+        let cat = p1
+            .categories(&app)
+            .create(&Category {
+                id: None,
+                name: Some("news".into()),
+            })
+            .await
+            .unwrap();
+        p2.categories(&app).link(cat.id.unwrap()).await.unwrap();
+        assert_eq!(p2.categories(&app).count(()).await.unwrap(), 1, "{url}");
+        let c = p2.categories(&app).find(()).await.unwrap();
+        assert_eq!(names(&c, |c| c.name.clone()), ["news"], "{url}");
+
+        // referencesMany: the parent's array, read as stored at every call
+        let label = |n: &str| Label {
+            id: None,
+            name: Some(n.into()),
+        };
+        let l1 = p1.labels(&app).create(&label("l1")).await.unwrap();
+        let l2 = Label::create(&app, &label("l2")).await.unwrap();
+        let (l1_id, l2_id) = (l1.id.unwrap(), l2.id.unwrap());
+        // `p1` was read before the create: its stale array is not what counts
+        let linked = p1.labels(&app).link(l2_id).await.unwrap();
+        assert_eq!(linked.name.as_deref(), Some("l2"), "{url}");
+        p1.labels(&app).link(l2_id).await.unwrap();
+        let stored = Post::find_by_id(&app, 1).await.unwrap().unwrap();
+        assert_eq!(stored.label_ids, Some(vec![l1_id, l2_id]), "{url}");
+        let found = p1
+            .labels(&app)
+            .find(json!({"order": "name DESC"}))
+            .await
+            .unwrap();
+        assert_eq!(names(&found, |l| l.name.clone()), ["l2", "l1"], "{url}");
+        assert_eq!(
+            p1.labels(&app).count(json!({"name": "l1"})).await.unwrap(),
+            1,
+            "{url}"
+        );
+        assert!(p1.labels(&app).exists(l1_id).await.unwrap(), "{url}");
+        assert!(
+            p2.labels(&app).find_by_id(l1_id).await.unwrap().is_none(),
+            "{url}"
+        );
+        p1.labels(&app).unlink(l1_id).await.unwrap();
+        assert!(!p1.labels(&app).exists(l1_id).await.unwrap(), "{url}");
+        p1.labels(&app).destroy_by_id(l2_id).await.unwrap();
+        assert!(
+            Label::find_by_id(&app, l2_id).await.unwrap().is_none(),
+            "{url}"
+        );
+        let stored = Post::find_by_id(&app, 1).await.unwrap().unwrap();
+        assert_eq!(stored.label_ids, Some(vec![]), "{url}");
+        let e = p1.labels(&app).destroy_by_id(l1_id).await.unwrap_err();
+        assert_eq!(e.status, 404, "{url}: not referenced: {}", e.message);
+
+        // polymorphic: hasMany sets and filters by the discriminator; belongsTo names the model
+        let ann = Author::find_by_id(&app, 1).await.unwrap().unwrap();
+        let pic = |n: &str| Picture {
+            id: None,
+            name: Some(n.into()),
+            imageable_id: None,
+            imageable_type: None,
+        };
+        let a_pic = ann.pictures(&app).create(&pic("face")).await.unwrap();
+        assert_eq!(a_pic.imageable_type.as_deref(), Some("Author"), "{url}");
+        assert_eq!(a_pic.imageable_id, Some(1), "{url}");
+        let p_pic = p1.pictures(&app).create(&pic("cover")).await.unwrap();
+        // post 1 and author 1 share the key: the discriminator keeps them apart
+        let a: Vec<Picture> = ann.pictures(&app).find(()).await.unwrap();
+        assert_eq!(names(&a, |p| p.name.clone()), ["face"], "{url}");
+        assert_eq!(p1.pictures(&app).count(()).await.unwrap(), 1, "{url}");
+        assert_eq!(
+            p_pic.imageable(&app).model_name().unwrap().as_deref(),
+            Some("Post"),
+            "{url}"
+        );
+        let post: Option<Post> = p_pic.imageable(&app).get().await.unwrap();
+        assert_eq!(post.unwrap().title.as_deref(), Some("p1"), "{url}");
+        let not_author: Option<Author> = p_pic.imageable(&app).get().await.unwrap();
+        assert!(not_author.is_none(), "{url}: it is a Post");
+        let v = a_pic.imageable(&app).get_value().await.unwrap().unwrap();
+        assert_eq!(v, json!({"id": 1, "name": "Ann"}), "{url}: hidden left out");
+        assert!(
+            pic("loose")
+                .imageable(&app)
+                .get_value()
+                .await
+                .unwrap()
+                .is_none(),
+            "{url}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn filters_on_related_properties() {
     for url in support::datasource_urls() {

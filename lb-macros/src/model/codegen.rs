@@ -185,23 +185,32 @@ pub fn generate(m: &Model) -> TokenStream {
     let mut habtm_fns = Vec::new();
     for r in &m.relations {
         let accessor = syn::Ident::new(&to_snake(&r.name), r.fk_span);
-        let handle = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
         let (rname, rty) = (&r.name, &r.model);
         let doc = format!("The `{rname}` relation ({}) of this instance.", r.kind);
-        // hasManyThrough and referencesMany have no typed accessor yet (their REST endpoints
-        // and include work)
-        if r.through.is_none()
-            && r.kind != "ReferencesMany"
-            && !r.habtm
-            && r.discriminator.is_none()
-        {
-            accessors.push(quote! {
+        let handle = if r.through.is_some() || r.habtm {
+            "HasManyThrough"
+        } else {
+            r.kind
+        };
+        let handle = syn::Ident::new(handle, proc_macro2::Span::call_site());
+        accessors.push(if r.any_model {
+            // a polymorphic belongsTo: the target's type is chosen by the caller
+            quote! {
                 #[doc = #doc]
-                #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::#handle<'a, #rty> {
+                #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::BelongsToAny<'a> {
+                    ::lb::relation::BelongsToAny::new(app, self, #rname)
+                }
+            }
+        } else {
+            // spanned on the target type: "not a Model" points at it
+            let ret = quote_spanned!(rty.span()=> ::lb::relation::#handle<'a, #rty>);
+            quote! {
+                #[doc = #doc]
+                #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> #ret {
                     ::lb::relation::#handle::new(app, self, #rname)
                 }
-            });
-        }
+            }
+        });
         let (name, ty, fk) = (&r.name, &r.model, &r.foreign_key);
         let kind = syn::Ident::new(r.kind, proc_macro2::Span::call_site());
         let mut opts = if r.any_model {

@@ -9,7 +9,7 @@ mod typed;
 
 pub use include::{find_by_id_with_include, find_with_include};
 pub(crate) use routes::remote_methods;
-pub use typed::{BelongsTo, HasMany, HasOne};
+pub use typed::{BelongsTo, BelongsToAny, HasMany, HasManyThrough, HasOne, ReferencesMany};
 
 use serde_json::Value;
 
