@@ -190,13 +190,7 @@ async fn related_filters_and_includes_across_datasources() {
         let w = json!({"writer.name": "Zed"});
         let c = get(format!("/api/notes/count?where={}", enc(&w))).await;
         assert_eq!(c, json!({"count": 0}), "{url}");
-        let r = support::json(
-            &app,
-            "DELETE",
-            &format!("/api/writers/1/notes"),
-            &Value::Null,
-        )
-        .await;
+        let r = support::json(&app, "DELETE", "/api/writers/1/notes", &Value::Null).await;
         assert_eq!(r.status, 204, "{url}: {}", r.text);
         let c = get(format!(
             "/api/notes/count?where={}",

@@ -12,19 +12,22 @@ use crate::filter::{Clause, Fields, Filter, Lookup, Op, Related, Where};
 use crate::value::js;
 use crate::Result;
 
+/// A model's datasource: its position among the app's datasources, and its connector.
+pub(crate) type Placement = (usize, Arc<dyn Connector>);
+
 /// Where every model of an app lives: filled once the app has attached them all.
 #[derive(Default)]
 pub(crate) struct Peers {
-    models: OnceLock<HashMap<String, (usize, Arc<dyn Connector>)>>,
+    models: OnceLock<HashMap<String, Placement>>,
 }
 
 impl Peers {
     /// Records each model's datasource (position) and connector; called once by the app.
-    pub(crate) fn fill(&self, models: HashMap<String, (usize, Arc<dyn Connector>)>) {
+    pub(crate) fn fill(&self, models: HashMap<String, Placement>) {
         let _ = self.models.set(models);
     }
 
-    fn get(&self, model: &str) -> Option<&(usize, Arc<dyn Connector>)> {
+    fn get(&self, model: &str) -> Option<&Placement> {
         self.models.get()?.get(model)
     }
 }
