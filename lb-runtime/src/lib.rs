@@ -10,6 +10,7 @@ pub mod connector;
 mod error;
 pub mod filter;
 pub mod model;
+pub mod observe;
 pub mod openapi;
 pub mod relation;
 pub mod remote;
@@ -27,6 +28,7 @@ pub use connector::{Connector, Transaction};
 pub use error::{Error, Result};
 pub use filter::{Condition, Field, Filter, OrderBy, TypedFilter, Where};
 pub use model::{DataType, ModelDefinition, RelationKind, Strict};
+pub use observe::{ModelObserver, OperationContext, OperationHook};
 pub use remote::{
     Accept, ArgType, HookContext, HookKind, HttpContext, Invocation, RemoteMethod, RemoteMethods,
     Returns, Source,

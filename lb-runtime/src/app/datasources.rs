@@ -28,6 +28,7 @@ impl App {
                 model: entry.repo.model,
                 connector: tx.connector.clone(),
                 home: entry.repo.home.clone(),
+                observers: entry.repo.observers.clone(),
             })),
             Some(tx) => Err(Error::internal(format!(
                 "model {} is attached to datasource {:?}, not to the transaction's datasource {:?}",

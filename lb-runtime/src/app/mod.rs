@@ -2,6 +2,7 @@
 
 mod config;
 mod datasources;
+mod observe;
 
 use std::any::TypeId;
 use std::borrow::Cow;
@@ -97,6 +98,7 @@ pub struct AppBuilder {
     models: Vec<PendingModel>,
     remote_methods: Vec<(String, RemoteMethod)>,
     hooks: Vec<RemoteHook>,
+    observers: Vec<crate::observe::Observer>,
     shared_methods: HashMap<String, Vec<(String, bool)>>,
     model_config: Vec<(String, crate::config::ModelConfig)>,
     config: Config,
@@ -117,6 +119,7 @@ impl App {
             models: Vec::new(),
             remote_methods: Vec::new(),
             hooks: Vec::new(),
+            observers: Vec::new(),
             shared_methods: HashMap::new(),
             model_config: Vec::new(),
             config: Config {
@@ -447,6 +450,15 @@ impl AppBuilder {
                 }
             }
         }
+        for o in &self.observers {
+            if !self.models.iter().any(|p| p.def.name == o.model) {
+                return Err(Error::internal(format!(
+                    "operation hook {:?} of {}: unknown model",
+                    o.hook.name(),
+                    o.model
+                )));
+            }
+        }
         for h in &self.hooks {
             if !self.models.iter().any(|p| p.def.name == h.model) {
                 return Err(Error::internal(format!(
@@ -502,6 +514,13 @@ impl AppBuilder {
                 datasource,
                 peers: peers.clone(),
             });
+            let mut observers = crate::observe::Observers::default();
+            for o in self.observers.iter().filter(|o| o.model == def.name) {
+                observers.add(o);
+            }
+            if !observers.is_empty() {
+                repo.observers = Some(Arc::new(observers));
+            }
             inner.models.push(ModelEntry {
                 repo,
                 datasource,

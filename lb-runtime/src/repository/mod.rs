@@ -4,6 +4,7 @@
 //! Both the REST API and the typed Rust API call these, so they behave the same.
 
 mod data;
+mod observe;
 mod peers;
 mod read;
 mod write;
@@ -30,6 +31,8 @@ pub struct Repository {
     pub connector: Arc<dyn Connector>,
     /// Where the other models of its app live (`None` for a repository outside an app).
     pub(crate) home: Option<Home>,
+    /// The model's operation hooks (`None`: none registered).
+    pub(crate) observers: Option<Arc<crate::observe::Observers>>,
 }
 
 impl std::fmt::Debug for Repository {
@@ -51,6 +54,7 @@ impl Repository {
             model,
             connector,
             home: None,
+            observers: None,
         }
     }
 

@@ -94,6 +94,8 @@ fn resolve<'a>(home: &'a Home, w: &'a Where) -> BoxFuture<'a, Result<Where>> {
                                 datasource: *ds,
                                 peers: home.peers.clone(),
                             }),
+                            // the condition is lb's own lookup, not an operation of that model
+                            observers: None,
                         };
                         Clause::Property {
                             name: r.source_key.clone(),

@@ -4,10 +4,14 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
+use std::borrow::Cow;
+
 use super::data::Mode;
+use super::observe::Operation;
 use super::{not_an_object, Repository};
 use crate::connector::Row;
 use crate::filter::{Filter, Where};
+use crate::observe::OperationHook;
 use crate::validation::ValidationErrors;
 use crate::value::{js, Object};
 use crate::{Error, Result};
@@ -60,8 +64,72 @@ impl Repository {
     /// `create` of one instance (`null` creates an empty instance, as LoopBack does).
     pub async fn create(&self, data: Value) -> Result<Row> {
         let (data, errors) = self.prepare(object(data)?, Mode::Create)?;
-        self.validate(&data, None, errors).await?;
-        self.connector.create(self.model, data).await
+        self.insert(&mut self.operation(), data, errors, None).await
+    }
+
+    /// A new instance: `before save` → validation → `persist` → the connector → `loaded` →
+    /// `after save`. `own_id`: the id it will have, for the uniqueness checks.
+    async fn insert(
+        &self,
+        op: &mut Operation<'_>,
+        data: Object,
+        errors: ValidationErrors,
+        own_id: Option<&Value>,
+    ) -> Result<Row> {
+        let data = op.before_save_instance(data, true).await?;
+        self.validate(&data, own_id, errors).await?;
+        let data = op.persist(data, None, None, Some(true)).await?;
+        let row = self.connector.create(self.model, data).await?;
+        let row = op.loaded_one(row, Some(true)).await?;
+        op.after_save_instance(row, true).await
+    }
+
+    /// A partial update of one stored instance (`current`): `before save` (where, data,
+    /// currentInstance) → validation of the merged instance (unless `validate` is false) →
+    /// `persist` → the connector → `loaded` → `after save`.
+    async fn update_one(
+        &self,
+        op: &mut Operation<'_>,
+        current: &Row,
+        patch: Object,
+        validate: bool,
+    ) -> Result<Option<Row>> {
+        let id = self.row_id(current).unwrap_or(Value::Null);
+        let (w, mut patch) = op
+            .before_save_data(Some(self.id_where(&id)), patch, Some(current))
+            .await?;
+        patch.shift_remove(&self.model.id().name);
+        if validate {
+            let mut merged = current.to_object();
+            for (k, v) in &patch {
+                merged.insert(k.clone(), v.clone());
+            }
+            self.validate(&merged, Some(&id), ValidationErrors::new())
+                .await?;
+        }
+        let patch = op
+            .persist(patch, w.as_ref(), Some(current), Some(false))
+            .await?;
+        let Some(row) = self.connector.patch_by_id(self.model, &id, patch).await? else {
+            return Ok(None);
+        };
+        let row = op.loaded_one(row, Some(false)).await?;
+        op.after_save_instance(row, false).await.map(Some)
+    }
+
+    /// The stored instance with this id, through `access` when the model has such hooks
+    /// (their query runs instead).
+    async fn lookup(&self, op: &mut Operation<'_>, id: &Value) -> Result<Option<Row>> {
+        if !self.observes(OperationHook::Access) {
+            return self.connector.find_by_id(self.model, id).await;
+        }
+        let q = Filter {
+            where_: Some(self.id_where(id)),
+            limit: Some(1),
+            ..Filter::default()
+        };
+        let q = op.access(Cow::Owned(q)).await?;
+        Ok(self.find_raw(&q).await?.into_iter().next())
     }
 
     /// `create` with an array body: items are created independently (successes persist).
@@ -112,9 +180,10 @@ impl Repository {
         let Some(id) = id else {
             return self.create(Value::Object(body)).await;
         };
-        if self.connector.find_by_id(self.model, &id).await?.is_some() {
+        let mut op = self.operation();
+        if let Some(current) = self.lookup(&mut op, &id).await? {
             let patch = self.prepare_patch(body.clone())?;
-            if let Some(row) = self.connector.patch_by_id(self.model, &id, patch).await? {
+            if let Some(row) = self.update_one(&mut op, &current, patch, false).await? {
                 return Ok(row);
             }
         }
@@ -125,8 +194,7 @@ impl Repository {
             )));
         }
         let (data, errors) = self.prepare(body, Mode::Replace)?;
-        self.validate(&data, None, errors).await?;
-        self.connector.create(self.model, data).await
+        self.insert(&mut op, data, errors, None).await
     }
 
     /// `replaceOrCreate`: no id → create; existing id → replace (defaults re-applied);
@@ -137,18 +205,38 @@ impl Repository {
             return self.create(Value::Object(body)).await;
         };
         let (data, errors) = self.prepare(body, Mode::Replace)?;
-        self.validate(&data, Some(&id), errors).await?;
-        if let Some(row) = self
+        let mut op = self.operation();
+        let exists = self.lookup(&mut op, &id).await?.is_some();
+        if !exists {
+            if self.model.forces_id() {
+                self.validate(&data, Some(&id), errors).await?;
+                return Err(replace_missing(&id));
+            }
+            return self.insert(&mut op, data, errors, Some(&id)).await;
+        }
+        self.replace(&mut op, &id, data, errors).await
+    }
+
+    /// A whole-instance replace of `id`: `before save` → validation → `persist` → the
+    /// connector → `loaded` → `after save`.
+    async fn replace(
+        &self,
+        op: &mut Operation<'_>,
+        id: &Value,
+        data: Object,
+        errors: ValidationErrors,
+    ) -> Result<Row> {
+        let mut data = op.before_save_instance(data, false).await?;
+        data.insert(self.model.id().name.clone(), id.clone());
+        self.validate(&data, Some(id), errors).await?;
+        let data = op.persist(data, None, None, Some(false)).await?;
+        let row = self
             .connector
-            .replace_by_id(self.model, &id, data.clone())
+            .replace_by_id(self.model, id, data)
             .await?
-        {
-            return Ok(row);
-        }
-        if self.model.forces_id() {
-            return Err(replace_missing(&id));
-        }
-        self.connector.create(self.model, data).await
+            .ok_or_else(|| replace_missing(id))?;
+        let row = op.loaded_one(row, Some(false)).await?;
+        op.after_save_instance(row, false).await
     }
 
     /// `replaceById`: validates, then replaces; a body id different from `id` is a 400.
@@ -171,11 +259,7 @@ impl Repository {
         }
         body.insert(id_name, id.clone());
         let (data, errors) = self.prepare(body, Mode::Replace)?;
-        self.validate(&data, Some(&id), errors).await?;
-        self.connector
-            .replace_by_id(self.model, &id, data)
-            .await?
-            .ok_or_else(|| replace_missing(&id))
+        self.replace(&mut self.operation(), &id, data, errors).await
     }
 
     /// `prototype.patchAttributes`: the instance must exist (404 `could not find a model with
@@ -187,11 +271,13 @@ impl Repository {
         id_text_raw: &str,
     ) -> Result<Row> {
         let id = self.coerce_id(id);
+        // the instance load (LoopBack's findById: `access`, `loaded`)
+        let mut op = self.operation();
         let current = self
-            .connector
-            .find_by_id(self.model, &id)
+            .lookup(&mut op, &id)
             .await?
             .ok_or_else(|| Error::instance_not_found(id_text_raw))?;
+        let current = op.loaded_one(current, None).await?;
         let body = match data {
             Value::Object(o) => o,
             Value::Null => Object::new(),
@@ -216,16 +302,8 @@ impl Repository {
                 return Err(Error::bad_request(msg));
             }
         }
-        let mut patch = self.prepare_patch(body)?;
-        patch.shift_remove(&self.model.id().name);
-        let mut merged = current.to_object();
-        for (k, v) in &patch {
-            merged.insert(k.clone(), v.clone());
-        }
-        self.validate(&merged, Some(&id), ValidationErrors::new())
-            .await?;
-        self.connector
-            .patch_by_id(self.model, &id, patch)
+        let patch = self.prepare_patch(body)?;
+        self.update_one(&mut op, &current, patch, true)
             .await?
             .ok_or_else(|| Error::instance_not_found(id_text_raw))
     }
@@ -263,25 +341,79 @@ impl Repository {
             Value::Null => Object::new(),
             _ => return Err(not_an_object()),
         };
+        let mut op = self.operation();
+        let w = op.access_where(where_).await?;
         let mut patch = self.prepare_patch(body)?;
         patch.shift_remove(&self.model.id().name);
-        let w = self.localize(where_).await?;
-        self.connector
-            .update_all(self.model, w.as_deref(), patch)
-            .await
+        let (w, patch) = match w {
+            Some(Cow::Borrowed(w)) if !self.observes(OperationHook::BeforeSave) => {
+                (Some(Cow::Borrowed(w)), patch)
+            }
+            w => {
+                let (w, p) = op
+                    .before_save_data(w.map(Cow::into_owned), patch, None)
+                    .await?;
+                (w.map(Cow::Owned), p)
+            }
+        };
+        let patch = op.persist(patch, w.as_deref(), None, None).await?;
+        let kept = self
+            .observes(OperationHook::AfterSave)
+            .then(|| patch.clone());
+        let local = self.localize(w.as_deref()).await?;
+        let n = self
+            .connector
+            .update_all(self.model, local.as_deref(), patch)
+            .await?;
+        if let Some(data) = kept {
+            op.after_save_all(w.as_deref(), &data, n).await?;
+        }
+        Ok(n)
     }
 
     /// `deleteById`: 1 or 0 (never a 404).
     pub async fn delete_by_id(&self, id: &Value) -> Result<u64> {
-        self.connector
-            .delete_by_id(self.model, &self.coerce_id(id))
-            .await
+        let id = self.coerce_id(id);
+        let hooked = [
+            OperationHook::Access,
+            OperationHook::BeforeDelete,
+            OperationHook::AfterDelete,
+        ]
+        .into_iter()
+        .any(|h| self.observes(h));
+        if !hooked {
+            return self.connector.delete_by_id(self.model, &id).await;
+        }
+        let by_id = self.id_where(&id);
+        let mut op = self.operation();
+        let w = op.access_where(Some(&by_id)).await?;
+        let w = op.before_delete(w).await?;
+        let n = match w.as_deref() {
+            // the hooks left the where as it was: delete by id
+            Some(w) if *w == by_id => self.connector.delete_by_id(self.model, &id).await?,
+            w => {
+                let local = self.localize(w).await?;
+                self.connector
+                    .delete_all(self.model, local.as_deref())
+                    .await?
+            }
+        };
+        op.after_delete(w.as_deref(), n).await?;
+        Ok(n)
     }
 
     /// `destroyAll`.
     pub async fn delete_all(&self, where_: Option<&Where>) -> Result<u64> {
-        let w = self.localize(where_).await?;
-        self.connector.delete_all(self.model, w.as_deref()).await
+        let mut op = self.operation();
+        let w = op.access_where(where_).await?;
+        let w = op.before_delete(w).await?;
+        let local = self.localize(w.as_deref()).await?;
+        let n = self
+            .connector
+            .delete_all(self.model, local.as_deref())
+            .await?;
+        op.after_delete(w.as_deref(), n).await?;
+        Ok(n)
     }
 }
 
