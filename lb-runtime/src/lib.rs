@@ -46,7 +46,7 @@ pub type DateTime = chrono::DateTime<chrono::Utc>;
 pub mod __private {
     pub use crate::model::{key_type, DefaultFn, KeyType, PropertyValue, Strict};
     pub use crate::typed;
-    pub use crate::validation::Rule;
+    pub use crate::validation::{CustomCheck, Rule, Validation};
     pub use axum::http::{Method, StatusCode};
     pub use chrono;
     pub use regex::Regex;

@@ -26,6 +26,9 @@ pub const MODEL_KEYS: &[&str] = &[
     "has_one",
     "references_many",
     "has_and_belongs_to_many",
+    "validate",
+    "validate_async",
+    "validate_upsert",
 ];
 pub const PROPERTY_KEYS: &[&str] = &[
     "id",
@@ -41,13 +44,21 @@ pub const PROPERTY_KEYS: &[&str] = &[
     "inclusion",
     "exclusion",
     "format",
+    "numericality",
+    "absence",
     "unique",
     "column",
     "index",
 ];
 
-/// A declared validation.
-pub enum ValidationOpt {
+/// A declared validation with LoopBack's `allowBlank` / `allowNull`.
+pub struct ValidationOpt {
+    pub kind: ValidationKind,
+    pub allow_blank: bool,
+    pub allow_null: bool,
+}
+
+pub enum ValidationKind {
     Length {
         min: Option<syn::LitInt>,
         max: Option<syn::LitInt>,
@@ -56,7 +67,55 @@ pub enum ValidationOpt {
     Inclusion(Vec<Lit>),
     Exclusion(Vec<Lit>),
     Format(LitStr),
-    Unique,
+    Numericality {
+        integer: bool,
+    },
+    Absence,
+    Unique {
+        scope: Vec<LitStr>,
+        ignore_case: bool,
+    },
+}
+
+impl From<ValidationKind> for ValidationOpt {
+    fn from(kind: ValidationKind) -> Self {
+        ValidationOpt {
+            kind,
+            allow_blank: false,
+            allow_null: false,
+        }
+    }
+}
+
+/// An item of `inclusion(..)` / `exclusion(..)` / `format(..)`: a value or a flag.
+enum ListItem {
+    Lit(Lit),
+    Flag(syn::Ident),
+}
+
+impl syn::parse::Parse for ListItem {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        if input.peek(syn::Ident) {
+            Ok(ListItem::Flag(input.parse()?))
+        } else {
+            Ok(ListItem::Lit(input.parse()?))
+        }
+    }
+}
+
+const BLANK_FLAGS: &[&str] = &["allow_blank", "allow_null"];
+
+/// Sets `allow_blank` / `allow_null` from a flag; anything else is an error.
+fn blank_flag(cx: &mut Ctxt, v: &mut ValidationOpt, flag: &syn::Ident, rule: &str, more: &[&str]) {
+    match flag.to_string().as_str() {
+        "allow_blank" => v.allow_blank = true,
+        "allow_null" => v.allow_null = true,
+        other => {
+            let mut known: Vec<&str> = more.to_vec();
+            known.extend(BLANK_FLAGS);
+            cx.error(flag, unknown_key(rule, other, &known));
+        }
+    }
 }
 
 /// `strict` values.
@@ -82,6 +141,24 @@ pub struct ModelAttrs {
     pub table: Option<LitStr>,
     pub indexes: Vec<IndexOpt>,
     pub relations: Vec<RelationOpt>,
+    pub validators: Vec<ValidatorOpt>,
+    pub validate_upsert: Option<bool>,
+}
+
+/// `validate(name, with = Self::name_ok, code = "..", message = "..")` (also
+/// `validate_async`): a custom validator of a property.
+pub struct ValidatorOpt {
+    /// The field (`name`) or the property name (`"firstName"`).
+    pub property: PropertyRef,
+    pub with: Option<syn::Path>,
+    pub code: Option<LitStr>,
+    pub message: Option<LitStr>,
+    pub is_async: bool,
+}
+
+pub enum PropertyRef {
+    Field(syn::Ident),
+    Name(LitStr),
 }
 
 /// `has_many(inventory, model = Inventory, foreign_key = "locationId", path = "..",
@@ -127,6 +204,58 @@ pub struct PropertyAttrs {
     pub index: bool,
 }
 
+/// `validate(name, with = Self::name_ok, code = "rude", message = "is rude")`.
+fn validator_opt(
+    cx: &mut Ctxt,
+    m: &syn::meta::ParseNestedMeta,
+    is_async: bool,
+) -> syn::Result<ValidatorOpt> {
+    let content;
+    syn::parenthesized!(content in m.input);
+    let property = if content.peek(LitStr) {
+        PropertyRef::Name(content.parse()?)
+    } else {
+        PropertyRef::Field(content.parse()?)
+    };
+    let mut out = ValidatorOpt {
+        property,
+        with: None,
+        code: None,
+        message: None,
+        is_async,
+    };
+    if content.parse::<Option<syn::Token![,]>>()?.is_some() && !content.is_empty() {
+        let tokens: proc_macro2::TokenStream = content.parse()?;
+        let parser = syn::meta::parser(|inner| {
+            let k = key_of(&inner);
+            match k.as_str() {
+                "with" => {
+                    let path: syn::Path = inner.value()?.parse()?;
+                    set(cx, &mut out.with, path, &inner, &k);
+                }
+                "code" => set(cx, &mut out.code, lit_str(&inner)?, &inner, &k),
+                "message" => set(cx, &mut out.message, lit_str(&inner)?, &inner, &k),
+                _ => {
+                    cx.error(
+                        &inner.path,
+                        unknown_key("validate", &k, &["with", "code", "message"]),
+                    );
+                    skip_value(&inner)?;
+                }
+            }
+            Ok(())
+        });
+        syn::parse::Parser::parse2(parser, tokens)?;
+    }
+    if out.with.is_none() {
+        cx.error(
+            &m.path,
+            "a validator needs its function: `validate(name, with = Self::name_ok)`",
+        );
+    }
+    Ok(out)
+}
+
 pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
     let mut out = ModelAttrs::default();
     for a in attrs.iter().filter(|a| a.path().is_ident("model")) {
@@ -149,6 +278,10 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
                         out.relations.push(r);
                     }
                 }
+                "validate" | "validate_async" => {
+                    out.validators.push(validator_opt(cx, &m, key == "validate_async")?)
+                }
+                "validate_upsert" => set(cx, &mut out.validate_upsert, flag(&m)?, &m, &key),
                 "force_id" => set(cx, &mut out.force_id, flag(&m)?, &m, &key),
                 "public" => set(cx, &mut out.public, flag(&m)?, &m, &key),
                 "replace_on_put" => set(cx, &mut out.replace_on_put, flag(&m)?, &m, &key),
@@ -362,49 +495,135 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                 "description" => set(cx, &mut out.description, lit_str(&m)?, &m, &key),
                 "default_fn" => set(cx, &mut out.default_fn, lit_str(&m)?, &m, &key),
                 "type" => set(cx, &mut out.type_override, lit_str(&m)?, &m, &key),
-                "unique" => out.validations.push(ValidationOpt::Unique),
+                "unique" => {
+                    let (mut scope, mut ignore_case) = (Vec::new(), false);
+                    if m.input.peek(syn::token::Paren) {
+                        m.parse_nested_meta(|inner| {
+                            match key_of(&inner).as_str() {
+                                "scoped_to" => {
+                                    let content;
+                                    syn::parenthesized!(content in inner.input);
+                                    let names =
+                                        content.parse_terminated(<LitStr as Parse>::parse, syn::Token![,])?;
+                                    scope.extend(names);
+                                }
+                                "ignore_case" => ignore_case = flag(&inner)?,
+                                k => cx.error(
+                                    &inner.path,
+                                    unknown_key("unique", k, &["scoped_to", "ignore_case"]),
+                                ),
+                            }
+                            Ok(())
+                        })?;
+                    }
+                    out.validations
+                        .push(ValidationKind::Unique { scope, ignore_case }.into());
+                }
+                "absence" => {
+                    if flag(&m)? {
+                        out.validations.push(ValidationKind::Absence.into());
+                    }
+                }
+                "numericality" => {
+                    let mut v: ValidationOpt = ValidationKind::Numericality { integer: false }.into();
+                    if m.input.peek(syn::token::Paren) {
+                        let content;
+                        syn::parenthesized!(content in m.input);
+                        let flags = content.parse_terminated(<syn::Ident as Parse>::parse, syn::Token![,])?;
+                        for f in flags {
+                            if f == "integer" {
+                                v.kind = ValidationKind::Numericality { integer: true };
+                            } else {
+                                blank_flag(cx, &mut v, &f, "numericality", &["integer"]);
+                            }
+                        }
+                    }
+                    out.validations.push(v);
+                }
                 "column" => set(cx, &mut out.column, lit_str(&m)?, &m, &key),
                 "index" => out.index = flag(&m)?,
                 "format" => {
-                    let re = lit_str(&m)?;
+                    // `format = "re"` or `format("re", allow_blank)`
+                    let (re, flags) = if m.input.peek(syn::token::Paren) {
+                        let content;
+                        syn::parenthesized!(content in m.input);
+                        let re: LitStr = content.parse()?;
+                        let mut flags = Vec::new();
+                        while content.parse::<Option<syn::Token![,]>>()?.is_some() {
+                            if content.is_empty() {
+                                break;
+                            }
+                            flags.push(content.parse::<syn::Ident>()?);
+                        }
+                        (re, flags)
+                    } else {
+                        (lit_str(&m)?, Vec::new())
+                    };
                     if let Err(e) = regex::Regex::new(&re.value()) {
                         cx.error(&re, format!("invalid regular expression: {e}"));
                     }
-                    out.validations.push(ValidationOpt::Format(re));
+                    let mut v: ValidationOpt = ValidationKind::Format(re).into();
+                    for f in &flags {
+                        blank_flag(cx, &mut v, f, "format", &[]);
+                    }
+                    out.validations.push(v);
                 }
                 "inclusion" | "exclusion" => {
                     let content;
                     syn::parenthesized!(content in m.input);
-                    let lits = content.parse_terminated(Lit::parse, syn::Token![,])?;
-                    let lits: Vec<Lit> = lits.into_iter().collect();
+                    let items = content.parse_terminated(ListItem::parse, syn::Token![,])?;
+                    let mut lits = Vec::new();
+                    let mut flags = Vec::new();
+                    for item in items {
+                        match item {
+                            ListItem::Lit(l) => lits.push(l),
+                            ListItem::Flag(f) => flags.push(f),
+                        }
+                    }
                     if lits.is_empty() {
                         cx.error(
                             &m.path,
                             format!("`{key}` needs at least one value: {key}(\"a\", \"b\")"),
                         );
                     }
-                    out.validations.push(if key == "inclusion" {
-                        ValidationOpt::Inclusion(lits)
+                    let mut v: ValidationOpt = if key == "inclusion" {
+                        ValidationKind::Inclusion(lits)
                     } else {
-                        ValidationOpt::Exclusion(lits)
-                    });
+                        ValidationKind::Exclusion(lits)
+                    }
+                    .into();
+                    for f in &flags {
+                        blank_flag(cx, &mut v, f, &key, &[]);
+                    }
+                    out.validations.push(v);
                 }
                 "length" => {
                     let (mut min, mut max, mut is) = (None, None, None);
+                    let (mut allow_blank, mut allow_null) = (false, false);
                     let content;
                     syn::parenthesized!(content in m.input);
                     let tokens: proc_macro2::TokenStream = content.parse()?;
                     let parser = syn::meta::parser(|inner| {
                         let k = key_of(&inner);
-                        let v: syn::LitInt = inner.value()?.parse()?;
-                        v.base10_parse::<usize>()?;
                         match k.as_str() {
-                            "min" => min = Some(v),
-                            "max" => max = Some(v),
-                            "is" => is = Some(v),
+                            "allow_blank" => allow_blank = flag(&inner)?,
+                            "allow_null" => allow_null = flag(&inner)?,
+                            "min" | "max" | "is" => {
+                                let v: syn::LitInt = inner.value()?.parse()?;
+                                v.base10_parse::<usize>()?;
+                                match k.as_str() {
+                                    "min" => min = Some(v),
+                                    "max" => max = Some(v),
+                                    _ => is = Some(v),
+                                }
+                            }
                             _ => cx.error(
                                 &inner.path,
-                                unknown_key("length", &k, &["min", "max", "is"]),
+                                unknown_key(
+                                    "length",
+                                    &k,
+                                    &["min", "max", "is", "allow_blank", "allow_null"],
+                                ),
                             ),
                         }
                         Ok(())
@@ -416,7 +635,11 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                             "`length` needs `min`, `max` or `is`: length(max = 20)",
                         );
                     }
-                    out.validations.push(ValidationOpt::Length { min, max, is });
+                    out.validations.push(ValidationOpt {
+                        kind: ValidationKind::Length { min, max, is },
+                        allow_blank,
+                        allow_null,
+                    });
                 }
                 "default" => {
                     let expr: Expr = m.value()?.parse()?;

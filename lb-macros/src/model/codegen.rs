@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::attr::{StrictOpt, ValidationOpt};
+use super::attr::{StrictOpt, ValidationKind};
 use super::ir::{to_snake, Model, Prop};
 
 fn data_type(p: &Prop) -> TokenStream {
@@ -115,20 +115,34 @@ fn property(p: &Prop) -> TokenStream {
         Some(n) => quote!(::std::option::Option::Some(#n)),
         None => quote!(::std::option::Option::None),
     };
-    for rule in &p.validations {
-        let r = match rule {
-            ValidationOpt::Length { min, max, is } => {
+    for val in &p.validations {
+        let r = match &val.kind {
+            ValidationKind::Length { min, max, is } => {
                 let (min, max, is) = (opt(min), opt(max), opt(is));
                 quote!(#v::Length { min: #min, max: #max, is: #is })
             }
-            ValidationOpt::Inclusion(l) => quote!(#v::Inclusion(::std::vec![#(#value(#l)),*])),
-            ValidationOpt::Exclusion(l) => quote!(#v::Exclusion(::std::vec![#(#value(#l)),*])),
-            ValidationOpt::Format(re) => {
+            ValidationKind::Inclusion(l) => quote!(#v::Inclusion(::std::vec![#(#value(#l)),*])),
+            ValidationKind::Exclusion(l) => quote!(#v::Exclusion(::std::vec![#(#value(#l)),*])),
+            ValidationKind::Format(re) => {
                 quote!(#v::Format(::lb::__private::Regex::new(#re).expect("checked by #[derive(Model)]")))
             }
-            ValidationOpt::Unique => quote!(#v::Uniqueness),
+            ValidationKind::Numericality { integer } => {
+                quote!(#v::Numericality { integer: #integer })
+            }
+            ValidationKind::Absence => quote!(#v::Absence),
+            ValidationKind::Unique { scope, ignore_case } => quote!(#v::Uniqueness {
+                scope: ::std::vec![#(::std::string::String::from(#scope)),*],
+                ignore_case: #ignore_case,
+            }),
         };
-        opts.push(quote!(let p = p.validate(#r);));
+        let mut with = quote!(::lb::__private::Validation::from(#r));
+        if val.allow_blank {
+            with = quote!(#with.allow_blank());
+        }
+        if val.allow_null {
+            with = quote!(#with.allow_null());
+        }
+        opts.push(quote!(let p = p.validate(#with);));
     }
     quote! {
         .property(#name, #dt, |p| { #(#opts)* p })
@@ -180,6 +194,12 @@ pub fn generate(m: &Model) -> TokenStream {
         builder.push(quote!(.index(#name, &[#(#props),*], #unique)));
     }
     builder.extend(m.props.iter().map(property));
+    if m.validate_upsert {
+        builder.push(quote!(.validate_upsert(true)));
+    }
+    for v in &m.validators {
+        builder.push(validator(ident, v));
+    }
     let mut relation_checks = Vec::new();
     let mut accessors = Vec::new();
     let mut habtm_fns = Vec::new();
@@ -532,4 +552,41 @@ fn relation_key_types(source: &syn::Ident, r: &super::ir::Relation) -> Vec<Token
             ),
         )],
     }
+}
+
+/// `.custom_validation(..)`: the instance is read as the Rust type and given to the function
+/// (an instance that does not read is left to the type and presence checks).
+fn validator(ident: &syn::Ident, v: &super::ir::Validator) -> TokenStream {
+    let (prop, with) = (&v.property, &v.with);
+    let opt = |s: &Option<String>| match s {
+        Some(s) => quote!(::std::option::Option::Some(#s)),
+        None => quote!(::std::option::Option::None),
+    };
+    let (code, message) = (opt(&v.code), opt(&v.message));
+    let json = quote!(::lb::__private::serde_json);
+    let check = if v.is_async {
+        let call = quote_spanned!(with.span()=> #with(&this).await);
+        quote! {
+            ::lb::__private::CustomCheck::Async(|o: #json::Map<::std::string::String, #json::Value>|
+                -> ::lb::connector::BoxFuture<'static, bool> {
+                ::std::boxed::Box::pin(async move {
+                    match #json::from_value::<#ident>(#json::Value::Object(o)) {
+                        ::std::result::Result::Ok(this) => #call,
+                        ::std::result::Result::Err(_) => true,
+                    }
+                })
+            })
+        }
+    } else {
+        let call = quote_spanned!(with.span()=> #with(&this));
+        quote! {
+            ::lb::__private::CustomCheck::Sync(|o: &#json::Map<::std::string::String, #json::Value>| {
+                match #json::from_value::<#ident>(#json::Value::Object(o.clone())) {
+                    ::std::result::Result::Ok(this) => #call,
+                    ::std::result::Result::Err(_) => true,
+                }
+            })
+        }
+    };
+    quote!(.custom_validation(#prop, #code, #message, #check))
 }

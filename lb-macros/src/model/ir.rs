@@ -28,6 +28,21 @@ pub struct Model {
     pub props: Vec<Prop>,
     /// No property is marked id: LoopBack injects a generated numeric `id`.
     pub injected_id: bool,
+    /// Custom validators, in declaration order.
+    pub validators: Vec<Validator>,
+    /// `validate_upsert`.
+    pub validate_upsert: bool,
+}
+
+/// A checked custom validator.
+pub struct Validator {
+    /// The property name (on the wire).
+    pub property: String,
+    /// The function (`Self` replaced by the type: the call is outside the impl).
+    pub with: syn::Path,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub is_async: bool,
 }
 
 /// A checked relation declaration.
@@ -188,7 +203,7 @@ impl Model {
             }
             // uniqueness is always checked last, as LoopBack does
             pa.validations
-                .sort_by_key(|v| matches!(v, attr::ValidationOpt::Unique));
+                .sort_by_key(|v| matches!(v.kind, attr::ValidationKind::Unique { .. }));
             let option_inner = unwrap_type(&f.ty, "Option").cloned();
             if pa.id.is_some() && pa.generated && option_inner.is_none() {
                 cx.error(&f.ty, "a generated id must be an `Option<..>`: it is absent until the datasource assigns it");
@@ -439,6 +454,69 @@ impl Model {
                 .map(|p| p.ident.clone());
             cx.error(p, "a field named `id` must be marked `#[property(id)]` (add `generated` for datasource-assigned ids)");
         }
+        let mut validators = Vec::new();
+        for v in &opts.validators {
+            let property = match &v.property {
+                attr::PropertyRef::Field(f) => {
+                    let field = syn::ext::IdentExt::unraw(f).to_string();
+                    match props.iter().find(|p| p.ident.to_string() == field) {
+                        Some(p) => Some(p.name.clone()),
+                        None => {
+                            let fields: Vec<String> =
+                                props.iter().map(|p| p.ident.to_string()).collect();
+                            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                            let hint = crate::suggest::closest(&field, &fields)
+                                .map(|c| format!("; did you mean `{c}`?"))
+                                .unwrap_or_default();
+                            cx.error(f, format!("validate: the model has no field `{field}`{hint}"));
+                            None
+                        }
+                    }
+                }
+                attr::PropertyRef::Name(n) => {
+                    let v = n.value();
+                    if names.contains(&v.as_str()) || (v == "id" && id_spans.is_empty()) {
+                        Some(v)
+                    } else {
+                        let hint = crate::suggest::closest(&v, &names)
+                            .map(|c| format!("; did you mean `{c}`?"))
+                            .unwrap_or_default();
+                        cx.error(n, format!("validate: the model has no property `{v}`{hint}"));
+                        None
+                    }
+                }
+            };
+            let (Some(property), Some(with)) = (property, v.with.clone()) else {
+                continue;
+            };
+            let mut with = with;
+            if with.segments.first().is_some_and(|s| s.ident == "Self") {
+                let span = with.segments[0].ident.span();
+                with.segments[0].ident = Ident::new(&input.ident.to_string(), span);
+            }
+            validators.push(Validator {
+                property,
+                with,
+                code: v.code.as_ref().map(LitStr::value),
+                message: v.message.as_ref().map(LitStr::value),
+                is_async: v.is_async,
+            });
+        }
+        for p in &props {
+            for val in &p.validations {
+                if let attr::ValidationKind::Unique { scope, .. } = &val.kind {
+                    for sc in scope {
+                        let v = sc.value();
+                        if !names.contains(&v.as_str()) && !(v == "id" && id_spans.is_empty()) {
+                            let hint = crate::suggest::closest(&v, &names)
+                                .map(|c| format!("; did you mean `{c}`?"))
+                                .unwrap_or_default();
+                            cx.error(sc, format!("unique: the model has no property `{v}`{hint}"));
+                        }
+                    }
+                }
+            }
+        }
         let fields_mod = match &opts.fields_mod {
             Some(s) => syn::parse_str::<Ident>(&s.value()).unwrap_or_else(|_| {
                 cx.error(s, "`fields_mod` must be a valid module name");
@@ -481,6 +559,8 @@ impl Model {
                 .collect(),
             props,
             injected_id,
+            validators,
+            validate_upsert: opts.validate_upsert.unwrap_or(false),
         })
     }
 }

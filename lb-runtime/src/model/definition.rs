@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::{pluralize, DataType};
-use crate::validation::Rule;
+use crate::validation::{CustomCheck, CustomValidation, Rule, Validation};
 
 /// LoopBack's `strict` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,7 +73,7 @@ pub struct PropertyDefinition {
     /// Not serialized when nested in another model's include.
     pub protected: bool,
     /// Validations in declaration order (presence is `required`).
-    pub validations: Vec<Rule>,
+    pub validations: Vec<Validation>,
     /// Column name on SQL datasources (default: the property name; lower case on PostgreSQL).
     pub column: Option<String>,
     /// Indexed on SQL datasources (`index: true`); a `unique` validation adds a unique index.
@@ -103,14 +103,20 @@ impl PropertyDefinition {
 
     /// Whether a `unique` validation is declared (a unique index on SQL datasources).
     pub fn is_unique(&self) -> bool {
-        self.validations
-            .iter()
-            .any(|r| matches!(r, Rule::Uniqueness))
+        self.unique_scope().is_some()
+    }
+
+    /// The scope of a declared `unique` validation (empty: unique in the whole model).
+    pub fn unique_scope(&self) -> Option<&[String]> {
+        self.validations.iter().find_map(|v| match &v.rule {
+            Rule::Uniqueness { scope, .. } => Some(scope.as_slice()),
+            _ => None,
+        })
     }
 
     /// The declared maximum string length (`length: {max}` or `{is}`), the SQL column width.
     pub fn max_length(&self) -> Option<usize> {
-        self.validations.iter().find_map(|r| match r {
+        self.validations.iter().find_map(|v| match &v.rule {
             Rule::Length { max, is, .. } => max.or(*is),
             _ => None,
         })
@@ -146,6 +152,10 @@ pub struct ModelDefinition {
     pub indexes: Vec<IndexDefinition>,
     /// Relations to other models.
     pub relations: Vec<super::RelationDefinition>,
+    /// Custom validators (`Model.validate` / `validateAsync`), in declaration order.
+    pub custom_validations: Vec<CustomValidation>,
+    /// `validateUpsert`: patchOrCreate of an existing instance validates it (default false).
+    pub validate_upsert: bool,
     hidden: Vec<String>,
 }
 
@@ -186,6 +196,8 @@ impl ModelDefinition {
             table: None,
             indexes: Vec::new(),
             relations: Vec::new(),
+            custom_validations: Vec::new(),
+            validate_upsert: false,
         }
     }
 
@@ -246,6 +258,8 @@ pub struct ModelBuilder {
     table: Option<String>,
     indexes: Vec<IndexDefinition>,
     relations: Vec<super::RelationDefinition>,
+    custom_validations: Vec<CustomValidation>,
+    validate_upsert: bool,
 }
 
 /// Options of one property, passed to [`ModelBuilder::property`].
@@ -293,9 +307,9 @@ impl PropertyBuilder {
         self.0.protected = true;
         self
     }
-    /// Adds a validation.
-    pub fn validate(mut self, rule: Rule) -> Self {
-        self.0.validations.push(rule);
+    /// Adds a validation (a [`Rule`], or a [`Validation`] with `allow_blank` / `allow_null`).
+    pub fn validate(mut self, validation: impl Into<Validation>) -> Self {
+        self.0.validations.push(validation.into());
         self
     }
     /// Column name on SQL datasources.
@@ -330,6 +344,31 @@ impl ModelBuilder {
     ) -> Self {
         let p = options(PropertyBuilder(PropertyDefinition::new(name, data_type))).0;
         self.properties.push(p);
+        self
+    }
+    /// Adds a custom validator of `property`: `code` (the error code is `custom.<code>`, or
+    /// `custom` without one) and `message` (default `is invalid`) when it fails.
+    pub fn custom_validation(
+        mut self,
+        property: impl Into<String>,
+        code: Option<&str>,
+        message: Option<&str>,
+        check: CustomCheck,
+    ) -> Self {
+        self.custom_validations.push(CustomValidation {
+            property: property.into(),
+            code: match code {
+                Some(c) => format!("custom.{c}"),
+                None => "custom".into(),
+            },
+            message: message.unwrap_or("is invalid").into(),
+            check,
+        });
+        self
+    }
+    /// Sets `validateUpsert`.
+    pub fn validate_upsert(mut self, v: bool) -> Self {
+        self.validate_upsert = v;
         self
     }
     /// Sets `strict`.
@@ -446,6 +485,8 @@ impl ModelBuilder {
             table: self.table,
             indexes: self.indexes,
             relations: self.relations,
+            custom_validations: self.custom_validations,
+            validate_upsert: self.validate_upsert,
             hidden,
         }
     }

@@ -101,8 +101,8 @@ fn property(p: &PropertyDefinition, nullable: bool) -> RefOr<Schema> {
     if let RefOr::T(Schema::Object(o)) = &mut schema {
         o.description = p.description.clone();
         o.default = p.default.clone();
-        for rule in &p.validations {
-            match rule {
+        for v in &p.validations {
+            match &v.rule {
                 Rule::Length { min, max, is } if p.data_type == DataType::String => {
                     o.min_length = is.or(*min);
                     o.max_length = is.or(*max);

@@ -120,8 +120,8 @@ impl Repository {
         Ok(out)
     }
 
-    /// Validates a whole instance: presence, the declared rules, then uniqueness against the
-    /// other instances (`own_id` is the instance itself, excluded).
+    /// Validates a whole instance: presence, the declared rules, the custom validators, then
+    /// uniqueness against the other instances (`own_id` is the instance itself, excluded).
     pub(crate) async fn validate(
         &self,
         row: &Object,
@@ -130,34 +130,54 @@ impl Repository {
     ) -> Result<(), Error> {
         self.check_presence(row, &mut errors);
         crate::validation::check(self.model, row, &mut errors);
-        for (name, value) in crate::validation::unique_values(self.model, row) {
-            let filter = crate::filter::Filter {
-                where_: Some(crate::filter::Where(vec![
-                    crate::filter::Clause::Property {
-                        name: name.to_string(),
-                        ops: vec![crate::filter::Op::Eq(value.clone())],
-                        lookup: crate::filter::Lookup::for_property(
-                            self.model,
-                            name,
-                            &[crate::filter::Op::Eq(value.clone())],
-                        ),
-                    },
-                ])),
-                limit: Some(2),
-                ..Default::default()
-            };
-            let rows = self.connector.find(self.model, &filter).await?;
-            let taken = rows.iter().any(|r| {
-                r.get(name).as_deref() == Some(value)
-                    && own_id.is_none_or(|id| {
-                        !crate::value::js::loose_eq(self.row_id(r).as_ref(), Some(id))
-                    })
-            });
-            if taken {
-                errors.add(name, "uniqueness", "is not unique", Some(value));
+        for c in &self.model.custom_validations {
+            if !c.passes(row).await {
+                errors.add(&c.property, &c.code, &c.message, row.get(&c.property));
+            }
+        }
+        for u in crate::validation::unique_values(self.model, row) {
+            if self.taken(&u, own_id).await? {
+                errors.add(u.property, "uniqueness", "is not unique", Some(u.value));
             }
         }
         errors.into_result(&self.model.name)
+    }
+
+    /// Whether another instance (in the same scope) has the value.
+    async fn taken(&self, u: &crate::validation::UniqueCheck<'_>, own_id: Option<&Value>) -> Result<bool, Error> {
+        let mut w = serde_json::Map::new();
+        let value = match (u.ignore_case, u.value) {
+            (true, Value::String(s)) => {
+                serde_json::json!({ "regexp": format!("/^{}$/i", regex::escape(s)) })
+            }
+            (_, v) => v.clone(),
+        };
+        w.insert(u.property.to_string(), value);
+        for (k, v) in &u.scope {
+            w.insert((*k).to_string(), v.clone());
+        }
+        let filter = crate::filter::Filter {
+            where_: crate::filter::parse_where(
+                self.model,
+                &Value::Object(w),
+                crate::filter::ParseOptions::default(),
+            )?,
+            limit: Some(2),
+            ..Default::default()
+        };
+        let rows = self.connector.find(self.model, &filter).await?;
+        // the database's collation may compare more loosely than asked (MySQL's is
+        // case-insensitive): the value is compared here too
+        let same = |v: &Value| match (u.ignore_case, v, u.value) {
+            (true, Value::String(a), Value::String(b)) => a.to_lowercase() == b.to_lowercase(),
+            _ => v == u.value,
+        };
+        Ok(rows.iter().any(|r| {
+            r.get(u.property).is_some_and(|v| same(&v))
+                && own_id.is_none_or(|id| {
+                    !crate::value::js::loose_eq(self.row_id(r).as_ref(), Some(id))
+                })
+        }))
     }
 
     /// `required` properties must be present, non-null and non-empty.

@@ -183,7 +183,10 @@ impl Repository {
         let mut op = self.operation();
         if let Some(current) = self.lookup(&mut op, &id).await? {
             let patch = self.prepare_patch(body.clone())?;
-            if let Some(row) = self.update_one(&mut op, &current, patch, false).await? {
+            if let Some(row) = self
+                .update_one(&mut op, &current, patch, self.model.validate_upsert)
+                .await?
+            {
                 return Ok(row);
             }
         }

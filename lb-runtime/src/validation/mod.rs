@@ -1,12 +1,15 @@
 //! Validation errors in LoopBack's 422 `ValidationError` shape.
 //!
-//! The checks that exist today (presence of required properties, `id` absence under forceId,
-//! type checks of write coercion, strict mode's unknown properties) collect their failures here,
-//! so one response reports every failing property at once.
+//! Every check (presence of required properties, `id` absence under forceId, type checks of
+//! write coercion, strict mode's unknown properties, the declared rules, custom validators,
+//! uniqueness) collects its failures here, so one response reports every failing property at
+//! once.
 
+mod custom;
 mod rules;
 
-pub use rules::{check, unique_values, Rule};
+pub use custom::{CustomCheck, CustomValidation};
+pub use rules::{check, unique_values, Rule, UniqueCheck, Validation};
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};

@@ -1,7 +1,8 @@
 //! Declarative property validations (LoopBack's `validatesLengthOf`, `validatesInclusionOf`,
-//! `validatesExclusionOf`, `validatesFormatOf`, `validatesUniquenessOf`), with LoopBack's
-//! blank and null rules: an absent or `""` value fails with `<code>.blank`, `null` with
-//! `<code>.null`.
+//! `validatesExclusionOf`, `validatesFormatOf`, `validatesNumericalityOf`,
+//! `validatesAbsenceOf`, `validatesUniquenessOf`), with LoopBack's blank and null rules: an
+//! absent or `""` value fails with `<code>.blank` unless `allow_blank`, `null` with
+//! `<code>.null` unless `allow_null` (which does not excuse an absent value).
 
 use regex::Regex;
 use serde_json::Value;
@@ -28,45 +29,130 @@ pub enum Rule {
     Exclusion(Vec<Value>),
     /// `format`: matches the expression.
     Format(Regex),
-    /// `uniqueness`: no other instance has the value (checked by the repository, always last).
-    Uniqueness,
+    /// `numericality`: a number (with `integer`, a whole one).
+    Numericality {
+        /// Only integers.
+        integer: bool,
+    },
+    /// `absence`: the property must not be set.
+    Absence,
+    /// `uniqueness`: no other instance has the value (checked by the repository, always
+    /// last; a unique index on SQL datasources too).
+    Uniqueness {
+        /// Unique among the instances sharing these properties' values (`scopedTo`).
+        scope: Vec<String>,
+        /// Compared without regard to case (`ignoreCase`).
+        ignore_case: bool,
+    },
 }
 
 impl Rule {
+    /// `uniqueness` without scope, case-sensitive.
+    pub fn unique() -> Rule {
+        Rule::Uniqueness {
+            scope: Vec::new(),
+            ignore_case: false,
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             Rule::Length { .. } => "length",
             Rule::Inclusion(_) => "inclusion",
             Rule::Exclusion(_) => "exclusion",
             Rule::Format(_) => "format",
-            Rule::Uniqueness => "uniqueness",
+            Rule::Numericality { .. } => "numericality",
+            Rule::Absence => "absence",
+            Rule::Uniqueness { .. } => "uniqueness",
         }
     }
 }
 
-fn blank(v: Option<&Value>) -> Option<(&'static str, &'static str)> {
+/// A declared validation: the rule and LoopBack's `allowBlank` / `allowNull`.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// What is checked.
+    pub rule: Rule,
+    /// An absent or empty value passes (`allowBlank`).
+    pub allow_blank: bool,
+    /// A `null` value passes (`allowNull`).
+    pub allow_null: bool,
+}
+
+impl From<Rule> for Validation {
+    fn from(rule: Rule) -> Self {
+        Validation {
+            rule,
+            allow_blank: false,
+            allow_null: false,
+        }
+    }
+}
+
+impl Validation {
+    /// With `allowBlank`.
+    pub fn allow_blank(mut self) -> Self {
+        self.allow_blank = true;
+        self
+    }
+
+    /// With `allowNull`.
+    pub fn allow_null(mut self) -> Self {
+        self.allow_null = true;
+        self
+    }
+}
+
+/// LoopBack's `nullCheck`: `Some(Some((suffix, message)))` when the value fails for being
+/// blank or null, `Some(None)` when it is blank or null but allowed, `None` when it has a value.
+fn null_check(
+    v: Option<&Value>,
+    val: &Validation,
+) -> Option<Option<(&'static str, &'static str)>> {
     match v {
-        None => Some(("blank", "is blank")),
-        Some(Value::String(s)) if s.is_empty() => Some(("blank", "is blank")),
-        Some(Value::Null) => Some(("null", "is null")),
+        None => Some((!val.allow_blank).then_some(("blank", "is blank"))),
+        Some(Value::String(s)) if s.is_empty() => {
+            Some((!val.allow_blank).then_some(("blank", "is blank")))
+        }
+        Some(Value::Null) => Some((!val.allow_null).then_some(("null", "is null"))),
         _ => None,
+    }
+}
+
+/// Whether a value is blank for absence and uniqueness (absent, null or `""`).
+fn blank(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        _ => false,
     }
 }
 
 /// Runs the synchronous rules of every property, in declaration order.
 pub fn check(def: &ModelDefinition, row: &Object, errors: &mut ValidationErrors) {
     for p in &def.properties {
-        for rule in &p.validations {
-            if matches!(rule, Rule::Uniqueness) {
-                continue;
-            }
+        for val in &p.validations {
             let v = row.get(&p.name);
-            if let Some((suffix, msg)) = blank(v) {
-                errors.add(&p.name, &format!("{}.{suffix}", rule.code()), msg, v);
-                continue;
+            match &val.rule {
+                Rule::Uniqueness { .. } => continue,
+                Rule::Absence => {
+                    if !blank(v) {
+                        errors.add(&p.name, "absence", "can't be set", v);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            match null_check(v, val) {
+                Some(Some((suffix, msg))) => {
+                    errors.add(&p.name, &format!("{}.{suffix}", val.rule.code()), msg, v);
+                    continue;
+                }
+                Some(None) => continue,
+                None => {}
             }
             let Some(v) = v else { continue };
-            match rule {
+            match &val.rule {
                 Rule::Length { min, max, is } => {
                     let len = js::to_js_string(v).encode_utf16().count();
                     if min.is_some_and(|m| len < m) {
@@ -94,21 +180,53 @@ pub fn check(def: &ModelDefinition, row: &Object, errors: &mut ValidationErrors)
                         errors.add(&p.name, "format", "is invalid", Some(v));
                     }
                 }
-                Rule::Uniqueness => {}
+                Rule::Numericality { integer } => match v.as_f64() {
+                    None => errors.add(&p.name, "numericality.number", "is not a number", Some(v)),
+                    Some(n) if *integer && n.fract() != 0.0 => {
+                        errors.add(&p.name, "numericality.int", "is not an integer", Some(v))
+                    }
+                    Some(_) => {}
+                },
+                Rule::Absence | Rule::Uniqueness { .. } => {}
             }
         }
     }
 }
 
-/// Properties with a uniqueness rule and a non-blank value in `row`.
-pub fn unique_values<'a>(def: &'a ModelDefinition, row: &'a Object) -> Vec<(&'a str, &'a Value)> {
-    def.properties
-        .iter()
-        .filter(|p| p.validations.iter().any(|r| matches!(r, Rule::Uniqueness)))
-        .filter_map(|p| {
-            row.get(&p.name)
-                .filter(|v| blank(Some(v)).is_none())
-                .map(|v| (p.name.as_str(), v))
-        })
-        .collect()
+/// A uniqueness rule to check against the other instances.
+#[derive(Debug)]
+pub struct UniqueCheck<'a> {
+    /// The property.
+    pub property: &'a str,
+    /// Its (non-blank) value.
+    pub value: &'a Value,
+    /// The scope properties and their values in the instance (`null` when absent).
+    pub scope: Vec<(&'a str, Value)>,
+    /// Compared without regard to case.
+    pub ignore_case: bool,
+}
+
+/// The uniqueness rules of properties with a non-blank value in `row`.
+pub fn unique_values<'a>(def: &'a ModelDefinition, row: &'a Object) -> Vec<UniqueCheck<'a>> {
+    let mut out = Vec::new();
+    for p in &def.properties {
+        for val in &p.validations {
+            let Rule::Uniqueness { scope, ignore_case } = &val.rule else {
+                continue;
+            };
+            let Some(value) = row.get(&p.name).filter(|v| !blank(Some(v))) else {
+                continue;
+            };
+            out.push(UniqueCheck {
+                property: &p.name,
+                value,
+                scope: scope
+                    .iter()
+                    .map(|s| (s.as_str(), row.get(s).cloned().unwrap_or(Value::Null)))
+                    .collect(),
+                ignore_case: *ignore_case,
+            });
+        }
+    }
+    out
 }

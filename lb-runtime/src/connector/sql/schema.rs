@@ -99,7 +99,17 @@ pub fn indexes(d: Dialect, t: &Table) -> Vec<Index> {
         let col = t.columns[i].as_str();
         let unique = p.is_unique();
         let suffix = if unique { "uniq" } else { "idx" };
-        add(format!("{}_{col}_{suffix}", t.name), vec![col], unique);
+        // a scoped uniqueness is unique over the scope's columns and this one
+        let mut cols: Vec<&str> = p
+            .unique_scope()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| t.model.property_index(s))
+            .filter(|&j| indexable(j))
+            .map(|j| t.columns[j].as_str())
+            .collect();
+        cols.push(col);
+        add(format!("{}_{}_{suffix}", t.name, cols.join("_")), cols, unique);
     }
     for x in &t.model.indexes {
         let positions: Vec<usize> = x
