@@ -279,7 +279,8 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
                     }
                 }
                 "validate" | "validate_async" => {
-                    out.validators.push(validator_opt(cx, &m, key == "validate_async")?)
+                    out.validators
+                        .push(validator_opt(cx, &m, key == "validate_async")?)
                 }
                 "validate_upsert" => set(cx, &mut out.validate_upsert, flag(&m)?, &m, &key),
                 "force_id" => set(cx, &mut out.force_id, flag(&m)?, &m, &key),
@@ -503,8 +504,10 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                                 "scoped_to" => {
                                     let content;
                                     syn::parenthesized!(content in inner.input);
-                                    let names =
-                                        content.parse_terminated(<LitStr as Parse>::parse, syn::Token![,])?;
+                                    let names = content.parse_terminated(
+                                        <LitStr as Parse>::parse,
+                                        syn::Token![,],
+                                    )?;
                                     scope.extend(names);
                                 }
                                 "ignore_case" => ignore_case = flag(&inner)?,
@@ -525,11 +528,13 @@ pub fn property_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> PropertyAttrs 
                     }
                 }
                 "numericality" => {
-                    let mut v: ValidationOpt = ValidationKind::Numericality { integer: false }.into();
+                    let mut v: ValidationOpt =
+                        ValidationKind::Numericality { integer: false }.into();
                     if m.input.peek(syn::token::Paren) {
                         let content;
                         syn::parenthesized!(content in m.input);
-                        let flags = content.parse_terminated(<syn::Ident as Parse>::parse, syn::Token![,])?;
+                        let flags = content
+                            .parse_terminated(<syn::Ident as Parse>::parse, syn::Token![,])?;
                         for f in flags {
                             if f == "integer" {
                                 v.kind = ValidationKind::Numericality { integer: true };

@@ -468,7 +468,10 @@ impl Model {
                             let hint = crate::suggest::closest(&field, &fields)
                                 .map(|c| format!("; did you mean `{c}`?"))
                                 .unwrap_or_default();
-                            cx.error(f, format!("validate: the model has no field `{field}`{hint}"));
+                            cx.error(
+                                f,
+                                format!("validate: the model has no field `{field}`{hint}"),
+                            );
                             None
                         }
                     }
@@ -481,7 +484,10 @@ impl Model {
                         let hint = crate::suggest::closest(&v, &names)
                             .map(|c| format!("; did you mean `{c}`?"))
                             .unwrap_or_default();
-                        cx.error(n, format!("validate: the model has no property `{v}`{hint}"));
+                        cx.error(
+                            n,
+                            format!("validate: the model has no property `{v}`{hint}"),
+                        );
                         None
                     }
                 }
@@ -522,7 +528,14 @@ impl Model {
                 cx.error(s, "`fields_mod` must be a valid module name");
                 Ident::new("fields", s.span())
             }),
-            None => Ident::new(&to_snake(&input.ident.to_string()), input.ident.span()),
+            None => {
+                // `Crate` → `crate_`, `Type` → `type_`: a keyword cannot name the module
+                let mut m = to_snake(&input.ident.to_string());
+                if syn::parse_str::<Ident>(&m).is_err() {
+                    m.push('_');
+                }
+                Ident::new(&m, input.ident.span())
+            }
         };
         cx.check()?;
         Ok(Model {

@@ -144,7 +144,11 @@ impl Repository {
     }
 
     /// Whether another instance (in the same scope) has the value.
-    async fn taken(&self, u: &crate::validation::UniqueCheck<'_>, own_id: Option<&Value>) -> Result<bool, Error> {
+    async fn taken(
+        &self,
+        u: &crate::validation::UniqueCheck<'_>,
+        own_id: Option<&Value>,
+    ) -> Result<bool, Error> {
         let mut w = serde_json::Map::new();
         let value = match (u.ignore_case, u.value) {
             (true, Value::String(s)) => {
@@ -174,9 +178,8 @@ impl Repository {
         };
         Ok(rows.iter().any(|r| {
             r.get(u.property).is_some_and(|v| same(&v))
-                && own_id.is_none_or(|id| {
-                    !crate::value::js::loose_eq(self.row_id(r).as_ref(), Some(id))
-                })
+                && own_id
+                    .is_none_or(|id| !crate::value::js::loose_eq(self.row_id(r).as_ref(), Some(id)))
         }))
     }
 

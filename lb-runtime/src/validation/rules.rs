@@ -105,10 +105,7 @@ impl Validation {
 
 /// LoopBack's `nullCheck`: `Some(Some((suffix, message)))` when the value fails for being
 /// blank or null, `Some(None)` when it is blank or null but allowed, `None` when it has a value.
-fn null_check(
-    v: Option<&Value>,
-    val: &Validation,
-) -> Option<Option<(&'static str, &'static str)>> {
+fn null_check(v: Option<&Value>, val: &Validation) -> Option<Option<(&'static str, &'static str)>> {
     match v {
         None => Some((!val.allow_blank).then_some(("blank", "is blank"))),
         Some(Value::String(s)) if s.is_empty() => {

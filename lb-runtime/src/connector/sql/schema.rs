@@ -109,7 +109,11 @@ pub fn indexes(d: Dialect, t: &Table) -> Vec<Index> {
             .map(|j| t.columns[j].as_str())
             .collect();
         cols.push(col);
-        add(format!("{}_{}_{suffix}", t.name, cols.join("_")), cols, unique);
+        add(
+            format!("{}_{}_{suffix}", t.name, cols.join("_")),
+            cols,
+            unique,
+        );
     }
     for x in &t.model.indexes {
         let positions: Vec<usize> = x
