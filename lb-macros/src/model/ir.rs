@@ -459,7 +459,7 @@ impl Model {
             let property = match &v.property {
                 attr::PropertyRef::Field(f) => {
                     let field = syn::ext::IdentExt::unraw(f).to_string();
-                    match props.iter().find(|p| p.ident.to_string() == field) {
+                    match props.iter().find(|p| p.ident == field) {
                         Some(p) => Some(p.name.clone()),
                         None => {
                             let fields: Vec<String> =
@@ -513,7 +513,8 @@ impl Model {
                 if let attr::ValidationKind::Unique { scope, .. } = &val.kind {
                     for sc in scope {
                         let v = sc.value();
-                        if !names.contains(&v.as_str()) && !(v == "id" && id_spans.is_empty()) {
+                        let injected_id = v == "id" && id_spans.is_empty();
+                        if !(names.contains(&v.as_str()) || injected_id) {
                             let hint = crate::suggest::closest(&v, &names)
                                 .map(|c| format!("; did you mean `{c}`?"))
                                 .unwrap_or_default();
