@@ -60,11 +60,14 @@ fn every_endpoint_has_an_operation_with_a_loopback_operation_id() {
         "Location.prototype.__get__inventory",
         "Location.prototype.__findById__inventory",
         "Inventory.prototype.__get__location",
+        "Location.createChangeStream",
+        "Location.createChangeStream__post_change_stream",
     ] {
         assert!(ids.iter().any(|i| i == id), "{id} in {ids:?}");
     }
-    // 3 models × 16 built-in routes + 3 custom + 7 hasMany routes + 1 belongsTo route
-    assert_eq!(ids.len(), 59);
+    // 3 models × 18 built-in routes (change-stream: GET and POST) + 3 custom + 7 hasMany
+    // routes + 1 belongsTo route
+    assert_eq!(ids.len(), 65);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod app;
+pub mod changes;
 pub mod config;
 pub mod connector;
 mod error;

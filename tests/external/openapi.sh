@@ -37,7 +37,8 @@ echo "== schemathesis (every operation, bounded; its cache stays in the temporar
 (cd "$WORK" && timeout 900 st run "$BASE/openapi.json" --url "$BASE" \
     --phases coverage,fuzzing --max-examples 25 --generation-deterministic \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
-    --request-timeout 10 --continue-on-failure --no-color) \
+    --request-timeout 10 --continue-on-failure --no-color \
+    --exclude-path-regex "change-stream") \
     >"$WORK/schemathesis.log" 2>&1 || { cp "$WORK/schemathesis.log" /tmp/schemathesis-last.log;
         cat "$WORK/schemathesis.log"; echo "schemathesis found failures"; exit 1; }
 grep -E 'Tested:|generated,' "$WORK/schemathesis.log"

@@ -29,6 +29,7 @@ impl App {
                 connector: tx.connector.clone(),
                 home: entry.repo.home.clone(),
                 observers: entry.repo.observers.clone(),
+                changes: entry.repo.changes.clone(),
             })),
             Some(tx) => Err(Error::internal(format!(
                 "model {} is attached to datasource {:?}, not to the transaction's datasource {:?}",

@@ -72,6 +72,8 @@ pub(crate) struct AppInner {
     /// `/openapi.json` and `/openapi.yaml`, rendered on first request (the app is immutable).
     pub openapi_json: std::sync::OnceLock<Result<bytes::Bytes, String>>,
     pub openapi_yaml: std::sync::OnceLock<Result<bytes::Bytes, String>>,
+    /// Where writes meet the change streams' subscribers.
+    pub changes: Arc<crate::changes::Hub>,
 }
 
 /// One attached model.
@@ -429,6 +431,7 @@ impl AppBuilder {
             self.datasources.insert(0, d);
         }
         let peers = Arc::new(crate::repository::Peers::default());
+        let changes = Arc::new(crate::changes::Hub::default());
         let mut inner = AppInner {
             models: Vec::new(),
             datasources: Vec::new(),
@@ -438,6 +441,7 @@ impl AppBuilder {
             config: self.config,
             openapi_json: std::sync::OnceLock::new(),
             openapi_yaml: std::sync::OnceLock::new(),
+            changes: changes.clone(),
         };
         for (model, m) in self.remote_methods {
             match self.models.iter_mut().find(|p| p.def.name == model) {
@@ -520,6 +524,9 @@ impl AppBuilder {
             }
             if !observers.is_empty() {
                 repo.observers = Some(Arc::new(observers));
+            }
+            if def.public {
+                repo.changes = Some(changes.clone());
             }
             inner.models.push(ModelEntry {
                 repo,

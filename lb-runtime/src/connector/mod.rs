@@ -112,6 +112,31 @@ pub trait Connector: Send + Sync + 'static {
         })
     }
 
+    /// Whether the connector carries change notifications between processes (PostgreSQL's
+    /// `NOTIFY`/`LISTEN`). The default: no (changes stay in process).
+    fn notifies(&self) -> bool {
+        false
+    }
+
+    /// Sends a notification on `channel` (inside a transaction: delivered on commit).
+    fn notify<'a>(&'a self, channel: &'a str, payload: &'a str) -> BoxFuture<'a, Result<()>> {
+        let _ = (channel, payload);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Listens on `channel`: the payloads of every notification sent on it by any process.
+    fn listen<'a>(
+        &'a self,
+        channel: &'a str,
+    ) -> BoxFuture<'a, Result<tokio::sync::mpsc::Receiver<String>>> {
+        let (name, _) = (self.name(), channel);
+        Box::pin(async move {
+            Err(crate::Error::internal(format!(
+                "the {name} connector has no notifications"
+            )))
+        })
+    }
+
     /// Drops and re-creates the storage of `models` (LoopBack's `automigrate`). The default:
     /// nothing to create (memory).
     fn automigrate<'a>(

@@ -367,6 +367,19 @@ pub fn operation(
     op = op.request_body(body);
     let (status, schema) = success(def, m, models);
     let ok = match schema {
+        // change streams answer Server-Sent Events, not JSON
+        _ if m.name == "createChangeStream" => ResponseBuilder::new()
+            .description(
+                "Server-Sent Events: `:ok`, then `event: data` with `{target, data, type}` per change",
+            )
+            .content(
+                "text/event-stream",
+                utoipa::openapi::content::ContentBuilder::new()
+                    .schema(Some(
+                        ObjectBuilder::new().schema_type(Type::String).build(),
+                    ))
+                    .build(),
+            ),
         Some(s) => ResponseBuilder::new()
             .description("Request was successful")
             .content(JSON, json_content(s)),

@@ -33,6 +33,8 @@ pub struct Repository {
     pub(crate) home: Option<Home>,
     /// The model's operation hooks (`None`: none registered).
     pub(crate) observers: Option<Arc<crate::observe::Observers>>,
+    /// The app's change streams (`None`: no change is published).
+    pub(crate) changes: Option<Arc<crate::changes::Hub>>,
 }
 
 impl std::fmt::Debug for Repository {
@@ -55,6 +57,7 @@ impl Repository {
             connector,
             home: None,
             observers: None,
+            changes: None,
         }
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::Repository;
+use crate::changes::{Change, ChangeKind};
 use crate::connector::Row;
 use crate::filter::{Clause, Filter, Lookup, Op, Where};
 use crate::observe::{OperationContext, OperationHook, OperationInfo};
@@ -226,5 +227,58 @@ impl Operation<'_> {
         ctx.info = Some(OperationInfo { count });
         self.notify(ctx).await?;
         Ok(())
+    }
+}
+
+impl Repository {
+    /// Whether a write publishes its change: someone in this process listens, or the
+    /// connector carries changes to other processes.
+    pub(crate) fn publishes(&self) -> bool {
+        self.changes
+            .as_ref()
+            .is_some_and(|h| h.has_subscribers() || self.connector.notifies())
+    }
+
+    /// Publishes the change of a write of one instance (hidden properties left out).
+    pub(crate) async fn publish_row(&self, kind: ChangeKind, row: &Row) -> Result<()> {
+        if !self.publishes() {
+            return Ok(());
+        }
+        let change = Change {
+            model: self.model.name.clone(),
+            kind,
+            target: self.row_id(row),
+            data: Some(crate::relation::visible(self.model, row)),
+            where_: None,
+        };
+        self.publish(change).await
+    }
+
+    /// Publishes the change of a write of the instances `where_` selects.
+    pub(crate) async fn publish_where(
+        &self,
+        kind: ChangeKind,
+        where_: Option<&Where>,
+        target: Option<&Value>,
+        data: Option<&Object>,
+    ) -> Result<()> {
+        if !self.publishes() {
+            return Ok(());
+        }
+        let change = Change {
+            model: self.model.name.clone(),
+            kind,
+            target: target.cloned(),
+            data: data.map(|d| Value::Object(d.clone())),
+            where_: Some(where_.map_or_else(|| Value::Object(Default::default()), Where::to_json)),
+        };
+        self.publish(change).await
+    }
+
+    async fn publish(&self, change: Change) -> Result<()> {
+        match &self.changes {
+            Some(hub) => hub.publish(self.connector.as_ref(), change).await,
+            None => Ok(()),
+        }
     }
 }

@@ -96,6 +96,7 @@ fn resolve<'a>(home: &'a Home, w: &'a Where) -> BoxFuture<'a, Result<Where>> {
                             }),
                             // the condition is lb's own lookup, not an operation of that model
                             observers: None,
+                            changes: None,
                         };
                         Clause::Property {
                             name: r.source_key.clone(),

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use super::data::Mode;
 use super::observe::Operation;
 use super::{not_an_object, Repository};
+use crate::changes::ChangeKind;
 use crate::connector::Row;
 use crate::filter::{Filter, Where};
 use crate::observe::OperationHook;
@@ -81,7 +82,9 @@ impl Repository {
         let data = op.persist(data, None, None, Some(true)).await?;
         let row = self.connector.create(self.model, data).await?;
         let row = op.loaded_one(row, Some(true)).await?;
-        op.after_save_instance(row, true).await
+        let row = op.after_save_instance(row, true).await?;
+        self.publish_row(ChangeKind::Create, &row).await?;
+        Ok(row)
     }
 
     /// A partial update of one stored instance (`current`): `before save` (where, data,
@@ -114,7 +117,9 @@ impl Repository {
             return Ok(None);
         };
         let row = op.loaded_one(row, Some(false)).await?;
-        op.after_save_instance(row, false).await.map(Some)
+        let row = op.after_save_instance(row, false).await?;
+        self.publish_row(ChangeKind::Update, &row).await?;
+        Ok(Some(row))
     }
 
     /// The stored instance with this id, through `access` when the model has such hooks
@@ -239,7 +244,9 @@ impl Repository {
             .await?
             .ok_or_else(|| replace_missing(id))?;
         let row = op.loaded_one(row, Some(false)).await?;
-        op.after_save_instance(row, false).await
+        let row = op.after_save_instance(row, false).await?;
+        self.publish_row(ChangeKind::Update, &row).await?;
+        Ok(row)
     }
 
     /// `replaceById`: validates, then replaces; a body id different from `id` is a 400.
@@ -360,9 +367,8 @@ impl Repository {
             }
         };
         let patch = op.persist(patch, w.as_deref(), None, None).await?;
-        let kept = self
-            .observes(OperationHook::AfterSave)
-            .then(|| patch.clone());
+        let kept =
+            (self.observes(OperationHook::AfterSave) || self.publishes()).then(|| patch.clone());
         let local = self.localize(w.as_deref()).await?;
         let n = self
             .connector
@@ -370,6 +376,10 @@ impl Repository {
             .await?;
         if let Some(data) = kept {
             op.after_save_all(w.as_deref(), &data, n).await?;
+            if n > 0 {
+                self.publish_where(ChangeKind::Update, w.as_deref(), None, Some(&data))
+                    .await?;
+            }
         }
         Ok(n)
     }
@@ -385,7 +395,13 @@ impl Repository {
         .into_iter()
         .any(|h| self.observes(h));
         if !hooked {
-            return self.connector.delete_by_id(self.model, &id).await;
+            let n = self.connector.delete_by_id(self.model, &id).await?;
+            if n > 0 {
+                let by_id = self.id_where(&id);
+                self.publish_where(ChangeKind::Remove, Some(&by_id), Some(&id), None)
+                    .await?;
+            }
+            return Ok(n);
         }
         let by_id = self.id_where(&id);
         let mut op = self.operation();
@@ -402,6 +418,10 @@ impl Repository {
             }
         };
         op.after_delete(w.as_deref(), n).await?;
+        if n > 0 {
+            self.publish_where(ChangeKind::Remove, w.as_deref(), Some(&id), None)
+                .await?;
+        }
         Ok(n)
     }
 
@@ -416,6 +436,10 @@ impl Repository {
             .delete_all(self.model, local.as_deref())
             .await?;
         op.after_delete(w.as_deref(), n).await?;
+        if n > 0 {
+            self.publish_where(ChangeKind::Remove, w.as_deref(), None, None)
+                .await?;
+        }
         Ok(n)
     }
 }

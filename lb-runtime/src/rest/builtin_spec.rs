@@ -117,6 +117,13 @@ pub fn spec(name: &str) -> Option<BuiltinSpec> {
             vec![count()],
             "Deletes the instance with this id.",
         ),
+        "createChangeStream" => (
+            vec![Accept::new("options", ArgType::Object)
+                .source(Source::Query)
+                .description("`{\"where\": {..}}`: only the changes of matching instances")],
+            Vec::new(),
+            "Streams the changes of this model's instances (Server-Sent Events).",
+        ),
         "prototype.patchAttributes" => (
             vec![id(), data(false)],
             vec![instance()],

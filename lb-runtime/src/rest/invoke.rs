@@ -13,6 +13,14 @@ use super::response::{json_response, void_response};
 use crate::remote::{self, HookContext, Invocation, RemoteMethod};
 use crate::{Error, Result};
 
+/// How the method part of a call ended.
+enum Ran {
+    /// With a value (or none) and findById/findOne's deferred 404.
+    Value(StatusCode, Option<Error>),
+    /// With a streamed response.
+    Stream(Response),
+}
+
 /// Runs `method` for `call`; `Err` is the error to send.
 pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Response> {
     let def = call.model();
@@ -87,7 +95,11 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
             }
             MethodKind::Builtin(handler) => {
                 call.set_args(args);
-                handler(call).await?
+                match handler(call).await? {
+                    // a stream goes out as it is: after hooks have no result to change
+                    Outcome::Stream(r) => return Ok(Ran::Stream(r)),
+                    o => o,
+                }
             }
         };
         let (status, value, missing) = outcome.into_parts(def);
@@ -97,10 +109,11 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
         for h in &hooks.after {
             h.run(&ctx).await?;
         }
-        Ok((status, missing))
+        Ok(Ran::Value(status, missing))
     };
     match run.await {
-        Ok((status, missing)) => {
+        Ok(Ran::Stream(r)) => Ok(r),
+        Ok(Ran::Value(status, missing)) => {
             let result = ctx.take_result();
             // 7. findById/findOne: a result still null after the hooks is the 404
             if let (Some(e), None | Some(Value::Null)) = (missing, &result) {

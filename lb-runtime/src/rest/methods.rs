@@ -208,6 +208,20 @@ pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
         m("findOne", &[], Method::GET, "/findOne", h::find_one),
         m("count", &[], Method::GET, "/count", h::count),
         m(
+            "createChangeStream",
+            &[],
+            Method::GET,
+            "/change-stream",
+            crate::changes::change_stream,
+        ),
+        m(
+            "createChangeStream",
+            &[],
+            Method::POST,
+            "/change-stream",
+            crate::changes::change_stream,
+        ),
+        m(
             "updateAll",
             &["update"],
             Method::POST,

@@ -7,13 +7,13 @@
 
 mod body;
 pub mod builtin_spec;
-mod call;
+pub(crate) mod call;
 mod dispatch;
 mod explorer;
 mod handlers;
 mod invoke;
 pub mod methods;
-mod outcome;
+pub(crate) mod outcome;
 pub mod qs;
 mod response;
 

@@ -23,6 +23,8 @@ pub enum Outcome {
     Missing(Error),
     /// A remote method's body (`None`: 204).
     Body(StatusCode, Option<Value>),
+    /// A streamed response (change streams), sent as it is.
+    Stream(Response),
 }
 
 fn row_value(def: &ModelDefinition, row: &Row) -> Value {
@@ -48,6 +50,8 @@ impl Outcome {
             Outcome::Json(s, v) => (s, Some(v), None),
             Outcome::Missing(e) => (StatusCode::OK, Some(Value::Null), Some(e)),
             Outcome::Body(s, v) => (s, v, None),
+            // never reaches here: `invoke` sends streams as they are
+            Outcome::Stream(r) => (r.status(), None, None),
         }
     }
 
@@ -60,6 +64,7 @@ impl Outcome {
             Outcome::Missing(e) => return Err(e),
             Outcome::Body(s, Some(v)) => json_response(s, &v),
             Outcome::Body(_, None) => void_response(),
+            Outcome::Stream(r) => r,
         })
     }
 }

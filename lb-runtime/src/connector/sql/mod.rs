@@ -414,6 +414,36 @@ impl Connector for SqlConnector {
         })
     }
 
+    fn notifies(&self) -> bool {
+        self.shared.dialect == Dialect::Postgres
+    }
+
+    fn notify<'a>(&'a self, channel: &'a str, payload: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if self.shared.dialect != Dialect::Postgres {
+                return Ok(());
+            }
+            let mut sql = self.sql();
+            sql.push("SELECT pg_notify(")
+                .bind(statement::Arg::Text(channel.to_string()))
+                .push(", ")
+                .bind(statement::Arg::Text(payload.to_string()))
+                .push(")::text");
+            let mut c = self.conn().await?;
+            c.strings(sql)
+                .await
+                .map_err(|e| Error::internal(format!("notify: {e}")))?;
+            Ok(())
+        })
+    }
+
+    fn listen<'a>(
+        &'a self,
+        channel: &'a str,
+    ) -> BoxFuture<'a, Result<tokio::sync::mpsc::Receiver<String>>> {
+        Box::pin(async move { self.shared.pool.listen(channel).await })
+    }
+
     fn count<'a>(
         &'a self,
         model: &'static ModelDefinition,

@@ -103,6 +103,42 @@ impl Pool {
         })
     }
 
+    /// Listens on a PostgreSQL channel: a task forwards the payloads until the receiver is
+    /// dropped (a lost connection is re-established by the listener, a short pause apart).
+    pub async fn listen(&self, channel: &str) -> Result<tokio::sync::mpsc::Receiver<String>> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => {
+                let mut l = sqlx::postgres::PgListener::connect_with(p)
+                    .await
+                    .map_err(pool_error)?;
+                l.listen(channel).await.map_err(pool_error)?;
+                let (tx, rx) = tokio::sync::mpsc::channel(256);
+                tokio::spawn(async move {
+                    loop {
+                        tokio::select! {
+                            _ = tx.closed() => break,
+                            n = l.recv() => match n {
+                                Ok(n) => {
+                                    if tx.send(n.payload().to_string()).await.is_err() {
+                                        break;
+                                    }
+                                }
+                                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+                            },
+                        }
+                    }
+                });
+                Ok(rx)
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = channel;
+                Err(Error::internal("notifications need PostgreSQL"))
+            }
+        }
+    }
+
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {

@@ -1,0 +1,254 @@
+//! Change streams (spec §2.14): every write of a model becomes a [`Change`] that the
+//! `change-stream` endpoint sends to its subscribers as Server-Sent Events. Changes travel
+//! through a [`Hub`]: in process by a broadcast channel; on PostgreSQL through
+//! `NOTIFY`/`LISTEN`, so the subscribers of every app process sharing the database see the
+//! writes of all of them (a notification sent inside a transaction is delivered on commit).
+
+mod sse;
+
+pub(crate) use sse::change_stream;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Map, Value};
+use tokio::sync::broadcast;
+
+use crate::connector::Connector;
+
+/// The PostgreSQL channel lb's changes travel on.
+pub(crate) const CHANNEL: &str = "lb_changes";
+
+/// PostgreSQL refuses notification payloads of 8000 bytes or more: a larger change travels
+/// without its data, which the receiving process reads back by id.
+const MAX_PAYLOAD: usize = 7900;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// An instance was created.
+    Create,
+    /// Instances were updated (replaced or patched).
+    Update,
+    /// Instances were deleted.
+    Remove,
+}
+
+impl ChangeKind {
+    fn name(self) -> &'static str {
+        match self {
+            ChangeKind::Create => "create",
+            ChangeKind::Update => "update",
+            ChangeKind::Remove => "remove",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<ChangeKind> {
+        Some(match s {
+            "create" => ChangeKind::Create,
+            "update" => ChangeKind::Update,
+            "remove" => ChangeKind::Remove,
+            _ => return None,
+        })
+    }
+}
+
+/// One change of one model, as LoopBack sends it: `{target, data, type}` (`where` for
+/// updateAll and deletes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The model.
+    pub model: String,
+    /// What happened.
+    pub kind: ChangeKind,
+    /// The id of the instance (absent for updateAll/deleteAll without an id condition).
+    pub target: Option<Value>,
+    /// The instance (create, update of one instance) or the changes (updateAll).
+    pub data: Option<Value>,
+    /// Which instances (updateAll, deletes).
+    pub where_: Option<Value>,
+}
+
+impl Change {
+    /// The event's JSON (`{"target":..,"data":..,"type":..}`), without the model.
+    pub fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        if let Some(t) = &self.target {
+            o.insert("target".into(), t.clone());
+        }
+        if let Some(w) = &self.where_ {
+            o.insert("where".into(), w.clone());
+        }
+        if let Some(d) = &self.data {
+            o.insert("data".into(), d.clone());
+        }
+        o.insert("type".into(), Value::from(self.kind.name()));
+        Value::Object(o)
+    }
+
+    /// The notification payload: the event plus the model, without the data when too long.
+    fn payload(&self) -> String {
+        let mut v = self.to_json();
+        v["model"] = Value::from(self.model.as_str());
+        let text = v.to_string();
+        if text.len() <= MAX_PAYLOAD {
+            return text;
+        }
+        if let Value::Object(o) = &mut v {
+            o.remove("data");
+            o.insert("truncated".into(), Value::Bool(true));
+        }
+        let text = v.to_string();
+        if text.len() <= MAX_PAYLOAD {
+            return text;
+        }
+        // a huge where: the subscribers get the kind and target only
+        json!({"model": self.model, "type": self.kind.name(), "target": self.target, "truncated": true})
+            .to_string()
+    }
+
+    /// A change from a notification payload; `truncated` when its data was left out.
+    fn from_payload(text: &str) -> Option<(Change, bool)> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let change = Change {
+            model: v.get("model")?.as_str()?.to_string(),
+            kind: ChangeKind::from_name(v.get("type")?.as_str()?)?,
+            target: v.get("target").filter(|t| !t.is_null()).cloned(),
+            data: v.get("data").cloned(),
+            where_: v.get("where").cloned(),
+        };
+        let truncated = v.get("truncated").and_then(Value::as_bool) == Some(true);
+        Some((change, truncated))
+    }
+}
+
+/// A change as subscribers receive it.
+#[derive(Debug, Clone)]
+pub(crate) struct Delivered {
+    pub change: Change,
+    /// Its data was too large for the notification: read it back by id.
+    pub truncated: bool,
+}
+
+/// Where an app's changes meet its subscribers.
+pub(crate) struct Hub {
+    tx: broadcast::Sender<Arc<Delivered>>,
+    /// Datasources (by position) whose connector carries changes between processes, and
+    /// whether this process listens to them yet.
+    listening: Mutex<HashSet<usize>>,
+}
+
+/// Changes kept for a slow subscriber before it misses some.
+const BACKLOG: usize = 1024;
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            tx: broadcast::channel(BACKLOG).0,
+            listening: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+impl Hub {
+    /// Whether anyone in this process listens.
+    pub fn has_subscribers(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+
+    /// Delivers a change to this process's subscribers.
+    fn deliver(&self, change: Change, truncated: bool) {
+        // no receiver: nobody listens, nothing to keep
+        let _ = self.tx.send(Arc::new(Delivered { change, truncated }));
+    }
+
+    /// Publishes a change of a write made through `connector`: by its notifications when it
+    /// has them (every process, this one included, receives it from the database), else in
+    /// process. An error of the notification is the write's error.
+    pub async fn publish(&self, connector: &dyn Connector, change: Change) -> crate::Result<()> {
+        if connector.notifies() {
+            connector.notify(CHANNEL, &change.payload()).await?;
+            return Ok(());
+        }
+        self.deliver(change, false);
+        Ok(())
+    }
+
+    /// A subscription; on a datasource with notifications this process starts listening
+    /// (once per datasource).
+    pub async fn subscribe(
+        self: &Arc<Self>,
+        datasource: usize,
+        connector: &Arc<dyn Connector>,
+    ) -> crate::Result<broadcast::Receiver<Arc<Delivered>>> {
+        let rx = self.tx.subscribe();
+        if connector.notifies() {
+            let first = self
+                .listening
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(datasource);
+            if first {
+                let hub = Arc::downgrade(self);
+                match connector.listen(CHANNEL).await {
+                    Ok(mut payloads) => {
+                        tokio::spawn(async move {
+                            while let Some(p) = payloads.recv().await {
+                                let Some(hub) = hub.upgrade() else { break };
+                                if let Some((c, truncated)) = Change::from_payload(&p) {
+                                    hub.deliver(c, truncated);
+                                }
+                            }
+                        });
+                    }
+                    Err(e) => {
+                        self.listening
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&datasource);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(rx)
+    }
+}
+
+impl crate::App {
+    /// How many change-stream subscriptions are open in this process.
+    pub fn change_stream_subscribers(&self) -> usize {
+        self.inner.changes.tx.receiver_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip_and_large_data_is_left_out() {
+        let c = Change {
+            model: "Note".into(),
+            kind: ChangeKind::Update,
+            target: Some(json!(3)),
+            data: Some(json!({"id": 3, "text": "x"})),
+            where_: None,
+        };
+        assert_eq!(
+            c.to_json(),
+            json!({"target": 3, "data": {"id": 3, "text": "x"}, "type": "update"})
+        );
+        assert_eq!(Change::from_payload(&c.payload()), Some((c.clone(), false)));
+        let big = Change {
+            data: Some(json!({"id": 3, "text": "x".repeat(10_000)})),
+            ..c.clone()
+        };
+        let p = big.payload();
+        assert!(p.len() <= MAX_PAYLOAD, "{}", p.len());
+        let (back, truncated) = Change::from_payload(&p).unwrap();
+        assert!(truncated);
+        assert_eq!(back.data, None);
+        assert_eq!(back.target, Some(json!(3)));
+    }
+}

@@ -1,0 +1,154 @@
+//! `GET`/`POST /<model>/change-stream`: Server-Sent Events in LoopBack's format — `:ok`, then
+//! `event: data` / `data: {target, data, type}` per change of the model. An `options`
+//! argument may carry a `where`: only the changes whose instance matches it are sent (a
+//! remove, which has no instance, is matched on its id). A client that goes away ends its
+//! subscription at once.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use http_body::Frame;
+use serde_json::{Map, Value};
+use tokio::sync::{broadcast, mpsc};
+
+use super::{ChangeKind, Delivered};
+use crate::connector::BoxFuture;
+use crate::filter::{eval, parse_where, ParseOptions, Where};
+use crate::repository::Repository;
+use crate::rest::call::Call;
+use crate::rest::outcome::Outcome;
+use crate::value::Record;
+use crate::Result;
+
+/// The response body: the frames the subscription task sends; dropped with the connection.
+struct Events(mpsc::Receiver<Bytes>);
+
+impl http_body::Body for Events {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|b| b.map(|b| Ok(Frame::data(b))))
+    }
+}
+
+/// The `options` argument's `where`, parsed against the model.
+fn where_option(c: &Call) -> Result<Option<Where>> {
+    let raw = c.arg("options");
+    let options = match raw {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => serde_json::from_str::<Value>(&s).map_err(|_| {
+            crate::Error::bad_request(format!("options is not a valid JSON object: {s}"))
+        })?,
+        Some(v) => v,
+    };
+    match options.get("where") {
+        None | Some(Value::Null) => Ok(None),
+        Some(w) => parse_where(c.model(), w, ParseOptions::rest()),
+    }
+}
+
+/// The event text of a change, or `None` when the where leaves it out.
+async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<Bytes> {
+    let mut change = d.change.clone();
+    if d.truncated && change.kind != ChangeKind::Remove {
+        // too large for the notification: read back
+        if let Some(t) = &change.target {
+            change.data = repo
+                .find_by_id(t, None)
+                .await
+                .ok()
+                .flatten()
+                .map(|r| crate::relation::visible(repo.model, &r));
+        }
+    }
+    if let Some(w) = w {
+        let subject = match (&change.data, &change.target) {
+            (Some(Value::Object(o)), _) if change.where_.is_none() => o.clone(),
+            (_, Some(t)) => {
+                let mut o = Map::new();
+                o.insert(repo.model.id().name.clone(), t.clone());
+                o
+            }
+            _ => return None,
+        };
+        if !eval::matches(&Record::new(subject), w) {
+            return None;
+        }
+    }
+    if let Some(Value::Object(o)) = &mut change.data {
+        for h in repo.model.hidden() {
+            o.remove(h);
+        }
+    }
+    Some(Bytes::from(format!(
+        "event: data\ndata: {}\n\n",
+        change.to_json()
+    )))
+}
+
+/// The handler of `createChangeStream`.
+pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
+    Box::pin(async move {
+        let w = where_option(&c)?;
+        let entry = &c.app.inner.models[c.model_index];
+        let connector = entry.repo.connector.clone();
+        let hub = c.app.inner.changes.clone();
+        let mut changes = hub.subscribe(entry.datasource, &connector).await?;
+        let repo = entry.repo.clone();
+        let model = repo.model.name.clone();
+        let (tx, rx) = mpsc::channel::<Bytes>(16);
+        tokio::spawn(async move {
+            if tx.send(Bytes::from_static(b":ok\n\n")).await.is_err() {
+                return;
+            }
+            loop {
+                let d = tokio::select! {
+                    // the client went away: stop now, not at the next change
+                    _ = tx.closed() => return,
+                    d = changes.recv() => d,
+                };
+                let d = match d {
+                    Ok(d) => d,
+                    // a slow client missed changes: it goes on with the next ones
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                if d.change.model != model {
+                    continue;
+                }
+                if let Some(text) = event(&repo, &d, w.as_ref()).await {
+                    if tx.send(text).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let mut r = Response::new(Body::new(Events(rx)));
+        *r.status_mut() = StatusCode::OK;
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache, no-transform"),
+        );
+        h.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("x-no-compression"),
+        );
+        let _: &Arc<super::Hub> = &hub;
+        Ok(Outcome::Stream(r))
+    })
+}
