@@ -11,8 +11,8 @@ use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
 use lb::App;
-use support::models::{Inventory, Location, Product};
 use serde_json::{json, Value};
+use support::models::{Inventory, Location, Product};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 

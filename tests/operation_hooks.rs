@@ -287,6 +287,61 @@ async fn every_operation_fires_loopbacks_sequence() {
             "{url}: {l:#?}"
         );
 
+        // findOne: access (with limit 1), loaded
+        send(
+            "GET",
+            "/api/books/findOne?filter[where][pages]=11".into(),
+            Value::Null,
+        )
+        .await;
+        let l = take(&log);
+        assert_eq!(names(&l), ["Book access", "Book loaded"], "{url}: {l:#?}");
+        assert!(l[0].contains(r#""limit":1"#), "{url}: {}", l[0]);
+
+        // PUT / (replaceOrCreate) of an existing id: lookup, then the whole instance
+        send(
+            "PUT",
+            "/api/books".into(),
+            json!({"id": 2, "title": "t2c", "pages": 23}),
+        )
+        .await;
+        let l = take(&log);
+        assert_eq!(
+            names(&l),
+            [
+                "Book access",
+                "Book before save",
+                "Book persist",
+                "Book loaded",
+                "Book after save"
+            ],
+            "{url}: {l:#?}"
+        );
+        assert!(l[1].contains("isNew=false"), "{url}: {}", l[1]);
+        // upsertWithWhere of one match: the lookup, then a partial update of it
+        send(
+            "POST",
+            format!(
+                "/api/books/upsertWithWhere?where={}",
+                enc(&json!({"title": "t2c"}))
+            ),
+            json!({"pages": 24}),
+        )
+        .await;
+        let l = take(&log);
+        assert_eq!(
+            names(&l),
+            [
+                "Book access",
+                "Book loaded",
+                "Book before save",
+                "Book persist",
+                "Book loaded",
+                "Book after save"
+            ],
+            "{url}: {l:#?}"
+        );
+
         // updateAll: access, before save, persist, after save with the count
         send(
             "POST",

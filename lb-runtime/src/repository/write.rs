@@ -333,10 +333,13 @@ impl Repository {
         let found = self.find(&filter).await?;
         match found.as_slice() {
             [] => self.create(Value::Object(body)).await,
+            // the found instance is updated as it is (LoopBack's updateAttributes: no reload)
             [one] => {
                 let id = self.row_id(one).unwrap_or(Value::Null);
-                self.patch_attributes(&id, Value::Object(body), &id_text(&id))
-                    .await
+                let patch = self.prepare_patch(body)?;
+                self.update_one(&mut self.operation(), one, patch, true)
+                    .await?
+                    .ok_or_else(|| Error::instance_not_found(&id_text(&id)))
             }
             _ => Err(Error::bad_request(
                 "There are multiple instances found.Upsert Operation will not be performed!",
