@@ -246,9 +246,20 @@ async fn across_processes_on_postgresql() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    // while nobody listens, writes send no notification; a subscription is seen by writers
+    let fresh = || lb::connector::from_url(&url).unwrap();
+    assert!(
+        !fresh().others_listen().await.unwrap(),
+        "nobody listens yet"
+    );
+
     // this process subscribes; the other one writes
     let (_, mut here) = Stream::open(&app, "GET", "/api/locations/change-stream").await;
     assert_eq!(here.next(5).await.as_deref(), Some(":ok"));
+    assert!(
+        fresh().others_listen().await.unwrap(),
+        "a listener is visible"
+    );
     let r = http(
         port,
         "POST",

@@ -166,11 +166,16 @@ impl Hub {
     /// has them (every process, this one included, receives it from the database), else in
     /// process. An error of the notification is the write's error.
     pub async fn publish(&self, connector: &dyn Connector, change: Change) -> crate::Result<()> {
-        if connector.notifies() {
-            connector.notify(CHANNEL, &change.payload()).await?;
+        if connector.carries_changes() {
+            // this process's subscribers listen through the database too
+            if self.has_subscribers() || connector.others_listen().await? {
+                connector.notify(CHANNEL, &change.payload()).await?;
+            }
             return Ok(());
         }
-        self.deliver(change, false);
+        if self.has_subscribers() {
+            self.deliver(change, false);
+        }
         Ok(())
     }
 
@@ -182,7 +187,7 @@ impl Hub {
         connector: &Arc<dyn Connector>,
     ) -> crate::Result<broadcast::Receiver<Arc<Delivered>>> {
         let rx = self.tx.subscribe();
-        if connector.notifies() {
+        if connector.carries_changes() {
             let first = self
                 .listening
                 .lock()

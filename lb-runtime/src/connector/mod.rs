@@ -114,8 +114,14 @@ pub trait Connector: Send + Sync + 'static {
 
     /// Whether the connector carries change notifications between processes (PostgreSQL's
     /// `NOTIFY`/`LISTEN`). The default: no (changes stay in process).
-    fn notifies(&self) -> bool {
+    fn carries_changes(&self) -> bool {
         false
+    }
+
+    /// Whether some process listens to change notifications now (known within half a second
+    /// on PostgreSQL; a write sends none while nobody listens).
+    fn others_listen<'a>(&'a self) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async { Ok(false) })
     }
 
     /// Sends a notification on `channel` (inside a transaction: delivered on commit).

@@ -231,17 +231,24 @@ impl Operation<'_> {
 }
 
 impl Repository {
-    /// Whether a write publishes its change: someone in this process listens, or the
-    /// connector carries changes to other processes.
-    pub(crate) fn publishes(&self) -> bool {
-        self.changes
-            .as_ref()
-            .is_some_and(|h| h.has_subscribers() || self.connector.notifies())
+    /// Whether a write publishes its change: someone in this process listens, or (on
+    /// PostgreSQL) in another one.
+    pub(crate) async fn publishes(&self) -> Result<bool> {
+        let Some(hub) = &self.changes else {
+            return Ok(false);
+        };
+        if hub.has_subscribers() {
+            return Ok(true);
+        }
+        if !self.connector.carries_changes() {
+            return Ok(false);
+        }
+        self.connector.others_listen().await
     }
 
     /// Publishes the change of a write of one instance (hidden properties left out).
     pub(crate) async fn publish_row(&self, kind: ChangeKind, row: &Row) -> Result<()> {
-        if !self.publishes() {
+        if !self.publishes().await? {
             return Ok(());
         }
         let change = Change {
@@ -262,7 +269,7 @@ impl Repository {
         target: Option<&Value>,
         data: Option<&Object>,
     ) -> Result<()> {
-        if !self.publishes() {
+        if !self.publishes().await? {
             return Ok(());
         }
         let change = Change {

@@ -370,8 +370,8 @@ impl Repository {
             }
         };
         let patch = op.persist(patch, w.as_deref(), None, None).await?;
-        let kept =
-            (self.observes(OperationHook::AfterSave) || self.publishes()).then(|| patch.clone());
+        let kept = (self.observes(OperationHook::AfterSave) || self.publishes().await?)
+            .then(|| patch.clone());
         let local = self.localize(w.as_deref()).await?;
         let n = self
             .connector

@@ -8,6 +8,7 @@
 
 mod dialect;
 mod driver;
+mod notify;
 mod pool;
 mod query;
 mod schema;
@@ -71,6 +72,8 @@ struct Shared {
     dialect: Dialect,
     tables: RwLock<HashMap<String, Arc<Table>>>,
     url: String,
+    /// PostgreSQL: whether some process listens to change notifications.
+    listeners: Arc<notify::Listeners>,
 }
 
 /// A SQL datasource (`sqlite:`, `postgres:`, `mysql:` URLs).
@@ -112,6 +115,7 @@ impl SqlConnector {
                 dialect,
                 tables: RwLock::new(HashMap::new()),
                 url: url.to_string(),
+                listeners: Arc::default(),
             }),
             tx: None,
         })
@@ -414,8 +418,18 @@ impl Connector for SqlConnector {
         })
     }
 
-    fn notifies(&self) -> bool {
+    fn carries_changes(&self) -> bool {
         self.shared.dialect == Dialect::Postgres
+    }
+
+    fn others_listen<'a>(&'a self) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move {
+            if self.shared.dialect != Dialect::Postgres {
+                return Ok(false);
+            }
+            let s = &self.shared;
+            s.listeners.any(&s.pool, s.dialect).await
+        })
     }
 
     fn notify<'a>(&'a self, channel: &'a str, payload: &'a str) -> BoxFuture<'a, Result<()>> {

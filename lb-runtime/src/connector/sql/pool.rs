@@ -113,6 +113,11 @@ impl Pool {
                     .await
                     .map_err(pool_error)?;
                 l.listen(channel).await.map_err(pool_error)?;
+                // writers of every process see this lock and send their changes
+                sqlx::query(super::notify::LISTENER_LOCK)
+                    .execute(&mut l)
+                    .await
+                    .map_err(pool_error)?;
                 let (tx, rx) = tokio::sync::mpsc::channel(256);
                 tokio::spawn(async move {
                     loop {
