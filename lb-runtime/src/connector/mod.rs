@@ -5,6 +5,8 @@
 //! as the typed AST so every connector gets the same validated input.
 
 pub mod memory;
+#[cfg(feature = "rest")]
+pub mod rest;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod sql;
 

@@ -1,0 +1,359 @@
+//! LoopBack's REST connector: a datasource whose `operations` describe calls to a third-party
+//! HTTP API as templates (see [`template`]), each exposed as named functions
+//! (`geocode(street, city, zipcode)`), called with [`RestDataSource::invoke`].
+//!
+//! Differences from `loopback-connector-rest` (all of its known bugs): path values are
+//! percent-encoded; a value that does not fit its type, or a missing required variable, is a
+//! 400 error, not NaN or an exception; every function is callable by name; a remote status
+//! ≥ 400 is an error carrying the status, headers and body; `responsePath` is RFC 9535
+//! JSONPath, wrapped in an array as LoopBack does unless `responsePathWrap: false`; a
+//! parameter's `source` is honoured.
+
+mod operation;
+pub mod template;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+pub use operation::{Operation, Param, RestRequest, Source};
+
+use crate::connector::BoxFuture;
+use crate::{Error, Result};
+use operation::config_error;
+
+/// What came back from the remote API (after execute hooks may change it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestResponse {
+    /// The request that was sent.
+    pub request: RestRequest,
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers (lower-case names, text values).
+    pub headers: Map<String, Value>,
+    /// The body: parsed JSON, or the text when it is not JSON.
+    pub body: Value,
+}
+
+type BeforeFn = Arc<dyn Fn(RestRequest) -> BoxFuture<'static, Result<RestRequest>> + Send + Sync>;
+type AfterFn = Arc<dyn Fn(RestResponse) -> BoxFuture<'static, Result<RestResponse>> + Send + Sync>;
+
+/// A function of the datasource: which operation, with which parameters.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// Its name.
+    pub name: String,
+    /// Its parameters, in call order.
+    pub params: Vec<Param>,
+    /// The operation it calls.
+    pub operation: Arc<Operation>,
+}
+
+/// A REST datasource (`"connector": "rest"`).
+#[derive(Clone)]
+pub struct RestDataSource {
+    client: reqwest::Client,
+    /// Headers of every request (`options.headers`; an operation's own win).
+    headers: Vec<(String, String)>,
+    /// Timeout of every request (`options.timeout`, ms).
+    timeout_ms: Option<u64>,
+    functions: Arc<HashMap<String, Function>>,
+    before: Vec<BeforeFn>,
+    after: Vec<AfterFn>,
+}
+
+impl std::fmt::Debug for RestDataSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.functions.keys().collect();
+        names.sort();
+        f.debug_struct("RestDataSource")
+            .field("functions", &names)
+            .finish()
+    }
+}
+
+fn text_pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    match v {
+        Some(Value::Object(o)) => o
+            .iter()
+            .filter(|(_, x)| !x.is_null())
+            .map(|(k, x)| {
+                let t = match x {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), t)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl RestDataSource {
+    /// A datasource from LoopBack's settings: `{"options": {headers, timeout, strictSSL},
+    /// "operations": [{"template": {..}, "functions": {"name": [params]}}]}`.
+    pub fn from_settings(settings: &Value) -> Result<RestDataSource> {
+        let options = settings.get("options");
+        let strict_ssl = options
+            .and_then(|o| o.get("strictSSL"))
+            .and_then(Value::as_bool)
+            != Some(false);
+        // rustls with ring (no C build); installing twice is harmless
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(!strict_ssl)
+            .build()
+            .map_err(|e| config_error(&format!("HTTP client: {e}")))?;
+        let mut functions = HashMap::new();
+        let ops = match settings.get("operations") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a.clone(),
+            Some(other) => {
+                return Err(config_error(&format!(
+                    "operations must be an array, not {other}"
+                )))
+            }
+        };
+        for (i, op) in ops.iter().enumerate() {
+            let template = op
+                .get("template")
+                .ok_or_else(|| config_error(&format!("operation {i} has no template")))?;
+            let operation = Arc::new(Operation::new(template)?);
+            let fns = match op.get("functions") {
+                Some(Value::Object(f)) => f.clone(),
+                None | Some(Value::Null) => Map::new(),
+                Some(other) => {
+                    return Err(config_error(&format!(
+                        "operation {i}: functions must be an object, not {other}"
+                    )))
+                }
+            };
+            for (name, params) in fns {
+                let params = Operation::params(&params)?;
+                for p in &params {
+                    if !operation.variables.iter().any(|(_, v)| v.name == p.name) {
+                        return Err(config_error(&format!(
+                            "function {name}: parameter {} is not a variable of its template",
+                            p.name
+                        )));
+                    }
+                }
+                if functions.contains_key(&name) {
+                    return Err(config_error(&format!("function {name} is declared twice")));
+                }
+                functions.insert(
+                    name.clone(),
+                    Function {
+                        name,
+                        params,
+                        operation: operation.clone(),
+                    },
+                );
+            }
+        }
+        Ok(RestDataSource {
+            client,
+            headers: text_pairs(options.and_then(|o| o.get("headers"))),
+            timeout_ms: options
+                .and_then(|o| o.get("timeout"))
+                .and_then(Value::as_u64),
+            functions: Arc::new(functions),
+            before: Vec::new(),
+            after: Vec::new(),
+        })
+    }
+
+    /// The functions, by name.
+    pub fn functions(&self) -> impl Iterator<Item = &Function> {
+        self.functions.values()
+    }
+
+    /// A function by name.
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.get(name)
+    }
+
+    /// Adds a `before execute` hook: it gets the outgoing request and gives it back, changed
+    /// or not; an error stops the call.
+    pub fn before_execute<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(RestRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<RestRequest>> + Send + 'static,
+    {
+        self.before.push(Arc::new(move |r| Box::pin(f(r))));
+        self
+    }
+
+    /// Adds an `after execute` hook: it gets the response (and the request) and gives it back,
+    /// changed or not; an error becomes the call's error.
+    pub fn after_execute<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(RestResponse) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<RestResponse>> + Send + 'static,
+    {
+        self.after.push(Arc::new(move |r| Box::pin(f(r))));
+        self
+    }
+
+    /// Calls function `name` with `args`: an object of named arguments, or an array of
+    /// positional ones (in the function's parameter order).
+    pub async fn invoke(&self, name: &str, args: Value) -> Result<Value> {
+        let f = self.functions.get(name).ok_or_else(|| {
+            Error::internal(format!("the rest datasource has no function {name}"))
+        })?;
+        let named = match args {
+            Value::Object(o) => o,
+            Value::Null => Map::new(),
+            Value::Array(a) => {
+                if a.len() > f.params.len() {
+                    return Err(Error::bad_request(format!(
+                        "{name} takes {} arguments, not {}",
+                        f.params.len(),
+                        a.len()
+                    )));
+                }
+                f.params
+                    .iter()
+                    .zip(a)
+                    .map(|(p, v)| (p.name.clone(), v))
+                    .collect()
+            }
+            other => {
+                return Err(Error::bad_request(format!(
+                    "the arguments of {name} are an object or an array, not {other}"
+                )))
+            }
+        };
+        let request = f.operation.request(&f.params, &named)?;
+        let response = self.execute(request).await?;
+        Ok(f.operation.answer(
+            response.status,
+            Value::Object(response.headers),
+            response.body,
+        ))
+    }
+
+    /// Sends a request through the hooks; a status ≥ 400 is an error with the status, headers
+    /// and body.
+    pub async fn execute(&self, request: RestRequest) -> Result<RestResponse> {
+        let mut request = request;
+        for h in &self.before {
+            request = h(request).await?;
+        }
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| Error::bad_request(format!("{} is not an HTTP method", request.method)))?;
+        let mut url = reqwest::Url::parse(&request.url)
+            .map_err(|e| Error::bad_request(format!("{} is not a URL: {e}", request.url)))?;
+        if !request.query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &request.query {
+                q.append_pair(k, v);
+            }
+        }
+        let mut rb = self.client.request(method, url);
+        for (k, v) in &self.headers {
+            if !request
+                .headers
+                .iter()
+                .any(|(h, _)| h.eq_ignore_ascii_case(k))
+            {
+                rb = rb.header(k, v);
+            }
+        }
+        for (k, v) in &request.headers {
+            rb = rb.header(k, v);
+        }
+        if let Some(b) = &request.body {
+            rb = rb
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_string());
+        }
+        let timeout = request.timeout_ms.or(self.timeout_ms);
+        if let Some(ms) = timeout {
+            rb = rb.timeout(Duration::from_millis(ms));
+        }
+        let res = rb
+            .send()
+            .await
+            .map_err(|e| transport_error(&request, e, timeout))?;
+        let status = res.status().as_u16();
+        let mut headers = Map::new();
+        for (k, v) in res.headers() {
+            headers.insert(
+                k.as_str().to_string(),
+                Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            );
+        }
+        let json_type = headers
+            .get("content-type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.contains("json"));
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| transport_error(&request, e, timeout))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else if json_type {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(text.into_owned()))
+        } else {
+            Value::String(text.into_owned())
+        };
+        let mut response = RestResponse {
+            request,
+            status,
+            headers,
+            body,
+        };
+        for h in &self.after {
+            response = h(response).await?;
+        }
+        if response.status >= 400 {
+            return Err(remote_error(&response));
+        }
+        Ok(response)
+    }
+}
+
+/// A remote status ≥ 400 as lb's error: that status, the body as message, and
+/// `details: {statusCode, headers, body}`.
+fn remote_error(r: &RestResponse) -> Error {
+    let status =
+        axum::http::StatusCode::from_u16(r.status).unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+    let message = match &r.body {
+        Value::String(s) => s.clone(),
+        Value::Null => format!("{} answered {}", r.request.url, r.status),
+        other => other.to_string(),
+    };
+    Error::new(status, message)
+        .with_code("REMOTE_ERROR")
+        .with_details(serde_json::json!({
+            "statusCode": r.status,
+            "headers": r.headers,
+            "body": r.body,
+        }))
+}
+
+fn transport_error(r: &RestRequest, e: reqwest::Error, timeout: Option<u64>) -> Error {
+    if e.is_timeout() {
+        return Error::new(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "{} {} timed out after {} ms",
+                r.method,
+                r.url,
+                timeout.unwrap_or_default()
+            ),
+        )
+        .with_code("REMOTE_TIMEOUT");
+    }
+    Error::new(
+        axum::http::StatusCode::BAD_GATEWAY,
+        format!("{} {} failed: {e}", r.method, r.url),
+    )
+    .with_code("REMOTE_UNREACHABLE")
+}

@@ -1,0 +1,347 @@
+//! The template grammar of LoopBack's REST connector: `{name}`, `{name=default}`,
+//! `{name:type}`, `{name=default:type}`, required `{!name}` / `{^name}`, in any string value
+//! or key of a template. A string that is exactly one variable takes the variable's typed
+//! value; variables inside other text are joined as text (a missing optional one is empty).
+//!
+//! Unlike the original: a value that does not fit its type is an error (not NaN or null), and
+//! a missing required variable is an error with a status (400), not an exception.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::value::js;
+use crate::{Error, Result};
+
+/// `{ [!|^]? NAME (\s* = DEFAULT)? (: TYPE)? }`: a default cannot hold `:`, `{` or `}`.
+static VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\{([!^])?([A-Za-z$_][A-Za-z0-9_$]*)\s*(?:=([^:{}]+))?(?::(\w+))?\}")
+        .expect("a valid expression")
+});
+
+/// A variable of a template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    /// Its name.
+    pub name: String,
+    /// The default (text, typed like a given value).
+    pub default: Option<String>,
+    /// Its type: `string`, `number`, `integer`, `boolean`, `object`, `json`, `array`, `any`
+    /// (absent: the value as given).
+    pub ty: Option<String>,
+    /// `{!name}` / `{^name}`.
+    pub required: bool,
+}
+
+/// A piece of a template string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// Text as written.
+    Text(String),
+    /// A variable.
+    Var(Variable),
+}
+
+/// A template string split into pieces.
+pub fn parse(s: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut last = 0;
+    for c in VARIABLE.captures_iter(s) {
+        let m = c.get(0).expect("group 0");
+        if m.start() > last {
+            out.push(Piece::Text(s[last..m.start()].to_string()));
+        }
+        out.push(Piece::Var(Variable {
+            name: c[2].to_string(),
+            default: c.get(3).map(|d| d.as_str().trim().to_string()),
+            ty: c.get(4).map(|t| t.as_str().to_lowercase()),
+            required: c.get(1).is_some(),
+        }));
+        last = m.end();
+    }
+    if last < s.len() || out.is_empty() {
+        out.push(Piece::Text(s[last..].to_string()));
+    }
+    out
+}
+
+/// Every variable of a template value, with the root property it was found under (`url`,
+/// `query`, `body`, `headers`, ...), in order of appearance.
+pub fn variables(template: &Value) -> Vec<(String, Variable)> {
+    fn walk(v: &Value, root: &str, out: &mut Vec<(String, Variable)>) {
+        match v {
+            Value::String(s) => {
+                for p in parse(s) {
+                    if let Piece::Var(var) = p {
+                        out.push((root.to_string(), var));
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, root, out)),
+            Value::Object(o) => {
+                for (k, x) in o {
+                    walk(&Value::String(k.clone()), root, out);
+                    walk(x, root, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Value::Object(o) = template {
+        for (root, v) in o {
+            walk(&Value::String(root.clone()), root, &mut out);
+            walk(v, root, &mut out);
+        }
+    }
+    out
+}
+
+/// What the template's variables take their values from.
+pub trait Lookup {
+    /// The argument of variable `name`, if it was given (not null).
+    fn get(&self, name: &str) -> Option<&Value>;
+}
+
+impl Lookup for Map<String, Value> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        Map::get(self, name).filter(|v| !v.is_null())
+    }
+}
+
+fn type_error(var: &Variable, ty: &str, v: &Value) -> Error {
+    Error::bad_request(format!("Variable {} must be {ty}, not {v}", var.name))
+        .with_code("INVALID_VARIABLE")
+}
+
+/// A value in the variable's type (without a type: as given, so a whole-value variable can
+/// carry a number, an object or an array).
+pub fn coerce(var: &Variable, v: Value) -> Result<Value> {
+    let Some(ty) = var.ty.as_deref() else {
+        return Ok(v);
+    };
+    Ok(match ty {
+        "string" => match v {
+            Value::String(_) => v,
+            Value::Object(_) | Value::Array(_) => Value::String(v.to_string()),
+            other => Value::String(js::to_js_string(&other)),
+        },
+        "number" | "integer" => {
+            let n = match &v {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) if !s.trim().is_empty() => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            match n.filter(|n| n.is_finite()) {
+                Some(n) if ty == "integer" && n.fract() != 0.0 => {
+                    return Err(type_error(var, "an integer", &v))
+                }
+                Some(n) => js::number(n),
+                None => {
+                    let what = if ty == "integer" {
+                        "an integer"
+                    } else {
+                        "a number"
+                    };
+                    return Err(type_error(var, what, &v));
+                }
+            }
+        }
+        "boolean" => match &v {
+            Value::Bool(_) => v,
+            Value::String(s) if s == "true" || s == "1" => Value::Bool(true),
+            Value::String(s) if s == "false" || s == "0" => Value::Bool(false),
+            Value::Number(n) if n.as_f64() == Some(1.0) => Value::Bool(true),
+            Value::Number(n) if n.as_f64() == Some(0.0) => Value::Bool(false),
+            _ => return Err(type_error(var, "a boolean", &v)),
+        },
+        "object" | "json" | "array" => {
+            let parsed = match v {
+                Value::String(s) => serde_json::from_str(&s)
+                    .map_err(|_| type_error(var, "JSON", &Value::String(s.clone())))?,
+                other => other,
+            };
+            match (ty, &parsed) {
+                ("object", Value::Object(_)) | ("array", Value::Array(_)) | ("json", _) => parsed,
+                ("object", _) => return Err(type_error(var, "an object", &parsed)),
+                _ => return Err(type_error(var, "an array", &parsed)),
+            }
+        }
+        _ => v,
+    })
+}
+
+/// The value of a variable: the argument, else its default, else `None` (an error when it is
+/// required).
+pub fn value(var: &Variable, args: &dyn Lookup) -> Result<Option<Value>> {
+    let raw = match args.get(&var.name) {
+        Some(v) => v.clone(),
+        None => match &var.default {
+            Some(d) => Value::String(d.clone()),
+            None if var.required => {
+                return Err(Error::bad_request(format!(
+                    "Required variable {} has no value",
+                    var.name
+                ))
+                .with_code("REQUIRED_VARIABLE"))
+            }
+            None => return Ok(None),
+        },
+    };
+    coerce(var, raw).map(Some)
+}
+
+/// A template string rendered: `None` for a whole-value variable without a value.
+/// `encode` turns each substituted text piece into what the output needs (percent-encoding in
+/// URLs); `raw_first` leaves a variable that starts the string as it is (a base URL).
+pub fn render(
+    s: &str,
+    args: &dyn Lookup,
+    encode: &dyn Fn(&str) -> String,
+    raw_first: bool,
+) -> Result<Option<Value>> {
+    let pieces = parse(s);
+    if let [Piece::Var(var)] = pieces.as_slice() {
+        // the whole value: typed
+        return match value(var, args)? {
+            Some(Value::String(t)) if !raw_first => Ok(Some(Value::String(encode(&t)))),
+            other => Ok(other),
+        };
+    }
+    let mut out = String::new();
+    for (i, p) in pieces.iter().enumerate() {
+        match p {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Var(var) => {
+                let text = match value(var, args)? {
+                    None => String::new(),
+                    Some(Value::String(t)) => t,
+                    Some(v) => js::to_js_string(&v),
+                };
+                if i == 0 && raw_first {
+                    out.push_str(&text);
+                } else {
+                    out.push_str(&encode(&text));
+                }
+            }
+        }
+    }
+    Ok(Some(Value::String(out)))
+}
+
+/// A JSON template rendered: strings (values and keys) through [`render`]; a whole-value
+/// variable without a value becomes `null`.
+pub fn render_value(v: &Value, args: &dyn Lookup) -> Result<Value> {
+    let same = |t: &str| t.to_string();
+    Ok(match v {
+        Value::String(s) => render(s, args, &same, true)?.unwrap_or(Value::Null),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| render_value(x, args))
+                .collect::<Result<_>>()?,
+        ),
+        Value::Object(o) => {
+            let mut out = Map::new();
+            for (k, x) in o {
+                let key = match render(k, args, &same, true)? {
+                    Some(Value::String(k)) => k,
+                    Some(other) => js::to_js_string(&other),
+                    // a key whose variable has no value: the entry is left out
+                    None => continue,
+                };
+                out.insert(key, render_value(x, args)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn args(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn grammar() {
+        assert_eq!(
+            parse("{!a}{b=5:number}x{^c:boolean}{d = hi}"),
+            vec![
+                Piece::Var(Variable {
+                    name: "a".into(),
+                    default: None,
+                    ty: None,
+                    required: true
+                }),
+                Piece::Var(Variable {
+                    name: "b".into(),
+                    default: Some("5".into()),
+                    ty: Some("number".into()),
+                    required: false
+                }),
+                Piece::Text("x".into()),
+                Piece::Var(Variable {
+                    name: "c".into(),
+                    default: None,
+                    ty: Some("boolean".into()),
+                    required: true
+                }),
+                Piece::Var(Variable {
+                    name: "d".into(),
+                    default: Some("hi".into()),
+                    ty: None,
+                    required: false
+                }),
+            ]
+        );
+        assert_eq!(parse("plain"), vec![Piece::Text("plain".into())]);
+        assert_eq!(
+            parse("{not a var}"),
+            vec![Piece::Text("{not a var}".into())]
+        );
+    }
+
+    #[test]
+    fn whole_values_keep_their_type_and_concatenation_is_text() {
+        let a = args(json!({"x": 50, "y": "YYY", "n": "12", "o": "{\"k\":1}"}));
+        assert_eq!(
+            render_value(&json!("{x=100}ABC{^y}123"), &a).unwrap(),
+            json!("50ABCYYY123")
+        );
+        assert_eq!(render_value(&json!("{n:number}"), &a).unwrap(), json!(12));
+        assert_eq!(
+            render_value(&json!("{o:object}"), &a).unwrap(),
+            json!({"k": 1})
+        );
+        assert_eq!(render_value(&json!("{m=7:integer}"), &a).unwrap(), json!(7));
+        assert_eq!(render_value(&json!("{missing}"), &a).unwrap(), Value::Null);
+        assert_eq!(
+            render_value(&json!("a{missing}b"), &a).unwrap(),
+            json!("ab")
+        );
+        assert_eq!(
+            render_value(&json!({"{y}": "{x}", "k{missing}": 1}), &a).unwrap(),
+            json!({"YYY": 50, "k": 1})
+        );
+        let e = render_value(&json!("{!absent}"), &a).unwrap_err();
+        assert_eq!(e.status.as_u16(), 400);
+        assert_eq!(e.message, "Required variable absent has no value");
+        let bad = args(json!({"n": "abc", "b": "yes"}));
+        assert_eq!(
+            render_value(&json!("{n:number}"), &bad)
+                .unwrap_err()
+                .message,
+            "Variable n must be a number, not \"abc\""
+        );
+        assert!(render_value(&json!("{b:boolean}"), &bad).is_err());
+        assert_eq!(
+            render_value(&json!("{b:boolean}"), &args(json!({"b": "false"}))).unwrap(),
+            json!(false)
+        );
+    }
+}
