@@ -338,3 +338,90 @@ fn configuration_mistakes_are_errors() {
         assert!(RestDataSource::from_settings(&b).is_err(), "{b}");
     }
 }
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, lb::Model)]
+#[model(path = "places")]
+pub struct Place {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
+}
+
+/// A REST datasource from `datasources.json` (with `${VAR}`), its functions published as
+/// remote methods of a model, in the OpenAPI document too.
+#[tokio::test]
+async fn functions_as_remote_methods_of_a_model() {
+    let (base, _) = stub().await;
+    std::env::set_var("LB_TEST_GEO_URL", &base);
+    let config = json!({
+        "db": {"connector": "memory"},
+        "geo": {
+            "connector": "rest",
+            "operations": [{
+                "template": {
+                    "method": "GET",
+                    "url": "${LB_TEST_GEO_URL}/geocode",
+                    "query": {"address": "{street},{city},{zipcode}"},
+                    "responsePath": "$.results[0].geometry.location"
+                },
+                "functions": {"geocode": ["street", "city", "zipcode"]}
+            }]
+        }
+    });
+    let app = lb::App::builder()
+        .datasources_json(&config.to_string())
+        .unwrap()
+        .model::<Place>()
+        .rest_methods("Place", "geo")
+        .build()
+        .unwrap();
+    let v = app
+        .rest("geo")
+        .unwrap()
+        .invoke(
+            "geocode",
+            json!({"street": "1 Main", "city": "Reno", "zipcode": "89501"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v, json!([{"lat": 37.4, "lng": -122.1}]));
+    let r = support_get(
+        &app,
+        "/api/places/geocode?street=1%20Main&city=Reno&zipcode=89501",
+    )
+    .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(
+        serde_json::from_str::<Value>(&r.1).unwrap(),
+        json!([{"lat": 37.4, "lng": -122.1}])
+    );
+    let doc = serde_json::to_value(app.openapi()).unwrap();
+    let op = &doc["paths"]["/api/places/geocode"]["get"];
+    assert_eq!(op["operationId"], "Place.geocode", "{op}");
+    let params: Vec<&str> = op["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(params, ["street", "city", "zipcode"]);
+    // a remote error keeps its status through the app
+    let e =
+        lb::App::builder().rest_settings("bad", &json!({"operations": [{"template": {"url": 5}}]}));
+    assert!(e.is_err());
+}
+
+/// GET through the app's router: (status, body).
+async fn support_get(app: &lb::App, uri: &str) -> (u16, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .uri(uri)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = app.clone().into_router().oneshot(req).await.unwrap();
+    let status = res.status().as_u16();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}

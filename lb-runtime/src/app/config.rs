@@ -14,7 +14,21 @@ impl AppBuilder {
     /// A datasource of the same name replaces the one set in code.
     pub fn datasources_json(mut self, text: &str) -> Result<Self> {
         let lookup = |n: &str| std::env::var(n).ok();
-        for ds in datasources::parse(text, &lookup)? {
+        let (dbs, rest) = datasources::parse_all(text, &lookup)?;
+        for (name, settings) in rest {
+            #[cfg(feature = "rest")]
+            {
+                self = self.rest_settings(&name, &settings)?;
+            }
+            #[cfg(not(feature = "rest"))]
+            {
+                let _ = settings;
+                return Err(Error::internal(format!(
+                    "datasource {name}: the REST connector needs lb's `rest` feature"
+                )));
+            }
+        }
+        for ds in dbs {
             let c = ds.connect()?;
             self.datasources.retain(|(n, _)| *n != ds.name);
             self.datasources.push((ds.name, c));

@@ -3,6 +3,8 @@
 mod config;
 mod datasources;
 mod observe;
+#[cfg(feature = "rest")]
+mod rest_datasources;
 
 use std::any::TypeId;
 use std::borrow::Cow;
@@ -74,6 +76,9 @@ pub(crate) struct AppInner {
     pub openapi_yaml: std::sync::OnceLock<Result<bytes::Bytes, String>>,
     /// Where writes meet the change streams' subscribers.
     pub changes: Arc<crate::changes::Hub>,
+    /// REST datasources by name.
+    #[cfg(feature = "rest")]
+    pub rest: HashMap<String, crate::connector::rest::RestDataSource>,
 }
 
 /// One attached model.
@@ -101,6 +106,9 @@ pub struct AppBuilder {
     remote_methods: Vec<(String, RemoteMethod)>,
     hooks: Vec<RemoteHook>,
     observers: Vec<crate::observe::Observer>,
+    /// REST datasources by name, and the models that publish their functions.
+    #[cfg(feature = "rest")]
+    rest: rest_datasources::PendingRest,
     shared_methods: HashMap<String, Vec<(String, bool)>>,
     model_config: Vec<(String, crate::config::ModelConfig)>,
     config: Config,
@@ -122,6 +130,8 @@ impl App {
             remote_methods: Vec::new(),
             hooks: Vec::new(),
             observers: Vec::new(),
+            #[cfg(feature = "rest")]
+            rest: Default::default(),
             shared_methods: HashMap::new(),
             model_config: Vec::new(),
             config: Config {
@@ -442,7 +452,15 @@ impl AppBuilder {
             openapi_json: std::sync::OnceLock::new(),
             openapi_yaml: std::sync::OnceLock::new(),
             changes: changes.clone(),
+            #[cfg(feature = "rest")]
+            rest: HashMap::new(),
         };
+        #[cfg(feature = "rest")]
+        {
+            let (sources, methods) = std::mem::take(&mut self.rest).resolve()?;
+            self.remote_methods.extend(methods);
+            inner.rest = sources;
+        }
         for (model, m) in self.remote_methods {
             match self.models.iter_mut().find(|p| p.def.name == model) {
                 Some(p) => p.remote_methods.push(m),

@@ -165,16 +165,44 @@ impl DatasourceConfig {
     }
 }
 
-/// Parses `datasources.json` (environment variables substituted with `lookup`).
+/// Parses `datasources.json` (environment variables substituted with `lookup`); REST
+/// datasources are left out (see [`parse_all`]).
 pub fn parse(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Vec<DatasourceConfig>> {
+    Ok(parse_all(text, lookup)?.0)
+}
+
+/// Whether a settings object names the REST connector.
+fn is_rest(v: &Value) -> bool {
+    v.get("connector")
+        .and_then(Value::as_str)
+        .is_some_and(|c| c.trim_start_matches("loopback-connector-") == "rest")
+}
+
+/// The settings of REST datasources by name (`"connector": "rest"`).
+pub type RestSettings = Vec<(String, Value)>;
+
+/// Parses `datasources.json`: the database datasources, and the settings of the REST ones,
+/// both with environment variables substituted.
+pub fn parse_all(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Vec<DatasourceConfig>, RestSettings)> {
     let v: Value = serde_json::from_str(text)
         .map_err(|e| Error::internal(format!("datasources.json: {e}")))?;
     let Value::Object(o) = v else {
         return Err(Error::internal("datasources.json: not an object"));
     };
-    o.into_iter()
-        .map(|(name, v)| DatasourceConfig::from_json(&name, v, lookup))
-        .collect()
+    let mut dbs = Vec::new();
+    let mut rest = Vec::new();
+    for (name, mut v) in o {
+        if is_rest(&v) {
+            expand(&mut v, lookup, &format!("datasources.json: {name}"))?;
+            rest.push((name, v));
+        } else {
+            dbs.push(DatasourceConfig::from_json(&name, v, lookup)?);
+        }
+    }
+    Ok((dbs, rest))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! parameter's `source` is honoured.
 
 mod operation;
+mod remote;
 pub mod template;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 pub use operation::{Operation, Param, RestRequest, Source};
+pub use remote::remote_method;
 
 use crate::connector::BoxFuture;
 use crate::{Error, Result};

@@ -13,6 +13,7 @@ use crate::connector::sql::Dialect;
 use crate::Result;
 
 /// Taken (shared) by a process while it listens: `pg_advisory_lock_shared(1818386280, 1)`.
+#[cfg(feature = "postgres")]
 pub(super) const LISTENER_LOCK: &str = "SELECT pg_advisory_lock_shared(1818386280, 1)";
 
 /// How often a writer looks again.
