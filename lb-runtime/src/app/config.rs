@@ -18,7 +18,19 @@ impl AppBuilder {
         for (name, settings) in rest {
             #[cfg(feature = "rest")]
             {
-                self = self.rest_settings(&name, &settings)?;
+                // `baseURL`: CRUD mode (models attach to it); `operations`: functions
+                let crud = settings.get("baseURL").or_else(|| settings.get("restPath"));
+                if crud.is_some() {
+                    let c = crate::connector::rest::RestCrud::from_settings(&settings).map_err(
+                        |e| Error::internal(format!("datasource {name}: {}", e.message)),
+                    )?;
+                    self.datasources.retain(|(n, _)| *n != name);
+                    self.datasources
+                        .push((name.clone(), std::sync::Arc::new(c)));
+                }
+                if crud.is_none() || settings.get("operations").is_some() {
+                    self = self.rest_settings(&name, &settings)?;
+                }
             }
             #[cfg(not(feature = "rest"))]
             {

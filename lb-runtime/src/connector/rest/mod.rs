@@ -9,6 +9,7 @@
 //! JSONPath, wrapped in an array as LoopBack does unless `responsePathWrap: false`; a
 //! parameter's `source` is honoured.
 
+mod crud;
 mod operation;
 mod remote;
 pub mod template;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+pub use crud::{brackets, RestCrud};
 pub use operation::{Operation, Param, RestRequest, Source};
 pub use remote::remote_method;
 
