@@ -115,5 +115,7 @@
 //! returning `()` (or `lb::Result<()>`) answers 204; one returning a value without `returns`
 //! sends it as the whole body.
 
+#[cfg(feature = "rest")]
+pub use lb_macros::rest_client;
 pub use lb_macros::{remote_methods, Model};
 pub use lb_runtime::*;

@@ -243,6 +243,16 @@ async fn grammar_sources_and_encoding() {
         .await
         .unwrap_err();
     assert_eq!(e.message, "Variable on must be a boolean, not \"yes\"");
+    // a value that looks like a template is sent as it is, never expanded again
+    api.invoke(
+        "save",
+        json!({"id": 1, "name": "my name is {name} {__proto__}", "y": "{y}"}),
+    )
+    .await
+    .unwrap();
+    let body: Value = serde_json::from_str(&log.lock().unwrap().body).unwrap();
+    assert_eq!(body["name"], "my name is {name} {__proto__}");
+    assert_eq!(body["label"], "100ABC{y}123");
     // positional arguments follow the parameter order
     api.invoke("save", json!(["i1", "p", "n2", 1, false, null, "Y"]))
         .await
@@ -424,4 +434,29 @@ async fn support_get(app: &lb::App, uri: &str) -> (u16, String) {
     let status = res.status().as_u16();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+lb::rest_client! {
+    /// A typed client of the stub's geocoder (the template inline).
+    struct Maps = r#"{"operations": [{
+        "template": {
+            "url": "{!base}/geocode",
+            "query": {"address": "{address}", "limit": "{limit=1:integer}"},
+            "responsePath": "$.results[*].formatted"
+        },
+        "functions": {"formatted": ["base", "address", "limit"]}
+    }]}"#;
+}
+
+/// The typed client: parameters typed by the template, checked by the compiler.
+#[tokio::test]
+async fn a_typed_client_from_the_template() {
+    let (base, _) = stub().await;
+    let maps = Maps::new().unwrap();
+    let v = maps.formatted(&base, Some("1 Main"), None).await.unwrap();
+    assert_eq!(v, json!(["1 Main", "second"]));
+    let v = maps.formatted(&base, None, Some(2)).await.unwrap();
+    assert_eq!(v, json!(["", "second"]));
+    assert!(Maps::SETTINGS.contains("responsePath"));
+    assert!(maps.datasource().function("formatted").is_some());
 }

@@ -5,6 +5,7 @@ mod ctxt;
 mod meta;
 mod model;
 mod remote;
+mod rest;
 mod suggest;
 
 use proc_macro::TokenStream;
@@ -35,4 +36,19 @@ pub fn remote_methods(args: TokenStream, input: TokenStream) -> TokenStream {
             .into();
     }
     remote::expand(item).into()
+}
+
+/// A typed client of a REST datasource: `rest_client! { pub struct Geocoder = "geo.json"; }`
+/// (a path from the crate root, or the settings JSON inline) gives `Geocoder::new()` and one
+/// async method per declared function, its parameters typed by the template's variables
+/// (`{zip:integer}` → `i64`, optional ones `Option<..>`). The compiler checks that the JSON
+/// parses, that every parameter is a variable of its template and that every required
+/// variable is a parameter.
+#[proc_macro]
+pub fn rest_client(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as rest::Input);
+    match rest::expand(input) {
+        Ok(t) => t.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
 }

@@ -1,0 +1,285 @@
+//! `rest_client!`: a REST datasource's template (inline JSON or a file) turned into a struct
+//! with one typed async function per declared function, checked at compile time: the JSON
+//! must parse, every parameter must be a variable of its template, and every required
+//! variable (`{!name}` / `{^name}` without a default) must be a parameter.
+
+mod grammar;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+use syn::parse::{Parse, ParseStream};
+use syn::{Attribute, Ident, LitStr, Token, Visibility};
+
+use grammar::Variable;
+
+/// `[attrs] vis struct Name = "template or path";`
+pub struct Input {
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+    name: Ident,
+    source: LitStr,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        input.parse::<Token![struct]>()?;
+        let name: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let source: LitStr = input.parse()?;
+        let _ = input.parse::<Option<Token![;]>>()?;
+        Ok(Input {
+            attrs,
+            vis,
+            name,
+            source,
+        })
+    }
+}
+
+/// A parameter of a generated function.
+struct Param {
+    name: String,
+    /// The template variable's type.
+    ty: Option<String>,
+    /// Must be given (a required variable without any default).
+    required: bool,
+}
+
+fn err(span: Span, msg: impl std::fmt::Display) -> syn::Error {
+    syn::Error::new(span, msg)
+}
+
+/// The settings text and, for a file, its path (tracked for recompilation).
+fn load(source: &LitStr) -> syn::Result<(String, Option<String>)> {
+    let text = source.value();
+    if text.trim_start().starts_with('{') {
+        return Ok((text, None));
+    }
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let path = std::path::Path::new(&dir).join(&text);
+    let content = std::fs::read_to_string(&path).map_err(|e| {
+        err(
+            source.span(),
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    Ok((content, Some(path.display().to_string())))
+}
+
+fn params_of(
+    fname: &str,
+    list: &Value,
+    vars: &[(String, Variable)],
+    span: Span,
+) -> syn::Result<Vec<Param>> {
+    let Value::Array(items) = list else {
+        return Err(err(
+            span,
+            format!("function {fname}: its parameters are an array"),
+        ));
+    };
+    let names: Vec<&str> = vars.iter().map(|(_, v)| v.name.as_str()).collect();
+    let mut out = Vec::new();
+    for item in items {
+        let (name, has_default) = match item {
+            Value::String(s) => match s.split_once('=') {
+                Some((n, _)) => (n.trim().to_string(), true),
+                None => (s.trim().to_string(), false),
+            },
+            Value::Object(o) => match o.get("name").and_then(Value::as_str) {
+                Some(n) => (n.to_string(), o.contains_key("default")),
+                None => {
+                    return Err(err(
+                        span,
+                        format!("function {fname}: a parameter without a name"),
+                    ))
+                }
+            },
+            other => {
+                return Err(err(
+                    span,
+                    format!("function {fname}: a parameter is a name or an object, not {other}"),
+                ))
+            }
+        };
+        let Some((_, var)) = vars.iter().find(|(_, v)| v.name == name) else {
+            let hint = crate::suggest::closest(&name, &names)
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            return Err(err(
+                span,
+                format!(
+                    "function {fname}: parameter `{name}` is not a variable of the template{hint}"
+                ),
+            ));
+        };
+        if syn::parse_str::<Ident>(&name).is_err() {
+            return Err(err(
+                span,
+                format!("function {fname}: parameter `{name}` is not a Rust name"),
+            ));
+        }
+        out.push(Param {
+            required: var.required && var.default.is_none() && !has_default,
+            ty: var.ty.clone(),
+            name,
+        });
+    }
+    for (_, v) in vars
+        .iter()
+        .filter(|(_, v)| v.required && v.default.is_none())
+    {
+        if !out.iter().any(|p| p.name == v.name) {
+            return Err(err(
+                span,
+                format!(
+                    "function {fname}: required variable `{}` of the template is not a parameter",
+                    v.name
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn rust_type(p: &Param) -> TokenStream {
+    let json = quote!(::lb::__private::serde_json::Value);
+    let t = match p.ty.as_deref() {
+        Some("number") => quote!(f64),
+        Some("integer") => quote!(i64),
+        Some("boolean") => quote!(bool),
+        Some("object" | "json" | "array" | "any") => json,
+        _ => quote!(&str),
+    };
+    if p.required {
+        t
+    } else {
+        quote!(::std::option::Option<#t>)
+    }
+}
+
+pub fn expand(input: Input) -> syn::Result<TokenStream> {
+    let span = input.source.span();
+    let (text, path) = load(&input.source)?;
+    let settings: Value = serde_json::from_str(&text).map_err(|e| {
+        err(
+            span,
+            format!("the REST datasource settings are not JSON: {e}"),
+        )
+    })?;
+    let Some(Value::Array(ops)) = settings.get("operations") else {
+        return Err(err(span, "the settings have no `operations` array"));
+    };
+    let mut fns = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, op) in ops.iter().enumerate() {
+        let template = op
+            .get("template")
+            .ok_or_else(|| err(span, format!("operation {i} has no template")))?;
+        if !template.get("url").is_some_and(Value::is_string) {
+            return Err(err(
+                span,
+                format!("operation {i}: the template needs a `url`"),
+            ));
+        }
+        let vars = grammar::variables(template);
+        let Some(Value::Object(functions)) = op.get("functions") else {
+            continue;
+        };
+        for (fname, list) in functions {
+            if syn::parse_str::<Ident>(fname).is_err() {
+                return Err(err(span, format!("function `{fname}` is not a Rust name")));
+            }
+            if !seen.insert(fname.clone()) {
+                return Err(err(span, format!("function `{fname}` is declared twice")));
+            }
+            let params = params_of(fname, list, &vars, span)?;
+            let ident = format_ident!("{}", fname);
+            let args = params.iter().map(|p| {
+                let (n, t) = (format_ident!("{}", p.name), rust_type(p));
+                quote!(#n: #t)
+            });
+            let inserts = params.iter().map(|p| {
+                let (n, key) = (format_ident!("{}", p.name), &p.name);
+                if p.required {
+                    quote!(args.insert(#key.to_string(), ::lb::__private::serde_json::json!(#n));)
+                } else {
+                    quote! {
+                        if let ::std::option::Option::Some(v) = #n {
+                            args.insert(#key.to_string(), ::lb::__private::serde_json::json!(v));
+                        }
+                    }
+                }
+            });
+            let doc = format!(
+                "Calls `{}` {} (function `{fname}` of the template).",
+                template
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("GET"),
+                template
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            );
+            fns.push(quote! {
+                #[doc = #doc]
+                #[allow(clippy::too_many_arguments)]
+                pub async fn #ident(&self, #(#args),*) -> ::lb::Result<::lb::__private::serde_json::Value> {
+                    let mut args = ::lb::__private::serde_json::Map::new();
+                    #(#inserts)*
+                    self.datasource
+                        .invoke(#fname, ::lb::__private::serde_json::Value::Object(args))
+                        .await
+                }
+            });
+        }
+    }
+    let Input {
+        attrs, vis, name, ..
+    } = input;
+    let track = path.map(|p| {
+        quote!(
+            const _: &str = ::std::include_str!(#p);
+        )
+    });
+    Ok(quote! {
+        #(#attrs)*
+        #[derive(Debug, Clone)]
+        #vis struct #name {
+            datasource: ::lb::connector::rest::RestDataSource,
+        }
+
+        impl #name {
+            /// The settings compiled in.
+            pub const SETTINGS: &'static str = #text;
+
+            /// A client with the settings compiled in.
+            pub fn new() -> ::lb::Result<Self> {
+                let settings: ::lb::__private::serde_json::Value =
+                    ::lb::__private::serde_json::from_str(Self::SETTINGS)
+                        .map_err(|e| ::lb::Error::internal(e.to_string()))?;
+                ::std::result::Result::Ok(Self::from_datasource(
+                    ::lb::connector::rest::RestDataSource::from_settings(&settings)?,
+                ))
+            }
+
+            /// A client over a datasource built elsewhere (with hooks, other options).
+            pub fn from_datasource(datasource: ::lb::connector::rest::RestDataSource) -> Self {
+                Self { datasource }
+            }
+
+            /// The datasource (`invoke` by name, hooks).
+            pub fn datasource(&self) -> &::lb::connector::rest::RestDataSource {
+                &self.datasource
+            }
+
+            #(#fns)*
+        }
+
+        #track
+    })
+}

@@ -1,0 +1,5 @@
+lb::rest_client! {
+    pub struct Geocoder = r#"{"operations": [ {"template": } ]}"#;
+}
+
+fn main() {}
