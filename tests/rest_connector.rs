@@ -148,6 +148,7 @@ async fn grammar_sources_and_encoding() {
         "operations": [{
             "template": {
                 "method": "{verb=POST}",
+                "options": {"headers": {"x-op": "op-level", "x-trace": "loses"}},
                 "url": format!("{base}/echo/items/{{!id}}/{{part}}"),
                 "headers": {"x-trace": "{trace}", "x-optional": "{optional}"},
                 "query": {"limit": "{limit=10:number}", "skip": "{skip:integer}", "tag": "{tags:array}"},
@@ -205,6 +206,7 @@ async fn grammar_sources_and_encoding() {
         "missing optional headers are dropped"
     );
     assert_eq!(header("x-api-key").as_deref(), Some("secret"));
+    assert_eq!(header("x-op").as_deref(), Some("op-level"), "operation-level options");
     assert_eq!(
         header("skip").as_deref(),
         Some("3"),

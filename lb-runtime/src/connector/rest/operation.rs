@@ -276,10 +276,17 @@ impl Operation {
             Some(b) => Some(template::render_value(b, &lookup)?),
             None => None,
         };
-        let timeout_ms = t
-            .get("options")
-            .and_then(|o| o.get("timeout"))
-            .and_then(Value::as_u64);
+        let options = match t.get("options") {
+            Some(o) => template::render_value(o, &lookup)?,
+            None => Value::Null,
+        };
+        let timeout_ms = options.get("timeout").and_then(Value::as_u64);
+        // the operation's `options.headers` under the template's own headers
+        for (k, v) in pairs(options.get("headers").unwrap_or(&Value::Null)) {
+            if !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(&k)) {
+                headers.push((k, v));
+            }
+        }
         // the parameters with their own source, under their names
         for p in params {
             let Some(source) = p.source.filter(|_| moved.contains(&p.name.as_str())) else {
