@@ -206,7 +206,11 @@ async fn grammar_sources_and_encoding() {
         "missing optional headers are dropped"
     );
     assert_eq!(header("x-api-key").as_deref(), Some("secret"));
-    assert_eq!(header("x-op").as_deref(), Some("op-level"), "operation-level options");
+    assert_eq!(
+        header("x-op").as_deref(),
+        Some("op-level"),
+        "operation-level options"
+    );
     assert_eq!(
         header("skip").as_deref(),
         Some("3"),
