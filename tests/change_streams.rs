@@ -337,3 +337,52 @@ async fn across_processes_on_postgresql() {
     );
     assert_eq!(e["data"]["city"], "Big");
 }
+
+/// Inside a transaction on a datasource without notifications (SQLite), the changes reach the
+/// subscribers when it commits, never when it rolls back.
+#[tokio::test]
+async fn transactions_announce_on_commit() {
+    let app = app_on("sqlite::memory:");
+    app.automigrate().await.unwrap();
+    let (_, mut s) = Stream::open(&app, "GET", "/api/locations/change-stream").await;
+    assert_eq!(s.next(5).await.as_deref(), Some(":ok"));
+    let _ = app
+        .transaction(|tx| async move {
+            Location::create(
+                &tx,
+                &Location {
+                    id: None,
+                    street: None,
+                    city: None,
+                    zipcode: None,
+                    name: Some("also rolled back".into()),
+                    geo: None,
+                },
+            )
+            .await?;
+            Err::<(), _>(lb::Error::bad_request("roll back"))
+        })
+        .await;
+    app.transaction(|tx| async move {
+        Location::create(
+            &tx,
+            &Location {
+                id: None,
+                street: None,
+                city: None,
+                zipcode: None,
+                name: Some("committed".into()),
+                geo: None,
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let e = s.event().await;
+    assert_eq!(
+        e["data"]["name"], "committed",
+        "nothing of the rolled-back one: {e}"
+    );
+}

@@ -267,3 +267,32 @@ async fn include_scope_order_holds_across_batches() {
         assert_eq!(names(&v[0]["stamps"], "name"), ["s001", "s000"], "{url}");
     }
 }
+
+/// A condition on another datasource's model that matches too many instances is a 400, not
+/// a statement with more parameters than the database takes.
+#[tokio::test]
+async fn too_many_keys_from_another_datasource() {
+    let app = App::builder()
+        .datasource_arc("db", lb::connector::from_url("sqlite::memory:").unwrap())
+        .datasource_arc("side", lb::connector::from_url("memory:").unwrap())
+        .model_on::<Writer>("side")
+        .model::<Note>()
+        .model::<Stamp>()
+        .model::<Topic>()
+        .model::<NoteTopic>()
+        .build()
+        .unwrap();
+    app.automigrate().await.unwrap();
+    let writers: Vec<Value> = (0..10_001)
+        .map(|i| json!({"name": format!("w{i}")}))
+        .collect();
+    let repo = app.repository("Writer").unwrap();
+    repo.create_many(writers).await.unwrap();
+    let w = json!({"writer.name": {"like": "w%"}});
+    let r = support::get(&app, &format!("/api/notes/count?where={}", enc(&w))).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("more than 10000"), "{}", r.text);
+    let w = json!({"writer.name": "w7"});
+    let r = support::get(&app, &format!("/api/notes/count?where={}", enc(&w))).await;
+    assert_eq!(r.json(), json!({"count": 0}), "{}", r.text);
+}

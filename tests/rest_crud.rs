@@ -73,6 +73,11 @@ async fn a_model_backed_by_another_lb_server() {
     let w = support::escape_uri(&json!({"tag": null}).to_string());
     let r = send("GET", format!("/api/notes/count?where={w}"), Value::Null).await;
     assert_eq!(r.json(), json!({"count": 1}), "null in a where: {}", r.text);
+    // a long inq (more than LoopBack's 20 bracket array items) travels as JSON
+    let ids: Vec<i64> = (0..30).collect();
+    let f = support::escape_uri(&json!({"where": {"id": {"inq": ids}}, "order": "id"}).to_string());
+    let r = send("GET", format!("/api/notes?filter={f}"), Value::Null).await;
+    assert_eq!(r.json().as_array().map(Vec::len), Some(3), "{}", r.text);
     // by id, patch, replace, exists, count, updateAll, delete
     let r = send("GET", "/api/notes/2".into(), Value::Null).await;
     assert_eq!(r.json()["title"], "b");

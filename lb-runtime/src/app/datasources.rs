@@ -16,6 +16,8 @@ pub(crate) struct TxScope {
     datasource: usize,
     /// The transaction's connector.
     connector: Arc<dyn Connector>,
+    /// Changes of its writes, delivered to the change streams on commit.
+    pending: Arc<std::sync::Mutex<Vec<crate::changes::Change>>>,
 }
 
 impl App {
@@ -30,6 +32,7 @@ impl App {
                 home: entry.repo.home.clone(),
                 observers: entry.repo.observers.clone(),
                 changes: entry.repo.changes.clone(),
+                pending_changes: Some(tx.pending.clone()),
             })),
             Some(tx) => Err(Error::internal(format!(
                 "model {} is attached to datasource {:?}, not to the transaction's datasource {:?}",
@@ -124,11 +127,13 @@ impl App {
             return Err(Error::internal("transactions do not nest"));
         }
         let tx: Arc<dyn Transaction> = self.inner.datasources[i].1.begin().await?;
+        let pending: Arc<std::sync::Mutex<Vec<crate::changes::Change>>> = Arc::default();
         let scoped = App {
             inner: self.inner.clone(),
             tx: Some(Arc::new(TxScope {
                 datasource: i,
                 connector: tx.connector(),
+                pending: pending.clone(),
             })),
         };
         // A panic in `f` unwinds through here: the transaction is dropped with the scoped app
@@ -136,6 +141,11 @@ impl App {
         match f(scoped).await {
             Ok(v) => {
                 tx.commit().await?;
+                // the changes of the committed writes (never of a rolled-back one)
+                let done = std::mem::take(&mut *pending.lock().unwrap_or_else(|e| e.into_inner()));
+                for c in done {
+                    self.inner.changes.deliver(c, false);
+                }
                 Ok(v)
             }
             Err(e) => {

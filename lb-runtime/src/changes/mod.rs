@@ -102,8 +102,9 @@ impl Change {
         if text.len() <= MAX_PAYLOAD {
             return text;
         }
-        // a huge where: the subscribers get the kind and target only
-        json!({"model": self.model, "type": self.kind.name(), "target": self.target, "truncated": true})
+        // a huge where (or id): the subscribers get the kind, and the target if it is short
+        let target = self.target.as_ref().filter(|t| t.to_string().len() <= 1000);
+        json!({"model": self.model, "type": self.kind.name(), "target": target, "truncated": true})
             .to_string()
     }
 
@@ -157,15 +158,21 @@ impl Hub {
     }
 
     /// Delivers a change to this process's subscribers.
-    fn deliver(&self, change: Change, truncated: bool) {
+    pub(crate) fn deliver(&self, change: Change, truncated: bool) {
         // no receiver: nobody listens, nothing to keep
         let _ = self.tx.send(Arc::new(Delivered { change, truncated }));
     }
 
     /// Publishes a change of a write made through `connector`: by its notifications when it
-    /// has them (every process, this one included, receives it from the database), else in
-    /// process. An error of the notification is the write's error.
-    pub async fn publish(&self, connector: &dyn Connector, change: Change) -> crate::Result<()> {
+    /// has them (every process, this one included, receives it from the database; inside a
+    /// transaction on commit), else in process — into `pending` inside a transaction, which
+    /// the app delivers on commit.
+    pub async fn publish(
+        &self,
+        connector: &dyn Connector,
+        change: Change,
+        pending: Option<&Mutex<Vec<Change>>>,
+    ) -> crate::Result<()> {
         if connector.carries_changes() {
             // this process's subscribers listen through the database too
             if self.has_subscribers() || connector.others_listen().await? {
@@ -173,8 +180,10 @@ impl Hub {
             }
             return Ok(());
         }
-        if self.has_subscribers() {
-            self.deliver(change, false);
+        match pending {
+            Some(p) => p.lock().unwrap_or_else(|e| e.into_inner()).push(change),
+            None if self.has_subscribers() => self.deliver(change, false),
+            None => {}
         }
         Ok(())
     }
@@ -198,8 +207,20 @@ impl Hub {
                 match connector.listen(CHANNEL).await {
                     Ok(mut payloads) => {
                         tokio::spawn(async move {
-                            while let Some(p) = payloads.recv().await {
-                                let Some(hub) = hub.upgrade() else { break };
+                            loop {
+                                let p = tokio::select! {
+                                    p = payloads.recv() => p,
+                                    // the app is gone: stop (and so the listener)
+                                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {
+                                        if hub.strong_count() == 0 {
+                                            break;
+                                        }
+                                        continue;
+                                    }
+                                };
+                                let (Some(p), Some(hub)) = (p, hub.upgrade()) else {
+                                    break;
+                                };
                                 if let Some((c, truncated)) = Change::from_payload(&p) {
                                     hub.deliver(c, truncated);
                                 }

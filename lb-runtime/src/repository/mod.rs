@@ -35,6 +35,8 @@ pub struct Repository {
     pub(crate) observers: Option<Arc<crate::observe::Observers>>,
     /// The app's change streams (`None`: no change is published).
     pub(crate) changes: Option<Arc<crate::changes::Hub>>,
+    /// Inside a transaction: the changes to deliver when it commits.
+    pub(crate) pending_changes: Option<Arc<std::sync::Mutex<Vec<crate::changes::Change>>>>,
 }
 
 impl std::fmt::Debug for Repository {
@@ -58,6 +60,7 @@ impl Repository {
             home: None,
             observers: None,
             changes: None,
+            pending_changes: None,
         }
     }
 

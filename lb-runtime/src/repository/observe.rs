@@ -282,10 +282,18 @@ impl Repository {
         self.publish(change).await
     }
 
+    /// Publishes a change; a failure to publish does not fail the write (it is saved).
     async fn publish(&self, change: Change) -> Result<()> {
-        match &self.changes {
-            Some(hub) => hub.publish(self.connector.as_ref(), change).await,
-            None => Ok(()),
+        let Some(hub) = &self.changes else {
+            return Ok(());
+        };
+        let pending = self.pending_changes.as_deref();
+        if let Err(e) = hub.publish(self.connector.as_ref(), change, pending).await {
+            eprintln!(
+                "lb: a change of {} was saved but not published: {}",
+                self.model.name, e.message
+            );
         }
+        Ok(())
     }
 }

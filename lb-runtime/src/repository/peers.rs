@@ -97,6 +97,7 @@ fn resolve<'a>(home: &'a Home, w: &'a Where) -> BoxFuture<'a, Result<Where>> {
                             // the condition is lb's own lookup, not an operation of that model
                             observers: None,
                             changes: None,
+                            pending_changes: None,
                         };
                         Clause::Property {
                             name: r.source_key.clone(),
@@ -124,17 +125,29 @@ async fn resolve_all(home: &Home, ws: &[Where]) -> Result<Vec<Where>> {
     Ok(out)
 }
 
-/// The distinct non-null `target_key`s of the related rows matching the condition.
+/// At most this many keys of another datasource's matches become one `IN (..)` (databases
+/// bind each key as a parameter).
+pub(crate) const MAX_KEYS: usize = 10_000;
+
+/// The distinct non-null `target_key`s of the related rows matching the condition; a 400
+/// when there are more than [`MAX_KEYS`].
 async fn keys(peer: &Repository, r: &Related) -> Result<Vec<serde_json::Value>> {
     let f = Filter {
         where_: Some(r.where_.clone()),
         fields: Some(Fields::Include(vec![r.target_key.clone()])),
+        limit: Some(MAX_KEYS + 1),
         ..Default::default()
     };
+    let rows = peer.find(&f).await?;
+    if rows.len() > MAX_KEYS {
+        return Err(crate::Error::bad_request(format!(
+            "the condition on {} matches more than {MAX_KEYS} instances of {}, which lives on \
+             another datasource: narrow it",
+            r.relation, r.target.name
+        )));
+    }
     let mut seen = HashSet::new();
-    Ok(peer
-        .find(&f)
-        .await?
+    Ok(rows
         .iter()
         .filter_map(|row| row.get(&r.target_key).map(Cow::into_owned))
         .filter(|v| !v.is_null() && seen.insert(js::to_js_string(v)))

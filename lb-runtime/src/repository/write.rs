@@ -422,7 +422,9 @@ impl Repository {
         };
         op.after_delete(w.as_deref(), n).await?;
         if n > 0 {
-            self.publish_where(ChangeKind::Remove, w.as_deref(), Some(&id), None)
+            // a where the hooks changed may have removed other instances: no single target
+            let target = (w.as_deref() == Some(&by_id)).then_some(&id);
+            self.publish_where(ChangeKind::Remove, w.as_deref(), target, None)
                 .await?;
         }
         Ok(n)

@@ -42,13 +42,19 @@ pub fn brackets(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Whether a value cannot travel as brackets to a LoopBack server: brackets cannot say null
+/// (`x=` is ""), and LoopBack's query parser reads at most 20 array items and 5 levels.
 fn has_null(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Array(a) => a.iter().any(has_null),
-        Value::Object(o) => o.values().any(has_null),
-        _ => false,
+    fn unsafe_at(v: &Value, depth: usize) -> bool {
+        match v {
+            Value::Null => true,
+            _ if depth > 4 => matches!(v, Value::Array(_) | Value::Object(_)),
+            Value::Array(a) => a.len() > 20 || a.iter().any(|x| unsafe_at(x, depth + 1)),
+            Value::Object(o) => o.values().any(|x| unsafe_at(x, depth + 1)),
+            _ => false,
+        }
     }
+    unsafe_at(v, 0)
 }
 
 fn row(v: Value) -> Result<Row> {

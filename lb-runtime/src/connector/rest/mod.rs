@@ -42,6 +42,12 @@ pub struct RestResponse {
     pub body: Value,
 }
 
+/// The timeout of a request when none is configured (`options.timeout`), in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
+
+/// The largest response body read from a remote API.
+pub const MAX_RESPONSE: usize = 16 << 20;
+
 type BeforeFn = Arc<dyn Fn(RestRequest) -> BoxFuture<'static, Result<RestRequest>> + Send + Sync>;
 type AfterFn = Arc<dyn Fn(RestResponse) -> BoxFuture<'static, Result<RestResponse>> + Send + Sync>;
 
@@ -275,7 +281,11 @@ impl RestDataSource {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(b.to_string());
         }
-        let timeout = request.timeout_ms.or(self.timeout_ms);
+        // a remote that never answers cannot hold a request forever
+        let timeout = request
+            .timeout_ms
+            .or(self.timeout_ms)
+            .or(Some(DEFAULT_TIMEOUT_MS));
         if let Some(ms) = timeout {
             rb = rb.timeout(Duration::from_millis(ms));
         }
@@ -295,10 +305,25 @@ impl RestDataSource {
             .get("content-type")
             .and_then(Value::as_str)
             .is_some_and(|t| t.contains("json"));
-        let bytes = res
-            .bytes()
+        let mut res = res;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = res
+            .chunk()
             .await
-            .map_err(|e| transport_error(&request, e, timeout))?;
+            .map_err(|e| transport_error(&request, e, timeout))?
+        {
+            if bytes.len() + chunk.len() > MAX_RESPONSE {
+                return Err(Error::new(
+                    axum::http::StatusCode::BAD_GATEWAY,
+                    format!(
+                        "{} {} answered more than {MAX_RESPONSE} bytes",
+                        request.method, request.url
+                    ),
+                )
+                .with_code("REMOTE_TOO_LARGE"));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let text = String::from_utf8_lossy(&bytes);
         let body = if bytes.is_empty() {
             Value::Null
@@ -333,11 +358,14 @@ fn remote_error(r: &RestResponse) -> Error {
         Value::Null => format!("{} answered {}", r.request.url, r.status),
         other => other.to_string(),
     };
+    // the remote's cookies are not the client's business
+    let mut headers = r.headers.clone();
+    headers.remove("set-cookie");
     Error::new(status, message)
         .with_code("REMOTE_ERROR")
         .with_details(serde_json::json!({
             "statusCode": r.status,
-            "headers": r.headers,
+            "headers": headers,
             "body": r.body,
         }))
 }
@@ -355,9 +383,10 @@ fn transport_error(r: &RestRequest, e: reqwest::Error, timeout: Option<u64>) -> 
         )
         .with_code("REMOTE_TIMEOUT");
     }
+    // the error without its URL: the query string may hold credentials
     Error::new(
         axum::http::StatusCode::BAD_GATEWAY,
-        format!("{} {} failed: {e}", r.method, r.url),
+        format!("{} {} failed: {}", r.method, r.url, e.without_url()),
     )
     .with_code("REMOTE_UNREACHABLE")
 }

@@ -16,6 +16,10 @@ use crate::Result;
 #[cfg(feature = "postgres")]
 pub(super) const LISTENER_LOCK: &str = "SELECT pg_advisory_lock_shared(1818386280, 1)";
 
+/// Released when a process stops listening (every shared hold of this session).
+#[cfg(feature = "postgres")]
+pub(super) const LISTENER_UNLOCK: &str = "SELECT pg_advisory_unlock_all()";
+
 /// How often a writer looks again.
 const POLL: Duration = Duration::from_millis(500);
 

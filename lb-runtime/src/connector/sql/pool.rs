@@ -129,10 +129,23 @@ impl Pool {
                                         break;
                                     }
                                 }
-                                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+                                Err(sqlx::Error::PoolClosed) => break,
+                                // the connection was lost: the listener reconnects and listens
+                                // again; the lock went with the old session, so take it again
+                                Err(_) => {
+                                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                                    let _ = sqlx::query(super::notify::LISTENER_LOCK)
+                                        .execute(&mut l)
+                                        .await;
+                                }
                             },
                         }
                     }
+                    // the connection goes back to the pool: without the lock, or writers would
+                    // take any pooled session for a listener
+                    let _ = sqlx::query(super::notify::LISTENER_UNLOCK)
+                        .execute(&mut l)
+                        .await;
                 });
                 Ok(rx)
             }
