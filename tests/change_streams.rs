@@ -386,3 +386,28 @@ async fn transactions_announce_on_commit() {
         "nothing of the rolled-back one: {e}"
     );
 }
+
+/// Subscribers that arrive together on PostgreSQL share one listener start, and all of them
+/// receive the changes.
+#[tokio::test]
+async fn concurrent_subscribers_on_postgresql() {
+    let Some(url) = support::datasource_urls()
+        .into_iter()
+        .find(|u| u.starts_with("postgres"))
+    else {
+        eprintln!("SKIPPED concurrent_subscribers_on_postgresql: no DATABASE_URL_POSTGRES");
+        return;
+    };
+    let _g = support::database_lock(&url).await;
+    let app = app_on(&url);
+    app.automigrate().await.unwrap();
+    let ((_, mut a), (_, mut b)) = tokio::join!(
+        Stream::open(&app, "GET", "/api/locations/change-stream"),
+        Stream::open(&app, "GET", "/api/locations/change-stream"),
+    );
+    assert_eq!(a.next(5).await.as_deref(), Some(":ok"));
+    assert_eq!(b.next(5).await.as_deref(), Some(":ok"));
+    support::json(&app, "POST", "/api/locations", &json!({"name": "both"})).await;
+    assert_eq!(a.event().await["data"]["name"], "both");
+    assert_eq!(b.event().await["data"]["name"], "both");
+}

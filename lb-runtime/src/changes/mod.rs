@@ -8,7 +8,7 @@ mod sse;
 
 pub(crate) use sse::change_stream;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
@@ -134,9 +134,9 @@ pub(crate) struct Delivered {
 /// Where an app's changes meet its subscribers.
 pub(crate) struct Hub {
     tx: broadcast::Sender<Arc<Delivered>>,
-    /// Datasources (by position) whose connector carries changes between processes, and
-    /// whether this process listens to them yet.
-    listening: Mutex<HashSet<usize>>,
+    /// Datasources (by position) whose connector carries changes between processes: started
+    /// once this process listens to them.
+    listening: Mutex<HashMap<usize, Arc<tokio::sync::OnceCell<()>>>>,
 }
 
 /// Changes kept for a slow subscriber before it misses some.
@@ -146,7 +146,7 @@ impl Default for Hub {
     fn default() -> Self {
         Hub {
             tx: broadcast::channel(BACKLOG).0,
-            listening: Mutex::new(HashSet::new()),
+            listening: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -197,47 +197,46 @@ impl Hub {
     ) -> crate::Result<broadcast::Receiver<Arc<Delivered>>> {
         let rx = self.tx.subscribe();
         if connector.carries_changes() {
-            let first = self
+            // every subscriber waits for the one start of the listener (a failed start is
+            // tried again by the next subscriber)
+            let started = self
                 .listening
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(datasource);
-            if first {
-                let hub = Arc::downgrade(self);
-                match connector.listen(CHANNEL).await {
-                    Ok(mut payloads) => {
-                        tokio::spawn(async move {
-                            loop {
-                                let p = tokio::select! {
-                                    p = payloads.recv() => p,
-                                    // the app is gone: stop (and so the listener)
-                                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {
-                                        if hub.strong_count() == 0 {
-                                            break;
-                                        }
-                                        continue;
-                                    }
-                                };
-                                let (Some(p), Some(hub)) = (p, hub.upgrade()) else {
-                                    break;
-                                };
-                                if let Some((c, truncated)) = Change::from_payload(&p) {
-                                    hub.deliver(c, truncated);
-                                }
-                            }
-                        });
-                    }
-                    Err(e) => {
-                        self.listening
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .remove(&datasource);
-                        return Err(e);
-                    }
-                }
-            }
+                .entry(datasource)
+                .or_default()
+                .clone();
+            started.get_or_try_init(|| self.listen(connector)).await?;
         }
         Ok(rx)
+    }
+
+    /// Starts listening on the datasource: a task forwards its notifications here until the
+    /// app is gone.
+    async fn listen(self: &Arc<Self>, connector: &Arc<dyn Connector>) -> crate::Result<()> {
+        let hub = Arc::downgrade(self);
+        let mut payloads = connector.listen(CHANNEL).await?;
+        tokio::spawn(async move {
+            loop {
+                let p = tokio::select! {
+                    p = payloads.recv() => p,
+                    // the app is gone: stop (and so the listener)
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {
+                        if hub.strong_count() == 0 {
+                            break;
+                        }
+                        continue;
+                    }
+                };
+                let (Some(p), Some(hub)) = (p, hub.upgrade()) else {
+                    break;
+                };
+                if let Some((c, truncated)) = Change::from_payload(&p) {
+                    hub.deliver(c, truncated);
+                }
+            }
+        });
+        Ok(())
     }
 }
 
