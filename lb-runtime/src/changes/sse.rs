@@ -6,7 +6,6 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
@@ -148,7 +147,6 @@ pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
             header::CONTENT_ENCODING,
             HeaderValue::from_static("x-no-compression"),
         );
-        let _: &Arc<super::Hub> = &hub;
         Ok(Outcome::Stream(r))
     })
 }

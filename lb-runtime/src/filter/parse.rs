@@ -417,10 +417,7 @@ impl WhereParser<'_> {
             };
             return Ok(Some(super::Related {
                 relation: rel.name.clone(),
-                source_key: rel
-                    .primary_key
-                    .clone()
-                    .unwrap_or_else(|| self.def.id().name.clone()),
+                source_key: rel.referenced_key(self.def).to_string(),
                 target_key: rel.foreign_key.clone(),
                 target: through,
                 where_: Where(vec![Clause::Related(Box::new(to_target))]),
@@ -429,14 +426,10 @@ impl WhereParser<'_> {
         let (source_key, target_key) = match rel.kind {
             crate::model::RelationKind::BelongsTo => (
                 rel.foreign_key.clone(),
-                rel.primary_key
-                    .clone()
-                    .unwrap_or_else(|| target.id().name.clone()),
+                rel.referenced_key(target).to_string(),
             ),
             _ => (
-                rel.primary_key
-                    .clone()
-                    .unwrap_or_else(|| self.def.id().name.clone()),
+                rel.referenced_key(self.def).to_string(),
                 rel.foreign_key.clone(),
             ),
         };

@@ -116,6 +116,12 @@ impl RelationDefinition {
         })
     }
 
+    /// The key the foreign key refers to on `def` (the target of a belongsTo or
+    /// referencesMany, the source otherwise): `primary_key`, else `def`'s id.
+    pub fn referenced_key<'d>(&'d self, def: &'d super::ModelDefinition) -> &'d str {
+        self.primary_key.as_deref().unwrap_or(&def.id().name)
+    }
+
     /// A polymorphic belongsTo: the target model is named by each row's discriminator.
     pub fn is_polymorphic_belongs_to(&self) -> bool {
         self.kind == RelationKind::BelongsTo && self.discriminator.is_some()

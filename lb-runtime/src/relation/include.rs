@@ -79,10 +79,7 @@ fn parent_keys(def: &ModelDefinition, include: &Value) -> Result<Vec<String>> {
         let rel = relation(def, inc.relation)?;
         keys.push(match rel.kind {
             RelationKind::BelongsTo | RelationKind::ReferencesMany => rel.foreign_key.clone(),
-            _ => rel
-                .primary_key
-                .clone()
-                .unwrap_or_else(|| def.id().name.clone()),
+            _ => rel.referenced_key(def).to_string(),
         });
     }
     Ok(keys)
@@ -422,10 +419,7 @@ async fn belongs_to(
     scope: Option<Value>,
     objs: &mut [Object],
 ) -> Result<()> {
-    let pk = rel
-        .primary_key
-        .clone()
-        .unwrap_or_else(|| target.model.id().name.clone());
+    let pk = rel.referenced_key(target.model).to_string();
     let keys = distinct(objs, &rel.foreign_key);
     if keys.is_empty() {
         return Ok(());
@@ -462,10 +456,7 @@ async fn references_many(
     scope: Option<Value>,
     objs: &mut [Object],
 ) -> Result<()> {
-    let tpk = rel
-        .primary_key
-        .clone()
-        .unwrap_or_else(|| target.model.id().name.clone());
+    let tpk = rel.referenced_key(target.model).to_string();
     let mut seen = std::collections::HashSet::new();
     let mut ids = Vec::new();
     for o in objs.iter() {
@@ -507,10 +498,7 @@ async fn has_through(
     let through = app.repository(through_name).ok_or_else(|| {
         Error::internal(format!("model {through_name} is not attached to the app"))
     })?;
-    let pk = rel
-        .primary_key
-        .clone()
-        .unwrap_or_else(|| def.id().name.clone());
+    let pk = rel.referenced_key(def).to_string();
     let kt = rel.key_through();
     let keys = distinct(objs, &pk);
     // parent key -> linked target keys, in link order
@@ -577,10 +565,7 @@ async fn has(
             Some(Value::Object(sc))
         }
     };
-    let pk = rel
-        .primary_key
-        .clone()
-        .unwrap_or_else(|| def.id().name.clone());
+    let pk = rel.referenced_key(def).to_string();
     let keys = distinct(objs, &pk);
     let one = rel.kind == RelationKind::HasOne;
     let (rows, s) = fetch(app, target, &scope, &rel.foreign_key, keys, true, one).await?;

@@ -244,7 +244,7 @@ impl<'a> References<'a> {
 
     /// The referenced targets AND-ed with `client`.
     fn among(&self, target: &ModelDefinition, client: Option<Where>) -> Result<Where> {
-        let pk = &target.id().name;
+        let pk = self.rel.referenced_key(target);
         let w = parse_where(
             target,
             &json!({ pk: { "inq": self.ids } }),

@@ -40,7 +40,7 @@ fn target(app: &App, rel: Rel) -> Result<Repository> {
 
 /// The value the related rows' foreign key holds: the parent's primary key.
 fn parent_key(def: &ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Value> {
-    let pk = rel.primary_key.as_deref().unwrap_or(&def.id().name);
+    let pk = rel.referenced_key(def);
     inv.instance
         .as_ref()
         .and_then(|r| r.get(pk).map(std::borrow::Cow::into_owned))
@@ -48,8 +48,7 @@ fn parent_key(def: &ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Value
         .ok_or_else(|| Error::internal(format!("{}: the instance has no {pk}", def.name)))
 }
 
-fn method(name: String, verb: Method, path: String, rel: Rel, f: RemoteMethod) -> RemoteMethod {
-    let _ = rel;
+fn method(name: String, verb: Method, path: String, f: RemoteMethod) -> RemoteMethod {
     RemoteMethod {
         name: name.into(),
         ..f
@@ -180,20 +179,11 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
     let n = &rel.name;
     let p = format!("/{}", rel.path());
     let t: &'static str = &rel.target;
-    let one = || Returns::root("data", ArgType::Object).model(Some(t));
-    let many = || Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(t));
-    let fk_arg = || {
-        Accept::new("fk", ArgType::Any)
-            .required()
-            .source(Source::Path)
-            .description("Foreign key")
-    };
     vec![
         method(
             format!("__get__{n}"),
             Method::GET,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
@@ -205,14 +195,13 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 )])
             })
             .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
-            .returns(many())
+            .returns(many(t))
             .description(format!("Queries {n} of {}.", def.name)),
         ),
         method(
             format!("__create__{n}"),
             Method::POST,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
@@ -234,14 +223,13 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 }
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one())
+            .returns(one(t))
             .description(format!("Creates a new instance in {n} of this model.")),
         ),
         method(
             format!("__delete__{n}"),
             Method::DELETE,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
@@ -255,7 +243,6 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             format!("__count__{n}"),
             Method::GET,
             format!("{p}/count"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
@@ -270,7 +257,6 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             format!("__findById__{n}"),
             Method::GET,
             format!("{p}/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
@@ -278,14 +264,13 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 Ok(vec![visible(repo.model, &row)])
             })
             .accepts(fk_arg())
-            .returns(one())
+            .returns(one(t))
             .description(format!("Find a related item by id for {n}.")),
         ),
         method(
             format!("__updateById__{n}"),
             Method::PUT,
             format!("{p}/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
@@ -309,14 +294,13 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             })
             .accepts(fk_arg())
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one())
+            .returns(one(t))
             .description(format!("Update a related item by id for {n}.")),
         ),
         method(
             format!("__destroyById__{n}"),
             Method::DELETE,
             format!("{p}/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
@@ -337,7 +321,6 @@ fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
         format!("__get__{}", rel.name),
         Method::GET,
         format!("/{}", rel.path()),
-        rel,
         RemoteMethod::new("", move |inv: Invocation| async move {
             let fk = inv
                 .instance
@@ -366,7 +349,7 @@ fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
                 }
                 _ => target(&inv.app, rel)?,
             };
-            let pk = rel.primary_key.as_deref().unwrap_or(&repo.model.id().name);
+            let pk = rel.referenced_key(repo.model);
             let w = parse_where(repo.model, &json!({ pk: fk }), ParseOptions::default())?;
             let filter = crate::filter::Filter {
                 where_: w,
@@ -391,7 +374,6 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
     let n = &rel.name;
     let p = format!("/{}", rel.path());
     let t: &'static str = &rel.target;
-    let one = || Returns::root("data", ArgType::Object).model(Some(t));
     let current = move |app: App, key: Value| async move {
         let repo = target(&app, rel)?;
         let w = rel_where(repo.model, rel, def, &key, &Value::Null)?;
@@ -408,7 +390,6 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             format!("__get__{n}"),
             Method::GET,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let key = parent_key(def, rel, &inv)?;
                 match current(inv.app.clone(), key).await? {
@@ -420,14 +401,13 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 }
             })
             .accepts(Accept::new("refresh", ArgType::Boolean).source(Source::Query))
-            .returns(one())
+            .returns(one(t))
             .description(format!("Fetches hasOne relation {n}.")),
         ),
         method(
             format!("__create__{n}"),
             Method::POST,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let key = parent_key(def, rel, &inv)?;
                 let (repo, existing) = current(inv.app.clone(), key.clone()).await?;
@@ -446,14 +426,13 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 Ok(vec![visible(repo.model, &row)])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one())
+            .returns(one(t))
             .description(format!("Creates a new instance in {n} of this model.")),
         ),
         method(
             format!("__update__{n}"),
             Method::PUT,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let key = parent_key(def, rel, &inv)?;
                 let (repo, existing) = current(inv.app.clone(), key.clone()).await?;
@@ -471,14 +450,13 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 Ok(vec![visible(repo.model, &row)])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one())
+            .returns(one(t))
             .description(format!("Update {n} of this model.")),
         ),
         method(
             format!("__destroy__{n}"),
             Method::DELETE,
             p,
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let key = parent_key(def, rel, &inv)?;
                 let (repo, existing) = current(inv.app.clone(), key).await?;
@@ -499,8 +477,6 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
     let p = format!("/{}", rel.path());
     let t: &'static str = &rel.target;
     let th: &'static str = rel.through.as_deref().unwrap_or_default();
-    let one = || Returns::root("data", ArgType::Object).model(Some(t));
-    let many = || Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(t));
     fn through_of<'i>(def: &ModelDefinition, rel: Rel, inv: &'i Invocation) -> Result<Through<'i>> {
         Ok(Through {
             app: &inv.app,
@@ -513,7 +489,6 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("__get__{n}"),
             Method::GET,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let links = through_of(def, rel, &inv)?;
                 let repo = links.target()?;
@@ -523,21 +498,20 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
                 )])
             })
             .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
-            .returns(many())
+            .returns(many(t))
             .description(format!("Queries {n} of {}.", def.name)),
         ),
         method(
             format!("__create__{n}"),
             Method::POST,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let links = through_of(def, rel, &inv)?;
                 let row = links.create(object_arg(&inv, "data")).await?;
                 Ok(vec![visible(links.target()?.model, &row)])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one())
+            .returns(one(t))
             .description(format!(
                 "Creates a new instance in {n} of this model, linked."
             )),
@@ -546,7 +520,6 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("__delete__{n}"),
             Method::DELETE,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 // LoopBack: only the links go; the targets remain
                 through_of(def, rel, &inv)?.unlink_all().await?;
@@ -558,7 +531,6 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("__count__{n}"),
             Method::GET,
             format!("{p}/count"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let links = through_of(def, rel, &inv)?;
                 let w = client_where(&inv, links.target()?.model)?;
@@ -572,21 +544,19 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("__findById__{n}"),
             Method::GET,
             format!("{p}/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let links = through_of(def, rel, &inv)?;
                 let row = links.find_by_id(&fk_arg_value(&inv)?).await?;
                 Ok(vec![visible(links.target()?.model, &row)])
             })
             .accepts(fk_arg())
-            .returns(one())
+            .returns(one(t))
             .description(format!("Find a related item by id for {n}.")),
         ),
         method(
             format!("__updateById__{n}"),
             Method::PUT,
             format!("{p}/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let links = through_of(def, rel, &inv)?;
                 let row = links
@@ -596,14 +566,13 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             })
             .accepts(fk_arg())
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one())
+            .returns(one(t))
             .description(format!("Update a related item by id for {n}.")),
         ),
         method(
             format!("__destroyById__{n}"),
             Method::DELETE,
             format!("{p}/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 through_of(def, rel, &inv)?
                     .destroy_by_id(&fk_arg_value(&inv)?)
@@ -617,7 +586,6 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("__link__{n}"),
             Method::PUT,
             format!("{p}/rel/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let links = through_of(def, rel, &inv)?;
                 let data = match object_arg(&inv, "data") {
@@ -637,7 +605,6 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("__unlink__{n}"),
             Method::DELETE,
             format!("{p}/rel/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 through_of(def, rel, &inv)?
                     .unlink(&fk_arg_value(&inv)?)
@@ -651,7 +618,6 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             format!("__exists__{n}"),
             Method::HEAD,
             format!("{p}/rel/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let fk = fk_arg_value(&inv)?;
                 if !through_of(def, rel, &inv)?.exists(&fk).await? {
@@ -669,6 +635,17 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
     ]
 }
 
+/// One instance of the target model.
+fn one(target: &'static str) -> Returns {
+    Returns::root("data", ArgType::Object).model(Some(target))
+}
+
+/// A list of the target model's instances.
+fn many(target: &'static str) -> Returns {
+    Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(target))
+}
+
+/// The `:fk` path argument of the relation routes.
 fn fk_arg() -> Accept {
     Accept::new("fk", ArgType::Any)
         .required()
@@ -680,8 +657,6 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
     let n = &rel.name;
     let p = format!("/{}", rel.path());
     let t: &'static str = &rel.target;
-    let one = || Returns::root("data", ArgType::Object).model(Some(t));
-    let many = || Returns::root("data", ArgType::array_of(ArgType::Object)).model(Some(t));
     fn refs_of<'i>(
         def: &'static ModelDefinition,
         rel: Rel,
@@ -698,7 +673,6 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("__get__{n}"),
             Method::GET,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let refs = refs_of(def, rel, &inv)?;
                 let repo = refs.target()?;
@@ -708,21 +682,20 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
                 )])
             })
             .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
-            .returns(many())
+            .returns(many(t))
             .description(format!("Queries {n} of {}.", def.name)),
         ),
         method(
             format!("__create__{n}"),
             Method::POST,
             p.clone(),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let mut refs = refs_of(def, rel, &inv)?;
                 let row = refs.create(object_arg(&inv, "data")).await?;
                 Ok(vec![visible(refs.target()?.model, &row)])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one())
+            .returns(one(t))
             .description(format!(
                 "Creates a new instance in {n} of this model, referenced."
             )),
@@ -731,7 +704,6 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("__count__{n}"),
             Method::GET,
             format!("{p}/count"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 // the referenced instances (LoopBack 3 counted the whole target table)
                 let refs = refs_of(def, rel, &inv)?;
@@ -746,21 +718,19 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("__findById__{n}"),
             Method::GET,
             format!("{p}/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let refs = refs_of(def, rel, &inv)?;
                 let row = refs.find_by_id(&fk_arg_value(&inv)?).await?;
                 Ok(vec![visible(refs.target()?.model, &row)])
             })
             .accepts(fk_arg())
-            .returns(one())
+            .returns(one(t))
             .description(format!("Find a related item by id for {n}.")),
         ),
         method(
             format!("__destroyById__{n}"),
             Method::DELETE,
             format!("{p}/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 refs_of(def, rel, &inv)?
                     .destroy_by_id(&fk_arg_value(&inv)?)
@@ -774,7 +744,6 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("__link__{n}"),
             Method::PUT,
             format!("{p}/rel/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let mut refs = refs_of(def, rel, &inv)?;
                 let row = refs.link(&fk_arg_value(&inv)?).await?;
@@ -782,14 +751,13 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
                 Ok(vec![visible(refs.target()?.model, &row)])
             })
             .accepts(fk_arg())
-            .returns(one())
+            .returns(one(t))
             .description(format!("Add a related item by id for {n}.")),
         ),
         method(
             format!("__unlink__{n}"),
             Method::DELETE,
             format!("{p}/rel/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 refs_of(def, rel, &inv)?
                     .unlink(&fk_arg_value(&inv)?)
@@ -803,7 +771,6 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             format!("__exists__{n}"),
             Method::HEAD,
             format!("{p}/rel/:fk"),
-            rel,
             RemoteMethod::new("", move |inv: Invocation| async move {
                 // 200 when referenced, 404 when not (LoopBack 3 answered 500 either way)
                 let fk = fk_arg_value(&inv)?;

@@ -48,11 +48,7 @@ impl<'a> Parent<'a> {
 
     /// The parent's primary key (what the related rows' foreign key holds).
     fn key(&self) -> Result<Value> {
-        let pk = self
-            .rel
-            .primary_key
-            .as_deref()
-            .unwrap_or(&self.def.id().name);
+        let pk = self.rel.referenced_key(self.def);
         self.value(pk)?.ok_or_else(|| {
             Error::bad_request(format!(
                 "{}.{}: the instance has no {pk} (create it first)",
@@ -82,6 +78,17 @@ impl<'a> Parent<'a> {
             }
         }
         Ok(v)
+    }
+
+    /// The `T` this parent's foreign key refers to (belongsTo; `None` without a key or when
+    /// it is gone).
+    async fn referred<T: Model>(&self) -> Result<Option<T>> {
+        let Some(fk) = self.value(&self.rel.foreign_key)? else {
+            return Ok(None);
+        };
+        let def = T::definition();
+        let pk = self.rel.referenced_key(def);
+        typed::find_one::<T>(self.app, json!({"where": { pk: fk }})).await
     }
 
     /// The hasManyThrough operations of this parent.
@@ -205,17 +212,7 @@ impl<'a, T: Model> BelongsTo<'a, T> {
 
     /// The instance the foreign key refers to (`None` without a key or when it is gone).
     pub async fn get(&self) -> Result<Option<T>> {
-        let Some(fk) = self.parent.value(&self.parent.rel.foreign_key)? else {
-            return Ok(None);
-        };
-        let def = T::definition();
-        let pk = self
-            .parent
-            .rel
-            .primary_key
-            .as_deref()
-            .unwrap_or(&def.id().name);
-        typed::find_one::<T>(self.parent.app, json!({"where": { pk: fk }})).await
+        self.parent.referred::<T>().await
     }
 }
 
@@ -500,15 +497,6 @@ impl<'a> BelongsToAny<'a> {
         if self.model_name()?.as_deref() != Some(T::MODEL_NAME) {
             return Ok(None);
         }
-        let Some(fk) = self.parent.value(&self.parent.rel.foreign_key)? else {
-            return Ok(None);
-        };
-        let pk = self
-            .parent
-            .rel
-            .primary_key
-            .as_deref()
-            .unwrap_or(&T::definition().id().name);
-        typed::find_one::<T>(self.parent.app, json!({"where": { pk: fk }})).await
+        self.parent.referred::<T>().await
     }
 }
