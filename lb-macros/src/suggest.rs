@@ -24,6 +24,13 @@ pub fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
+/// `"; did you mean `x`?"` when a known word is close to `key`, else nothing.
+pub fn did_you_mean(key: &str, known: &[&str]) -> String {
+    closest(key, known)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
 /// The unknown-key message, with the closest known key when one is close.
 pub fn unknown_key(what: &str, key: &str, known: &[&str]) -> String {
     match closest(key, known) {

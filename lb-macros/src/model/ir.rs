@@ -284,9 +284,7 @@ impl Model {
                 let v = p.value();
                 let injected_id = v == "id" && id_spans.is_empty();
                 if !(names.contains(&v.as_str()) || injected_id) {
-                    let hint = crate::suggest::closest(&v, &names)
-                        .map(|c| format!("; did you mean `{c}`?"))
-                        .unwrap_or_default();
+                    let hint = crate::suggest::did_you_mean(&v, &names);
                     cx.error(p, format!("index: the model has no property `{v}`{hint}"));
                 }
             }
@@ -356,9 +354,7 @@ impl Model {
             if matches!(kind, "BelongsTo" | "ReferencesMany")
                 && !names.contains(&foreign_key.as_str())
             {
-                let hint = crate::suggest::closest(&foreign_key, &names)
-                    .map(|c| format!("; did you mean `{c}`?"))
-                    .unwrap_or_default();
+                let hint = crate::suggest::did_you_mean(&foreign_key, &names);
                 cx.syn_error(syn::Error::new(
                     fk_span,
                     format!(
@@ -465,9 +461,7 @@ impl Model {
                             let fields: Vec<String> =
                                 props.iter().map(|p| p.ident.to_string()).collect();
                             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-                            let hint = crate::suggest::closest(&field, &fields)
-                                .map(|c| format!("; did you mean `{c}`?"))
-                                .unwrap_or_default();
+                            let hint = crate::suggest::did_you_mean(&field, &fields);
                             cx.error(
                                 f,
                                 format!("validate: the model has no field `{field}`{hint}"),
@@ -481,9 +475,7 @@ impl Model {
                     if names.contains(&v.as_str()) || (v == "id" && id_spans.is_empty()) {
                         Some(v)
                     } else {
-                        let hint = crate::suggest::closest(&v, &names)
-                            .map(|c| format!("; did you mean `{c}`?"))
-                            .unwrap_or_default();
+                        let hint = crate::suggest::did_you_mean(&v, &names);
                         cx.error(
                             n,
                             format!("validate: the model has no property `{v}`{hint}"),
@@ -515,9 +507,7 @@ impl Model {
                         let v = sc.value();
                         let injected_id = v == "id" && id_spans.is_empty();
                         if !(names.contains(&v.as_str()) || injected_id) {
-                            let hint = crate::suggest::closest(&v, &names)
-                                .map(|c| format!("; did you mean `{c}`?"))
-                                .unwrap_or_default();
+                            let hint = crate::suggest::did_you_mean(&v, &names);
                             cx.error(sc, format!("unique: the model has no property `{v}`{hint}"));
                         }
                     }

@@ -377,9 +377,7 @@ fn method(cx: &mut Ctxt, f: &ImplItemFn, a: MethodAttrs) -> Option<Method> {
         if special.is_none() && !arg_names.contains(&acc.name) {
             let known: Vec<String> = arg_names.iter().map(|i| i.to_string()).collect();
             let known: Vec<&str> = known.iter().map(String::as_str).collect();
-            let hint = crate::suggest::closest(&acc.name.to_string(), &known)
-                .map(|k| format!("; did you mean `{k}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggest::did_you_mean(&acc.name.to_string(), &known);
             cx.error(
                 &acc.name,
                 format!(

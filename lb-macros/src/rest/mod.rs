@@ -106,9 +106,7 @@ fn params_of(
             }
         };
         let Some((_, var)) = vars.iter().find(|(_, v)| v.name == name) else {
-            let hint = crate::suggest::closest(&name, &names)
-                .map(|c| format!("; did you mean `{c}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggest::did_you_mean(&name, &names);
             return Err(err(
                 span,
                 format!(
