@@ -80,6 +80,21 @@ impl Error {
             .with_code("MODEL_NOT_FOUND")
     }
 
+    /// `Operators "$regex, $options" are not allowed in query` (400): the names joined inside
+    /// one pair of quotes, as LoopBack 3 writes them.
+    pub fn operators_not_allowed(operators: &[String]) -> Self {
+        Self::bad_request(format!(
+            "Operators \"{}\" are not allowed in query",
+            operators.join(", ")
+        ))
+        .with_code("OPERATOR_NOT_ALLOWED_IN_QUERY")
+    }
+
+    /// `data object cannot be empty!` (400: upsertWithWhere with `{}`).
+    pub fn empty_data() -> Self {
+        Self::bad_request("data object cannot be empty!")
+    }
+
     /// Sets the error name.
     pub fn with_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.name = name.into();

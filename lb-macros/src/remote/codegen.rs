@@ -104,14 +104,16 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
         }),
         1 => {
             let ty = &m.returns[0].ty;
-            let conv = quote_spanned!(ty.span()=> ::lb::remote::to_result::<#ty>(&__r));
+            let model = model_probe(ty);
+            let conv = quote_spanned!(ty.span()=> ::lb::remote::to_result::<#ty>(&__r, #model));
             quote!(::std::vec![#conv?])
         }
         _ => {
             let convs = m.returns.iter().enumerate().map(|(i, r)| {
                 let ty = &r.ty;
                 let idx = syn::Index::from(i);
-                quote_spanned!(ty.span()=> ::lb::remote::to_result::<#ty>(&__r.#idx))
+                let model = model_probe(ty);
+                quote_spanned!(ty.span()=> ::lb::remote::to_result::<#ty>(&__r.#idx, #model))
             });
             quote!(::std::vec![#(#convs?),*])
         }

@@ -558,6 +558,7 @@ impl AppBuilder {
             )));
         }
         check_relations(&inner)?;
+        resolve_shapes(&mut inner);
         peers.fill(
             inner
                 .models
@@ -671,6 +672,27 @@ fn check_relations(inner: &AppInner) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Each method's `returns` entries that hold model instances get that model's definition, so
+/// the output stage shapes them (LoopBack applies `toJSON` to every instance it returns).
+fn resolve_shapes(inner: &mut AppInner) {
+    let defs: HashMap<String, &'static ModelDefinition> = inner
+        .models
+        .iter()
+        .map(|m| (m.repo.model.name.clone(), m.repo.model))
+        .collect();
+    for entry in &mut inner.models {
+        for m in &mut entry.methods {
+            if matches!(m.kind, rest::methods::MethodKind::Remote(_)) {
+                m.shapes = m
+                    .returns
+                    .iter()
+                    .map(|r| r.model.as_deref().and_then(|n| defs.get(n).copied()))
+                    .collect();
+            }
+        }
+    }
 }
 
 /// A model's endpoints: built-in and custom, without the hidden ones, each with its hooks.

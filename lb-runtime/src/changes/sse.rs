@@ -67,7 +67,7 @@ async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<By
                 .await
                 .ok()
                 .flatten()
-                .map(|r| crate::relation::visible(repo.model, &r));
+                .map(|r| crate::shape::row(repo.model, &r, crate::shape::Level::Top));
         }
     }
     if let Some(w) = w {
@@ -84,10 +84,8 @@ async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<By
             return None;
         }
     }
-    if let Some(Value::Object(o)) = &mut change.data {
-        for h in repo.model.hidden() {
-            o.remove(h);
-        }
+    if let Some(data) = &mut change.data {
+        crate::shape::value(repo.model, data, crate::shape::Level::Top);
     }
     Some(Bytes::from(format!(
         "event: data\ndata: {}\n\n",

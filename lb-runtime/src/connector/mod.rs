@@ -10,8 +10,6 @@ pub mod rest;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod sql;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -21,8 +19,7 @@ use crate::model::ModelDefinition;
 use crate::value::{Object, Record};
 use crate::Result;
 
-/// A boxed `Send` future (connectors are used through `dyn Connector`).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use crate::future::BoxFuture;
 
 /// A stored instance. Shared, so reads do not copy rows.
 pub type Row = Arc<Record>;

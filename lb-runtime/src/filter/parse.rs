@@ -443,15 +443,10 @@ impl WhereParser<'_> {
     }
 
     fn dollar_error(&self, operators: Vec<String>, container: &Value) -> Error {
-        let list = operators
-            .iter()
-            .map(|o| format!("\"{o}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
         let mut details = Map::new();
-        details.insert("operators".into(), Value::from(operators));
+        details.insert("operators".into(), Value::from(operators.clone()));
         details.insert("where".into(), container.clone());
-        Error::bad_request(format!("Operators {list} are not allowed in query"))
+        Error::operators_not_allowed(&operators)
             .with_code("OPERATOR_NOT_ALLOWED_IN_QUERY")
             .with_details(Value::Object(details))
     }

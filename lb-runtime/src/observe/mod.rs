@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 pub use context::{OperationContext, OperationInfo};
 
-use crate::connector::BoxFuture;
+use crate::future::BoxFuture;
 use crate::Result;
 
 /// The operation hooks, in LoopBack's names.

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::{embedded, key_of};
+use super::key_of;
 use crate::connector::Row;
 use crate::filter::{parse_filter, Fields, Filter, ParseOptions};
 use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
 use crate::repository::Repository;
+use crate::shape::{self, Level};
 use crate::value::{Object, Record};
 use crate::{App, Error, Result};
 
@@ -372,7 +373,7 @@ fn distinct(objs: &[Object], prop: &str) -> Vec<Value> {
 }
 
 fn strip_added(def: &ModelDefinition, row: &Row, added: &[String]) -> Value {
-    let mut v = embedded(def, row);
+    let mut v = shape::row(def, row, Level::Nested);
     if let Value::Object(o) = &mut v {
         for k in added {
             o.remove(k);

@@ -13,30 +13,7 @@ pub use typed::{BelongsTo, BelongsToAny, HasMany, HasManyThrough, HasOne, Refere
 
 use serde_json::Value;
 
-use crate::connector::Row;
-use crate::model::ModelDefinition;
-use crate::value::{js, Object};
-
-/// A row as the value embedded in another model's answer: hidden and protected properties
-/// left out (LoopBack's rule for nested objects).
-pub(crate) fn embedded(def: &ModelDefinition, row: &Row) -> Value {
-    let mut o = row.to_object();
-    for p in &def.properties {
-        if p.hidden || p.protected {
-            o.remove(&p.name);
-        }
-    }
-    Value::Object(o)
-}
-
-/// A row as a top-level answer: hidden properties left out.
-pub(crate) fn visible(def: &ModelDefinition, row: &Row) -> Value {
-    let mut o: Object = row.to_object();
-    for h in def.hidden() {
-        o.remove(h);
-    }
-    Value::Object(o)
-}
+use crate::value::js;
 
 /// The matching key of a value (`1` and `"1"` relate, as LoopBack's loose comparison).
 pub(crate) fn key_of(v: &Value) -> Option<String> {

@@ -5,12 +5,13 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::linked::{self, not_found, References, Through};
-use super::{include, key_of, visible};
+use super::linked::{not_found, References, Through};
+use super::{include, key_of};
 use crate::filter::{parse_filter, parse_where, ParseOptions};
 use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
 use crate::remote::{Accept, ArgType, Invocation, RemoteMethod, Returns, Source};
 use crate::repository::Repository;
+use crate::shape::{self, Level}; // polymorphic targets are shaped here: their model varies
 use crate::{App, Error, Result};
 
 type Rel = &'static RelationDefinition;
@@ -191,7 +192,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 filter.where_ = rel_where(repo.model, rel, def, &key, &w)?;
                 let rows = include::find_with_include(&inv.app, &repo, &filter).await?;
                 Ok(vec![Value::Array(
-                    rows.iter().map(|r| visible(repo.model, r)).collect(),
+                    rows.iter().map(|r| Value::Object(r.to_object())).collect(),
                 )])
             })
             .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
@@ -213,16 +214,20 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                             .collect::<Result<Vec<_>>>()?;
                         let rows = repo.create_many(items).await?;
                         Ok(vec![Value::Array(
-                            rows.iter().map(|r| visible(repo.model, r)).collect(),
+                            rows.iter().map(|r| Value::Object(r.to_object())).collect(),
                         )])
                     }
                     body => {
                         let row = repo.create(with_fk(body, rel, def, &key)?).await?;
-                        Ok(vec![visible(repo.model, &row)])
+                        Ok(vec![Value::Object(row.to_object())])
                     }
                 }
             })
-            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .accepts(
+                Accept::new("data", ArgType::Object)
+                    .source(Source::Body)
+                    .allow_array(),
+            )
             .returns(one(t))
             .description(format!("Creates a new instance in {n} of this model.")),
         ),
@@ -261,7 +266,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 let repo = target(&inv.app, rel)?;
                 let key = parent_key(def, rel, &inv)?;
                 let row = related(&repo, rel, &key, &fk_arg_value(&inv)?).await?;
-                Ok(vec![visible(repo.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(fk_arg())
             .returns(one(t))
@@ -290,7 +295,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 let row = repo
                     .patch_attributes(&fk, body, &crate::value::js::to_js_string(&fk))
                     .await?;
-                Ok(vec![visible(repo.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(fk_arg())
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
@@ -357,7 +362,7 @@ fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
                 ..Default::default()
             };
             Ok(vec![match repo.find(&filter).await?.first() {
-                Some(r) => visible(repo.model, r),
+                Some(r) => shape::row(repo.model, r, Level::Top),
                 None => Value::Null,
             }])
         })
@@ -393,7 +398,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let key = parent_key(def, rel, &inv)?;
                 match current(inv.app.clone(), key).await? {
-                    (repo, Some(r)) => Ok(vec![visible(repo.model, &r)]),
+                    (_, Some(r)) => Ok(vec![Value::Object(r.to_object())]),
                     _ => Err(
                         Error::not_found(format!("No \"{}\" instance(s) found", rel.target))
                             .with_code("MODEL_NOT_FOUND"),
@@ -423,7 +428,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 let row = repo
                     .create(with_fk(object_arg(&inv, "data"), rel, def, &key)?)
                     .await?;
-                Ok(vec![visible(repo.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
             .returns(one(t))
@@ -447,7 +452,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 let row = repo
                     .patch_attributes(&id, body, &crate::value::js::to_js_string(&id))
                     .await?;
-                Ok(vec![visible(repo.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
             .returns(one(t))
@@ -494,7 +499,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
                 let repo = links.target()?;
                 let rows = links.find(client_filter(&inv, repo.model)?).await?;
                 Ok(vec![Value::Array(
-                    rows.iter().map(|r| visible(repo.model, r)).collect(),
+                    rows.iter().map(|r| Value::Object(r.to_object())).collect(),
                 )])
             })
             .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
@@ -508,7 +513,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let links = through_of(def, rel, &inv)?;
                 let row = links.create(object_arg(&inv, "data")).await?;
-                Ok(vec![visible(links.target()?.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
             .returns(one(t))
@@ -547,7 +552,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let links = through_of(def, rel, &inv)?;
                 let row = links.find_by_id(&fk_arg_value(&inv)?).await?;
-                Ok(vec![visible(links.target()?.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(fk_arg())
             .returns(one(t))
@@ -562,7 +567,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
                 let row = links
                     .update_by_id(&fk_arg_value(&inv)?, object_arg(&inv, "data"))
                     .await?;
-                Ok(vec![visible(links.target()?.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(fk_arg())
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
@@ -593,8 +598,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
                     _ => Map::new(),
                 };
                 let row = links.link(&fk_arg_value(&inv)?, data).await?;
-                let through = linked::repository(&inv.app, th)?;
-                Ok(vec![visible(through.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(fk_arg())
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
@@ -678,7 +682,7 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
                 let repo = refs.target()?;
                 let rows = refs.find(client_filter(&inv, repo.model)?).await?;
                 Ok(vec![Value::Array(
-                    rows.iter().map(|r| visible(repo.model, r)).collect(),
+                    rows.iter().map(|r| Value::Object(r.to_object())).collect(),
                 )])
             })
             .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
@@ -692,7 +696,7 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let mut refs = refs_of(def, rel, &inv)?;
                 let row = refs.create(object_arg(&inv, "data")).await?;
-                Ok(vec![visible(refs.target()?.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
             .returns(one(t))
@@ -721,7 +725,7 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
             RemoteMethod::new("", move |inv: Invocation| async move {
                 let refs = refs_of(def, rel, &inv)?;
                 let row = refs.find_by_id(&fk_arg_value(&inv)?).await?;
-                Ok(vec![visible(refs.target()?.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(fk_arg())
             .returns(one(t))
@@ -748,7 +752,7 @@ fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod>
                 let mut refs = refs_of(def, rel, &inv)?;
                 let row = refs.link(&fk_arg_value(&inv)?).await?;
                 // LoopBack answers the target (not a link record)
-                Ok(vec![visible(refs.target()?.model, &row)])
+                Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(fk_arg())
             .returns(one(t))

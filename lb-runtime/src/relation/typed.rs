@@ -111,12 +111,10 @@ impl<'a> Parent<'a> {
             ))
         })?;
         let repo = super::linked::repository(self.app, &self.def.name)?;
-        let row = repo.find_by_id(&id, None).await?.ok_or_else(|| {
-            Error::not_found(format!(
-                "could not find a model with id {}",
-                crate::value::js::to_js_string(&id)
-            ))
-        })?;
+        let row = repo
+            .find_by_id(&id, None)
+            .await?
+            .ok_or_else(|| Error::instance_not_found(&crate::value::js::to_js_string(&id)))?;
         Ok(References::of(self.app, self.rel, self.def, &row))
     }
 }
@@ -488,7 +486,7 @@ impl<'a> BelongsToAny<'a> {
                 .await?
             }
         };
-        Ok(row.map(|r| super::visible(repo.model, &r)))
+        Ok(row.map(|r| crate::shape::row(repo.model, &r, crate::shape::Level::Top)))
     }
 
     /// The target when it is a `T` (`None` when the instance refers to another model, to

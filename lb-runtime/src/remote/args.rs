@@ -54,6 +54,15 @@ fn raw(a: &Accept, call: &Call) -> Option<(Value, bool)> {
     }
 }
 
+/// One value coerced to the argument's type: strictly when it came from a JSON body.
+fn coerce_one(a: &Accept, v: Value, strict: bool) -> Result<Option<Value>> {
+    if strict {
+        coerce::strict(&a.arg, &a.ty, v)
+    } else {
+        coerce::sloppy(&a.arg, &a.ty, v)
+    }
+}
+
 /// The coerced arguments by name; absent optional arguments are left out.
 pub fn build(accepts: &[Accept], call: &Call) -> Result<Map<String, Value>> {
     let mut args = Map::new();
@@ -61,8 +70,14 @@ pub fn build(accepts: &[Accept], call: &Call) -> Result<Map<String, Value>> {
         let value = match raw(a, call) {
             None => None,
             Some((Value::String(s), _)) if s.is_empty() => None,
-            Some((v, true)) => coerce::strict(&a.arg, &a.ty, v)?,
-            Some((v, false)) => coerce::sloppy(&a.arg, &a.ty, v)?,
+            Some((Value::Array(items), strict)) if a.allow_array => {
+                let mut out = Vec::with_capacity(items.len());
+                for v in items {
+                    out.push(coerce_one(a, v, strict)?.unwrap_or(Value::Null));
+                }
+                Some(Value::Array(out))
+            }
+            Some((v, strict)) => coerce_one(a, v, strict)?,
         };
         // a default goes through the same coercion as a request value (`"2020-01-01"` for a
         // date becomes its ISO form)

@@ -75,8 +75,16 @@ impl Invocation {
 }
 
 /// A result as JSON (the glue of `#[remote_method]` calls it for each return value).
-pub fn to_result<T: RemoteResult + ?Sized>(v: &T) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| Error::internal(format!("result not serializable: {e}")))
+/// `model` names the model when `T` is one (or an `Option`/`Vec` of one): its instances'
+/// `None` fields are then unset, as in every other answer. Hidden properties are left out
+/// later, by the output stage, whatever produced the value.
+pub fn to_result<T: RemoteResult + ?Sized>(v: &T, model: Option<&str>) -> Result<Value> {
+    let mut v = serde_json::to_value(v)
+        .map_err(|e| Error::internal(format!("result not serializable: {e}")))?;
+    if model.is_some() {
+        crate::shape::unset_left_out(&mut v);
+    }
+    Ok(v)
 }
 
 /// Compile-time check of `#[remote_method]` arguments.

@@ -153,6 +153,9 @@ pub struct Accept {
     pub description: Option<Cow<'static, str>>,
     /// The model the value is an instance of (or a list of), for documentation.
     pub model: Option<Cow<'static, str>>,
+    /// An array of values of the declared type is accepted too (LoopBack's `allowArray`):
+    /// each element is coerced on its own.
+    pub allow_array: bool,
 }
 
 impl Accept {
@@ -166,12 +169,19 @@ impl Accept {
             default: None,
             description: None,
             model: None,
+            allow_array: false,
         }
     }
 
     /// Documents the value as an instance (or list) of `model`.
     pub fn model(mut self, model: Option<&'static str>) -> Self {
         self.model = model.map(Cow::Borrowed);
+        self
+    }
+
+    /// Accepts an array of values of the declared type too (LoopBack's `allowArray`).
+    pub fn allow_array(mut self) -> Self {
+        self.allow_array = true;
         self
     }
 

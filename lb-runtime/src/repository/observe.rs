@@ -255,7 +255,7 @@ impl Repository {
             model: self.model.name.clone(),
             kind,
             target: self.row_id(row),
-            data: Some(crate::relation::visible(self.model, row)),
+            data: Some(crate::shape::row(self.model, row, crate::shape::Level::Top)),
             where_: None,
         };
         self.publish(change).await

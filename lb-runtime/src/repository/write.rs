@@ -322,6 +322,7 @@ impl Repository {
     /// more → 400.
     pub async fn upsert_with_where(&self, where_: Option<&Where>, data: Value) -> Result<Row> {
         let body = match data {
+            Value::Object(o) if o.is_empty() => return Err(Error::empty_data()),
             Value::Object(o) => o,
             _ => return Err(not_an_object()),
         };

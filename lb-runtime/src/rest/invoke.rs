@@ -10,7 +10,9 @@ use super::call::Call;
 use super::methods::{MethodKind, RestMethod};
 use super::outcome::Outcome;
 use super::response::{json_response, void_response};
+use crate::model::ModelDefinition;
 use crate::remote::{self, HookContext, Invocation, RemoteMethod};
+use crate::shape::{self, Level};
 use crate::{Error, Result};
 
 /// How the method part of a call ended.
@@ -38,13 +40,7 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
     let (instance, missing) = match &remote {
         Some(rm) if !rm.is_static => match call.repo().find_by_id(&call.id(), None).await {
             Ok(Some(row)) => (Some(row), None),
-            Ok(None) => (
-                None,
-                Some(
-                    Error::not_found(format!("could not find a model with id {}", call.id_text()))
-                        .with_code("MODEL_NOT_FOUND"),
-                ),
-            ),
+            Ok(None) => (None, Some(Error::instance_not_found(call.id_text()))),
             Err(e) => (None, Some(e)),
         },
         // built-in instance methods report a missing instance themselves (LB's messages);
@@ -91,7 +87,7 @@ pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Respon
                     http,
                 };
                 let values = (rm.invoke)(inv).await?;
-                Outcome::Body(status(rm, &values), body(rm, values))
+                Outcome::Body(status(rm, &values), body(rm, &method.shapes, values))
             }
             MethodKind::Builtin(handler) => {
                 call.set_args(args);
@@ -177,16 +173,24 @@ fn iso_dates(t: &remote::ArgType, v: &mut Value) {
     }
 }
 
-/// The body from the return values: the root one, else an object keyed by arg; nothing
-/// declared, nothing sent.
-fn body(rm: &RemoteMethod, values: Vec<Value>) -> Option<Value> {
+/// The body from the return values, shaped: the root one, else an object keyed by arg;
+/// nothing declared, nothing sent. A value holding model instances goes out as LoopBack's
+/// `toJSON` shapes them (hidden properties left out).
+fn body(
+    rm: &RemoteMethod,
+    shapes: &[Option<&'static ModelDefinition>],
+    values: Vec<Value>,
+) -> Option<Value> {
     if rm.returns.is_empty() || values.is_empty() {
         return None;
     }
     let mut values = values;
-    for (r, v) in rm.returns.iter().zip(values.iter_mut()) {
+    for (i, (r, v)) in rm.returns.iter().zip(values.iter_mut()).enumerate() {
         crate::value::js::normalize_numbers(v);
         iso_dates(&r.ty, v);
+        if let Some(Some(def)) = shapes.get(i) {
+            shape::value(def, v, Level::Top);
+        }
     }
     if let Some(i) = rm.returns.iter().position(|r| r.root) {
         return values.into_iter().nth(i);

@@ -109,6 +109,9 @@ pub struct RestMethod {
     pub description: Option<Cow<'static, str>>,
     /// The remote hooks that apply, resolved when the app is built.
     pub hooks: Arc<ModelHooks>,
+    /// Per `returns` entry, the model whose instances it holds (resolved when the app is
+    /// built): the output stage shapes those values with LoopBack's `toJSON`.
+    pub shapes: Vec<Option<&'static ModelDefinition>>,
 }
 
 impl RestMethod {
@@ -133,6 +136,7 @@ impl RestMethod {
             description: m.description.clone(),
             kind: MethodKind::Remote(Arc::new(m)),
             hooks: Arc::default(),
+            shapes: Vec::new(),
         }
     }
 
@@ -173,6 +177,7 @@ fn m(
         returns,
         description,
         hooks: Arc::default(),
+        shapes: Vec::new(),
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::response::{json_response, row_response, rows_response, void_response};
 use crate::connector::Row;
 use crate::model::ModelDefinition;
-use crate::value::WithoutHidden;
+use crate::shape;
 use crate::Error;
 
 /// The result of a built-in method.
@@ -28,11 +28,7 @@ pub enum Outcome {
 }
 
 fn row_value(def: &ModelDefinition, row: &Row) -> Value {
-    serde_json::to_value(WithoutHidden {
-        row,
-        hidden: def.hidden(),
-    })
-    .unwrap_or(Value::Null)
+    serde_json::to_value(shape::top_serializer(def, row)).unwrap_or(Value::Null)
 }
 
 impl Outcome {

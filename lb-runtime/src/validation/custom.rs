@@ -1,7 +1,7 @@
 //! Custom validators (LoopBack's `Model.validate` and `validateAsync`): a Rust function of the
 //! model that says whether the instance is valid, with its own code and message.
 
-use crate::connector::BoxFuture;
+use crate::future::BoxFuture;
 use crate::value::Object;
 
 /// The check of a custom validator, given the whole instance as written.

@@ -4,6 +4,7 @@
 pub mod date;
 mod geo;
 pub mod js;
+pub mod path;
 mod record;
 mod slot;
 pub mod write;

@@ -209,7 +209,7 @@ impl Record {
     /// `undefined`.
     pub fn get(&self, name: &str) -> Option<Cow<'_, Value>> {
         match &self.repr {
-            Repr::Object(o) => crate::filter::eval::get(o, name).map(Cow::Borrowed),
+            Repr::Object(o) => super::path::get(o, name).map(Cow::Borrowed),
             Repr::Compact { def, .. } => self.get_at(name, def.property_index(name)),
         }
     }
@@ -219,7 +219,7 @@ impl Record {
     #[inline]
     pub fn get_at(&self, name: &str, index: Option<usize>) -> Option<Cow<'_, Value>> {
         match &self.repr {
-            Repr::Object(o) => crate::filter::eval::get(o, name).map(Cow::Borrowed),
+            Repr::Object(o) => super::path::get(o, name).map(Cow::Borrowed),
             Repr::Compact { def, slots, extra } => {
                 // a caller without a precomputed position (a where built at run time)
                 let index = index.or_else(|| def.property_index(name));
@@ -235,10 +235,8 @@ impl Record {
                     None => Cow::Borrowed(extra.as_ref()?.get(head)?),
                 };
                 match top {
-                    Cow::Borrowed(v) => crate::filter::eval::nested(v, rest).map(Cow::Borrowed),
-                    Cow::Owned(v) => crate::filter::eval::nested(&v, rest)
-                        .cloned()
-                        .map(Cow::Owned),
+                    Cow::Borrowed(v) => super::path::nested(v, rest).map(Cow::Borrowed),
+                    Cow::Owned(v) => super::path::nested(&v, rest).cloned().map(Cow::Owned),
                 }
             }
         }

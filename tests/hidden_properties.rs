@@ -1,0 +1,305 @@
+//! Hidden properties never leave the server, whatever kind of answer carries an instance
+//! (LoopBack's `toJSON`, shaped at one edge): built-in rows, results after remote hooks,
+//! relation rows, includes (where protected properties are left out too), remote-method
+//! results holding instances (by value, `Vec`, `Option`, inside a tuple of named returns, of
+//! an instance method) and change-stream events — on every datasource.
+
+mod support;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use lb::{App, Model};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tower::ServiceExt;
+
+/// The values no answer may carry.
+const SECRETS: [&str; 3] = ["TOPSECRET", "ITEMSECRET", "ONLYTOP"];
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(
+    path = "members",
+    has_many(items, model = Item, foreign_key = "memberId"),
+    has_one(badge, model = Badge, foreign_key = "memberId")
+)]
+pub struct Member {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub nick: Option<String>,
+    #[property(hidden)]
+    pub secret: Option<String>,
+    /// Shown at the top level, left out when nested (LoopBack's `protected`).
+    #[property(protected)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "items", belongs_to(member, model = Member, foreign_key = "memberId"))]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub label: Option<String>,
+    pub member_id: Option<i64>,
+    #[property(hidden)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(path = "badges")]
+#[serde(rename_all = "camelCase")]
+pub struct Badge {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub member_id: Option<i64>,
+    #[property(hidden)]
+    pub pin: Option<String>,
+}
+
+#[lb::remote_methods]
+impl Member {
+    /// Every member, by value.
+    #[remote_method(verb = "get", path = "/all", returns(arg = "members", root))]
+    async fn all(app: &lb::App) -> lb::Result<Vec<Member>> {
+        Member::find(app, ()).await
+    }
+
+    /// The first member, or none.
+    #[remote_method(verb = "get", path = "/first", returns(arg = "member", root))]
+    async fn first(app: &lb::App) -> lb::Result<Option<Member>> {
+        Member::find_one(app, ()).await
+    }
+
+    /// One member by value.
+    #[remote_method(verb = "get", path = "/one", returns(arg = "member", root))]
+    async fn one(app: &lb::App) -> lb::Result<Member> {
+        Ok(Member::find_by_id(app, 1).await?.expect("member 1"))
+    }
+
+    /// A member and its items, as two named results.
+    #[remote_method(
+        verb = "get",
+        path = "/with-items",
+        returns(arg = "member"),
+        returns(arg = "items")
+    )]
+    async fn with_items(app: &lb::App) -> lb::Result<(Member, Vec<Item>)> {
+        let m = Member::find_by_id(app, 1).await?.expect("member 1");
+        let items = Item::find(app, ()).await?;
+        Ok((m, items))
+    }
+
+    /// The instance itself (an instance method).
+    #[remote_method(verb = "get", path = "/me", returns(arg = "me", root))]
+    async fn me(self) -> lb::Result<Member> {
+        Ok(self)
+    }
+}
+
+fn app_on(url: &str, hooked: bool) -> App {
+    let mut b = App::builder()
+        .datasource_arc("db", lb::connector::from_url(url).unwrap())
+        .model::<Member>()
+        .model::<Item>()
+        .model::<Badge>();
+    if hooked {
+        // an after hook on every method: results take the hooked path, not the cached bytes
+        b = b.after_remote("Member", "**", |_ctx| async { Ok(()) });
+        b = b.after_remote("Item", "**", |_ctx| async { Ok(()) });
+    }
+    b.build().unwrap()
+}
+
+async fn seed(app: &App) {
+    app.automigrate().await.unwrap();
+    let r = support::json(
+        app,
+        "POST",
+        "/api/members",
+        &json!({"name": "Ann", "secret": "TOPSECRET", "note": "ONLYTOP"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_no_secret("create", &r.text);
+    assert_eq!(
+        r.json()["note"],
+        "ONLYTOP",
+        "protected is shown at the top level"
+    );
+    for label in ["a", "b"] {
+        let r = support::json(
+            app,
+            "POST",
+            "/api/members/1/items",
+            &json!({"label": label, "code": "ITEMSECRET"}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_no_secret("relation create", &r.text);
+    }
+    let r = support::json(
+        app,
+        "POST",
+        "/api/members/1/badge",
+        &json!({"pin": "TOPSECRET"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_no_secret("hasOne create", &r.text);
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    for s in SECRETS {
+        if s == "ONLYTOP" {
+            continue;
+        }
+        assert!(!text.contains(s), "{what}: the answer carries {s}: {text}");
+    }
+    assert!(!text.contains("\"secret\""), "{what}: {text}");
+    assert!(!text.contains("\"code\""), "{what}: {text}");
+    assert!(!text.contains("\"pin\""), "{what}: {text}");
+}
+
+/// Every top-level answer kind over HTTP.
+async fn check_answers(app: &App, label: &str) {
+    let top = [
+        "/api/members",
+        "/api/members/1",
+        "/api/members/findOne",
+        "/api/members/1/items",
+        "/api/members/1/items/1",
+        "/api/members/1/badge",
+        "/api/items/1/member",
+        "/api/items",
+        "/api/members/all",
+        "/api/members/first",
+        "/api/members/one",
+        "/api/members/with-items",
+        "/api/members/1/me",
+    ];
+    for uri in top {
+        let r = support::get(app, uri).await;
+        assert_eq!(r.status, 200, "{label} {uri}: {}", r.text);
+        assert_no_secret(&format!("{label} GET {uri}"), &r.text);
+    }
+    // remote results: unset properties are left out, as the built-in find leaves them out
+    let all = support::get(app, "/api/members/all").await.json();
+    assert_eq!(
+        all,
+        json!([{"id": 1, "name": "Ann", "note": "ONLYTOP"}]),
+        "{label}"
+    );
+    let pair = support::get(app, "/api/members/with-items").await.json();
+    assert_eq!(
+        pair["member"],
+        json!({"id": 1, "name": "Ann", "note": "ONLYTOP"})
+    );
+    assert_eq!(
+        pair["items"],
+        json!([{"id": 1, "label": "a", "memberId": 1}, {"id": 2, "label": "b", "memberId": 1}]),
+        "{label}"
+    );
+    // writes answer the written instance without its hidden properties
+    let r = support::json(app, "PATCH", "/api/members/1", &json!({"nick": "A"})).await;
+    assert_eq!(r.status, 200, "{label}: {}", r.text);
+    assert_no_secret(&format!("{label} PATCH"), &r.text);
+    let r = support::json(
+        app,
+        "PUT",
+        "/api/members/1/items/1",
+        &json!({"label": "a2", "code": "ITEMSECRET"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{label}: {}", r.text);
+    assert_no_secret(&format!("{label} relation update"), &r.text);
+
+    // includes: nested instances leave out hidden *and* protected properties
+    let filter = support::escape_uri(
+        &json!({"include": [{"items": "member"}, "badge"], "where": {"id": 1}}).to_string(),
+    );
+    for uri in [
+        format!("/api/members?filter={filter}"),
+        format!("/api/members/1?filter={filter}"),
+        format!("/api/members/findOne?filter={filter}"),
+    ] {
+        let r = support::get(app, &uri).await;
+        assert_eq!(r.status, 200, "{label} {uri}: {}", r.text);
+        assert_no_secret(&format!("{label} include"), &r.text);
+        let v = r.json();
+        let m = if v.is_array() { &v[0] } else { &v };
+        assert_eq!(m["note"], "ONLYTOP", "{label}: top-level protected shown");
+        let nested_member = &m["items"][0]["member"];
+        assert_eq!(nested_member["name"], "Ann", "{label}: {v}");
+        assert!(
+            nested_member.get("note").is_none(),
+            "{label}: a nested instance leaves protected out: {v}"
+        );
+    }
+    let f = support::escape_uri(&json!({"include": "member"}).to_string());
+    let r = support::get(app, &format!("/api/items?filter={f}")).await;
+    assert!(
+        !r.text.contains("ONLYTOP"),
+        "{label}: nested protected: {}",
+        r.text
+    );
+    assert_no_secret(&format!("{label} include belongsTo"), &r.text);
+}
+
+/// One change-stream event of a write, as a subscriber receives it.
+async fn change_event(app: &App) -> String {
+    let req = Request::builder()
+        .uri("/api/members/change-stream")
+        .body(Body::empty())
+        .unwrap();
+    let res = app.clone().into_router().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let mut body = res.into_body();
+    let writer = app.clone();
+    let write = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        support::json(
+            &writer,
+            "POST",
+            "/api/members",
+            &json!({"name": "Cy", "secret": "TOPSECRET"}),
+        )
+        .await
+    });
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains("event: data") || !seen.ends_with("\n\n") {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream stays open")
+            .unwrap();
+        if let Ok(d) = frame.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&d));
+        }
+    }
+    assert_eq!(write.await.unwrap().status, 200);
+    seen
+}
+
+#[tokio::test]
+async fn hidden_properties_never_appear_in_any_answer() {
+    for url in support::datasource_urls() {
+        let _db = support::database_lock(&url).await;
+        for hooked in [false, true] {
+            let label = format!("{url} (after hooks: {hooked})");
+            let app = app_on(&url, hooked);
+            seed(&app).await;
+            check_answers(&app, &label).await;
+            let event = change_event(&app).await;
+            assert!(event.contains("\"Cy\""), "{label}: {event}");
+            assert_no_secret(&format!("{label} change stream"), &event);
+        }
+    }
+}
