@@ -44,11 +44,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "ModelDefinition holds its validations; rules read property metadata back",
     ),
     (
-        "connector",
-        "remote",
-        "the REST connector publishes its functions as RemoteMethods",
-    ),
-    (
         "relation",
         "typed",
         "the typed relation accessors convert with the typed API",
@@ -71,17 +66,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "the argument reader reads rest::Call (one reader for every method is issue 14's item 1)",
     ),
     ("remote", "app", "Invocation and HookContext carry the App"),
-    (
-        "changes",
-        "rest",
-        "the change-stream handler (changes/sse.rs) is a REST handler",
-    ),
-    (
-        "changes",
-        "repository",
-        "the change-stream handler reads the model's repository",
-    ),
-    ("changes", "app", "the change-stream handler reads the App"),
     ("rest", "app", "dispatch and handlers read App's fields"),
     (
         "openapi",

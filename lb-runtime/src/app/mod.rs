@@ -5,6 +5,8 @@ mod datasources;
 mod observe;
 #[cfg(feature = "rest")]
 mod rest_datasources;
+#[cfg(feature = "rest")]
+mod rest_functions;
 
 use std::any::TypeId;
 use std::borrow::Cow;
@@ -183,6 +185,11 @@ impl App {
     /// `/openapi.yaml`). A utoipa document: merge your own with `OpenApi::merge`.
     pub fn openapi(&self) -> utoipa::openapi::OpenApi {
         crate::openapi::document(self)
+    }
+
+    /// How many change-stream subscriptions are open in this process.
+    pub fn change_stream_subscribers(&self) -> usize {
+        self.inner.changes.subscribers()
     }
 
     /// The REST root (`/api`).

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::rest_functions::remote_method;
 use super::{App, AppBuilder};
-use crate::connector::rest::{remote_method, RestDataSource};
+use crate::connector::rest::RestDataSource;
 use crate::remote::RemoteMethod;
 use crate::{Error, Result};
 

@@ -4,10 +4,6 @@
 //! `NOTIFY`/`LISTEN`, so the subscribers of every app process sharing the database see the
 //! writes of all of them (a notification sent inside a transaction is delivered on commit).
 
-mod sse;
-
-pub(crate) use sse::change_stream;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -240,10 +236,10 @@ impl Hub {
     }
 }
 
-impl crate::App {
-    /// How many change-stream subscriptions are open in this process.
-    pub fn change_stream_subscribers(&self) -> usize {
-        self.inner.changes.tx.receiver_count()
+impl Hub {
+    /// How many subscriptions are open in this process.
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
     }
 }
 

@@ -217,14 +217,14 @@ pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
             &[],
             Method::GET,
             "/change-stream",
-            crate::changes::change_stream,
+            super::change_stream::change_stream,
         ),
         m(
             "createChangeStream",
             &[],
             Method::POST,
             "/change-stream",
-            crate::changes::change_stream,
+            super::change_stream::change_stream,
         ),
         m(
             "updateAll",

@@ -8,6 +8,7 @@
 mod body;
 pub mod builtin_spec;
 pub(crate) mod call;
+mod change_stream;
 mod dispatch;
 mod explorer;
 mod handlers;

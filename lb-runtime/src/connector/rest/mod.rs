@@ -11,7 +11,6 @@
 
 mod crud;
 mod operation;
-mod remote;
 pub mod template;
 
 use std::collections::HashMap;
@@ -23,7 +22,6 @@ use serde_json::{Map, Value};
 
 pub use crud::{brackets, RestCrud};
 pub use operation::{Operation, Param, RestRequest, Source};
-pub use remote::remote_method;
 
 use crate::connector::BoxFuture;
 use crate::{Error, Result};

@@ -16,12 +16,12 @@ use http_body::Frame;
 use serde_json::{Map, Value};
 use tokio::sync::{broadcast, mpsc};
 
-use super::{ChangeKind, Delivered};
+use super::call::Call;
+use super::outcome::Outcome;
+use crate::changes::{ChangeKind, Delivered};
 use crate::connector::BoxFuture;
 use crate::filter::{eval, parse_where, ParseOptions, Where};
 use crate::repository::Repository;
-use crate::rest::call::Call;
-use crate::rest::outcome::Outcome;
 use crate::value::Record;
 use crate::Result;
 

@@ -5,7 +5,7 @@
 use axum::http::Method;
 use serde_json::{Map, Value};
 
-use super::{Function, RestDataSource, Source};
+use crate::connector::rest::{Function, RestDataSource, Source};
 use crate::remote::{Accept, ArgType, Invocation, RemoteMethod, Returns};
 
 fn arg_type(ty: Option<&str>) -> ArgType {
@@ -28,7 +28,7 @@ fn remote_source(s: Source) -> crate::remote::Source {
 }
 
 /// The remote method of one function.
-pub fn remote_method(ds: &RestDataSource, f: &Function) -> RemoteMethod {
+pub(crate) fn remote_method(ds: &RestDataSource, f: &Function) -> RemoteMethod {
     let op = &f.operation;
     // the template's verb when it is fixed; POST when a variable chooses it
     let verb = match op.template.get("method").and_then(Value::as_str) {
