@@ -1,5 +1,7 @@
 //! Request → model → shared method → handler, and the error responses.
 
+use std::borrow::Cow;
+
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
@@ -70,13 +72,32 @@ fn not_acceptable() -> Response {
 
 /// The axum handler for everything under the REST root.
 pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
+    serve(app, req).await
+}
+
+/// Everything: the REST root and below through [`serve`], `Cannot GET /x` elsewhere (the
+/// fallback of [`App::into_router`], which needs no path parameters from axum's router).
+pub(crate) async fn dispatch_or_not_found(State(app): State<App>, req: Request) -> Response {
+    let root = app.inner.config.rest_api_root.as_str();
+    let path = req.uri().path();
+    let under_root = path
+        .strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if under_root {
+        serve(app, req).await
+    } else {
+        url_not_found(req.method(), req.uri(), app.inner.config.debug)
+    }
+}
+
+async fn serve(app: App, req: Request) -> Response {
     let debug = app.inner.config.debug;
     let (parts, req_body) = req.into_parts();
     let root_len = app.inner.config.rest_api_root.len();
     let path = parts.uri.path();
     let rel = path.get(root_len..).unwrap_or("");
     let rel_shown = if rel.is_empty() { "/" } else { rel };
-    let segs: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
+    let mut segs = rel.split('/').filter(|s| !s.is_empty());
     let no_method = || {
         error_response(
             &Error::new(
@@ -91,14 +112,19 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
             debug,
         )
     };
-    let Some((first, rest)) = segs.split_first() else {
+    let Some(first) = segs.next() else {
         return no_method();
     };
-    let Some(&index) = app.inner.by_path.get(&first.to_lowercase()) else {
+    let found_model = if first.bytes().any(|b| b.is_ascii_uppercase()) {
+        app.inner.by_path.get(&first.to_lowercase())
+    } else {
+        app.inner.by_path.get(first)
+    };
+    let Some(&index) = found_model else {
         return no_method();
     };
     let entry = &app.inner.models[index];
-    let rest: Vec<String> = rest.iter().map(|s| decode_path(s)).collect();
+    let rest: Vec<Cow<'_, str>> = segs.map(decode_path).collect();
     let verb = &parts.method;
     let found = entry
         .methods
@@ -154,10 +180,10 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
         app.clone(),
         index,
         params,
-        parts.method.clone(),
+        parts.method,
         parts.headers,
         body,
-        parts.uri.clone(),
+        parts.uri,
     )
     .json_body(body_is_json);
     match super::invoke::invoke(method, call).await {
@@ -167,10 +193,10 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
 }
 
 /// Percent-decodes a path segment (`+` stays a plus in paths).
-fn decode_path(s: &str) -> String {
+fn decode_path(s: &str) -> Cow<'_, str> {
     if s.contains('%') {
-        decode(&s.replace('+', "%2B"))
+        Cow::Owned(decode(&s.replace('+', "%2B")))
     } else {
-        s.to_string()
+        Cow::Borrowed(s)
     }
 }

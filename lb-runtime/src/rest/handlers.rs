@@ -88,7 +88,7 @@ pub fn find_by_id(c: Call) -> Reply {
             crate::relation::find_by_id_with_include(&c.app, c.repo(), &c.id(), Some(&filter))
                 .await?;
         match found {
-            Some(row) => Ok(Outcome::Row(row)),
+            Some(row) => Ok(Outcome::Found(row)),
             None => Ok(Outcome::Missing(Error::unknown_id(
                 &c.model().name,
                 c.id_text(),
@@ -133,7 +133,7 @@ pub fn find_one(c: Call) -> Reply {
             .into_iter()
             .next();
         match first {
-            Some(row) => Ok(Outcome::Row(row)),
+            Some(row) => Ok(Outcome::Found(row)),
             None => Ok(Outcome::Missing(Error::unknown_id(
                 &c.model().name,
                 "undefined",

@@ -24,12 +24,20 @@ enum Ran {
 }
 
 /// Runs `method` for `call`; `Err` is the error to send.
-pub(crate) async fn invoke(method: &RestMethod, mut call: Call) -> Result<Response> {
-    let def = call.model();
+pub(crate) async fn invoke(method: &RestMethod, call: Call) -> Result<Response> {
     if let (MethodKind::Builtin(handler), true) = (&method.kind, method.hooks.is_empty()) {
         // the fast path of every CRUD request without hooks: rows go out as cached JSON
+        let def = call.model();
         return handler(call).await?.into_response(def);
     }
+    // the staged path lives in its own allocation: the future of every request (which the
+    // connection holds and moves) stays the size of the fast path
+    Box::pin(staged(method, call)).await
+}
+
+/// Every stage of a call with hooks, a remote method or a relation method.
+async fn staged(method: &RestMethod, mut call: Call) -> Result<Response> {
+    let def = call.model();
     let remote = match &method.kind {
         MethodKind::Remote(rm) => Some(rm.clone()),
         MethodKind::Builtin(_) => None,

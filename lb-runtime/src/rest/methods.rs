@@ -59,22 +59,28 @@ impl RoutePath {
     }
 
     /// Matches request segments; returns the parameter values in order.
-    pub fn matches(&self, segs: &[String]) -> Option<Vec<(String, String)>> {
+    pub fn matches<S: AsRef<str>>(&self, segs: &[S]) -> Option<Vec<(String, String)>> {
         if segs.len() != self.0.len() {
             return None;
         }
-        let mut params = Vec::new();
-        for (pat, s) in self.0.iter().zip(segs) {
-            match pat {
-                Segment::Literal(l) => {
-                    if !l.eq_ignore_ascii_case(s) {
-                        return None;
-                    }
-                }
-                Segment::Param(n) => params.push((n.clone(), s.clone())),
-            }
+        // literals first: a route that does not match allocates nothing
+        let literals_match = self.0.iter().zip(segs).all(|(pat, s)| match pat {
+            Segment::Literal(l) => l.eq_ignore_ascii_case(s.as_ref()),
+            Segment::Param(_) => true,
+        });
+        if !literals_match {
+            return None;
         }
-        Some(params)
+        Some(
+            self.0
+                .iter()
+                .zip(segs)
+                .filter_map(|(pat, s)| match pat {
+                    Segment::Param(n) => Some((n.clone(), s.as_ref().to_string())),
+                    Segment::Literal(_) => None,
+                })
+                .collect(),
+        )
     }
 
     /// Sort key: literal segments win over parameters, position by position.

@@ -42,10 +42,11 @@ pub(crate) fn router(app: App) -> axum::Router {
     r.with_state(app)
 }
 
-/// The REST routes plus LoopBack's `Cannot GET /x` for everything else.
+/// The REST routes plus LoopBack's `Cannot GET /x` for everything else. The REST root is
+/// the router's fallback, so axum captures no path parameters on the way (the dispatcher
+/// matches the path itself).
 pub(crate) fn router_with_fallback(app: App) -> axum::Router {
-    let debug = app.inner.config.debug;
-    router(app).fallback(move |req: axum::extract::Request| async move {
-        dispatch::url_not_found(req.method(), req.uri(), debug)
-    })
+    explorer::routes(&app)
+        .fallback(dispatch::dispatch_or_not_found)
+        .with_state(app)
 }

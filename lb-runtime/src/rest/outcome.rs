@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::response::{json_response, row_response, rows_response, void_response};
+use super::response::{found_response, json_response, row_response, rows_response, void_response};
 use crate::connector::Row;
 use crate::model::ModelDefinition;
 use crate::shape;
@@ -13,8 +13,11 @@ use crate::Error;
 
 /// The result of a built-in method.
 pub enum Outcome {
-    /// One instance (200).
+    /// One instance just written (200): serialized once, not cached.
     Row(Row),
+    /// One instance read (200): its JSON is cached on the row, as list reads cache it, so
+    /// the next read of the same stored row sends bytes without serializing.
+    Found(Row),
     /// A list of instances (200).
     Rows(Vec<Row>),
     /// Any JSON body with a status.
@@ -35,7 +38,7 @@ impl Outcome {
     /// The status and body as after hooks see them (`None`: no body).
     pub fn into_parts(self, def: &ModelDefinition) -> (StatusCode, Option<Value>, Option<Error>) {
         match self {
-            Outcome::Row(r) => (StatusCode::OK, Some(row_value(def, &r)), None),
+            Outcome::Row(r) | Outcome::Found(r) => (StatusCode::OK, Some(row_value(def, &r)), None),
             Outcome::Rows(rows) => (
                 StatusCode::OK,
                 Some(Value::Array(
@@ -55,6 +58,7 @@ impl Outcome {
     pub fn into_response(self, def: &ModelDefinition) -> Result<Response, Error> {
         Ok(match self {
             Outcome::Row(r) => row_response(def, &r),
+            Outcome::Found(r) => found_response(def, &r),
             Outcome::Rows(rows) => rows_response(def, &rows),
             Outcome::Json(s, v) => json_response(s, &v),
             Outcome::Missing(e) => return Err(e),

@@ -31,6 +31,11 @@ pub fn row_response(def: &ModelDefinition, row: &Record) -> Response {
     bytes_response(StatusCode::OK, row.rest_json_uncached(def.hidden()))
 }
 
+/// One instance read from the store: its REST JSON cached on the row (shared bytes).
+pub fn found_response(def: &ModelDefinition, row: &Record) -> Response {
+    bytes_response(StatusCode::OK, row.rest_json(def.hidden()).clone())
+}
+
 /// An array of instances, assembled from each row's cached REST JSON.
 pub fn rows_response(def: &ModelDefinition, rows: &[Row]) -> Response {
     let parts: Vec<&[u8]> = rows
