@@ -221,7 +221,9 @@ impl App {
 
     /// Serves on an already bound listener (see [`App::serve`]).
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.into_router())
+        let service = rest::AppService::new(self);
+        let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
+        axum::serve(listener, make)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }

@@ -43,7 +43,6 @@ pub fn is_json(headers: &HeaderMap) -> bool {
 /// Reads and parses the body.
 pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value> {
     if http_body::Body::size_hint(&body).exact() == Some(0) {
-        // a request without a body (most GETs): nothing to wait for
         return Ok(Value::Null);
     }
     if let Some(len) = headers

@@ -75,9 +75,8 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
     serve(app, req).await
 }
 
-/// Everything: the REST root and below through [`serve`], `Cannot GET /x` elsewhere (the
-/// fallback of [`App::into_router`], which needs no path parameters from axum's router).
-pub(crate) async fn dispatch_or_not_found(State(app): State<App>, req: Request) -> Response {
+/// Everything: the REST root and below through [`serve`], `Cannot GET /x` elsewhere.
+pub(crate) async fn dispatch_or_not_found(app: App, req: Request) -> Response {
     let root = app.inner.config.rest_api_root.as_str();
     let path = req.uri().path();
     let under_root = path
@@ -165,15 +164,20 @@ async fn serve(app: App, req: Request) -> Response {
     if !accepts_json(&parts.headers) {
         return not_acceptable();
     }
-    let body = match body::read(
-        &parts.headers,
-        axum::body::Body::new(req_body),
-        app.inner.config.body_limit,
-    )
-    .await
-    {
-        Ok(b) => b,
-        Err(e) => return error_response(&e, debug),
+    let req_body = axum::body::Body::new(req_body);
+    let body = if http_body::Body::size_hint(&req_body).exact() == Some(0) {
+        // no body (most GETs): the reader's future is not even part of this one
+        serde_json::Value::Null
+    } else {
+        let read = Box::pin(body::read(
+            &parts.headers,
+            req_body,
+            app.inner.config.body_limit,
+        ));
+        match read.await {
+            Ok(b) => b,
+            Err(e) => return error_response(&e, debug),
+        }
     };
     let body_is_json = body::is_json(&parts.headers);
     let call = Call::new(

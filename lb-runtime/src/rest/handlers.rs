@@ -146,7 +146,7 @@ pub fn count(c: Call) -> Reply {
     Box::pin(async move {
         let where_ = c.where_arg(false)?.flatten();
         let n = c.repo().count(where_.as_ref()).await?;
-        Ok(Outcome::Json(StatusCode::OK, json!({ "count": n })))
+        Ok(Outcome::Count(n))
     })
 }
 

@@ -17,11 +17,13 @@ pub mod methods;
 pub(crate) mod outcome;
 pub mod qs;
 mod response;
+mod service;
 
 pub use call::Call;
 pub use methods::{Handler, MethodKind, RestMethod, RoutePath};
 pub use outcome::Outcome;
 pub use response::{json_response, row_response, rows_response, void_response};
+pub use service::AppService;
 
 use axum::routing::any;
 
@@ -42,11 +44,8 @@ pub(crate) fn router(app: App) -> axum::Router {
     r.with_state(app)
 }
 
-/// The REST routes plus LoopBack's `Cannot GET /x` for everything else. The REST root is
-/// the router's fallback, so axum captures no path parameters on the way (the dispatcher
-/// matches the path itself).
+/// The REST routes plus LoopBack's `Cannot GET /x` for everything else: the
+/// [`AppService`] that `App::serve` runs, as a router.
 pub(crate) fn router_with_fallback(app: App) -> axum::Router {
-    explorer::routes(&app)
-        .fallback(dispatch::dispatch_or_not_found)
-        .with_state(app)
+    axum::Router::new().fallback_service(AppService::new(app))
 }

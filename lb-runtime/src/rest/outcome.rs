@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::response::{found_response, json_response, row_response, rows_response, void_response};
+use super::response::{
+    count_response, found_response, json_response, row_response, rows_response, void_response,
+};
 use crate::connector::Row;
 use crate::model::ModelDefinition;
 use crate::shape;
@@ -20,6 +22,8 @@ pub enum Outcome {
     Found(Row),
     /// A list of instances (200).
     Rows(Vec<Row>),
+    /// `{"count": n}` (200).
+    Count(u64),
     /// Any JSON body with a status.
     Json(StatusCode, Value),
     /// No instance: after hooks see `null`, then this error (findById/findOne's 404) is sent.
@@ -46,6 +50,11 @@ impl Outcome {
                 )),
                 None,
             ),
+            Outcome::Count(n) => (
+                StatusCode::OK,
+                Some(serde_json::json!({ "count": n })),
+                None,
+            ),
             Outcome::Json(s, v) => (s, Some(v), None),
             Outcome::Missing(e) => (StatusCode::OK, Some(Value::Null), Some(e)),
             Outcome::Body(s, v) => (s, v, None),
@@ -60,6 +69,7 @@ impl Outcome {
             Outcome::Row(r) => row_response(def, &r),
             Outcome::Found(r) => found_response(def, &r),
             Outcome::Rows(rows) => rows_response(def, &rows),
+            Outcome::Count(n) => count_response(n),
             Outcome::Json(s, v) => json_response(s, &v),
             Outcome::Missing(e) => return Err(e),
             Outcome::Body(s, Some(v)) => json_response(s, &v),

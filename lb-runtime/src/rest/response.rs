@@ -54,6 +54,15 @@ pub fn rows_response(def: &ModelDefinition, rows: &[Row]) -> Response {
     bytes_response(StatusCode::OK, out)
 }
 
+/// `{"count":n}`, written without building a JSON value.
+pub fn count_response(n: u64) -> Response {
+    let mut b = Vec::with_capacity(32);
+    b.extend_from_slice(b"{\"count\":");
+    b.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    b.push(b'}');
+    bytes_response(StatusCode::OK, b)
+}
+
 /// Any JSON value.
 pub fn json_response(status: StatusCode, v: &Value) -> Response {
     serialize(status, v)

@@ -1,0 +1,84 @@
+//! The service `App::serve` runs: the document and explorer routes through their axum
+//! router, everything else straight to the dispatcher — no router lookup, no captured path
+//! parameters, one boxed future per request.
+
+use std::convert::Infallible;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method};
+use axum::response::Response;
+use tower::{Service, ServiceExt};
+
+use super::{dispatch, explorer};
+use crate::connector::BoxFuture;
+use crate::App;
+
+/// The whole app as one tower service (see the module docs).
+#[derive(Clone)]
+pub struct AppService {
+    app: App,
+    explorer: axum::Router,
+}
+
+impl AppService {
+    pub(crate) fn new(app: App) -> Self {
+        let explorer = explorer::routes(&app).with_state(app.clone());
+        AppService { app, explorer }
+    }
+
+    /// Whether the document or explorer routes answer `path` (they win over the REST root,
+    /// as axum's explicit routes win over its fallback).
+    fn is_explorer(&self, path: &str) -> bool {
+        if path == "/openapi.json" || path == "/openapi.yaml" {
+            return true;
+        }
+        let Some(ui) = self.app.inner.config.explorer_path.as_deref() else {
+            return false;
+        };
+        path.strip_prefix(ui)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+}
+
+impl<B> Service<axum::http::Request<B>> for AppService
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(
+        &mut self,
+        req: axum::http::Request<B>,
+    ) -> BoxFuture<'static, Result<Response, Infallible>> {
+        let req: Request = req.map(Body::new);
+        if self.is_explorer(req.uri().path()) {
+            let router = self.explorer.clone();
+            return Box::pin(async move { router.oneshot(req).await });
+        }
+        let app = self.app.clone();
+        let head = req.method() == Method::HEAD;
+        Box::pin(async move {
+            let res = dispatch::dispatch_or_not_found(app, req).await;
+            Ok(if head { without_body(res) } else { res })
+        })
+    }
+}
+
+/// A HEAD answer: the headers of the GET answer (its length included), no body.
+fn without_body(mut res: Response) -> Response {
+    if let Some(n) = http_body::Body::size_hint(res.body()).exact() {
+        res.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+    }
+    *res.body_mut() = Body::empty();
+    res
+}
