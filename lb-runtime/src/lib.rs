@@ -33,8 +33,8 @@ pub use filter::{Condition, Field, Filter, OrderBy, TypedFilter, Where};
 pub use model::{DataType, ModelDefinition, RelationKind, Strict};
 pub use observe::{ModelObserver, OperationContext, OperationHook};
 pub use remote::{
-    Accept, ArgType, HookContext, HookKind, HttpContext, Invocation, RemoteMethod, RemoteMethods,
-    Returns, Source,
+    Accept, AccessType, ArgType, HookContext, HookKind, HttpContext, Invocation, RemoteMethod,
+    RemoteMethods, Returns, Source,
 };
 pub use typed::Model;
 pub use value::{DistanceUnit, GeoPoint};

@@ -78,6 +78,8 @@ pub(crate) struct AppInner {
     pub openapi_yaml: std::sync::OnceLock<Result<bytes::Bytes, String>>,
     /// Where writes meet the change streams' subscribers.
     pub changes: Arc<crate::changes::Hub>,
+    /// The authorize stage's decision maker (none: everything is allowed).
+    pub authorizer: Option<Arc<dyn rest::Authorizer>>,
     /// REST datasources by name.
     #[cfg(feature = "rest")]
     pub rest: HashMap<String, crate::connector::rest::RestDataSource>,
@@ -114,6 +116,7 @@ pub struct AppBuilder {
     shared_methods: HashMap<String, Vec<(String, bool)>>,
     model_config: Vec<(String, crate::config::ModelConfig)>,
     config: Config,
+    authorizer: Option<Arc<dyn rest::Authorizer>>,
 }
 
 struct PendingModel {
@@ -143,6 +146,7 @@ impl App {
                 explorer_path: Some("/explorer".into()),
                 openapi_info: crate::openapi::Info::default(),
             },
+            authorizer: None,
         }
     }
 
@@ -409,6 +413,13 @@ impl AppBuilder {
         self
     }
 
+    /// Puts `authorizer` in the request pipeline's authorize stage: every method of every
+    /// model asks it before anything else runs (see [`rest::Authorizer`]).
+    pub fn authorizer(mut self, authorizer: impl rest::Authorizer) -> Self {
+        self.authorizer = Some(Arc::new(authorizer));
+        self
+    }
+
     /// Request body limit in bytes (413 beyond it).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.body_limit = bytes;
@@ -461,6 +472,7 @@ impl AppBuilder {
             openapi_json: std::sync::OnceLock::new(),
             openapi_yaml: std::sync::OnceLock::new(),
             changes: changes.clone(),
+            authorizer: self.authorizer.take(),
             #[cfg(feature = "rest")]
             rest: HashMap::new(),
         };

@@ -9,7 +9,7 @@ use super::linked::{not_found, References, Through};
 use super::{include, key_of};
 use crate::filter::{parse_filter, parse_where, ParseOptions};
 use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
-use crate::remote::{Accept, ArgType, Invocation, RemoteMethod, Returns, Source};
+use crate::remote::{Accept, AccessType, ArgType, Invocation, RemoteMethod, Returns, Source};
 use crate::repository::Repository;
 use crate::shape::{self, Level}; // polymorphic targets are shaped here: their model varies
 use crate::{App, Error, Result};
@@ -50,12 +50,19 @@ fn parent_key(def: &ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Value
 }
 
 fn method(name: String, verb: Method, path: String, f: RemoteMethod) -> RemoteMethod {
+    // LoopBack: `__get__`, `__findById__`, `__count__`, `__exists__` read; create, update,
+    // delete, link and unlink write
+    let access = match AccessType::default_for(&verb) {
+        AccessType::Read => AccessType::Read,
+        _ => AccessType::Write,
+    };
     RemoteMethod {
         name: name.into(),
         ..f
     }
     .instance()
     .http(verb, path)
+    .access_type(access)
 }
 
 fn object_arg(inv: &Invocation, name: &str) -> Value {

@@ -13,7 +13,7 @@ mod spec;
 pub(crate) use args::build as build_args;
 pub use args::required;
 pub use hooks::{pattern_matches, HookContext, HookKind, ModelHooks, RemoteHook};
-pub use spec::{Accept, ArgType, Invoke, RemoteMethod, Returns, Source};
+pub use spec::{Accept, AccessType, ArgType, Invoke, RemoteMethod, Returns, Source};
 
 use axum::http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;

@@ -80,6 +80,58 @@ impl fmt::Display for ArgType {
     }
 }
 
+/// What a method does, as LoopBack's ACLs see it (`accessType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessType {
+    /// Reads data (find, findById, count, exists, relation reads, change streams).
+    Read,
+    /// Changes data (create, update, delete, relation writes).
+    Write,
+    /// Anything else (custom methods that are not GET/HEAD).
+    Execute,
+    /// Replication.
+    Replicate,
+}
+
+impl AccessType {
+    /// LoopBack's spelling: `READ`, `WRITE`, `EXECUTE`, `REPLICATE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AccessType::Read => "READ",
+            AccessType::Write => "WRITE",
+            AccessType::Execute => "EXECUTE",
+            AccessType::Replicate => "REPLICATE",
+        }
+    }
+
+    /// Parses LoopBack's spelling (case-insensitive); `None` if unknown.
+    pub fn parse(s: &str) -> Option<AccessType> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "READ" => AccessType::Read,
+            "WRITE" => AccessType::Write,
+            "EXECUTE" => AccessType::Execute,
+            "REPLICATE" => AccessType::Replicate,
+            _ => return None,
+        })
+    }
+
+    /// LoopBack's default for a method that declares none: GET and HEAD read, anything else
+    /// executes.
+    pub fn default_for(verb: &Method) -> AccessType {
+        if verb == Method::GET || verb == Method::HEAD {
+            AccessType::Read
+        } else {
+            AccessType::Execute
+        }
+    }
+}
+
+impl fmt::Display for AccessType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Where an argument comes from (`accepts[].http.source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -282,6 +334,8 @@ pub struct RemoteMethod {
     pub accepts: Vec<Accept>,
     /// Results.
     pub returns: Vec<Returns>,
+    /// The access type ACLs see; `None`: LoopBack's default ([`AccessType::default_for`]).
+    pub access_type: Option<AccessType>,
     /// The implementation.
     pub invoke: Invoke,
 }
@@ -317,6 +371,7 @@ impl RemoteMethod {
             error_status: None,
             accepts: Vec::new(),
             returns: Vec::new(),
+            access_type: None,
             invoke: Arc::new(move |inv| Box::pin(f(inv))),
         }
     }
@@ -353,6 +408,18 @@ impl RemoteMethod {
     pub fn returns(mut self, r: Returns) -> Self {
         self.returns.push(r);
         self
+    }
+
+    /// Sets the access type ACLs see (LoopBack's `accessType`).
+    pub fn access_type(mut self, t: AccessType) -> Self {
+        self.access_type = Some(t);
+        self
+    }
+
+    /// The access type: the declared one, else LoopBack's default for the verb.
+    pub fn effective_access_type(&self) -> AccessType {
+        self.access_type
+            .unwrap_or_else(|| AccessType::default_for(&self.verb))
     }
 
     /// Sets the success status.

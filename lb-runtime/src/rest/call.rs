@@ -137,6 +137,11 @@ impl Call {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The request URI.
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+
     /// The query string, parsed with qs rules.
     pub fn query(&self) -> &Map<String, Value> {
         self.query

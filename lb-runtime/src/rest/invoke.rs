@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
+use super::authorize::authorize;
 use super::call::Call;
 use super::methods::{MethodKind, RestMethod};
 use super::outcome::Outcome;
@@ -25,6 +26,10 @@ enum Ran {
 
 /// Runs `method` for `call`; `Err` is the error to send.
 pub(crate) async fn invoke(method: &RestMethod, call: Call) -> Result<Response> {
+    // the authorize stage, before anything else sees the request
+    if call.app.inner.authorizer.is_some() {
+        authorize(method, &call).await?;
+    }
     if let (MethodKind::Builtin(handler), true) = (&method.kind, method.hooks.is_empty()) {
         // the fast path of every CRUD request without hooks: rows go out as cached JSON
         let def = call.model();

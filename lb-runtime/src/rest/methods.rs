@@ -11,7 +11,7 @@ use super::handlers as h;
 use super::outcome::Outcome;
 use crate::connector::BoxFuture;
 use crate::model::ModelDefinition;
-use crate::remote::{Accept, ModelHooks, RemoteMethod, Returns};
+use crate::remote::{Accept, AccessType, ModelHooks, RemoteMethod, Returns};
 use crate::Result;
 
 /// A built-in endpoint implementation.
@@ -113,6 +113,8 @@ pub struct RestMethod {
     pub returns: Vec<Returns>,
     /// Documentation.
     pub description: Option<Cow<'static, str>>,
+    /// What the method does, as access control sees it.
+    pub access_type: AccessType,
     /// The remote hooks that apply, resolved when the app is built.
     pub hooks: Arc<ModelHooks>,
     /// Per `returns` entry, the model whose instances it holds (resolved when the app is
@@ -140,6 +142,7 @@ impl RestMethod {
             accepts: m.accepts.clone(),
             returns: m.returns.clone(),
             description: m.description.clone(),
+            access_type: m.effective_access_type(),
             kind: MethodKind::Remote(Arc::new(m)),
             hooks: Arc::default(),
             shapes: Vec::new(),
@@ -182,8 +185,19 @@ fn m(
         accepts,
         returns,
         description,
+        access_type: builtin_access_type(name),
         hooks: Arc::default(),
         shapes: Vec::new(),
+    }
+}
+
+/// LoopBack's access types of the built-in methods: the reads READ, every write WRITE.
+fn builtin_access_type(name: &str) -> AccessType {
+    match name {
+        "find" | "findById" | "findOne" | "count" | "exists" | "createChangeStream" => {
+            AccessType::Read
+        }
+        _ => AccessType::Write,
     }
 }
 

@@ -5,6 +5,7 @@
 //! segment case-insensitively and then the model's table (literal segments before `:params`),
 //! producing LoopBack's 404 messages when nothing matches.
 
+mod authorize;
 mod body;
 pub mod builtin_spec;
 pub(crate) mod call;
@@ -19,6 +20,7 @@ pub mod qs;
 mod response;
 mod service;
 
+pub use authorize::{AccessRequest, Authorizer};
 pub use call::Call;
 pub use methods::{Handler, MethodKind, RestMethod, RoutePath};
 pub use outcome::Outcome;

@@ -1,0 +1,81 @@
+//! The **authorize** stage: every method — built-in, relation, remote, a REST datasource's
+//! function, the change stream — passes through it after its route is resolved and before its
+//! instance is loaded, its arguments reach any hook, or it runs. An app without an
+//! [`Authorizer`] allows everything (LoopBack without ACLs); access control plugs in here and
+//! nowhere else.
+
+use axum::http::{HeaderMap, Method, Uri};
+
+use super::call::Call;
+use super::methods::RestMethod;
+use crate::connector::BoxFuture;
+use crate::model::ModelDefinition;
+use crate::remote::AccessType;
+use crate::{App, Result};
+
+/// What is asked: who (the request) wants to do what (the method) to which model.
+pub struct AccessRequest<'a> {
+    /// The application.
+    pub app: &'a App,
+    /// The model the method belongs to.
+    pub model: &'static ModelDefinition,
+    /// The method's name as hooks see it (`find`, `prototype.patchAttributes`,
+    /// `prototype.__get__notes`, `nearby`).
+    pub method: &'a str,
+    /// Its other names: `["upsert", "updateOrCreate"]`, `["prototype.updateAttributes"]`.
+    pub aliases: &'a [&'static str],
+    /// What the method does.
+    pub access_type: AccessType,
+    /// The `:id` of an instance method (its owner decides `$owner`), as sent.
+    pub id: Option<&'a str>,
+    /// The HTTP verb.
+    pub verb: &'a Method,
+    /// The request URI (the `access_token` query parameter).
+    pub uri: &'a Uri,
+    /// The request headers (`Authorization`, `X-Access-Token`, cookies).
+    pub headers: &'a HeaderMap,
+}
+
+impl AccessRequest<'_> {
+    /// The name an ACL's `property` matches (LoopBack: the method's name without
+    /// `prototype.`: `patchAttributes`, `__get__notes`).
+    pub fn property(&self) -> &str {
+        acl_name(self.method)
+    }
+
+    /// The aliases as ACL properties (`updateAttributes`, `upsert`).
+    pub fn property_aliases(&self) -> impl Iterator<Item = &str> {
+        self.aliases.iter().map(|a| acl_name(a))
+    }
+}
+
+fn acl_name(name: &str) -> &str {
+    name.strip_prefix("prototype.").unwrap_or(name)
+}
+
+/// Decides whether a request may run a method: `Ok(())` allows, an error is the answer
+/// (LoopBack: 401 `AUTHORIZATION_REQUIRED` without a valid token, else the model's
+/// `aclErrorStatus`).
+pub trait Authorizer: Send + Sync + 'static {
+    /// Allows or denies one call.
+    fn authorize<'a>(&'a self, request: &'a AccessRequest<'a>) -> BoxFuture<'a, Result<()>>;
+}
+
+/// Runs the app's authorizer, if it has one, for `method` called by `call`.
+pub(crate) async fn authorize(method: &RestMethod, call: &Call) -> Result<()> {
+    let Some(authorizer) = call.app.inner.authorizer.as_deref() else {
+        return Ok(());
+    };
+    let request = AccessRequest {
+        app: &call.app,
+        model: call.model(),
+        method: &method.name,
+        aliases: method.aliases,
+        access_type: method.access_type,
+        id: call.param("id"),
+        verb: &call.method,
+        uri: call.uri(),
+        headers: &call.headers,
+    };
+    authorizer.authorize(&request).await
+}
