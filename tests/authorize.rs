@@ -12,10 +12,26 @@ use lb::rest::{AccessRequest, Authorizer};
 use lb::{AccessType, Error, StatusCode};
 use serde_json::json;
 
+/// What the authorizer was asked: model, ACL property, access type, id.
+type Asked = (String, String, AccessType, Option<String>);
+
+/// One request and what the authorizer must be asked: verb, URI, body, status, model,
+/// property, access type, id.
+type Case = (
+    &'static str,
+    &'static str,
+    Option<serde_json::Value>,
+    u16,
+    &'static str,
+    &'static str,
+    AccessType,
+    Option<&'static str>,
+);
+
 /// Denies every WRITE (401, as LoopBack without a token) and records what it was asked.
 #[derive(Clone, Default)]
 struct NoWrites {
-    asked: Arc<Mutex<Vec<(String, String, AccessType, Option<String>)>>>,
+    asked: Arc<Mutex<Vec<Asked>>>,
 }
 
 impl Authorizer for NoWrites {
@@ -39,7 +55,7 @@ impl Authorizer for NoWrites {
 }
 
 impl NoWrites {
-    fn last(&self) -> (String, String, AccessType, Option<String>) {
+    fn last(&self) -> Asked {
         self.asked
             .lock()
             .unwrap()
@@ -77,16 +93,7 @@ async fn every_method_kind_is_authorized_first() {
     Location::create(&app, &loc).await.unwrap();
 
     // (request, expected status, model, method, access type, id)
-    let cases: Vec<(
-        &str,
-        &str,
-        Option<serde_json::Value>,
-        u16,
-        &str,
-        &str,
-        AccessType,
-        Option<&str>,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "GET",
             "/api/locations",
