@@ -21,9 +21,9 @@ const LAYERS: &[&str] = &[
     "observe",    // operation hooks
     "changes",    // change notifications (in process, PostgreSQL NOTIFY)
     "repository", // the PersistedModel operations over a connector
-    "relation",   // include, relation operations, endpoints, typed accessors
-    "typed",      // the typed API behind #[derive(Model)]
     "remote",     // remote methods: declaration, arguments, hooks
+    "relation",   // include, relation operations and endpoints
+    "typed",      // the typed API behind #[derive(Model)], relation accessors
     "rest",       // the HTTP edge: dispatch, the pipeline, built-in handlers
     "openapi",    // the OpenAPI document from the method tables
     "app",        // App / AppBuilder: assembles everything
@@ -45,21 +45,10 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     (
         "relation",
-        "typed",
-        "the typed relation accessors convert with the typed API",
-    ),
-    ("relation", "remote", "relation endpoints are RemoteMethods"),
-    (
-        "relation",
         "app",
         "relation operations look up the target's repository in the App",
     ),
     ("typed", "app", "the typed API takes &App"),
-    (
-        "typed",
-        "remote",
-        "Model::remote_methods() returns RemoteMethods",
-    ),
     (
         "remote",
         "rest",
@@ -303,4 +292,142 @@ fn the_reader_finds_imports() {
     );
     assert_eq!(root_items().get("App").map(String::as_str), Some("app"));
     assert_eq!(root_items().get("Error").map(String::as_str), Some("error"));
+}
+
+/// The file a module path names (`["rest", "call"]` → `rest/call.rs`), trying the longest
+/// prefix first; `None` for the crate root's own items.
+fn file_of(segments: &[String]) -> Option<PathBuf> {
+    for n in (1..=segments.len()).rev() {
+        let base = src().join(segments[..n].join("/"));
+        for candidate in [base.with_extension("rs"), base.join("mod.rs")] {
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// The module path of a file (`rest/call.rs` → `["rest", "call"]`, `rest/mod.rs` → `["rest"]`).
+fn module_path(file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src()).unwrap().with_extension("");
+    let mut segs: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_string())
+        .collect();
+    if segs.last().is_some_and(|s| s == "mod" || s == "lib") {
+        segs.pop();
+    }
+    segs
+}
+
+/// Every `crate::a::b` and `super::a` path of a file's code, as full module paths (a group
+/// `{x, y::z}` gives one path per entry). Re-exports (`pub use`, `pub(crate) use`) are a
+/// facade, not a dependency, and are left out.
+fn file_paths(file: &Path) -> Vec<Vec<String>> {
+    let code = code_only(&std::fs::read_to_string(file).unwrap());
+    let own = module_path(file);
+    let mut out = Vec::new();
+    for line in code.lines() {
+        let t = line.trim_start();
+        if t.starts_with("pub use ") || t.starts_with("pub(crate) use ") {
+            continue;
+        }
+        for (prefix, base) in [
+            ("crate::", Vec::new()),
+            ("super::", {
+                let mut b = own.clone();
+                b.pop();
+                b
+            }),
+        ] {
+            let mut rest = t;
+            while let Some(i) = rest.find(prefix) {
+                let before = rest[..i].chars().next_back();
+                let after = &rest[i + prefix.len()..];
+                rest = after;
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                    continue;
+                }
+                let entries: Vec<String> = match after.strip_prefix('{') {
+                    Some(group) => group
+                        .split('}')
+                        .next()
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(str::to_string)
+                        .collect(),
+                    None => vec![after.to_string()],
+                };
+                for e in entries {
+                    let mut p = base.clone();
+                    p.extend(
+                        e.trim()
+                            .split("::")
+                            .map(first_segment)
+                            .take_while(|s| !s.is_empty() && s != "self"),
+                    );
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_files_have_no_cycle() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    files.sort();
+    let mut edges: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
+    for f in &files {
+        for p in file_paths(f) {
+            if let Some(to) = file_of(&p) {
+                if &to != f {
+                    edges.entry(f.clone()).or_default().insert(to);
+                }
+            }
+        }
+    }
+    // a cycle is a path back to where it started: depth-first search with colours
+    fn visit(
+        f: &Path,
+        edges: &BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+        state: &mut BTreeMap<PathBuf, u8>,
+        stack: &mut Vec<PathBuf>,
+        cycles: &mut Vec<String>,
+    ) {
+        state.insert(f.to_path_buf(), 1);
+        stack.push(f.to_path_buf());
+        for to in edges.get(f).into_iter().flatten() {
+            match state.get(to) {
+                Some(1) => {
+                    let start = stack.iter().position(|s| s == to).unwrap();
+                    let names: Vec<String> = stack[start..]
+                        .iter()
+                        .chain(std::iter::once(to))
+                        .map(|p| p.strip_prefix(src()).unwrap().display().to_string())
+                        .collect();
+                    cycles.push(names.join(" → "));
+                }
+                Some(_) => {}
+                None => visit(to, edges, state, stack, cycles),
+            }
+        }
+        stack.pop();
+        state.insert(f.to_path_buf(), 2);
+    }
+    let mut state = BTreeMap::new();
+    let mut cycles = Vec::new();
+    for f in &files {
+        if !state.contains_key(f) {
+            visit(f, &edges, &mut state, &mut Vec::new(), &mut cycles);
+        }
+    }
+    assert!(
+        cycles.is_empty(),
+        "import cycles between files:\n{}",
+        cycles.join("\n")
+    );
 }

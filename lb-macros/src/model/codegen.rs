@@ -217,17 +217,17 @@ pub fn generate(m: &Model) -> TokenStream {
             // a polymorphic belongsTo: the target's type is chosen by the caller
             quote! {
                 #[doc = #doc]
-                #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::relation::BelongsToAny<'a> {
-                    ::lb::relation::BelongsToAny::new(app, self, #rname)
+                #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> ::lb::typed::BelongsToAny<'a> {
+                    ::lb::typed::BelongsToAny::new(app, self, #rname)
                 }
             }
         } else {
             // spanned on the target type: "not a Model" points at it
-            let ret = quote_spanned!(rty.span()=> ::lb::relation::#handle<'a, #rty>);
+            let ret = quote_spanned!(rty.span()=> ::lb::typed::#handle<'a, #rty>);
             quote! {
                 #[doc = #doc]
                 #vis fn #accessor<'a>(&self, app: &'a ::lb::App) -> #ret {
-                    ::lb::relation::#handle::new(app, self, #rname)
+                    ::lb::typed::#handle::new(app, self, #rname)
                 }
             }
         });
@@ -415,8 +415,8 @@ pub fn generate(m: &Model) -> TokenStream {
             fn remote_methods() -> ::std::vec::Vec<::lb::RemoteMethod> {
                 // `#[remote_methods] impl #ident` when there is one (autoref specialization)
                 #[allow(unused_imports)]
-                use ::lb::remote::probe::{ViaNone as _, ViaRemoteMethods as _};
-                (&::lb::remote::probe::Probe::<Self>(::std::marker::PhantomData)).lb_remote_methods()
+                use ::lb::typed::probe::{ViaNone as _, ViaRemoteMethods as _};
+                (&::lb::typed::probe::Probe::<Self>(::std::marker::PhantomData)).lb_remote_methods()
             }
         }
 

@@ -35,8 +35,8 @@ fn model_probe(ty: &syn::Type) -> TokenStream {
     }
     quote!({
         #[allow(unused_imports)]
-        use ::lb::remote::probe::{ViaModel as _, ViaNoModel as _};
-        (&::lb::remote::probe::Probe::<#t>(::std::marker::PhantomData)).lb_model_name()
+        use ::lb::typed::probe::{ViaModel as _, ViaNoModel as _};
+        (&::lb::typed::probe::Probe::<#t>(::std::marker::PhantomData)).lb_model_name()
     })
 }
 
@@ -89,7 +89,7 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
     let call = if m.is_static {
         quote!(<#self_ty>::#fn_ident(#(#args),*))
     } else {
-        lets.extend(quote!(let __this: #self_ty = __inv.instance::<#self_ty>()?;));
+        lets.extend(quote!(let __this: #self_ty = ::lb::typed::instance::<#self_ty>(&__inv)?;));
         quote!(__this.#fn_ident(#(#args),*))
     };
     let call = if m.returns_result {

@@ -26,7 +26,7 @@ pub(super) fn not_found(id: &Value, target: &str) -> Error {
 }
 
 /// The repository of an attached model.
-pub(super) fn repository(app: &App, name: &str) -> Result<Repository> {
+pub(crate) fn repository(app: &App, name: &str) -> Result<Repository> {
     app.repository(name)
         .map(std::borrow::Cow::into_owned)
         .ok_or_else(|| Error::internal(format!("model {name} is not attached to the app")))

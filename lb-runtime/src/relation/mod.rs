@@ -3,13 +3,11 @@
 //! model so hooks and `sharedMethods` apply to them.
 
 mod include;
-mod linked;
+pub(crate) mod linked;
 mod routes;
-mod typed;
 
 pub use include::{find_by_id_with_include, find_with_include};
 pub(crate) use routes::remote_methods;
-pub use typed::{BelongsTo, BelongsToAny, HasMany, HasManyThrough, HasOne, ReferencesMany};
 
 use serde_json::Value;
 

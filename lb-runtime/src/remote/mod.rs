@@ -21,7 +21,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::connector::Row;
-use crate::typed::Model;
 use crate::{App, Error, Result};
 
 /// The request a remote method was called with (`source: "req"` / `"context"` arguments).
@@ -63,15 +62,6 @@ impl Invocation {
             }
         })
     }
-
-    /// The instance as the model type.
-    pub fn instance<M: Model>(&self) -> Result<M> {
-        let row = self
-            .instance
-            .as_ref()
-            .ok_or_else(|| Error::internal("instance method called without an instance"))?;
-        crate::typed::from_row(row)
-    }
 }
 
 /// A result as JSON (the glue of `#[remote_method]` calls it for each return value).
@@ -107,51 +97,4 @@ impl<T: Serialize + ?Sized> RemoteResult for T {}
 pub trait RemoteMethods {
     /// The methods, in declaration order.
     fn remote_methods() -> Vec<RemoteMethod>;
-}
-
-#[doc(hidden)]
-pub mod probe {
-    //! Lets `#[derive(Model)]` pick up `#[remote_methods]` when there is one (autoref
-    //! specialization on a concrete type).
-    use super::{RemoteMethod, RemoteMethods};
-    use std::marker::PhantomData;
-
-    pub struct Probe<T>(pub PhantomData<T>);
-
-    pub trait ViaRemoteMethods {
-        fn lb_remote_methods(&self) -> Vec<RemoteMethod>;
-    }
-    impl<T: RemoteMethods> ViaRemoteMethods for Probe<T> {
-        fn lb_remote_methods(&self) -> Vec<RemoteMethod> {
-            T::remote_methods()
-        }
-    }
-
-    pub trait ViaNone {
-        fn lb_remote_methods(&self) -> Vec<RemoteMethod>;
-    }
-    impl<T> ViaNone for &Probe<T> {
-        fn lb_remote_methods(&self) -> Vec<RemoteMethod> {
-            Vec::new()
-        }
-    }
-
-    /// The model name of a type that is a model (documentation of arguments and results).
-    pub trait ViaModel {
-        fn lb_model_name(&self) -> Option<&'static str>;
-    }
-    impl<T: crate::typed::Model> ViaModel for Probe<T> {
-        fn lb_model_name(&self) -> Option<&'static str> {
-            Some(&T::definition().name)
-        }
-    }
-
-    pub trait ViaNoModel {
-        fn lb_model_name(&self) -> Option<&'static str>;
-    }
-    impl<T> ViaNoModel for &Probe<T> {
-        fn lb_model_name(&self) -> Option<&'static str> {
-            None
-        }
-    }
 }

@@ -9,23 +9,8 @@ use axum::response::Response;
 use super::body;
 use super::call::Call;
 use super::qs::decode;
-use super::response::json_response;
+use super::response::error_response;
 use crate::{App, Error};
-
-/// The LoopBack error envelope as a response.
-pub fn error_response(e: &Error, debug: bool) -> Response {
-    if e.status.is_server_error() {
-        // production answers hide a 5xx's message: the operator still needs it (LoopBack's
-        // strong-error-handler logs it too)
-        eprintln!("lb: {} {}", e.status.as_u16(), e.message);
-    }
-    let mut r = json_response(e.status, &e.to_envelope(debug));
-    r.headers_mut().insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    r
-}
 
 /// `Cannot GET /nothing`: a path outside the REST root.
 pub(crate) fn url_not_found(method: &Method, uri: &Uri, debug: bool) -> Response {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::connector::Row;
 use crate::model::ModelDefinition;
 use crate::value::Record;
+use crate::Error;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 
@@ -22,8 +23,23 @@ fn bytes_response(status: StatusCode, bytes: impl Into<Body>) -> Response {
 fn serialize<T: Serialize>(status: StatusCode, v: &T) -> Response {
     match serde_json::to_vec(v) {
         Ok(b) => bytes_response(status, b),
-        Err(e) => super::dispatch::error_response(&crate::Error::internal(e.to_string()), false),
+        Err(e) => error_response(&crate::Error::internal(e.to_string()), false),
     }
+}
+
+/// The LoopBack error envelope as a response.
+pub fn error_response(e: &Error, debug: bool) -> Response {
+    if e.status.is_server_error() {
+        // production answers hide a 5xx's message: the operator still needs it (LoopBack's
+        // strong-error-handler logs it too)
+        eprintln!("lb: {} {}", e.status.as_u16(), e.message);
+    }
+    let mut r = json_response(e.status, &e.to_envelope(debug));
+    r.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    r
 }
 
 /// One instance (hidden properties left out; the row's cached JSON when a list read made it).

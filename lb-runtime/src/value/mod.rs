@@ -2,6 +2,7 @@
 //! loose equality and ordering, and coercion by declared property type.
 
 pub mod date;
+mod fingerprint;
 mod geo;
 pub mod js;
 pub mod path;
@@ -9,8 +10,9 @@ mod record;
 mod slot;
 pub mod write;
 
+pub use fingerprint::fingerprint;
 pub use geo::{DistanceUnit, GeoPoint};
-pub use record::{fingerprint, Record, WithoutHidden};
+pub use record::{Record, WithoutHidden};
 pub use slot::Slot;
 
 /// A JSON object: the representation of a model instance (a row) inside lb.

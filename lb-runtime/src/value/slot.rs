@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Number, Value};
 
-use super::js;
+use super::{fingerprint, js};
 
 /// A property value as a stored row keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,9 +73,9 @@ impl Slot {
     /// The fingerprint of a scalar value ([`super::fingerprint`]), without building a `Value`.
     pub fn fingerprint(&self) -> Option<u64> {
         match self {
-            Slot::Str(s) => Some(super::record::fingerprint_str(s)),
-            Slot::Number(n) => super::record::fingerprint_number(n),
-            Slot::Bool(b) => Some(super::record::fingerprint_bool(*b)),
+            Slot::Str(s) => Some(fingerprint::fingerprint_str(s)),
+            Slot::Number(n) => fingerprint::fingerprint_number(n),
+            Slot::Bool(b) => Some(fingerprint::fingerprint_bool(*b)),
             _ => None,
         }
     }

@@ -12,14 +12,6 @@ use super::statement::Sql;
 use crate::connector::sql::Dialect;
 use crate::Result;
 
-/// Taken (shared) by a process while it listens: `pg_advisory_lock_shared(1818386280, 1)`.
-#[cfg(feature = "postgres")]
-pub(super) const LISTENER_LOCK: &str = "SELECT pg_advisory_lock_shared(1818386280, 1)";
-
-/// Released when a process stops listening (every shared hold of this session).
-#[cfg(feature = "postgres")]
-pub(super) const LISTENER_UNLOCK: &str = "SELECT pg_advisory_unlock_all()";
-
 /// How often a writer looks again.
 const POLL: Duration = Duration::from_millis(500);
 

@@ -10,6 +10,14 @@ use super::{Dialect, PoolSettings};
 use crate::model::DataType;
 use crate::{Error, Result};
 
+/// Taken (shared) by a process while it listens: `pg_advisory_lock_shared(1818386280, 1)`.
+#[cfg(feature = "postgres")]
+pub(crate) const LISTENER_LOCK: &str = "SELECT pg_advisory_lock_shared(1818386280, 1)";
+
+/// Released when a process stops listening (every shared hold of this session).
+#[cfg(feature = "postgres")]
+pub(crate) const LISTENER_UNLOCK: &str = "SELECT pg_advisory_unlock_all()";
+
 /// A datasource's pool.
 #[derive(Clone)]
 pub enum Pool {
@@ -114,7 +122,7 @@ impl Pool {
                     .map_err(pool_error)?;
                 l.listen(channel).await.map_err(pool_error)?;
                 // writers of every process see this lock and send their changes
-                sqlx::query(super::notify::LISTENER_LOCK)
+                sqlx::query(LISTENER_LOCK)
                     .execute(&mut l)
                     .await
                     .map_err(pool_error)?;
@@ -134,7 +142,7 @@ impl Pool {
                                 // again; the lock went with the old session, so take it again
                                 Err(_) => {
                                     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                                    let _ = sqlx::query(super::notify::LISTENER_LOCK)
+                                    let _ = sqlx::query(LISTENER_LOCK)
                                         .execute(&mut l)
                                         .await;
                                 }
@@ -143,9 +151,7 @@ impl Pool {
                     }
                     // the connection goes back to the pool: without the lock, or writers would
                     // take any pooled session for a listener
-                    let _ = sqlx::query(super::notify::LISTENER_UNLOCK)
-                        .execute(&mut l)
-                        .await;
+                    let _ = sqlx::query(LISTENER_UNLOCK).execute(&mut l).await;
                 });
                 Ok(rx)
             }

@@ -8,9 +8,9 @@ use std::marker::PhantomData;
 
 use serde_json::{json, Value};
 
-use super::linked::{References, Through};
 use crate::filter::{parse_where, ParseOptions, Where};
 use crate::model::{ModelDefinition, RelationDefinition};
+use crate::relation::linked::{References, Through};
 use crate::typed::{self, from_row, to_data, IntoFilter, IntoWhere, Model};
 use crate::{App, Error, Result};
 
@@ -110,7 +110,7 @@ impl<'a> Parent<'a> {
                 self.def.name, self.rel.name
             ))
         })?;
-        let repo = super::linked::repository(self.app, &self.def.name)?;
+        let repo = crate::relation::linked::repository(self.app, &self.def.name)?;
         let row = repo
             .find_by_id(&id, None)
             .await?
@@ -147,7 +147,7 @@ impl<'a, T: Model> HasMany<'a, T> {
         let mut f = filter.into_filter()?;
         f.where_ = Some(and(self.parent.scope::<T>()?, f.where_.take()));
         let repo = self.parent.app.repository_of::<T>()?;
-        super::find_with_include(self.parent.app, &repo, &f)
+        crate::relation::find_with_include(self.parent.app, &repo, &f)
             .await?
             .iter()
             .map(from_row)
@@ -173,8 +173,8 @@ impl<'a, T: Model> HasMany<'a, T> {
         match repo.find_by_id(&id.into(), None).await? {
             Some(r)
                 if r.get(&self.parent.rel.foreign_key)
-                    .and_then(|v| super::key_of(&v))
-                    == super::key_of(&key) =>
+                    .and_then(|v| crate::relation::key_of(&v))
+                    == crate::relation::key_of(&key) =>
             {
                 Ok(Some(from_row(&r)?))
             }

@@ -6,6 +6,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+mod relations;
+
+pub use relations::{BelongsTo, BelongsToAny, HasMany, HasManyThrough, HasOne, ReferencesMany};
+
 use crate::connector::Row;
 use crate::filter::{parse_where, Filter, ParseOptions, TypedFilter, Where};
 use crate::model::ModelDefinition;
@@ -208,4 +212,61 @@ pub async fn patch_attributes<M: Model>(app: &App, id: impl Into<Value>, data: V
             .patch_attributes(&id, data, &text)
             .await?,
     )
+}
+
+/// The instance of an instance method as the model type (the glue of `#[remote_method]`
+/// calls it for `self`).
+pub fn instance<M: Model>(inv: &crate::remote::Invocation) -> Result<M> {
+    let row = inv
+        .instance
+        .as_ref()
+        .ok_or_else(|| Error::internal("instance method called without an instance"))?;
+    from_row(row)
+}
+
+#[doc(hidden)]
+pub mod probe {
+    //! Lets `#[derive(Model)]` pick up `#[remote_methods]` when there is one (autoref
+    //! specialization on a concrete type).
+    use crate::remote::{RemoteMethod, RemoteMethods};
+    use std::marker::PhantomData;
+
+    pub struct Probe<T>(pub PhantomData<T>);
+
+    pub trait ViaRemoteMethods {
+        fn lb_remote_methods(&self) -> Vec<RemoteMethod>;
+    }
+    impl<T: RemoteMethods> ViaRemoteMethods for Probe<T> {
+        fn lb_remote_methods(&self) -> Vec<RemoteMethod> {
+            T::remote_methods()
+        }
+    }
+
+    pub trait ViaNone {
+        fn lb_remote_methods(&self) -> Vec<RemoteMethod>;
+    }
+    impl<T> ViaNone for &Probe<T> {
+        fn lb_remote_methods(&self) -> Vec<RemoteMethod> {
+            Vec::new()
+        }
+    }
+
+    /// The model name of a type that is a model (documentation of arguments and results).
+    pub trait ViaModel {
+        fn lb_model_name(&self) -> Option<&'static str>;
+    }
+    impl<T: super::Model> ViaModel for Probe<T> {
+        fn lb_model_name(&self) -> Option<&'static str> {
+            Some(&T::definition().name)
+        }
+    }
+
+    pub trait ViaNoModel {
+        fn lb_model_name(&self) -> Option<&'static str>;
+    }
+    impl<T> ViaNoModel for &Probe<T> {
+        fn lb_model_name(&self) -> Option<&'static str> {
+            None
+        }
+    }
 }
