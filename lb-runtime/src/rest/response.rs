@@ -42,6 +42,15 @@ pub fn error_response(e: &Error, debug: bool) -> Response {
     r
 }
 
+/// An `lb::Error` returned from any axum handler answers as LoopBack does in production: its
+/// status and `{"error":{...}}` envelope, without a stack (the REST API itself renders
+/// development mode too, when the app is built with `debug(true)`).
+impl axum::response::IntoResponse for Error {
+    fn into_response(self) -> Response {
+        error_response(&self, false)
+    }
+}
+
 /// One instance (hidden properties left out; the row's cached JSON when a list read made it).
 pub fn row_response(def: &ModelDefinition, row: &Record) -> Response {
     bytes_response(StatusCode::OK, row.rest_json_uncached(def.hidden()))
@@ -90,4 +99,30 @@ pub fn void_response() -> Response {
     *r.status_mut() = StatusCode::NO_CONTENT;
     r.headers_mut().insert(header::CONTENT_TYPE, JSON);
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn an_error_is_a_loopback_error_response() {
+        let r = Error::not_found("could not find a model with id 7")
+            .with_code("MODEL_NOT_FOUND")
+            .into_response();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "application/json; charset=utf-8"
+        );
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {"statusCode": 404, "name": "Error",
+                "message": "could not find a model with id 7", "code": "MODEL_NOT_FOUND"}})
+        );
+    }
 }
