@@ -1574,3 +1574,67 @@ async fn relations_by_another_key() {
         assert_eq!(r.json()[0]["shop"]["id"], 2, "{url}");
     }
 }
+
+/// The typed `find_one` and `find_by_id_with` run the filter's `include` (one query per
+/// relation, as REST), with its scopes parsed against the target model.
+#[tokio::test]
+async fn typed_find_one_and_find_by_id_honour_include() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, finds) = app_on(&url).await;
+        let queries = |n: &Arc<Counters>| n.finds.swap(0, Ordering::SeqCst);
+        queries(&finds);
+        let plain = Author::find_one(&app, json!({"where": {"name": "Ann"}}))
+            .await
+            .unwrap()
+            .expect("Ann");
+        assert_eq!(queries(&finds), 1, "{url}: no include, one query");
+        let with = Author::find_one(
+            &app,
+            json!({"where": {"name": "Ann"}, "include": ["posts", "profile"]}),
+        )
+        .await
+        .unwrap()
+        .expect("Ann");
+        assert_eq!(with.id, plain.id);
+        assert_eq!(
+            queries(&finds),
+            3,
+            "{url}: the author, her posts, her profile"
+        );
+        let by_id =
+            Author::find_by_id_with(&app, plain.id, json!({"include": {"posts": "author"}}))
+                .await
+                .unwrap()
+                .expect("Ann by id");
+        assert_eq!(by_id.name.as_deref(), Some("Ann"));
+        assert_eq!(
+            queries(&finds),
+            3,
+            "{url}: the author, her posts, their author"
+        );
+        assert!(
+            Author::find_by_id_with(&app, 999, json!({"include": "posts"}))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        queries(&finds);
+        // a nested scope is checked against its own model before any query runs
+        let bad = Author::find_one(&app, json!({"include": {"posts": "nothing"}})).await;
+        let e = bad.expect_err("an unknown nested relation");
+        assert_eq!(e.status, 400, "{url}");
+        assert_eq!(
+            e.message,
+            "Relation \"nothing\" is not defined for Post model"
+        );
+        let bad_scope = Author::find_by_id_with(
+            &app,
+            plain.id,
+            json!({"include": {"relation": "posts", "scope": {"limit": "x"}}}),
+        )
+        .await;
+        assert_eq!(bad_scope.expect_err("a bad scope").status, 400, "{url}");
+        assert_eq!(queries(&finds), 0, "{url}: rejected filters ran no query");
+    }
+}

@@ -434,6 +434,8 @@ pub fn generate(m: &Model) -> TokenStream {
             #vis async fn find_one(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_one::<Self>(app, filter).await }
             /// `findById`.
             #vis async fn find_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_by_id::<Self>(app, id).await }
+            /// `findById(id, filter)`: the filter's `fields` and `include` apply.
+            #vis async fn find_by_id_with(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_by_id_with::<Self>(app, id, filter).await }
             /// `count`.
             #vis async fn count(app: &::lb::App, where_: impl #t::IntoWhere<Self>) -> ::lb::Result<u64> { #t::count::<Self>(app, where_).await }
             /// `exists`.

@@ -18,11 +18,35 @@ pub struct Filter {
     pub limit: Option<usize>,
     /// Rows to skip.
     pub skip: Option<usize>,
-    /// Relations to include, as given (resolved by the relations layer).
-    pub include: Option<Value>,
+    /// Relations to include, parsed once: each names a relation of the model, with its scope
+    /// parsed against the target model.
+    pub include: Vec<Inclusion>,
     /// Paging per group of rows sharing a property's value (an `include` scope's `limit`/`skip`
     /// apply per parent); applied after `order`, before `skip`/`limit`.
     pub partition: Option<Partition>,
+}
+
+/// One relation of an `include` (`"posts"`, `{"relation": "posts", "scope": {..}}`,
+/// `{"posts": "author"}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inclusion {
+    /// The relation's name (a relation of the filter's model).
+    pub relation: String,
+    /// The query of the related rows.
+    pub scope: Scope,
+}
+
+/// The scope of an [`Inclusion`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    /// None given: every related row.
+    All,
+    /// A filter of the target model (`where`, `fields`, `order`, `limit`, `skip`, a nested
+    /// `include`), validated against it.
+    Filter(Box<Filter>),
+    /// The target model varies per row (a polymorphic belongsTo): the scope as given, parsed
+    /// against each model the rows name when the inclusion runs.
+    PerTarget(Value),
 }
 
 /// Paging within groups (see [`Filter::partition`]).

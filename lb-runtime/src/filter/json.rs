@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::ast::{Clause, Direction, Fields, Filter, Op, Where};
+use super::ast::{Clause, Direction, Fields, Filter, Op, Scope, Where};
 use crate::value::js;
 
 impl Filter {
@@ -52,8 +52,22 @@ impl Filter {
         if let Some(s) = self.skip {
             o.insert("skip".into(), Value::from(s));
         }
-        if let Some(i) = &self.include {
-            o.insert("include".into(), i.clone());
+        if !self.include.is_empty() {
+            let items = self.include.iter().map(|i| {
+                let mut e = Map::new();
+                e.insert("relation".into(), Value::String(i.relation.clone()));
+                match &i.scope {
+                    Scope::All => {}
+                    Scope::Filter(f) => {
+                        e.insert("scope".into(), f.to_json());
+                    }
+                    Scope::PerTarget(v) => {
+                        e.insert("scope".into(), v.clone());
+                    }
+                }
+                Value::Object(e)
+            });
+            o.insert("include".into(), Value::Array(items.collect()));
         }
         Value::Object(o)
     }

@@ -14,8 +14,9 @@ mod parse;
 mod pattern;
 
 pub use ast::{
-    Clause, Direction, Fields, Filter, Lookup, Near, Op, Order, Partition, Related, Where,
+    Clause, Direction, Fields, Filter, Inclusion, Lookup, Near, Op, Order, Partition, Related,
+    Scope, Where,
 };
 pub use builder::{Condition, Field, OrderBy, TypedFilter};
-pub use parse::{depth, parse_filter, parse_where, ParseOptions, MAX_QUERY_DEPTH};
+pub use parse::{depth, parse_filter, parse_include, parse_where, ParseOptions, MAX_QUERY_DEPTH};
 pub use pattern::Pattern;

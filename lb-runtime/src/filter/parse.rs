@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use super::ast::{Clause, Direction, Fields, Filter, Lookup, Near, Op, Order, Where};
+use super::ast::{
+    Clause, Direction, Fields, Filter, Inclusion, Lookup, Near, Op, Order, Scope, Where,
+};
 use super::Pattern;
 use crate::model::{DataType, ModelDefinition};
 use crate::value::{date, js, DistanceUnit, GeoPoint};
@@ -106,23 +108,82 @@ pub fn parse_filter(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Res
         f.fields = parse_fields(fields);
     }
     if let Some(inc) = o.get("include") {
-        if !inc.is_null() {
-            // LoopBack 3 answers 500 for an unknown relation; lb answers 400. Relations of
-            // nested scopes are checked against their own models when included.
-            if let Some(name) = include_names(inc)
-                .into_iter()
-                .find(|n| def.relation(n).is_none())
-            {
-                return Err(Error::bad_request(format!(
-                    "Relation {} is not defined for {} model",
-                    Value::String(name),
-                    def.name
-                )));
-            }
-            f.include = Some(inc.clone());
-        }
+        f.include = parse_include(def, inc)?;
     }
     Ok(f)
+}
+
+/// An `include` value in any of its forms (`"a"`, `["a", {"b": "c"}]`,
+/// `{"relation": "a", "scope": {..}}`, `{"a": <nested include>}`), each relation checked
+/// against `def` (LoopBack 3 answers 500 for an unknown one; lb answers 400) and each scope
+/// parsed against the relation's target model. Scopes are read with REST rules.
+pub fn parse_include(def: &ModelDefinition, v: &Value) -> Result<Vec<Inclusion>, Error> {
+    let mut out = Vec::new();
+    collect_inclusions(def, v, &mut out)?;
+    Ok(out)
+}
+
+fn collect_inclusions(
+    def: &ModelDefinition,
+    v: &Value,
+    out: &mut Vec<Inclusion>,
+) -> Result<(), Error> {
+    match v {
+        Value::Null => {}
+        Value::String(s) => out.push(inclusion(def, s, None)?),
+        Value::Array(a) => {
+            for x in a {
+                collect_inclusions(def, x, out)?;
+            }
+        }
+        Value::Object(o) => match o.get("relation") {
+            Some(Value::String(r)) => {
+                let scope = match o.get("scope") {
+                    None | Some(Value::Null) => None,
+                    Some(s @ Value::Object(_)) => Some(s.clone()),
+                    Some(_) => {
+                        return Err(Error::bad_request("include: `scope` must be an object"))
+                    }
+                };
+                out.push(inclusion(def, r, scope)?);
+            }
+            Some(_) => return Err(Error::bad_request("include: `relation` must be a string")),
+            None => {
+                for (k, nested) in o {
+                    let mut scope = Map::new();
+                    scope.insert("include".into(), nested.clone());
+                    out.push(inclusion(def, k, Some(Value::Object(scope)))?);
+                }
+            }
+        },
+        _ => {
+            return Err(Error::bad_request(
+                "include must be a string, an array or an object",
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn inclusion(def: &ModelDefinition, name: &str, scope: Option<Value>) -> Result<Inclusion, Error> {
+    let Some(rel) = def.relation(name) else {
+        return Err(Error::bad_request(format!(
+            "Relation {} is not defined for {} model",
+            Value::String(name.to_string()),
+            def.name
+        )));
+    };
+    let scope = match (scope, rel.target_definition) {
+        (None, _) => Scope::All,
+        (Some(s), Some(target)) if !rel.is_polymorphic_belongs_to() => {
+            Scope::Filter(Box::new(parse_filter(target(), &s, ParseOptions::rest())?))
+        }
+        (Some(s), _) => Scope::PerTarget(s),
+    };
+    Ok(Inclusion {
+        relation: name.to_string(),
+        scope,
+    })
 }
 
 /// Parses a where object (count, updateAll, ...). `null` and `{}` are "everything".
@@ -145,19 +206,6 @@ fn parse_where_value(
     }
     let w = WhereParser { def, opts }.parse(v)?;
     Ok(if w.0.is_empty() { None } else { Some(w) })
-}
-
-/// Relation names in an `include` value (`"a"`, `["a", {"b": "c"}]`, `{"relation": "a"}`).
-fn include_names(v: &Value) -> Vec<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => vec![s.clone()],
-        Value::Array(a) => a.iter().flat_map(include_names).collect(),
-        Value::Object(o) => match o.get("relation") {
-            Some(Value::String(r)) => vec![r.clone()],
-            _ => o.keys().cloned().collect(),
-        },
-        _ => Vec::new(),
-    }
 }
 
 fn parse_count(v: &Value, what: &str) -> Result<Option<usize>, Error> {

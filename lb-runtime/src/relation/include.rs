@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::key_of;
 use crate::connector::Row;
-use crate::filter::{parse_filter, Fields, Filter, ParseOptions};
+use crate::filter::{parse_filter, Fields, Filter, Inclusion, ParseOptions, Scope};
 use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
 use crate::repository::Repository;
 use crate::shape::{self, Level};
@@ -17,50 +17,6 @@ use crate::{App, Error, Result};
 
 /// Keys per `IN (..)` query: bounded statements whatever the number of parents.
 const BATCH: usize = 500;
-
-/// One entry of an `include` value.
-struct Inclusion<'a> {
-    relation: &'a str,
-    /// The scope (`{where, fields, order, limit, skip, include}`) as given.
-    scope: Option<Value>,
-}
-
-/// `"a"`, `["a", {"b": "c"}]`, `{"relation": "a", "scope": {..}}`, `{"a": <nested include>}`.
-fn inclusions(v: &Value) -> Result<Vec<Inclusion<'_>>> {
-    Ok(match v {
-        Value::Null => Vec::new(),
-        Value::String(s) => vec![Inclusion {
-            relation: s,
-            scope: None,
-        }],
-        Value::Array(a) => {
-            let mut out = Vec::new();
-            for x in a {
-                out.extend(inclusions(x)?);
-            }
-            out
-        }
-        Value::Object(o) => match o.get("relation") {
-            Some(Value::String(r)) => vec![Inclusion {
-                relation: r,
-                scope: o.get("scope").cloned().filter(|s| !s.is_null()),
-            }],
-            Some(_) => return Err(Error::bad_request("include: `relation` must be a string")),
-            None => o
-                .iter()
-                .map(|(k, nested)| Inclusion {
-                    relation: k,
-                    scope: Some(json!({ "include": nested })),
-                })
-                .collect(),
-        },
-        _ => {
-            return Err(Error::bad_request(
-                "include must be a string, an array or an object",
-            ))
-        }
-    })
-}
 
 fn relation<'d>(def: &'d ModelDefinition, name: &str) -> Result<&'d RelationDefinition> {
     def.relation(name).ok_or_else(|| {
@@ -74,10 +30,10 @@ fn relation<'d>(def: &'d ModelDefinition, name: &str) -> Result<&'d RelationDefi
 
 /// The properties `include` needs on the parent rows: the foreign key of a belongsTo, the
 /// primary key of a hasMany/hasOne.
-fn parent_keys(def: &ModelDefinition, include: &Value) -> Result<Vec<String>> {
+fn parent_keys(def: &ModelDefinition, include: &[Inclusion]) -> Result<Vec<String>> {
     let mut keys = Vec::new();
-    for inc in inclusions(include)? {
-        let rel = relation(def, inc.relation)?;
+    for inc in include {
+        let rel = relation(def, &inc.relation)?;
         keys.push(match rel.kind {
             RelationKind::BelongsTo | RelationKind::ReferencesMany => rel.foreign_key.clone(),
             _ => rel.referenced_key(def).to_string(),
@@ -113,9 +69,10 @@ fn with_keys(fields: &Option<Fields>, keys: &[String]) -> (Option<Fields>, Vec<S
 /// `fields` that leave out a key the inclusion needs are widened for the query and the key
 /// is removed again from the answer (the relation is never silently dropped).
 pub async fn find_with_include(app: &App, repo: &Repository, filter: &Filter) -> Result<Vec<Row>> {
-    let Some(include) = filter.include.as_ref().filter(|i| !i.is_null()) else {
+    if filter.include.is_empty() {
         return repo.find(filter).await;
-    };
+    }
+    let include = &filter.include;
     let keys = parent_keys(repo.model, include)?;
     let (fields, added) = with_keys(&filter.fields, &keys);
     let mut f = filter.clone();
@@ -131,10 +88,7 @@ pub async fn find_by_id_with_include(
     id: &Value,
     filter: Option<&Filter>,
 ) -> Result<Option<Row>> {
-    let Some(include) = filter
-        .and_then(|f| f.include.as_ref())
-        .filter(|i| !i.is_null())
-    else {
+    let Some(include) = filter.map(|f| &f.include).filter(|i| !i.is_empty()) else {
         return repo.find_by_id(id, filter).await;
     };
     let keys = parent_keys(repo.model, include)?;
@@ -155,13 +109,13 @@ fn attach<'a>(
     app: &'a App,
     def: &'static ModelDefinition,
     rows: Vec<Row>,
-    include: &'a Value,
+    include: &'a [Inclusion],
     strip: &'a [String],
 ) -> crate::connector::BoxFuture<'a, Result<Vec<Row>>> {
     Box::pin(async move {
         let mut objs: Vec<Object> = rows.iter().map(|r| r.to_object()).collect();
-        for inc in inclusions(include)? {
-            let rel = relation(def, inc.relation)?;
+        for inc in include {
+            let rel = relation(def, &inc.relation)?;
             if rel.disable_include {
                 continue;
             }
@@ -188,7 +142,7 @@ fn attach<'a>(
                         .map(|(i, o)| (i, o.clone()))
                         .collect();
                     let mut part: Vec<Object> = mine.iter().map(|(_, o)| o.clone()).collect();
-                    belongs_to(app, &target, rel, inc.scope.clone(), &mut part).await?;
+                    belongs_to(app, &target, rel, &inc.scope, &mut part).await?;
                     for ((i, _), o) in mine.drain(..).zip(part) {
                         objs[i] = o;
                     }
@@ -203,12 +157,12 @@ fn attach<'a>(
             })?;
             match rel.kind {
                 RelationKind::BelongsTo => {
-                    belongs_to(app, &target, rel, inc.scope, &mut objs).await?
+                    belongs_to(app, &target, rel, &inc.scope, &mut objs).await?
                 }
                 RelationKind::ReferencesMany => {
-                    references_many(app, &target, rel, inc.scope, &mut objs).await?
+                    references_many(app, &target, rel, &inc.scope, &mut objs).await?
                 }
-                _ => has(app, def, &target, rel, inc.scope, &mut objs).await?,
+                _ => has(app, def, &target, rel, &inc.scope, &mut objs).await?,
             }
         }
         Ok(objs
@@ -220,6 +174,15 @@ fn attach<'a>(
                 Arc::new(Record::new(o))
             })
             .collect())
+    })
+}
+
+/// The scope as a filter of `target` (a per-target scope is parsed now, with REST rules).
+fn scope_filter(target: &'static ModelDefinition, scope: &Scope) -> Result<Filter> {
+    Ok(match scope {
+        Scope::All => Filter::default(),
+        Scope::Filter(f) => (**f).clone(),
+        Scope::PerTarget(v) => parse_filter(target, v, ParseOptions::rest())?,
     })
 }
 
@@ -238,20 +201,15 @@ struct Scoped {
 /// (applied per parent) and with `key` in its fields.
 fn scoped_filter(
     target: &'static ModelDefinition,
-    scope: &Option<Value>,
+    scope: &Filter,
     key: &str,
     keys: &[Value],
     keep_key: bool,
     one: bool,
 ) -> Result<Scoped> {
-    let s: Map<String, Value> = match scope {
-        None => Map::new(),
-        Some(Value::Object(o)) => o.clone(),
-        Some(_) => return Err(Error::bad_request("include: `scope` must be an object")),
-    };
-    // the client's scope with REST rules; the key condition is lb's own (a hidden foreign
-    // key still scopes the query)
-    let mut scope_filter = parse_filter(target, &Value::Object(s), ParseOptions::rest())?;
+    // the client's scope (parsed with REST rules); the key condition is lb's own (a hidden
+    // foreign key still scopes the query)
+    let mut scope_filter = scope.clone();
     let mut own = crate::filter::parse_where(
         target,
         &json!({ key: { "inq": keys } }),
@@ -285,9 +243,7 @@ fn scoped_filter(
             .iter()
             .filter_map(|o| o.property.split('.').next().map(str::to_string)),
     );
-    if let Some(inc) = f.include.as_ref() {
-        needed.extend(parent_keys(target, inc)?);
-    }
+    needed.extend(parent_keys(target, &f.include)?);
     let (fields, mut added) = with_keys(&f.fields, &needed);
     f.fields = fields;
     if keep_key {
@@ -312,21 +268,23 @@ fn scoped_filter(
 async fn fetch(
     app: &App,
     target: &Repository,
-    scope: &Option<Value>,
+    scope: &Scope,
     key: &str,
     keys: Vec<Value>,
     keep_key: bool,
     one: bool,
 ) -> Result<(Vec<Row>, Scoped)> {
+    let scope = &scope_filter(target.model, scope)?;
     let mut rows = Vec::new();
     let mut last = None;
     let batches = keys.len().div_ceil(BATCH);
     for chunk in keys.chunks(BATCH) {
         let s = scoped_filter(target.model, scope, key, chunk, keep_key, one)?;
         let found = target.find(&s.filter).await?;
-        let found = match s.filter.include.as_ref().filter(|i| !i.is_null()) {
-            Some(inc) => attach(app, target.model, found, inc, &[]).await?,
-            None => found,
+        let found = if s.filter.include.is_empty() {
+            found
+        } else {
+            attach(app, target.model, found, &s.filter.include, &[]).await?
         };
         rows.extend(found);
         last = Some(s);
@@ -417,7 +375,7 @@ async fn belongs_to(
     app: &App,
     target: &Repository,
     rel: &RelationDefinition,
-    scope: Option<Value>,
+    scope: &Scope,
     objs: &mut [Object],
 ) -> Result<()> {
     let pk = rel.referenced_key(target.model).to_string();
@@ -425,7 +383,7 @@ async fn belongs_to(
     if keys.is_empty() {
         return Ok(());
     }
-    let (rows, s) = fetch(app, target, &scope, &pk, keys, false, false).await?;
+    let (rows, s) = fetch(app, target, scope, &pk, keys, false, false).await?;
     let added = s.added;
     let mut by_key: HashMap<String, Value> = HashMap::new();
     for r in &rows {
@@ -454,7 +412,7 @@ async fn references_many(
     app: &App,
     target: &Repository,
     rel: &RelationDefinition,
-    scope: Option<Value>,
+    scope: &Scope,
     objs: &mut [Object],
 ) -> Result<()> {
     let tpk = rel.referenced_key(target.model).to_string();
@@ -469,7 +427,7 @@ async fn references_many(
             }
         }
     }
-    let (rows, s) = fetch(app, target, &scope, &tpk, ids, false, false).await?;
+    let (rows, s) = fetch(app, target, scope, &tpk, ids, false, false).await?;
     attach_listed(
         target.model,
         &tpk,
@@ -492,7 +450,7 @@ async fn has_through(
     def: &ModelDefinition,
     target: &Repository,
     rel: &RelationDefinition,
-    scope: Option<Value>,
+    scope: &Scope,
     objs: &mut [Object],
 ) -> Result<()> {
     let through_name = rel.through.as_deref().unwrap_or_default();
@@ -526,7 +484,7 @@ async fn has_through(
         }
     }
     let tpk = target.model.id().name.clone();
-    let (rows, s) = fetch(app, target, &scope, &tpk, target_ids, false, false).await?;
+    let (rows, s) = fetch(app, target, scope, &tpk, target_ids, false, false).await?;
     attach_listed(target.model, &tpk, &rel.name, &rows, &s, objs, |o| {
         o.get(&pk)
             .and_then(key_of)
@@ -542,34 +500,36 @@ async fn has(
     def: &ModelDefinition,
     target: &Repository,
     rel: &RelationDefinition,
-    scope: Option<Value>,
+    scope: &Scope,
     objs: &mut [Object],
 ) -> Result<()> {
     if rel.through.is_some() {
         return has_through(app, def, target, rel, scope, objs).await;
     }
     // a polymorphic hasMany/hasOne: only the related rows that point at this model
+    let discriminated;
     let scope = match &rel.discriminator {
         None => scope,
         Some(d) => {
-            let mut sc = match scope {
-                Some(Value::Object(o)) => o,
-                None => Map::new(),
-                Some(_) => return Err(Error::bad_request("include: `scope` must be an object")),
-            };
-            let own = json!({ d: def.name });
-            let w = match sc.remove("where") {
-                Some(w) if !w.is_null() => json!({ "and": [own, w] }),
-                _ => own,
-            };
-            sc.insert("where".into(), w);
-            Some(Value::Object(sc))
+            let mut f = scope_filter(target.model, scope)?;
+            let mut own = crate::filter::parse_where(
+                target.model,
+                &json!({ d: def.name }),
+                ParseOptions::default(),
+            )?
+            .unwrap_or_default();
+            if let Some(w) = f.where_.take() {
+                own.0.extend(w.0);
+            }
+            f.where_ = Some(own);
+            discriminated = Scope::Filter(Box::new(f));
+            &discriminated
         }
     };
     let pk = rel.referenced_key(def).to_string();
     let keys = distinct(objs, &pk);
     let one = rel.kind == RelationKind::HasOne;
-    let (rows, s) = fetch(app, target, &scope, &rel.foreign_key, keys, true, one).await?;
+    let (rows, s) = fetch(app, target, scope, &rel.foreign_key, keys, true, one).await?;
     let added = s.added;
     let mut groups: HashMap<String, Vec<Value>> = HashMap::new();
     for r in &rows {

@@ -3,6 +3,7 @@
 //! parameters, one boxed future per request.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
@@ -15,9 +16,12 @@ use super::{dispatch, explorer};
 use crate::connector::BoxFuture;
 use crate::App;
 
-/// The whole app as one tower service (see the module docs).
+/// The whole app as one tower service (see the module docs). Cloned per request by the
+/// server: one reference count.
 #[derive(Clone)]
-pub struct AppService {
+pub struct AppService(Arc<Parts>);
+
+struct Parts {
     app: App,
     explorer: axum::Router,
 }
@@ -25,7 +29,7 @@ pub struct AppService {
 impl AppService {
     pub(crate) fn new(app: App) -> Self {
         let explorer = explorer::routes(&app).with_state(app.clone());
-        AppService { app, explorer }
+        AppService(Arc::new(Parts { app, explorer }))
     }
 
     /// Whether the document or explorer routes answer `path` (they win over the REST root,
@@ -34,7 +38,7 @@ impl AppService {
         if path == "/openapi.json" || path == "/openapi.yaml" {
             return true;
         }
-        let Some(ui) = self.app.inner.config.explorer_path.as_deref() else {
+        let Some(ui) = self.0.app.inner.config.explorer_path.as_deref() else {
             return false;
         };
         path.strip_prefix(ui)
@@ -61,10 +65,10 @@ where
     ) -> BoxFuture<'static, Result<Response, Infallible>> {
         let req: Request = req.map(Body::new);
         if self.is_explorer(req.uri().path()) {
-            let router = self.explorer.clone();
+            let router = self.0.explorer.clone();
             return Box::pin(async move { router.oneshot(req).await });
         }
-        let app = self.app.clone();
+        let app = self.0.app.clone();
         let head = req.method() == Method::HEAD;
         Box::pin(async move {
             let res = dispatch::dispatch_or_not_found(app, req).await;

@@ -123,13 +123,14 @@ pub async fn find<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Vec
     rows(crate::relation::find_with_include(app, &repo, &f).await?)
 }
 
-/// `findOne`.
+/// `findOne` (with the filter's `include`).
 pub async fn find_one<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Option<M>> {
-    let f = filter.into_filter()?;
-    app.repository_of::<M>()?
-        .find_one(&f)
+    let mut f = filter.into_filter()?;
+    f.limit = Some(1);
+    let repo = app.repository_of::<M>()?;
+    crate::relation::find_with_include(app, &repo, &f)
         .await?
-        .as_ref()
+        .first()
         .map(from_row)
         .transpose()
 }
@@ -138,6 +139,21 @@ pub async fn find_one<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result
 pub async fn find_by_id<M: Model>(app: &App, id: impl Into<Value>) -> Result<Option<M>> {
     app.repository_of::<M>()?
         .find_by_id(&id.into(), None)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// `findById(id, filter)`: the filter's `fields` and `include` apply (its `where` does not).
+pub async fn find_by_id_with<M: Model>(
+    app: &App,
+    id: impl Into<Value>,
+    filter: impl IntoFilter<M>,
+) -> Result<Option<M>> {
+    let f = filter.into_filter()?;
+    let repo = app.repository_of::<M>()?;
+    crate::relation::find_by_id_with_include(app, &repo, &id.into(), Some(&f))
         .await?
         .as_ref()
         .map(from_row)

@@ -235,7 +235,7 @@ impl Connector for RestCrud {
                 remote_filter.limit = None;
                 remote_filter.skip = None;
             }
-            remote_filter.include = None;
+            remote_filter.include = Vec::new();
             let json = remote_filter.to_json();
             let mut q = Vec::new();
             if has_null(&json) {
