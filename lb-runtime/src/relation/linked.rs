@@ -2,6 +2,8 @@
 //! hasManyThrough / hasAndBelongsToMany (link rows in a through model) and referencesMany (an
 //! array of ids on the parent). The REST endpoints and the typed accessors both run these.
 
+use std::future::Future;
+
 use serde_json::{json, Map, Value};
 
 use super::{include, key_of};
@@ -40,19 +42,19 @@ fn and(mut w: Where, other: Option<Where>) -> Where {
 }
 
 /// A hasManyThrough relation of one parent (`key`: the parent's primary key).
-pub(crate) struct Through<'a> {
-    pub app: &'a App,
+pub(crate) struct Through {
+    pub app: App,
     pub rel: Rel,
     pub key: Value,
 }
 
-impl Through<'_> {
+impl Through {
     pub fn target(&self) -> Result<Repository> {
-        repository(self.app, &self.rel.target)
+        repository(&self.app, &self.rel.target)
     }
 
     fn links_repo(&self) -> Result<Repository> {
-        repository(self.app, self.rel.through.as_deref().unwrap_or_default())
+        repository(&self.app, self.rel.through.as_deref().unwrap_or_default())
     }
 
     /// The link rows of this parent (and, with `target_id`, of that target).
@@ -94,7 +96,7 @@ impl Through<'_> {
     pub async fn find(&self, mut filter: Filter) -> Result<Vec<Row>> {
         let repo = self.target()?;
         filter.where_ = Some(self.linked(repo.model, filter.where_.take())?);
-        include::find_with_include(self.app, &repo, &filter).await
+        include::find_with_include(&self.app, &repo, &filter).await
     }
 
     pub async fn count(&self, client: Option<Where>) -> Result<u64> {
@@ -191,8 +193,8 @@ impl Through<'_> {
 }
 
 /// A referencesMany relation of one parent: the ids its array foreign key holds.
-pub(crate) struct References<'a> {
-    pub app: &'a App,
+pub(crate) struct References {
+    pub app: App,
     pub rel: Rel,
     pub source: &'static ModelDefinition,
     /// The parent's id (to store its array).
@@ -201,9 +203,9 @@ pub(crate) struct References<'a> {
     pub ids: Vec<Value>,
 }
 
-impl<'a> References<'a> {
+impl References {
     /// The relation of `parent` (a stored row of `source`).
-    pub fn of(app: &'a App, rel: Rel, source: &'static ModelDefinition, parent: &Row) -> Self {
+    pub fn of(app: App, rel: Rel, source: &'static ModelDefinition, parent: &Row) -> Self {
         let ids = match parent
             .get(&rel.foreign_key)
             .map(std::borrow::Cow::into_owned)
@@ -225,7 +227,7 @@ impl<'a> References<'a> {
     }
 
     pub fn target(&self) -> Result<Repository> {
-        repository(self.app, &self.rel.target)
+        repository(&self.app, &self.rel.target)
     }
 
     /// Whether the parent references `fk`.
@@ -257,7 +259,7 @@ impl<'a> References<'a> {
     pub async fn find(&self, mut filter: Filter) -> Result<Vec<Row>> {
         let repo = self.target()?;
         filter.where_ = Some(self.among(repo.model, filter.where_.take())?);
-        include::find_with_include(self.app, &repo, &filter).await
+        include::find_with_include(&self.app, &repo, &filter).await
     }
 
     /// How many referenced targets match (LoopBack 3 counted the whole target table).
@@ -278,7 +280,7 @@ impl<'a> References<'a> {
         } else {
             self.ids.retain(|v| key_of(v) != k);
         }
-        let repo = repository(self.app, &self.source.name)?;
+        let repo = repository(&self.app, &self.source.name)?;
         let text = js::to_js_string(&self.parent_id);
         repo.patch_attributes(
             &self.parent_id,
@@ -326,5 +328,129 @@ impl<'a> References<'a> {
     /// Removes the reference to `fk` (none: nothing to do).
     pub async fn unlink(&mut self, fk: &Value) -> Result<()> {
         self.set(fk, false).await
+    }
+}
+
+/// The operations a linked relation (hasManyThrough, referencesMany) offers for one parent:
+/// what their shared endpoints call.
+pub(crate) trait Links: Send + Sync + Sized + 'static {
+    /// How a created target is tied to the parent, for documentation (`linked`).
+    const TIED: &'static str;
+    /// Whether a link carries data of its own (a link row's other properties).
+    const LINK_DATA: bool;
+    /// The relation of the parent an endpoint is called on.
+    fn open(
+        def: &'static ModelDefinition,
+        rel: Rel,
+        inv: &crate::remote::Invocation,
+    ) -> Result<Self>;
+    fn target(&self) -> Result<Repository>;
+    fn find(&self, filter: Filter) -> impl Future<Output = Result<Vec<Row>>> + Send;
+    fn count(&self, client: Option<Where>) -> impl Future<Output = Result<u64>> + Send;
+    fn create(&mut self, data: Value) -> impl Future<Output = Result<Row>> + Send;
+    fn find_by_id(&self, fk: &Value) -> impl Future<Output = Result<Row>> + Send;
+    fn destroy_by_id(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send;
+    /// Links target `fk` (with the link's own data, where the relation has link rows);
+    /// answers what LoopBack answers: the link row, or the target.
+    fn link(
+        &mut self,
+        fk: &Value,
+        data: Map<String, Value>,
+    ) -> impl Future<Output = Result<Row>> + Send;
+    fn unlink(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send;
+    fn exists(&self, fk: &Value) -> impl Future<Output = Result<bool>> + Send;
+}
+
+impl Links for Through {
+    const TIED: &'static str = "linked";
+    const LINK_DATA: bool = true;
+    fn open(
+        def: &'static ModelDefinition,
+        rel: Rel,
+        inv: &crate::remote::Invocation,
+    ) -> Result<Self> {
+        Ok(Through {
+            app: inv.app.clone(),
+            rel,
+            key: super::parent_key(def, rel, inv)?,
+        })
+    }
+    fn target(&self) -> Result<Repository> {
+        Through::target(self)
+    }
+    fn find(&self, filter: Filter) -> impl Future<Output = Result<Vec<Row>>> + Send {
+        Through::find(self, filter)
+    }
+    fn count(&self, client: Option<Where>) -> impl Future<Output = Result<u64>> + Send {
+        Through::count(self, client)
+    }
+    fn create(&mut self, data: Value) -> impl Future<Output = Result<Row>> + Send {
+        Through::create(self, data)
+    }
+    fn find_by_id(&self, fk: &Value) -> impl Future<Output = Result<Row>> + Send {
+        Through::find_by_id(self, fk)
+    }
+    fn destroy_by_id(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send {
+        Through::destroy_by_id(self, fk)
+    }
+    fn link(
+        &mut self,
+        fk: &Value,
+        data: Map<String, Value>,
+    ) -> impl Future<Output = Result<Row>> + Send {
+        Through::link(self, fk, data)
+    }
+    fn unlink(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send {
+        Through::unlink(self, fk)
+    }
+    fn exists(&self, fk: &Value) -> impl Future<Output = Result<bool>> + Send {
+        Through::exists(self, fk)
+    }
+}
+
+impl Links for References {
+    const TIED: &'static str = "referenced";
+    const LINK_DATA: bool = false;
+    fn open(
+        def: &'static ModelDefinition,
+        rel: Rel,
+        inv: &crate::remote::Invocation,
+    ) -> Result<Self> {
+        let parent = inv
+            .instance
+            .as_ref()
+            .ok_or_else(|| Error::internal(format!("{}: no instance", def.name)))?;
+        Ok(References::of(inv.app.clone(), rel, def, parent))
+    }
+    fn target(&self) -> Result<Repository> {
+        References::target(self)
+    }
+    fn find(&self, filter: Filter) -> impl Future<Output = Result<Vec<Row>>> + Send {
+        References::find(self, filter)
+    }
+    fn count(&self, client: Option<Where>) -> impl Future<Output = Result<u64>> + Send {
+        References::count(self, client)
+    }
+    fn create(&mut self, data: Value) -> impl Future<Output = Result<Row>> + Send {
+        References::create(self, data)
+    }
+    fn find_by_id(&self, fk: &Value) -> impl Future<Output = Result<Row>> + Send {
+        References::find_by_id(self, fk)
+    }
+    fn destroy_by_id(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send {
+        References::destroy_by_id(self, fk)
+    }
+    fn link(
+        &mut self,
+        fk: &Value,
+        _data: Map<String, Value>,
+    ) -> impl Future<Output = Result<Row>> + Send {
+        References::link(self, fk)
+    }
+    fn unlink(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send {
+        References::unlink(self, fk)
+    }
+    fn exists(&self, fk: &Value) -> impl Future<Output = Result<bool>> + Send {
+        std::future::ready(Ok(References::exists(self, fk)))
     }
 }

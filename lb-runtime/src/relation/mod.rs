@@ -12,6 +12,7 @@ pub(crate) use routes::remote_methods;
 use serde_json::Value;
 
 use crate::value::js;
+use crate::{Error, Result};
 
 /// The matching key of a value (`1` and `"1"` relate, as LoopBack's loose comparison).
 pub(crate) fn key_of(v: &Value) -> Option<String> {
@@ -21,4 +22,18 @@ pub(crate) fn key_of(v: &Value) -> Option<String> {
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
         other => Some(js::to_js_string(other)),
     }
+}
+
+/// The value the related rows' foreign key holds: the parent's primary key.
+pub(crate) fn parent_key(
+    def: &crate::model::ModelDefinition,
+    rel: &crate::model::RelationDefinition,
+    inv: &crate::remote::Invocation,
+) -> Result<Value> {
+    let pk = rel.referenced_key(def);
+    inv.instance
+        .as_ref()
+        .and_then(|r| r.get(pk).map(std::borrow::Cow::into_owned))
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| Error::internal(format!("{}: the instance has no {pk}", def.name)))
 }

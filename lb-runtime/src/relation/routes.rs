@@ -5,8 +5,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::linked::{not_found, References, Through};
-use super::{include, key_of};
+use super::linked::{not_found, Links, References, Through};
+use super::{include, key_of, parent_key};
 use crate::filter::{parse_filter, parse_where, ParseOptions};
 use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
 use crate::remote::{Accept, AccessType, ArgType, Invocation, RemoteMethod, Returns, Source};
@@ -37,16 +37,6 @@ fn target(app: &App, rel: Rel) -> Result<Repository> {
     app.repository(&rel.target)
         .map(std::borrow::Cow::into_owned)
         .ok_or_else(|| Error::internal(format!("model {} is not attached to the app", rel.target)))
-}
-
-/// The value the related rows' foreign key holds: the parent's primary key.
-fn parent_key(def: &ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Value> {
-    let pk = rel.referenced_key(def);
-    inv.instance
-        .as_ref()
-        .and_then(|r| r.get(pk).map(std::borrow::Cow::into_owned))
-        .filter(|v| !v.is_null())
-        .ok_or_else(|| Error::internal(format!("{}: the instance has no {pk}", def.name)))
 }
 
 fn method(name: String, verb: Method, path: String, f: RemoteMethod) -> RemoteMethod {
@@ -489,20 +479,65 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
     let p = format!("/{}", rel.path());
     let t: &'static str = &rel.target;
     let th: &'static str = rel.through.as_deref().unwrap_or_default();
-    fn through_of<'i>(def: &ModelDefinition, rel: Rel, inv: &'i Invocation) -> Result<Through<'i>> {
-        Ok(Through {
-            app: &inv.app,
-            rel,
-            key: parent_key(def, rel, inv)?,
-        })
-    }
+    let mut v = linked::<Through>(
+        def,
+        rel,
+        Returns::root("data", ArgType::Object).model(Some(th)),
+    );
+    // the operations only link rows have: unlink every target, update a linked target
+    v.insert(
+        2,
+        method(
+            format!("__delete__{n}"),
+            Method::DELETE,
+            p.clone(),
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                // LoopBack: only the links go; the targets remain
+                Through::open(def, rel, &inv)?.unlink_all().await?;
+                Ok(Vec::new())
+            })
+            .description(format!("Unlinks all {n} of this model.")),
+        ),
+    );
+    v.insert(
+        5,
+        method(
+            format!("__updateById__{n}"),
+            Method::PUT,
+            format!("{p}/:fk"),
+            RemoteMethod::new("", move |inv: Invocation| async move {
+                let links = Through::open(def, rel, &inv)?;
+                let row = links
+                    .update_by_id(&fk_arg_value(&inv)?, object_arg(&inv, "data"))
+                    .await?;
+                Ok(vec![Value::Object(row.to_object())])
+            })
+            .accepts(fk_arg())
+            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            .returns(one(t))
+            .description(format!("Update a related item by id for {n}.")),
+        ),
+    );
+    v
+}
+
+/// The endpoints every linked relation has (hasManyThrough, referencesMany), written once
+/// over [`Links`]; `link_returns` is what `__link__` answers.
+fn linked<L: Links>(
+    def: &'static ModelDefinition,
+    rel: Rel,
+    link_returns: Returns,
+) -> Vec<RemoteMethod> {
+    let n = &rel.name;
+    let p = format!("/{}", rel.path());
+    let t: &'static str = &rel.target;
     vec![
         method(
             format!("__get__{n}"),
             Method::GET,
             p.clone(),
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let links = through_of(def, rel, &inv)?;
+                let links = L::open(def, rel, &inv)?;
                 let repo = links.target()?;
                 let rows = links.find(client_filter(&inv, repo.model)?).await?;
                 Ok(vec![Value::Array(
@@ -518,33 +553,24 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             Method::POST,
             p.clone(),
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let links = through_of(def, rel, &inv)?;
+                let mut links = L::open(def, rel, &inv)?;
                 let row = links.create(object_arg(&inv, "data")).await?;
                 Ok(vec![Value::Object(row.to_object())])
             })
             .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
             .returns(one(t))
             .description(format!(
-                "Creates a new instance in {n} of this model, linked."
+                "Creates a new instance in {n} of this model, {}.",
+                L::TIED
             )),
-        ),
-        method(
-            format!("__delete__{n}"),
-            Method::DELETE,
-            p.clone(),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                // LoopBack: only the links go; the targets remain
-                through_of(def, rel, &inv)?.unlink_all().await?;
-                Ok(Vec::new())
-            })
-            .description(format!("Unlinks all {n} of this model.")),
         ),
         method(
             format!("__count__{n}"),
             Method::GET,
             format!("{p}/count"),
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let links = through_of(def, rel, &inv)?;
+                // the linked instances (LoopBack 3 counted a referencesMany's whole table)
+                let links = L::open(def, rel, &inv)?;
                 let w = client_where(&inv, links.target()?.model)?;
                 Ok(vec![json!({ "count": links.count(w).await? })])
             })
@@ -557,7 +583,7 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             Method::GET,
             format!("{p}/:fk"),
             RemoteMethod::new("", move |inv: Invocation| async move {
-                let links = through_of(def, rel, &inv)?;
+                let links = L::open(def, rel, &inv)?;
                 let row = links.find_by_id(&fk_arg_value(&inv)?).await?;
                 Ok(vec![Value::Object(row.to_object())])
             })
@@ -566,27 +592,11 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             .description(format!("Find a related item by id for {n}.")),
         ),
         method(
-            format!("__updateById__{n}"),
-            Method::PUT,
-            format!("{p}/:fk"),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                let links = through_of(def, rel, &inv)?;
-                let row = links
-                    .update_by_id(&fk_arg_value(&inv)?, object_arg(&inv, "data"))
-                    .await?;
-                Ok(vec![Value::Object(row.to_object())])
-            })
-            .accepts(fk_arg())
-            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one(t))
-            .description(format!("Update a related item by id for {n}.")),
-        ),
-        method(
             format!("__destroyById__{n}"),
             Method::DELETE,
             format!("{p}/:fk"),
             RemoteMethod::new("", move |inv: Invocation| async move {
-                through_of(def, rel, &inv)?
+                L::open(def, rel, &inv)?
                     .destroy_by_id(&fk_arg_value(&inv)?)
                     .await?;
                 Ok(Vec::new())
@@ -594,12 +604,9 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             .accepts(fk_arg())
             .description(format!("Delete a related item by id for {n}.")),
         ),
-        method(
-            format!("__link__{n}"),
-            Method::PUT,
-            format!("{p}/rel/:fk"),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                let links = through_of(def, rel, &inv)?;
+        {
+            let link = RemoteMethod::new("", move |inv: Invocation| async move {
+                let mut links = L::open(def, rel, &inv)?;
                 let data = match object_arg(&inv, "data") {
                     Value::Object(o) => o,
                     _ => Map::new(),
@@ -607,17 +614,26 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
                 let row = links.link(&fk_arg_value(&inv)?, data).await?;
                 Ok(vec![Value::Object(row.to_object())])
             })
-            .accepts(fk_arg())
-            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(Returns::root("data", ArgType::Object).model(Some(th)))
-            .description(format!("Add a related item by id for {n}.")),
-        ),
+            .accepts(fk_arg());
+            let link = if L::LINK_DATA {
+                link.accepts(Accept::new("data", ArgType::Object).source(Source::Body))
+            } else {
+                link
+            };
+            method(
+                format!("__link__{n}"),
+                Method::PUT,
+                format!("{p}/rel/:fk"),
+                link.returns(link_returns)
+                    .description(format!("Add a related item by id for {n}.")),
+            )
+        },
         method(
             format!("__unlink__{n}"),
             Method::DELETE,
             format!("{p}/rel/:fk"),
             RemoteMethod::new("", move |inv: Invocation| async move {
-                through_of(def, rel, &inv)?
+                L::open(def, rel, &inv)?
                     .unlink(&fk_arg_value(&inv)?)
                     .await?;
                 Ok(Vec::new())
@@ -630,8 +646,9 @@ pub(super) fn has_many_through(def: &'static ModelDefinition, rel: Rel) -> Vec<R
             Method::HEAD,
             format!("{p}/rel/:fk"),
             RemoteMethod::new("", move |inv: Invocation| async move {
+                // 200 when linked, 404 when not (LoopBack 3 answered a referencesMany's 500)
                 let fk = fk_arg_value(&inv)?;
-                if !through_of(def, rel, &inv)?.exists(&fk).await? {
+                if !L::open(def, rel, &inv)?.exists(&fk).await? {
                     return Err(not_found(&fk, &rel.target));
                 }
                 // a HEAD answer's body is dropped; the value makes it a 200, not a 204
@@ -665,136 +682,6 @@ fn fk_arg() -> Accept {
 }
 
 fn references_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
-    let n = &rel.name;
-    let p = format!("/{}", rel.path());
-    let t: &'static str = &rel.target;
-    fn refs_of<'i>(
-        def: &'static ModelDefinition,
-        rel: Rel,
-        inv: &'i Invocation,
-    ) -> Result<References<'i>> {
-        let parent = inv
-            .instance
-            .as_ref()
-            .ok_or_else(|| Error::internal(format!("{}: no instance", def.name)))?;
-        Ok(References::of(&inv.app, rel, def, parent))
-    }
-    vec![
-        method(
-            format!("__get__{n}"),
-            Method::GET,
-            p.clone(),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                let refs = refs_of(def, rel, &inv)?;
-                let repo = refs.target()?;
-                let rows = refs.find(client_filter(&inv, repo.model)?).await?;
-                Ok(vec![Value::Array(
-                    rows.iter().map(|r| Value::Object(r.to_object())).collect(),
-                )])
-            })
-            .accepts(Accept::new("filter", ArgType::Object).source(Source::Query))
-            .returns(many(t))
-            .description(format!("Queries {n} of {}.", def.name)),
-        ),
-        method(
-            format!("__create__{n}"),
-            Method::POST,
-            p.clone(),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                let mut refs = refs_of(def, rel, &inv)?;
-                let row = refs.create(object_arg(&inv, "data")).await?;
-                Ok(vec![Value::Object(row.to_object())])
-            })
-            .accepts(Accept::new("data", ArgType::Object).source(Source::Body))
-            .returns(one(t))
-            .description(format!(
-                "Creates a new instance in {n} of this model, referenced."
-            )),
-        ),
-        method(
-            format!("__count__{n}"),
-            Method::GET,
-            format!("{p}/count"),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                // the referenced instances (LoopBack 3 counted the whole target table)
-                let refs = refs_of(def, rel, &inv)?;
-                let w = client_where(&inv, refs.target()?.model)?;
-                Ok(vec![json!({ "count": refs.count(w).await? })])
-            })
-            .accepts(Accept::new("where", ArgType::Object).source(Source::Query))
-            .returns(Returns::root("count", ArgType::Object))
-            .description(format!("Counts {n} of {}.", def.name)),
-        ),
-        method(
-            format!("__findById__{n}"),
-            Method::GET,
-            format!("{p}/:fk"),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                let refs = refs_of(def, rel, &inv)?;
-                let row = refs.find_by_id(&fk_arg_value(&inv)?).await?;
-                Ok(vec![Value::Object(row.to_object())])
-            })
-            .accepts(fk_arg())
-            .returns(one(t))
-            .description(format!("Find a related item by id for {n}.")),
-        ),
-        method(
-            format!("__destroyById__{n}"),
-            Method::DELETE,
-            format!("{p}/:fk"),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                refs_of(def, rel, &inv)?
-                    .destroy_by_id(&fk_arg_value(&inv)?)
-                    .await?;
-                Ok(Vec::new())
-            })
-            .accepts(fk_arg())
-            .description(format!("Delete a related item by id for {n}.")),
-        ),
-        method(
-            format!("__link__{n}"),
-            Method::PUT,
-            format!("{p}/rel/:fk"),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                let mut refs = refs_of(def, rel, &inv)?;
-                let row = refs.link(&fk_arg_value(&inv)?).await?;
-                // LoopBack answers the target (not a link record)
-                Ok(vec![Value::Object(row.to_object())])
-            })
-            .accepts(fk_arg())
-            .returns(one(t))
-            .description(format!("Add a related item by id for {n}.")),
-        ),
-        method(
-            format!("__unlink__{n}"),
-            Method::DELETE,
-            format!("{p}/rel/:fk"),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                refs_of(def, rel, &inv)?
-                    .unlink(&fk_arg_value(&inv)?)
-                    .await?;
-                Ok(Vec::new())
-            })
-            .accepts(fk_arg())
-            .description(format!("Remove the {n} relation to an item by id.")),
-        ),
-        method(
-            format!("__exists__{n}"),
-            Method::HEAD,
-            format!("{p}/rel/:fk"),
-            RemoteMethod::new("", move |inv: Invocation| async move {
-                // 200 when referenced, 404 when not (LoopBack 3 answered 500 either way)
-                let fk = fk_arg_value(&inv)?;
-                if !refs_of(def, rel, &inv)?.exists(&fk) {
-                    return Err(not_found(&fk, &rel.target));
-                }
-                Ok(vec![Value::Bool(true)])
-            })
-            .accepts(fk_arg())
-            .returns(Returns::root("exists", ArgType::Boolean))
-            .description(format!(
-                "Check the existence of {n} relation to an item by id."
-            )),
-        ),
-    ]
+    // LoopBack answers the target of a link (there is no link row)
+    linked::<References>(def, rel, one(&rel.target))
 }

@@ -92,9 +92,9 @@ impl<'a> Parent<'a> {
     }
 
     /// The hasManyThrough operations of this parent.
-    fn through(&self) -> Result<Through<'a>> {
+    fn through(&self) -> Result<Through> {
         Ok(Through {
-            app: self.app,
+            app: self.app.clone(),
             rel: self.rel,
             key: self.key()?,
         })
@@ -102,7 +102,7 @@ impl<'a> Parent<'a> {
 
     /// The referencesMany operations of this parent, as stored now (not as the Rust value
     /// was read: links made since are kept).
-    async fn references(&self) -> Result<References<'a>> {
+    async fn references(&self) -> Result<References> {
         let id_name = &self.def.id().name;
         let id = self.value(id_name)?.ok_or_else(|| {
             Error::bad_request(format!(
@@ -115,7 +115,7 @@ impl<'a> Parent<'a> {
             .find_by_id(&id, None)
             .await?
             .ok_or_else(|| Error::instance_not_found(&crate::value::js::to_js_string(&id)))?;
-        Ok(References::of(self.app, self.rel, self.def, &row))
+        Ok(References::of(self.app.clone(), self.rel, self.def, &row))
     }
 }
 
