@@ -171,37 +171,58 @@ fn number(ty: &ArgType, f: Option<f64>) -> Result<Option<Value>> {
     Ok(Some(js::number(f)))
 }
 
-/// `any` from a string: booleans, decimal numbers in the safe range, JSON objects/arrays and
-/// `null` are converted; everything else stays a string.
-fn any_string(s: String) -> Value {
-    match s.as_str() {
-        "true" => return Value::Bool(true),
-        "false" => return Value::Bool(false),
-        "null" => return Value::Null,
-        _ => {}
+/// `any` from a string, as strong-remoting reads it: `null`; `true`/`false` in any case;
+/// an integer without leading zeros (`-?(0|[1-9][0-9]*)`) or a decimal (`-?[0-9]*\.[0-9]+`) in
+/// the safe range as a number; a JSON object or array parsed; anything else stays a string
+/// (`1e3`, `+5`, `007`, `0x10`). Every method's `any` arguments — a built-in's `:id` too —
+/// are read with this one rule.
+pub fn any_string(s: String) -> Value {
+    if s == "null" {
+        return Value::Null;
     }
-    let t = s.trim();
-    let decimal = {
-        let body = t.strip_prefix('-').unwrap_or(t);
-        !body.is_empty()
-            && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            && body.bytes().filter(|b| *b == b'.').count() <= 1
-            && body.bytes().next().is_some_and(|b| b.is_ascii_digit())
-            && body.bytes().last().is_some_and(|b| b.is_ascii_digit())
-    };
-    if decimal {
-        if let Ok(f) = t.parse::<f64>() {
+    if s.eq_ignore_ascii_case("true") {
+        return Value::Bool(true);
+    }
+    if s.eq_ignore_ascii_case("false") {
+        return Value::Bool(false);
+    }
+    if is_int(&s) || is_float(&s) {
+        if let Ok(f) = s.parse::<f64>() {
             if f.abs() <= MAX_SAFE {
                 return js::number(f);
             }
         }
     }
+    let t = s.trim();
     if (t.starts_with('{') && t.ends_with('}')) || (t.starts_with('[') && t.ends_with(']')) {
         if let Ok(v) = serde_json::from_str::<Value>(t) {
             return v;
         }
     }
     Value::String(s)
+}
+
+/// `^-?(?:[0-9]|[1-9][0-9]*)$`
+fn is_int(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    match d.as_bytes() {
+        [b'0'..=b'9'] => true,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// `^-?([0-9]+)?\.[0-9]+$`
+fn is_float(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    match d.split_once('.') {
+        Some((int, frac)) => {
+            int.bytes().all(|b| b.is_ascii_digit())
+                && !frac.is_empty()
+                && frac.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
 }
 
 /// A GeoPoint from any of its forms, with LoopBack's messages.
@@ -227,6 +248,36 @@ fn geo(v: Value) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_strings_follow_strong_remoting() {
+        let a = |s: &str| any_string(s.to_string());
+        assert_eq!(a("null"), Value::Null);
+        assert_eq!(a("TRUE"), json!(true));
+        assert_eq!(a("False"), json!(false));
+        assert_eq!(a("42"), json!(42));
+        assert_eq!(a("-7"), json!(-7));
+        assert_eq!(a("0"), json!(0));
+        assert_eq!(a("1.5"), json!(1.5));
+        assert_eq!(a(".5"), json!(0.5));
+        assert_eq!(a("-.5"), json!(-0.5));
+        assert_eq!(a("{\"a\":1}"), json!({"a": 1}));
+        assert_eq!(a("[1,2]"), json!([1, 2]));
+        // not numbers for strong-remoting: they stay strings
+        for s in [
+            "007",
+            "1e3",
+            "+5",
+            "0x10",
+            "1.",
+            "9007199254740993",
+            " 1",
+            "abc",
+            "{bad",
+        ] {
+            assert_eq!(a(s), Value::String(s.to_string()), "{s}");
+        }
+    }
     use serde_json::json;
 
     fn s(ty: &str, v: Value) -> std::result::Result<Option<Value>, String> {

@@ -9,7 +9,6 @@ use super::qs;
 use crate::filter::{self, Filter, ParseOptions, Where};
 use crate::model::ModelDefinition;
 use crate::repository::Repository;
-use crate::value::js;
 use crate::{App, Error, Result};
 
 /// Everything a handler needs about the request.
@@ -238,26 +237,7 @@ impl Call {
         match self.model().id().data_type {
             // a string id is the path text itself ("0111" stays "0111")
             crate::model::DataType::String => Value::String(self.id_text().to_string()),
-            _ => any_value(self.id_text()),
-        }
-    }
-}
-
-/// strong-remoting's sloppy `any` coercion of a string.
-pub fn any_value(s: &str) -> Value {
-    match s {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => {
-            let t = s.trim();
-            let numeric = !t.is_empty()
-                && t.bytes()
-                    .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
-                && t.bytes().any(|b| b.is_ascii_digit());
-            match js::string_to_number(t) {
-                Some(f) if numeric && f.abs() <= 9_007_199_254_740_991.0 => js::number(f),
-                _ => Value::String(s.to_string()),
-            }
+            _ => crate::remote::coerce::any_string(self.id_text().to_string()),
         }
     }
 }
