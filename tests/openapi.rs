@@ -402,4 +402,19 @@ fn relations_are_documented() {
         "#/components/schemas/LocationWithRelations"
     );
     assert!(d["paths"]["/api/locations/{id}/inventory/count"]["get"].is_object());
+    // a belongsTo whose key points at nothing answers null
+    let parent = &d["paths"]["/api/inventories/{id}/location"]["get"]["responses"]["200"]
+        ["content"]["application/json"]["schema"];
+    assert_eq!(parent["oneOf"][0]["$ref"], "#/components/schemas/Location");
+    assert_eq!(parent["oneOf"][1]["type"], "null");
+    // relation create takes (and answers) one instance or a list (LoopBack's allowArray)
+    let create = &d["paths"]["/api/locations/{id}/inventory"]["post"];
+    let body = &create["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["oneOf"][1]["type"], "array");
+    let answer = &create["responses"]["200"]["content"]["application/json"]["schema"];
+    assert_eq!(answer["oneOf"][0]["$ref"], "#/components/schemas/Inventory");
+    assert_eq!(
+        answer["oneOf"][1]["items"]["$ref"],
+        "#/components/schemas/Inventory"
+    );
 }

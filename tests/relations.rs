@@ -1638,3 +1638,30 @@ async fn typed_find_one_and_find_by_id_honour_include() {
         assert_eq!(queries(&finds), 0, "{url}: rejected filters ran no query");
     }
 }
+
+/// Relation create with a list: every element must be an instance (LoopBack 3 answers a 500
+/// for `[null]`); nothing is created when one is not.
+#[tokio::test]
+async fn relation_create_with_a_list_of_non_objects_is_a_400() {
+    let (app, _) = app_on("memory:").await;
+    let before = support::get(&app, "/api/authors/1/posts/count")
+        .await
+        .json();
+    for body in [
+        json!([null, null]),
+        json!([{"title": "ok"}, 5]),
+        json!(["x"]),
+    ] {
+        let r = support::json(&app, "POST", "/api/authors/1/posts", &body).await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert_eq!(
+            r.json()["error"]["message"],
+            "Value is not an object.",
+            "{body}"
+        );
+    }
+    let after = support::get(&app, "/api/authors/1/posts/count")
+        .await
+        .json();
+    assert_eq!(before, after, "nothing created");
+}

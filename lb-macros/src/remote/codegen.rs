@@ -148,6 +148,9 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
         }
         let model = model_probe(&r.ty);
         rt.extend(quote!(.model(#model)));
+        if crate::meta::unwrap_type(&r.ty, "Option").is_some() {
+            rt.extend(quote!(.nullable()));
+        }
         builder.extend(quote!(.returns(#rt)));
     }
     if let Some(s) = m.status {

@@ -190,7 +190,16 @@ fn request_body(def: &ModelDefinition, m: &RestMethod, models: &[&str]) -> Optio
         let schema = if builtin {
             model_body(def, m)
         } else {
-            typed(&body.ty, body.model.as_deref(), models)
+            let one = typed(&body.ty, body.model.as_deref(), models);
+            if body.allow_array {
+                // LoopBack's `allowArray`: one value or a list of them
+                OneOfBuilder::new()
+                    .item(one.clone())
+                    .item(ArrayBuilder::new().items(one))
+                    .into()
+            } else {
+                one
+            }
         };
         return Some(
             RequestBodyBuilder::new()
@@ -283,12 +292,27 @@ fn success(
                 let status = rm.status.filter(|s| *s != StatusCode::OK);
                 return (status.unwrap_or(StatusCode::NO_CONTENT), None);
             }
+            // a body that may be a list (`allowArray`) answers a list for a list
+            let array_body = m
+                .accepts
+                .iter()
+                .any(|a| a.allow_array && a.source == Source::Body);
             let schema = match rm.returns.iter().find(|r| r.root) {
-                Some(r) => typed(&r.ty, r.model.as_deref(), models),
+                Some(r) => {
+                    let one = returned(r, models);
+                    if array_body {
+                        OneOfBuilder::new()
+                            .item(one.clone())
+                            .item(ArrayBuilder::new().items(one))
+                            .into()
+                    } else {
+                        one
+                    }
+                }
                 None => {
                     let mut o = ObjectBuilder::new().schema_type(Type::Object);
                     for r in &rm.returns {
-                        let mut s = typed(&r.ty, r.model.as_deref(), models);
+                        let mut s = returned(r, models);
                         if let (RefOr::T(Schema::Object(obj)), Some(d)) = (&mut s, &r.description) {
                             obj.description = Some(d.to_string());
                         }
@@ -299,6 +323,19 @@ fn success(
             };
             (rm.status.unwrap_or(StatusCode::OK), Some(schema))
         }
+    }
+}
+
+/// A result's schema; `null` allowed when the result may be null.
+fn returned(r: &crate::remote::Returns, models: &[&str]) -> RefOr<Schema> {
+    let s = typed(&r.ty, r.model.as_deref(), models);
+    if r.nullable {
+        OneOfBuilder::new()
+            .item(s)
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .into()
+    } else {
+        s
     }
 }
 

@@ -205,6 +205,11 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                 let key = parent_key(def, rel, &inv)?;
                 match object_arg(&inv, "data") {
                     Value::Array(items) => {
+                        // every element is an instance (LoopBack 3 answers a 500 for
+                        // `[null]`)
+                        if items.iter().any(|i| !i.is_object()) {
+                            return Err(crate::repository::not_an_object());
+                        }
                         let items = items
                             .into_iter()
                             .map(|i| with_fk(i, rel, def, &key))
@@ -364,7 +369,12 @@ fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
             }])
         })
         .accepts(Accept::new("refresh", ArgType::Boolean).source(Source::Query))
-        .returns(Returns::root("data", ArgType::Object).model(Some(t)))
+        // a foreign key that points at nothing answers `null` (LoopBack)
+        .returns(
+            Returns::root("data", ArgType::Object)
+                .model(Some(t))
+                .nullable(),
+        )
         .description(format!(
             "Fetches belongsTo relation {} of {}.",
             rel.name, def.name

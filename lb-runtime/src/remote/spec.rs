@@ -275,6 +275,8 @@ pub struct Returns {
     pub description: Option<Cow<'static, str>>,
     /// The model the value is an instance of (or a list of), for documentation.
     pub model: Option<Cow<'static, str>>,
+    /// The value may be `null` (an `Option` result, a belongsTo without its target).
+    pub nullable: bool,
 }
 
 impl Returns {
@@ -286,7 +288,14 @@ impl Returns {
             root: false,
             description: None,
             model: None,
+            nullable: false,
         }
+    }
+
+    /// Documents that the value may be `null`.
+    pub fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
     }
 
     /// Documents the value as an instance (or list) of `model`.

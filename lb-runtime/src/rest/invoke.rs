@@ -1,6 +1,8 @@
-//! One call of a shared method, in LoopBack's order (spec §7.3): load the instance (instance
-//! methods), the deferred 404, `before` hooks, the method, `after` hooks; any error goes
-//! through `afterError` hooks; findById/findOne's null-to-404 comes last.
+//! The request pipeline's stages for one call of a method, in LoopBack's order (spec §7.3):
+//! authorize; then, on the fast path (a built-in without hooks), the handler and the answer
+//! from the rows' cached JSON; otherwise load the instance (instance methods), read the
+//! arguments, `before` hooks, the method and the shaping of its output, `after` hooks, the
+//! answer — any error through the `afterError` hooks, findById/findOne's null-to-404 last.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,6 +13,7 @@ use super::call::Call;
 use super::methods::{MethodKind, RestMethod};
 use super::outcome::Outcome;
 use super::response::{json_response, void_response};
+use crate::connector::Row;
 use crate::model::ModelDefinition;
 use crate::remote::{self, HookContext, Invocation, RemoteMethod};
 use crate::shape::{self, Level};
@@ -40,126 +43,155 @@ pub(crate) async fn invoke(method: &RestMethod, call: Call) -> Result<Response> 
     Box::pin(staged(method, call)).await
 }
 
-/// Every stage of a call with hooks, a remote method or a relation method.
-async fn staged(method: &RestMethod, mut call: Call) -> Result<Response> {
-    let def = call.model();
-    let remote = match &method.kind {
-        MethodKind::Remote(rm) => Some(rm.clone()),
-        MethodKind::Builtin(_) => None,
-    };
-    let hooks = method.hooks.clone();
-    // 1. the instance of an instance method; a miss (3.) and a failed load are reported
-    // inside the hooked part below, so afterError hooks see them
-    let (instance, missing) = match &remote {
-        Some(rm) if !rm.is_static => match call.repo().find_by_id(&call.id(), None).await {
-            Ok(Some(row)) => (Some(row), None),
-            Ok(None) => (None, Some(Error::instance_not_found(call.id_text()))),
-            Err(e) => (None, Some(e)),
-        },
-        // built-in instance methods report a missing instance themselves (LB's messages);
-        // the hooks still see the instance when there is one
-        None if method.name.starts_with("prototype.") => {
-            match call.repo().find_by_id(&call.id(), None).await {
-                Ok(row) => (row, None),
-                Err(e) => (None, Some(e)),
-            }
-        }
-        _ => (None, None),
-    };
-    let args = match &remote {
-        Some(rm) => remote::build_args(&rm.accepts, &call),
-        None => call.builtin_args(&method.accepts),
-    };
-    let instance_json = instance
-        .as_ref()
-        .and_then(|r| serde_json::to_value(&**r).ok());
-    let http = call.http_context();
+/// Every stage of a call with hooks, a remote method or a relation method, in LoopBack's
+/// order (the authorize stage ran already):
+/// [`load_instance`] → [`read_arguments`] → before hooks → [`run_method`] (the operation and
+/// the shaping of its output) → after hooks → [`respond`]; an error anywhere goes through
+/// [`after_error`].
+async fn staged(method: &RestMethod, call: Call) -> Result<Response> {
+    let (instance, missing) = load_instance(method, &call).await;
+    let args = read_arguments(method, &call);
     let ctx = HookContext::new(
         call.app.clone(),
-        &def.name,
+        &call.model().name,
         &method.name,
-        http.clone(),
+        call.http_context(),
         args.as_ref().cloned().unwrap_or_default(),
-        instance_json,
+        instance
+            .as_ref()
+            .and_then(|r| serde_json::to_value(&**r).ok()),
     );
-    let run = async {
+    let ran = async {
+        // a missing instance or a bad argument is reported here, so afterError hooks see it
         if let Some(e) = missing {
             return Err(e);
         }
-        let _ = args?;
-        for h in &hooks.before {
+        args?;
+        for h in &method.hooks.before {
             h.run(&ctx).await?;
         }
-        let args = ctx.args();
-        let outcome = match &method.kind {
-            MethodKind::Remote(rm) => {
-                let inv = Invocation {
-                    app: call.app.clone(),
-                    args,
-                    instance,
-                    http,
-                };
-                let values = (rm.invoke)(inv).await?;
-                Outcome::Body(status(rm, &values), body(rm, &method.shapes, values))
+        let ran = run_method(method, call, &ctx, instance).await?;
+        if let Ran::Value(..) = ran {
+            for h in &method.hooks.after {
+                h.run(&ctx).await?;
             }
-            MethodKind::Builtin(handler) => {
-                call.set_args(args);
-                match handler(call).await? {
-                    // a stream goes out as it is: after hooks have no result to change
-                    Outcome::Stream(r) => return Ok(Ran::Stream(r)),
-                    o => o,
-                }
-            }
-        };
-        let (status, value, missing) = outcome.into_parts(def);
-        if let Some(v) = value {
-            ctx.set_result(v);
         }
-        for h in &hooks.after {
-            h.run(&ctx).await?;
-        }
-        Ok(Ran::Value(status, missing))
+        Ok(ran)
     };
-    match run.await {
+    match ran.await {
         Ok(Ran::Stream(r)) => Ok(r),
-        Ok(Ran::Value(status, missing)) => {
-            let result = ctx.take_result();
-            // 7. findById/findOne: a result still null after the hooks is the 404
-            if let (Some(e), None | Some(Value::Null)) = (missing, &result) {
-                return Err(e);
-            }
-            Ok(match result {
-                // a void method whose result an after hook set answers 200 with it
-                Some(v) if status == StatusCode::NO_CONTENT => json_response(StatusCode::OK, &v),
-                Some(v) => json_response(status, &v),
-                None => {
-                    let mut r = void_response();
-                    if status != StatusCode::OK {
-                        *r.status_mut() = status;
-                    }
-                    r
-                }
-            })
+        Ok(Ran::Value(status, missing)) => respond(&ctx, status, missing),
+        Err(e) => Err(after_error(method, &ctx, e).await),
+    }
+}
+
+/// The instance of an instance method. A remote method's miss is LoopBack's
+/// `could not find a model with id ..`; built-in instance methods report a miss themselves
+/// (their own messages), the hooks still see the instance when there is one.
+async fn load_instance(method: &RestMethod, call: &Call) -> (Option<Row>, Option<Error>) {
+    let is_instance_method = match &method.kind {
+        MethodKind::Remote(rm) => !rm.is_static,
+        MethodKind::Builtin(_) => method.name.starts_with("prototype."),
+    };
+    if !is_instance_method {
+        return (None, None);
+    }
+    match call.repo().find_by_id(&call.id(), None).await {
+        Ok(Some(row)) => (Some(row), None),
+        Ok(None) if matches!(method.kind, MethodKind::Remote(_)) => {
+            (None, Some(Error::instance_not_found(call.id_text())))
         }
-        Err(e) => {
-            let e = match remote.as_deref() {
-                Some(RemoteMethod {
-                    error_status: Some(s),
-                    ..
-                }) if e.status == StatusCode::INTERNAL_SERVER_ERROR => Error { status: *s, ..e },
-                _ => e,
+        Ok(None) => (None, None),
+        Err(e) => (None, Some(e)),
+    }
+}
+
+/// The arguments by name, read from their sources and coerced (what hooks see and change).
+fn read_arguments(method: &RestMethod, call: &Call) -> Result<Map<String, Value>> {
+    match &method.kind {
+        MethodKind::Remote(rm) => remote::build_args(&rm.accepts, call),
+        MethodKind::Builtin(_) => call.builtin_args(&method.accepts),
+    }
+}
+
+/// The operation with the arguments as the before hooks left them; its output, shaped, is
+/// the hooks' result.
+async fn run_method(
+    method: &RestMethod,
+    mut call: Call,
+    ctx: &HookContext,
+    instance: Option<Row>,
+) -> Result<Ran> {
+    let def = call.model();
+    let args = ctx.args();
+    let outcome = match &method.kind {
+        MethodKind::Remote(rm) => {
+            let inv = Invocation {
+                app: call.app.clone(),
+                args,
+                instance,
+                http: call.http_context(),
             };
-            ctx.set_error(e);
-            for h in &hooks.after_error {
-                if let Err(replaced) = h.run(&ctx).await {
-                    ctx.set_error(replaced);
-                }
+            let values = (rm.invoke)(inv).await?;
+            Outcome::Body(status(rm, &values), body(rm, &method.shapes, values))
+        }
+        MethodKind::Builtin(handler) => {
+            call.set_args(args);
+            match handler(call).await? {
+                // a stream goes out as it is: after hooks have no result to change
+                Outcome::Stream(r) => return Ok(Ran::Stream(r)),
+                o => o,
             }
-            Err(ctx
-                .take_error()
-                .unwrap_or_else(|| Error::internal("error removed by a hook")))
+        }
+    };
+    let (status, value, missing) = outcome.into_parts(def);
+    if let Some(v) = value {
+        ctx.set_result(v);
+    }
+    Ok(Ran::Value(status, missing))
+}
+
+/// The answer from the result as the after hooks left it; findById/findOne's null is the 404
+/// (LoopBack decides it last).
+fn respond(ctx: &HookContext, status: StatusCode, missing: Option<Error>) -> Result<Response> {
+    let result = ctx.take_result();
+    if let (Some(e), None | Some(Value::Null)) = (missing, &result) {
+        return Err(e);
+    }
+    Ok(match result {
+        // a void method whose result an after hook set answers 200 with it
+        Some(v) if status == StatusCode::NO_CONTENT => json_response(StatusCode::OK, &v),
+        Some(v) => json_response(status, &v),
+        None => {
+            let mut r = void_response();
+            if status != StatusCode::OK {
+                *r.status_mut() = status;
+            }
+            r
+        }
+    })
+}
+
+/// The error as the afterError hooks leave it (a remote method's `error_status` first
+/// replaces a 500's status).
+async fn after_error(method: &RestMethod, ctx: &HookContext, e: Error) -> Error {
+    let e = match &method.kind {
+        MethodKind::Remote(rm) if e.status == StatusCode::INTERNAL_SERVER_ERROR => {
+            match rm.error_status {
+                Some(s) => Error { status: s, ..e },
+                None => e,
+            }
+        }
+        _ => e,
+    };
+    ctx.set_error(e);
+    for h in &method.hooks.after_error {
+        if let Err(replaced) = h.run(ctx).await {
+            ctx.set_error(replaced);
         }
     }
+    ctx.take_error()
+        .unwrap_or_else(|| Error::internal("error removed by a hook"))
 }
 
 fn status(rm: &RemoteMethod, values: &[Value]) -> StatusCode {
