@@ -5,6 +5,7 @@
 mod include;
 pub(crate) mod linked;
 mod routes;
+pub(crate) mod scope;
 
 pub use include::{find_by_id_with_include, find_with_include};
 pub(crate) use routes::remote_methods;

@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
 use super::linked::{not_found, Links, References, Through};
-use super::{include, key_of, parent_key};
+use super::{include, key_of, parent_key, scope};
 use crate::filter::{parse_filter, parse_where, ParseOptions};
 use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
 use crate::remote::{Accept, AccessType, ArgType, Invocation, RemoteMethod, Returns, Source};
@@ -59,28 +59,7 @@ fn object_arg(inv: &Invocation, name: &str) -> Value {
     inv.args.get(name).cloned().unwrap_or(Value::Null)
 }
 
-/// The server's own condition `{fk: key}` (never stripped: a hidden foreign key still
-/// scopes the query) AND-ed with the client's where (parsed with REST rules).
-fn scoped_where(
-    def: &ModelDefinition,
-    fk: &str,
-    key: &Value,
-    client: &Value,
-) -> Result<Option<crate::filter::Where>> {
-    let own = parse_where(def, &json!({ fk: key }), ParseOptions::default())?.unwrap_or_default();
-    let client = if client.is_null() {
-        None
-    } else {
-        parse_where(def, client, ParseOptions::rest())?
-    };
-    let mut w = own;
-    if let Some(c) = client {
-        w.0.extend(c.0);
-    }
-    Ok(Some(w))
-}
-
-/// [`scoped_where`] plus, for a polymorphic hasMany/hasOne, `{discriminator: source name}`.
+/// The relation's condition AND-ed with the client's where (parsed with REST rules).
 fn rel_where(
     target: &ModelDefinition,
     rel: Rel,
@@ -88,14 +67,8 @@ fn rel_where(
     key: &Value,
     client: &Value,
 ) -> Result<Option<crate::filter::Where>> {
-    let mut w = scoped_where(target, &rel.foreign_key, key, client)?.unwrap_or_default();
-    if let Some(d) = &rel.discriminator {
-        if let Some(own) = parse_where(target, &json!({ d: source.name }), ParseOptions::default())?
-        {
-            w.0.extend(own.0);
-        }
-    }
-    Ok(Some(w))
+    let client = rest_where(target, client)?;
+    Ok(Some(scope::scoped_where(target, rel, source, key, client)?))
 }
 
 /// The client's `filter` argument without its `where`, and that `where` (the caller ANDs it
@@ -151,26 +124,10 @@ async fn related(
     key: &Value,
     fk: &Value,
 ) -> Result<crate::connector::Row> {
-    let row = repo.find_by_id(fk, None).await?;
-    match row {
-        Some(r) if r.get(&rel.foreign_key).and_then(|v| key_of(&v)) == key_of(key) => Ok(r),
+    match repo.find_by_id(fk, None).await? {
+        Some(r) if scope::is_related(&r, rel, key) => Ok(r),
         _ => Err(not_found(fk, &rel.target)),
     }
-}
-
-/// The body with the foreign key set to the parent (LoopBack silently overrides it) and, for
-/// a polymorphic relation, the discriminator to the parent's model.
-fn with_fk(body: Value, rel: Rel, source: &ModelDefinition, key: &Value) -> Result<Value> {
-    let mut o = match body {
-        Value::Object(o) => o,
-        Value::Null => Map::new(),
-        _ => return Err(crate::repository::not_an_object()),
-    };
-    o.insert(rel.foreign_key.clone(), key.clone());
-    if let Some(d) = &rel.discriminator {
-        o.insert(d.clone(), Value::String(source.name.clone()));
-    }
-    Ok(Value::Object(o))
 }
 
 fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
@@ -212,7 +169,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                         }
                         let items = items
                             .into_iter()
-                            .map(|i| with_fk(i, rel, def, &key))
+                            .map(|i| scope::with_key(i, rel, def, &key))
                             .collect::<Result<Vec<_>>>()?;
                         let rows = repo.create_many(items).await?;
                         Ok(vec![Value::Array(
@@ -220,7 +177,7 @@ fn has_many(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                         )])
                     }
                     body => {
-                        let row = repo.create(with_fk(body, rel, def, &key)?).await?;
+                        let row = repo.create(scope::with_key(body, rel, def, &key)?).await?;
                         Ok(vec![Value::Object(row.to_object())])
                     }
                 }
@@ -433,7 +390,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                     ));
                 }
                 let row = repo
-                    .create(with_fk(object_arg(&inv, "data"), rel, def, &key)?)
+                    .create(scope::with_key(object_arg(&inv, "data"), rel, def, &key)?)
                     .await?;
                 Ok(vec![Value::Object(row.to_object())])
             })
@@ -455,7 +412,7 @@ fn has_one(def: &'static ModelDefinition, rel: Rel) -> Vec<RemoteMethod> {
                     )));
                 };
                 let id = repo.row_id(&row).unwrap_or(Value::Null);
-                let body = with_fk(object_arg(&inv, "data"), rel, def, &key)?;
+                let body = scope::with_key(object_arg(&inv, "data"), rel, def, &key)?;
                 let row = repo
                     .patch_attributes(&id, body, &crate::value::js::to_js_string(&id))
                     .await?;

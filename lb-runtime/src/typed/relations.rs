@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::filter::{parse_where, ParseOptions, Where};
 use crate::model::{ModelDefinition, RelationDefinition};
 use crate::relation::linked::{References, Through};
+use crate::relation::scope;
 use crate::typed::{self, from_row, to_data, IntoFilter, IntoWhere, Model};
 use crate::{App, Error, Result};
 
@@ -57,27 +58,14 @@ impl<'a> Parent<'a> {
         })
     }
 
-    /// `fk = key` as a where on the target (and, polymorphic, `discriminator = this model`).
+    /// The relation's own condition on the target (and the caller's).
     fn scope<T: Model>(&self) -> Result<Where> {
-        let mut w = json!({ &self.rel.foreign_key: self.key()? });
-        if let Some(d) = &self.rel.discriminator {
-            w[d] = Value::String(self.def.name.clone());
-        }
-        let w = parse_where(T::definition(), &w, ParseOptions::default())?;
-        Ok(w.unwrap_or_default())
+        scope::scoped_where(T::definition(), self.rel, self.def, &self.key()?, None)
     }
 
-    /// `data` as JSON with the foreign key set to the parent's key (and, polymorphic, the
-    /// discriminator to this model).
+    /// `data` as a new related instance's data (foreign key, discriminator).
     fn data_with_key<T: Model>(&self, data: &T) -> Result<Value> {
-        let mut v = to_data(data)?;
-        if let Value::Object(o) = &mut v {
-            o.insert(self.rel.foreign_key.clone(), self.key()?);
-            if let Some(d) = &self.rel.discriminator {
-                o.insert(d.clone(), Value::String(self.def.name.clone()));
-            }
-        }
-        Ok(v)
+        scope::with_key(to_data(data)?, self.rel, self.def, &self.key()?)
     }
 
     /// The `T` this parent's foreign key refers to (belongsTo; `None` without a key or when
@@ -171,13 +159,7 @@ impl<'a, T: Model> HasMany<'a, T> {
         let repo = self.parent.app.repository_of::<T>()?;
         let key = self.parent.key()?;
         match repo.find_by_id(&id.into(), None).await? {
-            Some(r)
-                if r.get(&self.parent.rel.foreign_key)
-                    .and_then(|v| crate::relation::key_of(&v))
-                    == crate::relation::key_of(&key) =>
-            {
-                Ok(Some(from_row(&r)?))
-            }
+            Some(r) if scope::is_related(&r, self.parent.rel, &key) => Ok(Some(from_row(&r)?)),
             _ => Ok(None),
         }
     }
