@@ -119,3 +119,29 @@
 pub use lb_macros::rest_client;
 pub use lb_macros::{remote_methods, Model};
 pub use lb_runtime::*;
+
+/// What most apps use, in one import:
+///
+/// ```
+/// use lb::prelude::*;
+///
+/// #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, Model)]
+/// pub struct Note {
+///     pub text: Option<String>,
+/// }
+///
+/// fn app() -> Result<App> {
+///     App::builder().model::<Note>().build()
+/// }
+///
+/// fn main() {
+///     app().unwrap();
+/// }
+/// ```
+pub mod prelude {
+    pub use crate::rest::{AccessRequest, Authorizer};
+    pub use crate::{
+        remote_methods, AccessType, App, AppBuilder, DateTime, Error, Filter, GeoPoint, Model,
+        RemoteMethod, Result, StatusCode, Where,
+    };
+}

@@ -36,6 +36,7 @@ pub use remote::{
     Accept, AccessType, ArgType, HookContext, HookKind, HttpContext, Invocation, RemoteMethod,
     RemoteMethods, Returns, Source,
 };
+pub use rest::{AccessRequest, Authorizer};
 pub use typed::Model;
 pub use value::{DistanceUnit, GeoPoint};
 
