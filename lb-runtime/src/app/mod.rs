@@ -91,6 +91,8 @@ pub(crate) struct ModelEntry {
     /// Position of the model's datasource in `AppInner::datasources`.
     pub datasource: usize,
     pub methods: Vec<RestMethod>,
+    /// `methods` by verb and path shape (what the dispatcher looks up).
+    pub routes: rest::methods::RouteIndex,
 }
 
 /// REST settings.
@@ -571,6 +573,7 @@ impl AppBuilder {
                 repo,
                 datasource,
                 methods: method_table(def, relation_methods(def, remote_methods), &hooks, &shared)?,
+                routes: Default::default(),
             });
         }
         if let Some(model) = self.shared_methods.keys().next() {
@@ -580,6 +583,9 @@ impl AppBuilder {
         }
         check_relations(&inner)?;
         resolve_shapes(&mut inner);
+        for entry in &mut inner.models {
+            entry.routes = rest::methods::RouteIndex::new(&entry.methods);
+        }
         peers.fill(
             inner
                 .models

@@ -111,21 +111,13 @@ async fn serve(app: App, req: Request) -> Response {
     let rest: Vec<Cow<'_, str>> = segs.map(decode_path).collect();
     let verb = &parts.method;
     let found = entry
-        .methods
-        .iter()
-        .find_map(|m| {
-            (m.verb == *verb)
-                .then(|| m.path.matches(&rest).map(|p| (m, p)))
-                .flatten()
-        })
+        .routes
+        .find(&entry.methods, verb, &rest)
+        // HEAD falls back to the GET route (Express)
         .or_else(|| {
-            (*verb == Method::HEAD).then(|| {
-                entry.methods.iter().find_map(|m| {
-                    (m.verb == Method::GET)
-                        .then(|| m.path.matches(&rest).map(|p| (m, p)))
-                        .flatten()
-                })
-            })?
+            (*verb == Method::HEAD)
+                .then(|| entry.routes.find(&entry.methods, &Method::GET, &rest))
+                .flatten()
         });
     let Some((method, params)) = found else {
         let sub = rel_shown

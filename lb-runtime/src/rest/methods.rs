@@ -1,6 +1,7 @@
 //! The shared-method table: LoopBack's built-in PersistedModel endpoints.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use std::sync::Arc;
 
@@ -302,6 +303,39 @@ pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
     }
     sort(&mut v);
     v
+}
+
+/// A model's routes by verb and number of path segments, each list in matching order (literal
+/// segments before parameters, as [`sort`] leaves the table): a request compares itself with
+/// the few routes of its own shape, never the whole table.
+#[derive(Debug, Default)]
+pub struct RouteIndex(HashMap<(Method, usize), Vec<usize>>);
+
+impl RouteIndex {
+    /// The index of a sorted method table.
+    pub fn new(methods: &[RestMethod]) -> Self {
+        let mut by_shape: HashMap<(Method, usize), Vec<usize>> = HashMap::new();
+        for (i, m) in methods.iter().enumerate() {
+            by_shape
+                .entry((m.verb.clone(), m.path.0.len()))
+                .or_default()
+                .push(i);
+        }
+        RouteIndex(by_shape)
+    }
+
+    /// The first route of `methods` that answers `verb` on `segs`, with its path parameters.
+    pub fn find<'m, S: AsRef<str>>(
+        &self,
+        methods: &'m [RestMethod],
+        verb: &Method,
+        segs: &[S],
+    ) -> Option<(&'m RestMethod, Vec<(String, String)>)> {
+        self.0
+            .get(&(verb.clone(), segs.len()))?
+            .iter()
+            .find_map(|&i| methods[i].path.matches(segs).map(|p| (&methods[i], p)))
+    }
 }
 
 /// Whether `other` would answer the same requests as `m` (same verb, same segments with any
