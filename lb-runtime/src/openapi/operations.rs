@@ -172,10 +172,7 @@ fn parameter(
 fn model_body(def: &ModelDefinition, m: &RestMethod) -> RefOr<Schema> {
     let n = &def.name;
     match m.name.as_ref() {
-        "create" => OneOfBuilder::new()
-            .item(reference(&format!("New{n}")))
-            .item(ArrayBuilder::new().items(reference(&format!("New{n}"))))
-            .into(),
+        "create" => one_or_many(reference(&format!("New{n}"))),
         // these may create an instance: the create body's requirements apply
         "replaceOrCreate" | "replaceById" | "patchOrCreate" | "upsertWithWhere" => {
             reference(&format!("New{n}"))
@@ -193,10 +190,7 @@ fn request_body(def: &ModelDefinition, m: &RestMethod, models: &[&str]) -> Optio
             let one = typed(&body.ty, body.model.as_deref(), models);
             if body.allow_array {
                 // LoopBack's `allowArray`: one value or a list of them
-                OneOfBuilder::new()
-                    .item(one.clone())
-                    .item(ArrayBuilder::new().items(one))
-                    .into()
+                one_or_many(one)
             } else {
                 one
             }
@@ -276,12 +270,7 @@ fn success(
                 ),
                 ("findOne" | "findById", _) => Some(reference(&with_relations(def))),
                 // create answers an array for an array body
-                ("create", _) => Some(
-                    OneOfBuilder::new()
-                        .item(reference(n))
-                        .item(ArrayBuilder::new().items(reference(n)))
-                        .into(),
-                ),
+                ("create", _) => Some(one_or_many(reference(n))),
                 _ => Some(reference(n)),
             };
             (StatusCode::OK, schema)
@@ -301,10 +290,7 @@ fn success(
                 Some(r) => {
                     let one = returned(r, models);
                     if array_body {
-                        OneOfBuilder::new()
-                            .item(one.clone())
-                            .item(ArrayBuilder::new().items(one))
-                            .into()
+                        one_or_many(one)
                     } else {
                         one
                     }
@@ -324,6 +310,14 @@ fn success(
             (rm.status.unwrap_or(StatusCode::OK), Some(schema))
         }
     }
+}
+
+/// One value or a list of them (LoopBack's `allowArray`, `create` with an array body).
+fn one_or_many(one: RefOr<Schema>) -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(one.clone())
+        .item(ArrayBuilder::new().items(one))
+        .into()
 }
 
 /// A result's schema; `null` allowed when the result may be null.
