@@ -32,11 +32,14 @@ type Case = (
 #[derive(Clone, Default)]
 struct NoWrites {
     asked: Arc<Mutex<Vec<Asked>>>,
+    /// The ACL property aliases of the last request.
+    aliases: Arc<Mutex<Vec<String>>>,
 }
 
 impl Authorizer for NoWrites {
     fn authorize<'a>(&'a self, r: &'a AccessRequest<'a>) -> BoxFuture<'a, lb::Result<()>> {
         Box::pin(async move {
+            *self.aliases.lock().unwrap() = r.property_aliases().map(str::to_string).collect();
             self.asked.lock().unwrap().push((
                 r.model.name.clone(),
                 r.property().to_string(),
@@ -285,6 +288,14 @@ async fn every_method_kind_is_authorized_first() {
             assert_eq!(r.json()["error"]["code"], "AUTHORIZATION_REQUIRED", "{uri}");
         }
     }
+    // aliases are matched too, as ACL properties (without `prototype.`)
+    support::json(&app, "PATCH", "/api/locations/1", &json!({"name": "y"})).await;
+    assert_eq!(*auth.aliases.lock().unwrap(), vec!["updateAttributes"]);
+    support::send(&app, "DELETE", "/api/locations/1", &[], None).await;
+    assert_eq!(
+        *auth.aliases.lock().unwrap(),
+        vec!["destroyById", "removeById"]
+    );
     // a denied call ran no hook and changed nothing
     assert_eq!(*hook_ran.lock().unwrap(), vec!["find".to_string()]);
     assert_eq!(Product::count(&app, ()).await.unwrap(), 0);

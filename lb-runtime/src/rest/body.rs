@@ -42,9 +42,6 @@ pub fn is_json(headers: &HeaderMap) -> bool {
 
 /// Reads and parses the body.
 pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value> {
-    if http_body::Body::size_hint(&body).exact() == Some(0) {
-        return Ok(Value::Null);
-    }
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -67,7 +67,7 @@ async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<By
                 .await
                 .ok()
                 .flatten()
-                .map(|r| crate::shape::row(repo.model, &r, crate::shape::Level::Top));
+                .map(|r| Value::Object(r.to_object()));
         }
     }
     if let Some(w) = w {
@@ -84,6 +84,7 @@ async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<By
             return None;
         }
     }
+    // the event's instance as an answer shows it (a read-back row is raw)
     if let Some(data) = &mut change.data {
         crate::shape::value(repo.model, data, crate::shape::Level::Top);
     }

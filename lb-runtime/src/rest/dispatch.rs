@@ -143,7 +143,7 @@ async fn serve(app: App, req: Request) -> Response {
     }
     let req_body = axum::body::Body::new(req_body);
     let body = if http_body::Body::size_hint(&req_body).exact() == Some(0) {
-        // no body (most GETs): the reader's future is not even part of this one
+        // no body (most GETs): the reader (and its future) is skipped
         serde_json::Value::Null
     } else {
         let read = Box::pin(body::read(

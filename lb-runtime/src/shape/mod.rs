@@ -8,8 +8,9 @@
 //! * Unset properties are left out (a stored `null` stays `null`); a typed value's `None`
 //!   field is unset ([`unset_left_out`]).
 //!
-//! Repositories, includes and change publishing carry raw rows; only this module removes
-//! properties from them.
+//! Repositories carry raw rows; whoever puts a row into an answer — the output stage, an
+//! include embedding related rows, change publishing (so notification payloads never carry
+//! a hidden property) — shapes it here; no other module removes properties.
 
 use serde_json::{Map, Value};
 
