@@ -647,6 +647,72 @@ async fn typed_accessors() {
             Some("hi"),
             "{url}"
         );
+        // the same operations as the endpoints: a second hasOne is LoopBack's 409, update
+        // keeps the foreign key
+        let twice = bob
+            .profile(&app)
+            .create(&Profile {
+                id: None,
+                bio: None,
+                author_id: None,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(twice.status, 409, "{url}: {}", twice.message);
+        let p = bob
+            .profile(&app)
+            .update(json!({"bio": "hello", "authorId": 1}))
+            .await
+            .unwrap();
+        assert_eq!(
+            (p.bio.as_deref(), p.author_id),
+            (Some("hello"), Some(2)),
+            "{url}"
+        );
+        assert_eq!(bob.profile(&app).delete().await.unwrap(), 1, "{url}");
+        assert_eq!(bob.profile(&app).delete().await.unwrap(), 0, "{url}");
+        let e = bob.profile(&app).update(json!({})).await.unwrap_err();
+        assert_eq!(e.status, 404, "{url}: {}", e.message);
+        // hasMany by id: another parent's row is a 404, moving a row to another parent a 400
+        let b9 = new.id.unwrap();
+        let e = bob
+            .posts(&app)
+            .update_by_id(1, json!({"views": 0}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status, 404, "{url}: {}", e.message);
+        let e = bob
+            .posts(&app)
+            .update_by_id(b9, json!({"authorId": 1}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status, 400, "{url}: {}", e.message);
+        let b9v = bob
+            .posts(&app)
+            .update_by_id(b9, json!({"views": 9}))
+            .await
+            .unwrap();
+        assert_eq!((b9v.views, b9v.author_id), (Some(9), Some(2)), "{url}");
+        let made = bob
+            .posts(&app)
+            .create_many(&[Post {
+                id: None,
+                title: Some("b10".into()),
+                views: None,
+                author_id: None,
+                label_ids: None,
+            }])
+            .await
+            .unwrap();
+        assert_eq!(made[0].author_id, Some(2), "{url}");
+        bob.posts(&app).destroy_by_id(b9).await.unwrap();
+        assert!(
+            bob.posts(&app).find_by_id(b9).await.unwrap().is_none(),
+            "{url}"
+        );
+        let e = bob.posts(&app).destroy_by_id(1).await.unwrap_err();
+        assert_eq!(e.status, 404, "{url}: Ann's post stays: {}", e.message);
+        assert!(Post::find_by_id(&app, 1).await.unwrap().is_some(), "{url}");
         assert_eq!(bob.posts(&app).delete_all().await.unwrap(), 2, "{url}");
         // an instance that was never saved has no key to relate by
         let unsaved = Author {

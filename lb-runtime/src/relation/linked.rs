@@ -2,37 +2,19 @@
 //! hasManyThrough / hasAndBelongsToMany (link rows in a through model) and referencesMany (an
 //! array of ids on the parent). The REST endpoints and the typed accessors both run these.
 
-use std::future::Future;
-
 use serde_json::{json, Map, Value};
 
-use super::{include, key_of};
+use super::many::{Editable, Links, Many};
+use super::{key_of, not_found, repository};
 use crate::connector::Row;
 use crate::filter::{parse_where, Clause, Filter, ParseOptions, Related, Where};
 use crate::model::{ModelDefinition, RelationDefinition};
+use crate::remote::Invocation;
 use crate::repository::Repository;
 use crate::value::js;
 use crate::{App, Error, Result};
 
 type Rel = &'static RelationDefinition;
-
-/// LoopBack's 404 for a target that is not related to this parent.
-pub(super) fn not_found(id: &Value, target: &str) -> Error {
-    Error::new(
-        axum::http::StatusCode::NOT_FOUND,
-        format!(
-            "No instance with id {} found for {target}",
-            js::to_js_string(id)
-        ),
-    )
-}
-
-/// The repository of an attached model.
-pub(crate) fn repository(app: &App, name: &str) -> Result<Repository> {
-    app.repository(name)
-        .map(std::borrow::Cow::into_owned)
-        .ok_or_else(|| Error::internal(format!("model {name} is not attached to the app")))
-}
 
 fn and(mut w: Where, other: Option<Where>) -> Where {
     if let Some(o) = other {
@@ -49,10 +31,6 @@ pub(crate) struct Through {
 }
 
 impl Through {
-    pub fn target(&self) -> Result<Repository> {
-        repository(&self.app, &self.rel.target)
-    }
-
     fn links_repo(&self) -> Result<Repository> {
         repository(&self.app, self.rel.through.as_deref().unwrap_or_default())
     }
@@ -92,21 +70,57 @@ impl Through {
         Ok(and(w, client))
     }
 
-    /// The linked targets matching the filter (its `include` applies).
-    pub async fn find(&self, mut filter: Filter) -> Result<Vec<Row>> {
-        let repo = self.target()?;
-        filter.where_ = Some(self.linked(repo.model, filter.where_.take())?);
-        include::find_with_include(&self.app, &repo, &filter).await
+    /// Whether target `fk` is linked to this parent.
+    async fn is_linked(&self, fk: &Value) -> Result<bool> {
+        Ok(!self.links(Some(fk)).await?.1.is_empty())
     }
 
-    pub async fn count(&self, client: Option<Where>) -> Result<u64> {
-        let repo = self.target()?;
-        let w = self.linked(repo.model, client)?;
-        repo.count(Some(&w)).await
+    async fn require_link(&self, fk: &Value) -> Result<()> {
+        if self.is_linked(fk).await? {
+            Ok(())
+        } else {
+            Err(not_found(fk, &self.rel.target))
+        }
+    }
+
+    /// Removes the links to target `fk` (none: nothing to do).
+    async fn remove_links(&self, fk: &Value) -> Result<()> {
+        let (links, rows) = self.links(Some(fk)).await?;
+        for r in rows {
+            if let Some(id) = links.row_id(&r) {
+                links.delete_by_id(&id).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Many for Through {
+    const TIED: Option<&'static str> = Some("linked");
+    const CREATE_MANY: bool = false;
+
+    fn open(def: &'static ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Self> {
+        Ok(Through {
+            app: inv.app.clone(),
+            rel,
+            key: super::parent_key(def, rel, inv)?,
+        })
+    }
+
+    fn app(&self) -> &App {
+        &self.app
+    }
+
+    fn rel(&self) -> Rel {
+        self.rel
+    }
+
+    fn scope(&self, target: &ModelDefinition, client: Option<Where>) -> Result<Where> {
+        self.linked(target, client)
     }
 
     /// Creates a target and links it.
-    pub async fn create(&self, data: Value) -> Result<Row> {
+    async fn create(&mut self, data: Value) -> Result<Row> {
         let repo = self.target()?;
         let row = repo.create(data).await?;
         let id = repo.row_id(&row).unwrap_or(Value::Null);
@@ -116,8 +130,34 @@ impl Through {
         Ok(row)
     }
 
+    async fn find_by_id(&self, fk: &Value) -> Result<Row> {
+        self.require_link(fk).await?;
+        self.target()?
+            .find_by_id(fk, None)
+            .await?
+            .ok_or_else(|| not_found(fk, &self.rel.target))
+    }
+
+    /// Deletes the linked target `fk` and its links.
+    async fn destroy_by_id(&mut self, fk: &Value) -> Result<()> {
+        self.require_link(fk).await?;
+        self.target()?.delete_by_id(fk).await?;
+        self.remove_links(fk).await
+    }
+}
+
+impl Editable for Through {
+    const DELETE_ALL: &'static str = "Unlinks";
+
+    async fn update_by_id(&self, fk: &Value, data: Value) -> Result<Row> {
+        self.require_link(fk).await?;
+        self.target()?
+            .patch_attributes(fk, data, &js::to_js_string(fk))
+            .await
+    }
+
     /// Removes every link of this parent (LoopBack: the targets remain).
-    pub async fn unlink_all(&self) -> Result<u64> {
+    async fn delete_all(&self) -> Result<u64> {
         let repo = self.links_repo()?;
         let w = parse_where(
             repo.model,
@@ -126,47 +166,14 @@ impl Through {
         )?;
         repo.delete_all(w.as_ref()).await
     }
+}
 
-    /// Whether target `fk` is linked to this parent.
-    pub async fn exists(&self, fk: &Value) -> Result<bool> {
-        Ok(!self.links(Some(fk)).await?.1.is_empty())
-    }
+impl Links for Through {
+    const LINK_DATA: bool = true;
 
-    async fn require_link(&self, fk: &Value) -> Result<()> {
-        if self.exists(fk).await? {
-            Ok(())
-        } else {
-            Err(not_found(fk, &self.rel.target))
-        }
-    }
-
-    /// The linked target `fk`; a 404 when it is not linked or gone.
-    pub async fn find_by_id(&self, fk: &Value) -> Result<Row> {
-        self.require_link(fk).await?;
-        self.target()?
-            .find_by_id(fk, None)
-            .await?
-            .ok_or_else(|| not_found(fk, &self.rel.target))
-    }
-
-    /// Patches the linked target `fk`.
-    pub async fn update_by_id(&self, fk: &Value, data: Value) -> Result<Row> {
-        self.require_link(fk).await?;
-        self.target()?
-            .patch_attributes(fk, data, &js::to_js_string(fk))
-            .await
-    }
-
-    /// Deletes the linked target `fk` and its links.
-    pub async fn destroy_by_id(&self, fk: &Value) -> Result<()> {
-        self.require_link(fk).await?;
-        self.target()?.delete_by_id(fk).await?;
-        self.unlink(fk).await
-    }
-
-    /// Links target `fk` (a 404 when there is no such target); the link row, with `data` as
-    /// its own properties. Linking again answers the existing link, as LoopBack.
-    pub async fn link(&self, fk: &Value, data: Map<String, Value>) -> Result<Row> {
+    /// The link row, with `data` as its own properties. Linking again answers the existing
+    /// link, as LoopBack.
+    async fn link(&mut self, fk: &Value, data: Map<String, Value>) -> Result<Row> {
         if self.target()?.find_by_id(fk, None).await?.is_none() {
             return Err(not_found(fk, &self.rel.target));
         }
@@ -180,15 +187,12 @@ impl Through {
         links.create(Value::Object(body)).await
     }
 
-    /// Removes the links to target `fk` (none: nothing to do).
-    pub async fn unlink(&self, fk: &Value) -> Result<()> {
-        let (links, rows) = self.links(Some(fk)).await?;
-        for r in rows {
-            if let Some(id) = links.row_id(&r) {
-                links.delete_by_id(&id).await?;
-            }
-        }
-        Ok(())
+    async fn unlink(&mut self, fk: &Value) -> Result<()> {
+        self.remove_links(fk).await
+    }
+
+    async fn exists(&self, fk: &Value) -> Result<bool> {
+        self.is_linked(fk).await
     }
 }
 
@@ -226,18 +230,14 @@ impl References {
         }
     }
 
-    pub fn target(&self) -> Result<Repository> {
-        repository(&self.app, &self.rel.target)
-    }
-
     /// Whether the parent references `fk`.
-    pub fn exists(&self, fk: &Value) -> bool {
+    pub fn references(&self, fk: &Value) -> bool {
         let k = key_of(fk);
         self.ids.iter().any(|v| key_of(v) == k)
     }
 
     fn require(&self, fk: &Value) -> Result<()> {
-        if self.exists(fk) {
+        if self.references(fk) {
             Ok(())
         } else {
             Err(not_found(fk, &self.rel.target))
@@ -256,22 +256,9 @@ impl References {
         Ok(and(w, client))
     }
 
-    pub async fn find(&self, mut filter: Filter) -> Result<Vec<Row>> {
-        let repo = self.target()?;
-        filter.where_ = Some(self.among(repo.model, filter.where_.take())?);
-        include::find_with_include(&self.app, &repo, &filter).await
-    }
-
-    /// How many referenced targets match (LoopBack 3 counted the whole target table).
-    pub async fn count(&self, client: Option<Where>) -> Result<u64> {
-        let repo = self.target()?;
-        let w = self.among(repo.model, client)?;
-        repo.count(Some(&w)).await
-    }
-
     /// The parent's array with `id` added (once) or removed, stored.
     async fn set(&mut self, id: &Value, add: bool) -> Result<()> {
-        if add == self.exists(id) {
+        if add == self.references(id) {
             return Ok(());
         }
         let k = key_of(id);
@@ -290,9 +277,34 @@ impl References {
         .await?;
         Ok(())
     }
+}
+
+impl Many for References {
+    const TIED: Option<&'static str> = Some("referenced");
+    const CREATE_MANY: bool = false;
+
+    fn open(def: &'static ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Self> {
+        let parent = inv
+            .instance
+            .as_ref()
+            .ok_or_else(|| Error::internal(format!("{}: no instance", def.name)))?;
+        Ok(References::of(inv.app.clone(), rel, def, parent))
+    }
+
+    fn app(&self) -> &App {
+        &self.app
+    }
+
+    fn rel(&self) -> Rel {
+        self.rel
+    }
+
+    fn scope(&self, target: &ModelDefinition, client: Option<Where>) -> Result<Where> {
+        self.among(target, client)
+    }
 
     /// Creates a target and references it.
-    pub async fn create(&mut self, data: Value) -> Result<Row> {
+    async fn create(&mut self, data: Value) -> Result<Row> {
         let repo = self.target()?;
         let row = repo.create(data).await?;
         let id = repo.row_id(&row).unwrap_or(Value::Null);
@@ -300,8 +312,7 @@ impl References {
         Ok(row)
     }
 
-    /// The referenced target `fk`; a 404 when it is not referenced or gone.
-    pub async fn find_by_id(&self, fk: &Value) -> Result<Row> {
+    async fn find_by_id(&self, fk: &Value) -> Result<Row> {
         self.require(fk)?;
         self.target()?
             .find_by_id(fk, None)
@@ -310,14 +321,18 @@ impl References {
     }
 
     /// Deletes the referenced target `fk` and the reference.
-    pub async fn destroy_by_id(&mut self, fk: &Value) -> Result<()> {
+    async fn destroy_by_id(&mut self, fk: &Value) -> Result<()> {
         self.require(fk)?;
         self.target()?.delete_by_id(fk).await?;
         self.set(fk, false).await
     }
+}
+
+impl Links for References {
+    const LINK_DATA: bool = false;
 
     /// References target `fk` (a 404 when there is none); answers the target (LoopBack).
-    pub async fn link(&mut self, fk: &Value) -> Result<Row> {
+    async fn link(&mut self, fk: &Value, _data: Map<String, Value>) -> Result<Row> {
         let Some(row) = self.target()?.find_by_id(fk, None).await? else {
             return Err(not_found(fk, &self.rel.target));
         };
@@ -325,132 +340,11 @@ impl References {
         Ok(row)
     }
 
-    /// Removes the reference to `fk` (none: nothing to do).
-    pub async fn unlink(&mut self, fk: &Value) -> Result<()> {
+    async fn unlink(&mut self, fk: &Value) -> Result<()> {
         self.set(fk, false).await
     }
-}
 
-/// The operations a linked relation (hasManyThrough, referencesMany) offers for one parent:
-/// what their shared endpoints call.
-pub(crate) trait Links: Send + Sync + Sized + 'static {
-    /// How a created target is tied to the parent, for documentation (`linked`).
-    const TIED: &'static str;
-    /// Whether a link carries data of its own (a link row's other properties).
-    const LINK_DATA: bool;
-    /// The relation of the parent an endpoint is called on.
-    fn open(
-        def: &'static ModelDefinition,
-        rel: Rel,
-        inv: &crate::remote::Invocation,
-    ) -> Result<Self>;
-    fn target(&self) -> Result<Repository>;
-    fn find(&self, filter: Filter) -> impl Future<Output = Result<Vec<Row>>> + Send;
-    fn count(&self, client: Option<Where>) -> impl Future<Output = Result<u64>> + Send;
-    fn create(&mut self, data: Value) -> impl Future<Output = Result<Row>> + Send;
-    fn find_by_id(&self, fk: &Value) -> impl Future<Output = Result<Row>> + Send;
-    fn destroy_by_id(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send;
-    /// Links target `fk` (with the link's own data, where the relation has link rows);
-    /// answers what LoopBack answers: the link row, or the target.
-    fn link(
-        &mut self,
-        fk: &Value,
-        data: Map<String, Value>,
-    ) -> impl Future<Output = Result<Row>> + Send;
-    fn unlink(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send;
-    fn exists(&self, fk: &Value) -> impl Future<Output = Result<bool>> + Send;
-}
-
-impl Links for Through {
-    const TIED: &'static str = "linked";
-    const LINK_DATA: bool = true;
-    fn open(
-        def: &'static ModelDefinition,
-        rel: Rel,
-        inv: &crate::remote::Invocation,
-    ) -> Result<Self> {
-        Ok(Through {
-            app: inv.app.clone(),
-            rel,
-            key: super::parent_key(def, rel, inv)?,
-        })
-    }
-    fn target(&self) -> Result<Repository> {
-        Through::target(self)
-    }
-    fn find(&self, filter: Filter) -> impl Future<Output = Result<Vec<Row>>> + Send {
-        Through::find(self, filter)
-    }
-    fn count(&self, client: Option<Where>) -> impl Future<Output = Result<u64>> + Send {
-        Through::count(self, client)
-    }
-    fn create(&mut self, data: Value) -> impl Future<Output = Result<Row>> + Send {
-        Through::create(self, data)
-    }
-    fn find_by_id(&self, fk: &Value) -> impl Future<Output = Result<Row>> + Send {
-        Through::find_by_id(self, fk)
-    }
-    fn destroy_by_id(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send {
-        Through::destroy_by_id(self, fk)
-    }
-    fn link(
-        &mut self,
-        fk: &Value,
-        data: Map<String, Value>,
-    ) -> impl Future<Output = Result<Row>> + Send {
-        Through::link(self, fk, data)
-    }
-    fn unlink(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send {
-        Through::unlink(self, fk)
-    }
-    fn exists(&self, fk: &Value) -> impl Future<Output = Result<bool>> + Send {
-        Through::exists(self, fk)
-    }
-}
-
-impl Links for References {
-    const TIED: &'static str = "referenced";
-    const LINK_DATA: bool = false;
-    fn open(
-        def: &'static ModelDefinition,
-        rel: Rel,
-        inv: &crate::remote::Invocation,
-    ) -> Result<Self> {
-        let parent = inv
-            .instance
-            .as_ref()
-            .ok_or_else(|| Error::internal(format!("{}: no instance", def.name)))?;
-        Ok(References::of(inv.app.clone(), rel, def, parent))
-    }
-    fn target(&self) -> Result<Repository> {
-        References::target(self)
-    }
-    fn find(&self, filter: Filter) -> impl Future<Output = Result<Vec<Row>>> + Send {
-        References::find(self, filter)
-    }
-    fn count(&self, client: Option<Where>) -> impl Future<Output = Result<u64>> + Send {
-        References::count(self, client)
-    }
-    fn create(&mut self, data: Value) -> impl Future<Output = Result<Row>> + Send {
-        References::create(self, data)
-    }
-    fn find_by_id(&self, fk: &Value) -> impl Future<Output = Result<Row>> + Send {
-        References::find_by_id(self, fk)
-    }
-    fn destroy_by_id(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send {
-        References::destroy_by_id(self, fk)
-    }
-    fn link(
-        &mut self,
-        fk: &Value,
-        _data: Map<String, Value>,
-    ) -> impl Future<Output = Result<Row>> + Send {
-        References::link(self, fk)
-    }
-    fn unlink(&mut self, fk: &Value) -> impl Future<Output = Result<()>> + Send {
-        References::unlink(self, fk)
-    }
-    fn exists(&self, fk: &Value) -> impl Future<Output = Result<bool>> + Send {
-        std::future::ready(Ok(References::exists(self, fk)))
+    async fn exists(&self, fk: &Value) -> Result<bool> {
+        Ok(self.references(fk))
     }
 }

@@ -4,6 +4,8 @@
 
 mod include;
 pub(crate) mod linked;
+pub(crate) mod many;
+pub(crate) mod owned;
 mod routes;
 pub(crate) mod scope;
 
@@ -12,8 +14,9 @@ pub(crate) use routes::remote_methods;
 
 use serde_json::Value;
 
+use crate::repository::Repository;
 use crate::value::js;
-use crate::{Error, Result};
+use crate::{App, Error, Result};
 
 /// The matching key of a value (`1` and `"1"` relate, as LoopBack's loose comparison).
 pub(crate) fn key_of(v: &Value) -> Option<String> {
@@ -37,4 +40,22 @@ pub(crate) fn parent_key(
         .and_then(|r| r.get(pk).map(std::borrow::Cow::into_owned))
         .filter(|v| !v.is_null())
         .ok_or_else(|| Error::internal(format!("{}: the instance has no {pk}", def.name)))
+}
+
+/// LoopBack's 404 for a target that is not related to this parent.
+pub(crate) fn not_found(id: &Value, target: &str) -> Error {
+    Error::new(
+        axum::http::StatusCode::NOT_FOUND,
+        format!(
+            "No instance with id {} found for {target}",
+            js::to_js_string(id)
+        ),
+    )
+}
+
+/// The repository of an attached model.
+pub(crate) fn repository(app: &App, name: &str) -> Result<Repository> {
+    app.repository(name)
+        .map(std::borrow::Cow::into_owned)
+        .ok_or_else(|| Error::internal(format!("model {name} is not attached to the app")))
 }

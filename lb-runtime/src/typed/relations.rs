@@ -6,13 +6,15 @@
 
 use std::marker::PhantomData;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::filter::{parse_where, ParseOptions, Where};
+use crate::connector::Row;
 use crate::model::{ModelDefinition, RelationDefinition};
 use crate::relation::linked::{References, Through};
-use crate::relation::scope;
-use crate::typed::{self, from_row, to_data, IntoFilter, IntoWhere, Model};
+use crate::relation::many::{Editable, Links, Many};
+use crate::relation::owned::{self, Owned};
+use crate::repository::Repository;
+use crate::typed::{from_row, to_data, IntoFilter, IntoWhere, Model};
 use crate::{App, Error, Result};
 
 /// What an accessor knows of its parent instance.
@@ -47,36 +49,24 @@ impl<'a> Parent<'a> {
         }
     }
 
-    /// The parent's primary key (what the related rows' foreign key holds).
-    fn key(&self) -> Result<Value> {
-        let pk = self.rel.referenced_key(self.def);
-        self.value(pk)?.ok_or_else(|| {
+    /// A key of the parent the relation needs; a 400 when the instance has none yet.
+    fn required(&self, key: &str) -> Result<Value> {
+        self.value(key)?.ok_or_else(|| {
             Error::bad_request(format!(
-                "{}.{}: the instance has no {pk} (create it first)",
+                "{}.{}: the instance has no {key} (create it first)",
                 self.def.name, self.rel.name
             ))
         })
     }
 
-    /// The relation's own condition on the target (and the caller's).
-    fn scope<T: Model>(&self) -> Result<Where> {
-        scope::scoped_where(T::definition(), self.rel, self.def, &self.key()?, None)
-    }
-
-    /// `data` as a new related instance's data (foreign key, discriminator).
-    fn data_with_key<T: Model>(&self, data: &T) -> Result<Value> {
-        scope::with_key(to_data(data)?, self.rel, self.def, &self.key()?)
-    }
-
-    /// The `T` this parent's foreign key refers to (belongsTo; `None` without a key or when
-    /// it is gone).
-    async fn referred<T: Model>(&self) -> Result<Option<T>> {
-        let Some(fk) = self.value(&self.rel.foreign_key)? else {
-            return Ok(None);
-        };
-        let def = T::definition();
-        let pk = self.rel.referenced_key(def);
-        typed::find_one::<T>(self.app, json!({"where": { pk: fk }})).await
+    /// The hasMany / hasOne operations of this parent.
+    fn owned(&self) -> Result<Owned> {
+        Ok(Owned {
+            app: self.app.clone(),
+            rel: self.rel,
+            source: self.def,
+            key: self.required(self.rel.referenced_key(self.def))?,
+        })
     }
 
     /// The hasManyThrough operations of this parent.
@@ -84,35 +74,44 @@ impl<'a> Parent<'a> {
         Ok(Through {
             app: self.app.clone(),
             rel: self.rel,
-            key: self.key()?,
+            key: self.required(self.rel.referenced_key(self.def))?,
         })
     }
 
     /// The referencesMany operations of this parent, as stored now (not as the Rust value
     /// was read: links made since are kept).
     async fn references(&self) -> Result<References> {
-        let id_name = &self.def.id().name;
-        let id = self.value(id_name)?.ok_or_else(|| {
-            Error::bad_request(format!(
-                "{}.{}: the instance has no {id_name} (create it first)",
-                self.def.name, self.rel.name
-            ))
-        })?;
-        let repo = crate::relation::linked::repository(self.app, &self.def.name)?;
+        let id = self.required(&self.def.id().name)?;
+        let repo = crate::relation::repository(self.app, &self.def.name)?;
         let row = repo
             .find_by_id(&id, None)
             .await?
             .ok_or_else(|| Error::instance_not_found(&crate::value::js::to_js_string(&id)))?;
         Ok(References::of(self.app.clone(), self.rel, self.def, &row))
     }
+
+    /// belongsTo: the row the parent's foreign key refers to (`model`: a polymorphic
+    /// relation's target); `None` without a key or when it is gone.
+    async fn referred(&self, model: Option<&str>) -> Result<Option<(Repository, Row)>> {
+        let Some(fk) = self.value(&self.rel.foreign_key)? else {
+            return Ok(None);
+        };
+        owned::referred(self.app, self.rel, &fk, model).await
+    }
 }
 
-fn and(scope: Where, other: Option<Where>) -> Where {
-    let mut w = scope;
-    if let Some(o) = other {
-        w.0.extend(o.0);
+/// Rows as `T`s.
+fn all<T: Model>(rows: Vec<Row>) -> Result<Vec<T>> {
+    rows.iter().map(from_row).collect()
+}
+
+/// A 404 (not related) as `None`.
+fn found<T: Model>(r: Result<Row>) -> Result<Option<T>> {
+    match r {
+        Ok(row) => from_row(&row).map(Some),
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => Ok(None),
+        Err(e) => Err(e),
     }
-    w
 }
 
 /// The related instances of a hasMany relation.
@@ -132,46 +131,44 @@ impl<'a, T: Model> HasMany<'a, T> {
 
     /// The related instances matching `filter` (includes apply).
     pub async fn find(&self, filter: impl IntoFilter<T>) -> Result<Vec<T>> {
-        let mut f = filter.into_filter()?;
-        f.where_ = Some(and(self.parent.scope::<T>()?, f.where_.take()));
-        let repo = self.parent.app.repository_of::<T>()?;
-        crate::relation::find_with_include(self.parent.app, &repo, &f)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect()
+        all(self.parent.owned()?.find(filter.into_filter()?).await?)
     }
 
     /// How many related instances match `where_`.
     pub async fn count(&self, where_: impl IntoWhere<T>) -> Result<u64> {
-        let w = and(self.parent.scope::<T>()?, where_.into_where()?);
-        self.parent.app.repository_of::<T>()?.count(Some(&w)).await
+        self.parent.owned()?.count(where_.into_where()?).await
     }
 
     /// Creates a related instance (its foreign key set to the parent).
     pub async fn create(&self, data: &T) -> Result<T> {
-        let v = self.parent.data_with_key(data)?;
-        from_row(&self.parent.app.repository_of::<T>()?.create(v).await?)
+        from_row(&self.parent.owned()?.create(to_data(data)?).await?)
+    }
+
+    /// Creates several related instances in one call.
+    pub async fn create_many(&self, data: &[T]) -> Result<Vec<T>> {
+        let items = data.iter().map(to_data).collect::<Result<Vec<_>>>()?;
+        all(self.parent.owned()?.create_many(items).await?)
     }
 
     /// The related instance with this id (`None` when it is another parent's).
     pub async fn find_by_id(&self, id: impl Into<Value>) -> Result<Option<T>> {
-        let repo = self.parent.app.repository_of::<T>()?;
-        let key = self.parent.key()?;
-        match repo.find_by_id(&id.into(), None).await? {
-            Some(r) if scope::is_related(&r, self.parent.rel, &key) => Ok(Some(from_row(&r)?)),
-            _ => Ok(None),
-        }
+        found(self.parent.owned()?.find_by_id(&id.into()).await)
+    }
+
+    /// Merges `data` (a JSON object of changes) into the related instance with this id; a
+    /// 404 when it is another parent's, a 400 when `data` moves it to another parent.
+    pub async fn update_by_id(&self, id: impl Into<Value>, data: Value) -> Result<T> {
+        from_row(&self.parent.owned()?.update_by_id(&id.into(), data).await?)
+    }
+
+    /// Deletes the related instance with this id; a 404 when it is another parent's.
+    pub async fn destroy_by_id(&self, id: impl Into<Value>) -> Result<()> {
+        self.parent.owned()?.destroy_by_id(&id.into()).await
     }
 
     /// Deletes every related instance; returns how many.
     pub async fn delete_all(&self) -> Result<u64> {
-        let w = self.parent.scope::<T>()?;
-        self.parent
-            .app
-            .repository_of::<T>()?
-            .delete_all(Some(&w))
-            .await
+        self.parent.owned()?.delete_all().await
     }
 }
 
@@ -192,7 +189,11 @@ impl<'a, T: Model> BelongsTo<'a, T> {
 
     /// The instance the foreign key refers to (`None` without a key or when it is gone).
     pub async fn get(&self) -> Result<Option<T>> {
-        self.parent.referred::<T>().await
+        self.parent
+            .referred(None)
+            .await?
+            .map(|(_, r)| from_row(&r))
+            .transpose()
     }
 }
 
@@ -213,48 +214,28 @@ impl<'a, T: Model> HasOne<'a, T> {
 
     /// The related instance, if any.
     pub async fn get(&self) -> Result<Option<T>> {
-        let w = self.parent.scope::<T>()?;
-        let f = crate::filter::Filter {
-            where_: Some(w),
-            limit: Some(1),
-            ..Default::default()
-        };
-        let repo = self.parent.app.repository_of::<T>()?;
-        repo.find(&f).await?.first().map(from_row).transpose()
+        self.parent
+            .owned()?
+            .current()
+            .await?
+            .map(|r| from_row(&r))
+            .transpose()
     }
 
     /// Creates the related instance; a 409 when there is one already.
     pub async fn create(&self, data: &T) -> Result<T> {
-        if self.get().await?.is_some() {
-            return Err(Error::new(
-                axum::http::StatusCode::CONFLICT,
-                format!(
-                    "HasOne relation cannot create more than one instance of {}",
-                    self.parent.rel.target
-                ),
-            ));
-        }
-        let v = self.parent.data_with_key(data)?;
-        from_row(&self.parent.app.repository_of::<T>()?.create(v).await?)
+        from_row(&self.parent.owned()?.create_one(to_data(data)?).await?)
+    }
+
+    /// Merges `data` (a JSON object of changes) into the related instance (its foreign key
+    /// kept); a 404 when there is none.
+    pub async fn update(&self, data: Value) -> Result<T> {
+        from_row(&self.parent.owned()?.update_one(data).await?)
     }
 
     /// Deletes the related instance; returns how many (0 or 1).
     pub async fn delete(&self) -> Result<u64> {
-        let w = self.parent.scope::<T>()?;
-        self.parent
-            .app
-            .repository_of::<T>()?
-            .delete_all(Some(&w))
-            .await
-    }
-}
-
-/// A 404 (not related) as `None`.
-fn found<T>(r: Result<T>) -> Result<Option<T>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => Ok(None),
-        Err(e) => Err(e),
+        self.parent.owned()?.destroy_one().await
     }
 }
 
@@ -276,8 +257,7 @@ impl<'a, T: Model> HasManyThrough<'a, T> {
 
     /// The linked instances matching `filter` (includes apply).
     pub async fn find(&self, filter: impl IntoFilter<T>) -> Result<Vec<T>> {
-        let rows = self.parent.through()?.find(filter.into_filter()?).await?;
-        rows.iter().map(from_row).collect()
+        all(self.parent.through()?.find(filter.into_filter()?).await?)
     }
 
     /// How many linked instances match `where_`.
@@ -292,9 +272,7 @@ impl<'a, T: Model> HasManyThrough<'a, T> {
 
     /// The linked instance with this id (`None` when it is not linked).
     pub async fn find_by_id(&self, id: impl Into<Value>) -> Result<Option<T>> {
-        found(self.parent.through()?.find_by_id(&id.into()).await)?
-            .map(|r| from_row(&r))
-            .transpose()
+        found(self.parent.through()?.find_by_id(&id.into()).await)
     }
 
     /// Merges `data` (a JSON object of changes) into the linked instance with this id; a 404
@@ -317,9 +295,10 @@ impl<'a, T: Model> HasManyThrough<'a, T> {
     /// Links the instance with this id (a 404 when there is none); linking twice keeps one
     /// link.
     pub async fn link(&self, id: impl Into<Value>) -> Result<()> {
+        let data = Default::default();
         self.parent
             .through()?
-            .link(&id.into(), Default::default())
+            .link(&id.into(), data)
             .await
             .map(drop)
     }
@@ -348,7 +327,7 @@ impl<'a, T: Model> HasManyThrough<'a, T> {
 
     /// Removes every link of this instance (the targets remain); how many links.
     pub async fn unlink_all(&self) -> Result<u64> {
-        self.parent.through()?.unlink_all().await
+        self.parent.through()?.delete_all().await
     }
 }
 
@@ -370,11 +349,7 @@ impl<'a, T: Model> ReferencesMany<'a, T> {
     /// The referenced instances matching `filter` (includes apply).
     pub async fn find(&self, filter: impl IntoFilter<T>) -> Result<Vec<T>> {
         let refs = self.parent.references().await?;
-        refs.find(filter.into_filter()?)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect()
+        all(refs.find(filter.into_filter()?).await?)
     }
 
     /// How many referenced instances match `where_`.
@@ -392,9 +367,7 @@ impl<'a, T: Model> ReferencesMany<'a, T> {
     /// The referenced instance with this id (`None` when it is not referenced).
     pub async fn find_by_id(&self, id: impl Into<Value>) -> Result<Option<T>> {
         let refs = self.parent.references().await?;
-        found(refs.find_by_id(&id.into()).await)?
-            .map(|r| from_row(&r))
-            .transpose()
+        found(refs.find_by_id(&id.into()).await)
     }
 
     /// Deletes the referenced instance with this id and the reference; a 404 when it is not
@@ -407,7 +380,7 @@ impl<'a, T: Model> ReferencesMany<'a, T> {
     /// References the instance with this id (a 404 when there is none), once.
     pub async fn link(&self, id: impl Into<Value>) -> Result<T> {
         let mut refs = self.parent.references().await?;
-        from_row(&refs.link(&id.into()).await?)
+        from_row(&refs.link(&id.into(), Default::default()).await?)
     }
 
     /// Removes the reference to the instance with this id (the instance remains).
@@ -418,7 +391,7 @@ impl<'a, T: Model> ReferencesMany<'a, T> {
 
     /// Whether the instance with this id is referenced.
     pub async fn exists(&self, id: impl Into<Value>) -> Result<bool> {
-        Ok(self.parent.references().await?.exists(&id.into()))
+        Ok(self.parent.references().await?.references(&id.into()))
     }
 }
 
@@ -448,27 +421,14 @@ impl<'a> BelongsToAny<'a> {
 
     /// The target as JSON (hidden properties left out), whatever its model.
     pub async fn get_value(&self) -> Result<Option<Value>> {
-        let (Some(name), Some(fk)) = (
-            self.model_name()?,
-            self.parent.value(&self.parent.rel.foreign_key)?,
-        ) else {
+        let Some(name) = self.model_name()? else {
             return Ok(None);
         };
-        let Some(repo) = self.parent.app.repository(&name) else {
-            return Ok(None);
-        };
-        let row = match &self.parent.rel.primary_key {
-            None => repo.find_by_id(&fk, None).await?,
-            Some(pk) => {
-                let w = parse_where(repo.model, &json!({ pk: fk }), ParseOptions::default())?;
-                repo.find_one(&crate::filter::Filter {
-                    where_: w,
-                    ..Default::default()
-                })
-                .await?
-            }
-        };
-        Ok(row.map(|r| crate::shape::row(repo.model, &r, crate::shape::Level::Top)))
+        Ok(self
+            .parent
+            .referred(Some(&name))
+            .await?
+            .map(|(repo, r)| crate::shape::row(repo.model, &r, crate::shape::Level::Top)))
     }
 
     /// The target when it is a `T` (`None` when the instance refers to another model, to
@@ -477,6 +437,10 @@ impl<'a> BelongsToAny<'a> {
         if self.model_name()?.as_deref() != Some(T::MODEL_NAME) {
             return Ok(None);
         }
-        self.parent.referred::<T>().await
+        self.parent
+            .referred(Some(T::MODEL_NAME))
+            .await?
+            .map(|(_, r)| from_row(&r))
+            .transpose()
     }
 }
