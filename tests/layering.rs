@@ -21,7 +21,7 @@ const LAYERS: &[&str] = &[
     "observe",    // operation hooks
     "changes",    // change notifications (in process, PostgreSQL NOTIFY)
     "repository", // the PersistedModel operations over a connector
-    "remote",     // remote methods: declaration, arguments, hooks
+    "remote",     // remote methods: declaration, coercion, hooks
     "relation",   // include, relation operations and endpoints
     "typed",      // the typed API behind #[derive(Model)], relation accessors
     "rest",       // the HTTP edge: dispatch, the pipeline, built-in handlers
@@ -49,11 +49,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "relation operations look up the target's repository in the App",
     ),
     ("typed", "app", "the typed API takes &App"),
-    (
-        "remote",
-        "rest",
-        "the argument reader reads rest::Call (one reader for every method is issue 14's item 1)",
-    ),
     ("remote", "app", "Invocation and HookContext carry the App"),
     ("rest", "app", "dispatch and handlers read App's fields"),
     (

@@ -80,6 +80,11 @@ impl Error {
             .with_code("MODEL_NOT_FOUND")
     }
 
+    /// `<arg> is a required argument` (400): a required argument the request left out.
+    pub fn required_argument(arg: &str) -> Self {
+        Self::bad_request(format!("{arg} is a required argument"))
+    }
+
     /// `Operators "$regex, $options" are not allowed in query` (400): the names joined inside
     /// one pair of quotes, as LoopBack 3 writes them.
     pub fn operators_not_allowed(operators: &[String]) -> Self {

@@ -5,13 +5,10 @@
 //! per function, checked at compile time; the REST layer routes them next to the built-in
 //! PersistedModel methods, and hooks and `sharedMethods` apply to both.
 
-mod args;
 pub(crate) mod coerce;
 mod hooks;
 mod spec;
 
-pub(crate) use args::build as build_args;
-pub use args::required;
 pub use hooks::{pattern_matches, HookContext, HookKind, ModelHooks, RemoteHook};
 pub use spec::{Accept, AccessType, ArgType, Invoke, RemoteMethod, Returns, Source};
 
@@ -56,7 +53,7 @@ impl Invocation {
         let absent = v.is_null();
         T::deserialize(v).map_err(|e| {
             if absent {
-                required(name)
+                Error::required_argument(name)
             } else {
                 Error::bad_request(format!("Invalid argument \"{name}\". {e}"))
             }

@@ -6,10 +6,9 @@ use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Map, Value};
 
 use super::qs;
-use crate::filter::{self, Filter, ParseOptions, Where};
 use crate::model::ModelDefinition;
 use crate::repository::Repository;
-use crate::{App, Error, Result};
+use crate::App;
 
 /// Everything a handler needs about the request.
 pub struct Call {
@@ -61,14 +60,6 @@ impl Call {
         self
     }
 
-    /// Takes the parsed body out of the call (no copy); `data` as hooks left it.
-    pub fn take_body(&mut self) -> Value {
-        if let Some(v) = self.overrides.as_mut().and_then(|o| o.shift_remove("data")) {
-            return v;
-        }
-        std::mem::take(&mut self.body)
-    }
-
     /// Whether the body was sent as JSON (its values are coerced strictly).
     pub fn body_is_json(&self) -> bool {
         self.body_is_json
@@ -84,33 +75,19 @@ impl Call {
         }
     }
 
-    /// The arguments of a built-in method as remote hooks see them: each declared argument
-    /// the request has, read from its declared source, objects parsed (`filter`, `where`).
-    pub fn builtin_args(&self, accepts: &[crate::remote::Accept]) -> Result<Map<String, Value>> {
-        use crate::remote::Source;
-        let mut args = Map::new();
-        for a in accepts {
-            let name = a.arg.as_ref();
-            let value = match (name, a.source) {
-                ("id", _) => self.param("id").map(|_| self.id()),
-                (_, Source::Body) => (!self.body.is_null()).then(|| self.body.clone()),
-                (_, Source::Query) => Self::object_arg(self.query_arg(name))?,
-                _ => Self::object_arg(self.arg(name))?,
-            };
-            if let Some(v) = value {
-                args.insert(name.to_string(), v);
-            }
-        }
-        Ok(args)
-    }
-
     /// Makes `args` (as before hooks left them) the arguments of the call.
     pub fn set_args(&mut self, args: Map<String, Value>) {
         self.overrides = Some(args);
     }
 
-    fn overridden(&self, name: &str) -> Option<Value> {
+    /// An argument as the before hooks left it.
+    pub(crate) fn overridden(&self, name: &str) -> Option<Value> {
         self.overrides.as_ref().and_then(|o| o.get(name)).cloned()
+    }
+
+    /// An argument as the before hooks left it, moved out of the call.
+    pub(crate) fn take_overridden(&mut self, name: &str) -> Option<Value> {
+        self.overrides.as_mut().and_then(|o| o.shift_remove(name))
     }
 
     /// The model's repository.
@@ -145,82 +122,6 @@ impl Call {
     pub fn query(&self) -> &Map<String, Value> {
         self.query
             .get_or_init(|| self.uri.query().map(qs::parse).unwrap_or_default())
-    }
-
-    /// An argument with no declared source: path, then body property, then query, then header
-    /// (strong-remoting's lookup order).
-    pub fn arg(&self, name: &str) -> Option<Value> {
-        if let Some(v) = self.overridden(name) {
-            return Some(v);
-        }
-        if let Some(p) = self.param(name) {
-            return Some(Value::String(p.to_string()));
-        }
-        if let Some(v) = self.body.as_object().and_then(|o| o.get(name)) {
-            return Some(v.clone());
-        }
-        if let Some(v) = self.query().get(name) {
-            return Some(v.clone());
-        }
-        self.headers
-            .get(name)
-            .and_then(|h| h.to_str().ok())
-            .map(|s| Value::String(s.to_string()))
-    }
-
-    /// A query-only argument.
-    pub fn query_arg(&self, name: &str) -> Option<Value> {
-        self.overridden(name)
-            .or_else(|| self.query().get(name).cloned())
-    }
-
-    /// An `object`-typed argument with strong-remoting's coercion: `{...}` strings are parsed
-    /// as JSON, `""` is absent, `"null"` is null, anything else not an object is a 400.
-    pub fn object_arg(value: Option<Value>) -> Result<Option<Value>> {
-        match value {
-            None => Ok(None),
-            Some(Value::String(s)) => {
-                let t = s.trim();
-                if t.is_empty() {
-                    Ok(None)
-                } else if t == "null" {
-                    Ok(Some(Value::Null))
-                } else if t.starts_with('{') && t.ends_with('}') {
-                    serde_json::from_str::<Value>(t)
-                        .map(Some)
-                        .map_err(|_| Error::bad_request("Cannot parse JSON-encoded object value."))
-                } else {
-                    Err(Error::bad_request("Value is not an object."))
-                }
-            }
-            Some(v @ (Value::Object(_) | Value::Null)) => Ok(Some(v)),
-            Some(_) => Err(Error::bad_request("Value is not an object.")),
-        }
-    }
-
-    /// The `filter` argument, parsed and validated.
-    pub fn filter(&self) -> Result<Filter> {
-        match Self::object_arg(self.arg("filter"))? {
-            None => Ok(Filter::default()),
-            Some(v) => filter::parse_filter(self.model(), &v, ParseOptions::rest()),
-        }
-    }
-
-    /// The `where` argument: from anywhere (count) or from the query only (`query_only`).
-    pub fn where_arg(&self, query_only: bool) -> Result<Option<Option<Where>>> {
-        let raw = if query_only {
-            self.query_arg("where")
-        } else {
-            self.arg("where")
-        };
-        match Self::object_arg(raw)? {
-            None => Ok(None),
-            Some(v) => Ok(Some(filter::parse_where(
-                self.model(),
-                &v,
-                ParseOptions::rest(),
-            )?)),
-        }
     }
 
     /// The raw `:id` path text.

@@ -21,6 +21,7 @@ use super::outcome::Outcome;
 use crate::changes::{ChangeKind, Delivered};
 use crate::connector::BoxFuture;
 use crate::filter::{eval, parse_where, ParseOptions, Where};
+use crate::remote::Source;
 use crate::repository::Repository;
 use crate::value::Record;
 use crate::Result;
@@ -42,7 +43,10 @@ impl http_body::Body for Events {
 
 /// The `options` argument's `where`, parsed against the model.
 fn where_option(c: &Call) -> Result<Option<Where>> {
-    let raw = c.arg("options");
+    // the options object, strictly or as JSON text, with its own message
+    let raw = c
+        .overridden("options")
+        .or_else(|| super::arguments::raw(c, "options", Source::Auto).map(|(v, _)| v));
     let options = match raw {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) => serde_json::from_str::<Value>(&s).map_err(|_| {

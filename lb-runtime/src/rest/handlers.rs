@@ -3,9 +3,12 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use super::arguments as args;
+use super::builtin_spec as spec;
 use super::call::Call;
 use super::outcome::Outcome;
 use crate::connector::BoxFuture;
+use crate::remote::Source;
 use crate::{Error, Result};
 
 type Reply = BoxFuture<'static, Result<Outcome>>;
@@ -19,7 +22,7 @@ fn where_required() -> Error {
 
 pub fn create(mut c: Call) -> Reply {
     Box::pin(async move {
-        let body = c.take_body();
+        let body = args::data(&mut c, &spec::data(false))?;
         let repo = c.repo();
         match body {
             Value::Array(items) => {
@@ -39,7 +42,7 @@ pub fn create(mut c: Call) -> Reply {
 
 pub fn patch_or_create(mut c: Call) -> Reply {
     Box::pin(async move {
-        let body = c.take_body();
+        let body = args::data(&mut c, &spec::data(false))?;
         let row = c.repo().patch_or_create(body).await?;
         Ok(Outcome::Row(row))
     })
@@ -47,7 +50,7 @@ pub fn patch_or_create(mut c: Call) -> Reply {
 
 pub fn replace_or_create(mut c: Call) -> Reply {
     Box::pin(async move {
-        let body = c.take_body();
+        let body = args::data(&mut c, &spec::data(false))?;
         let row = c.repo().replace_or_create(body).await?;
         Ok(Outcome::Row(row))
     })
@@ -55,8 +58,8 @@ pub fn replace_or_create(mut c: Call) -> Reply {
 
 pub fn upsert_with_where(mut c: Call) -> Reply {
     Box::pin(async move {
-        let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
-        let body = c.take_body();
+        let where_ = args::where_arg(&c, Source::Query)?.ok_or_else(where_required)?;
+        let body = args::data(&mut c, &spec::data(true))?;
         let row = c.repo().upsert_with_where(where_.as_ref(), body).await?;
         Ok(Outcome::Row(row))
     })
@@ -83,7 +86,7 @@ pub fn head_exists(c: Call) -> Reply {
 
 pub fn find_by_id(c: Call) -> Reply {
     Box::pin(async move {
-        let filter = c.filter()?;
+        let filter = args::filter(&c)?;
         let found =
             crate::relation::find_by_id_with_include(&c.app, c.repo(), &c.id(), Some(&filter))
                 .await?;
@@ -99,7 +102,7 @@ pub fn find_by_id(c: Call) -> Reply {
 
 pub fn replace_by_id(mut c: Call) -> Reply {
     Box::pin(async move {
-        let body = c.take_body();
+        let body = args::data(&mut c, &spec::data(false))?;
         let row = c.repo().replace_by_id(&c.id(), body).await?;
         Ok(Outcome::Row(row))
     })
@@ -107,7 +110,7 @@ pub fn replace_by_id(mut c: Call) -> Reply {
 
 pub fn patch_attributes(mut c: Call) -> Reply {
     Box::pin(async move {
-        let body = c.take_body();
+        let body = args::data(&mut c, &spec::data(false))?;
         let row = c
             .repo()
             .patch_attributes(&c.id(), body, c.id_text())
@@ -118,7 +121,7 @@ pub fn patch_attributes(mut c: Call) -> Reply {
 
 pub fn find(c: Call) -> Reply {
     Box::pin(async move {
-        let filter = c.filter()?;
+        let filter = args::filter(&c)?;
         let rows = crate::relation::find_with_include(&c.app, c.repo(), &filter).await?;
         Ok(Outcome::Rows(rows))
     })
@@ -126,7 +129,7 @@ pub fn find(c: Call) -> Reply {
 
 pub fn find_one(c: Call) -> Reply {
     Box::pin(async move {
-        let mut filter = c.filter()?;
+        let mut filter = args::filter(&c)?;
         filter.limit = Some(1);
         let first = crate::relation::find_with_include(&c.app, c.repo(), &filter)
             .await?
@@ -144,7 +147,7 @@ pub fn find_one(c: Call) -> Reply {
 
 pub fn count(c: Call) -> Reply {
     Box::pin(async move {
-        let where_ = c.where_arg(false)?.flatten();
+        let where_ = args::where_arg(&c, Source::Auto)?.flatten();
         let n = c.repo().count(where_.as_ref()).await?;
         Ok(Outcome::Count(n))
     })
@@ -152,8 +155,8 @@ pub fn count(c: Call) -> Reply {
 
 pub fn update_all(mut c: Call) -> Reply {
     Box::pin(async move {
-        let where_ = c.where_arg(true)?.ok_or_else(where_required)?;
-        let body = c.take_body();
+        let where_ = args::where_arg(&c, Source::Query)?.ok_or_else(where_required)?;
+        let body = args::data(&mut c, &spec::data(false))?;
         let n = c.repo().update_all(where_.as_ref(), body).await?;
         Ok(Outcome::Json(StatusCode::OK, json!({ "count": n })))
     })

@@ -108,10 +108,7 @@ async fn load_instance(method: &RestMethod, call: &Call) -> (Option<Row>, Option
 
 /// The arguments by name, read from their sources and coerced (what hooks see and change).
 fn read_arguments(method: &RestMethod, call: &Call) -> Result<Map<String, Value>> {
-    match &method.kind {
-        MethodKind::Remote(rm) => remote::build_args(&rm.accepts, call),
-        MethodKind::Builtin(_) => call.builtin_args(&method.accepts),
-    }
+    super::arguments::read_all(call, &method.accepts)
 }
 
 /// The operation with the arguments as the before hooks left them; its output, shaped, is

@@ -301,6 +301,14 @@ pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
             h::patch_attributes,
         ));
     }
+    // a string id is the path text itself ("0111" stays "0111"), as `Call::id` reads it
+    if def.id().data_type == crate::model::DataType::String {
+        for a in v.iter_mut().flat_map(|m| m.accepts.iter_mut()) {
+            if a.arg == "id" {
+                a.ty = crate::remote::ArgType::String;
+            }
+        }
+    }
     sort(&mut v);
     v
 }

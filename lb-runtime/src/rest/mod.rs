@@ -5,6 +5,7 @@
 //! segment case-insensitively and then the model's table (literal segments before `:params`),
 //! producing LoopBack's 404 messages when nothing matches.
 
+mod arguments;
 mod authorize;
 mod body;
 pub mod builtin_spec;
