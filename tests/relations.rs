@@ -1731,3 +1731,71 @@ async fn relation_create_with_a_list_of_non_objects_is_a_400() {
         .json();
     assert_eq!(before, after, "nothing created");
 }
+
+/// `include` inside a transaction queries the related models through the transaction: it
+/// sees the transaction's own writes, which no other connection sees before the commit.
+#[tokio::test]
+async fn include_inside_a_transaction_reads_through_it() {
+    for url in support::datasource_urls() {
+        if url.starts_with("memory") {
+            continue; // the memory connector has no transactions
+        }
+        let _g = support::database_lock(&url).await;
+        let app = App::builder()
+            .datasource_url("db", &url)
+            .unwrap()
+            .model::<Author>()
+            .model::<Post>()
+            .model::<Profile>()
+            .model::<Tag>()
+            .model::<PostTag>()
+            .model::<Label>()
+            .model::<Category>()
+            .model::<Picture>()
+            .build()
+            .unwrap();
+        app.automigrate().await.unwrap();
+        let titles = app
+            .transaction(|tx| async move {
+                let ann = Author::create(
+                    &tx,
+                    &Author {
+                        id: None,
+                        name: Some("Ann".into()),
+                        secret: None,
+                    },
+                )
+                .await?;
+                ann.posts(&tx)
+                    .create(&Post {
+                        id: None,
+                        title: Some("draft".into()),
+                        views: None,
+                        author_id: None,
+                        label_ids: None,
+                    })
+                    .await?;
+                let repo = tx.repository("Author").expect("Author").into_owned();
+                let filter = lb::filter::parse_filter(
+                    repo.model,
+                    &json!({"include": {"posts": "author"}}),
+                    Default::default(),
+                )?;
+                let rows = repo.find(&filter).await?;
+                let row = Value::Object(rows[0].to_object());
+                Ok::<_, lb::Error>(
+                    row["posts"]
+                        .as_array()
+                        .map(|p| {
+                            p.iter()
+                                .map(|p| (p["title"].clone(), p["author"]["name"].clone()))
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default(),
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(titles, [(json!("draft"), json!("Ann"))], "{url}");
+    }
+}

@@ -591,8 +591,11 @@ impl AppBuilder {
                 .models
                 .iter()
                 .map(|m| {
-                    let r = &m.repo;
-                    (r.model.name.clone(), (m.datasource, r.connector.clone()))
+                    let r = Repository {
+                        home: None,
+                        ..m.repo.clone()
+                    };
+                    (r.model.name.clone(), (m.datasource, r))
                 })
                 .collect(),
         );

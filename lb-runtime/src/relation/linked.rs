@@ -5,13 +5,14 @@
 use serde_json::{json, Map, Value};
 
 use super::many::{Editable, Links, Many};
-use super::{key_of, not_found, repository};
+use super::{not_found, repository};
 use crate::connector::Row;
 use crate::filter::{parse_where, Clause, Filter, ParseOptions, Related, Where};
 use crate::model::{ModelDefinition, RelationDefinition};
 use crate::remote::Invocation;
 use crate::repository::Repository;
 use crate::value::js;
+use crate::value::js::key_of;
 use crate::{App, Error, Result};
 
 type Rel = &'static RelationDefinition;

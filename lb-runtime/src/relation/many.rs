@@ -40,7 +40,7 @@ pub(crate) trait Many: Send + Sync + Sized + 'static {
         async move {
             let repo = self.target()?;
             filter.where_ = Some(self.scope(repo.model, filter.where_.take())?);
-            super::include::find_with_include(self.app(), &repo, &filter).await
+            repo.find(&filter).await
         }
     }
 

@@ -1,15 +1,14 @@
-//! Relations at run time: `include` (batched: one query per relation and level) and the
-//! relation endpoints (`/locations/:id/inventory`, ...), which are remote methods of the source
-//! model so hooks and `sharedMethods` apply to them.
+//! Relations at run time: the relation operations (`owned`, `linked`, over the traits of
+//! `many`) and the relation endpoints (`/locations/:id/inventory`, ...), which are remote
+//! methods of the source model so hooks and `sharedMethods` apply to them. `include` is the
+//! repository's (`repository/include.rs`).
 
-mod include;
 pub(crate) mod linked;
 pub(crate) mod many;
 pub(crate) mod owned;
 mod routes;
 pub(crate) mod scope;
 
-pub use include::{find_by_id_with_include, find_with_include};
 pub(crate) use routes::remote_methods;
 
 use serde_json::Value;
@@ -17,16 +16,6 @@ use serde_json::Value;
 use crate::repository::Repository;
 use crate::value::js;
 use crate::{App, Error, Result};
-
-/// The matching key of a value (`1` and `"1"` relate, as LoopBack's loose comparison).
-pub(crate) fn key_of(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        // integers exactly (ids beyond 2^53 stay distinct); other numbers as JavaScript
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        other => Some(js::to_js_string(other)),
-    }
-}
 
 /// The value the related rows' foreign key holds: the parent's primary key.
 pub(crate) fn parent_key(

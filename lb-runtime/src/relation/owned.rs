@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::many::{Editable, Many};
-use super::{key_of, scope};
+use super::scope;
 use super::{not_found, repository};
 use crate::connector::Row;
 use crate::filter::{parse_where, Filter, ParseOptions, Where};
@@ -14,6 +14,7 @@ use crate::model::{ModelDefinition, RelationDefinition};
 use crate::remote::Invocation;
 use crate::repository::Repository;
 use crate::value::js;
+use crate::value::js::key_of;
 use crate::{App, Error, Result};
 
 type Rel = &'static RelationDefinition;

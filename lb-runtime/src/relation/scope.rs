@@ -3,10 +3,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::key_of;
 use crate::connector::Row;
 use crate::filter::{parse_where, ParseOptions, Where};
 use crate::model::{ModelDefinition, RelationDefinition};
+use crate::value::js::key_of;
 use crate::Result;
 
 /// The relation's own condition on the target: `{fk: key}` and, for a polymorphic relation,

@@ -4,6 +4,7 @@
 //! Both the REST API and the typed Rust API call these, so they behave the same.
 
 mod data;
+mod include;
 mod observe;
 mod peers;
 mod read;

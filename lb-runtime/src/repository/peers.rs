@@ -7,13 +7,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use super::Repository;
-use crate::connector::{BoxFuture, Connector};
+use crate::connector::BoxFuture;
 use crate::filter::{Clause, Fields, Filter, Lookup, Op, Related, Where};
 use crate::value::js;
 use crate::Result;
 
-/// A model's datasource: its position among the app's datasources, and its connector.
-pub(crate) type Placement = (usize, Arc<dyn Connector>);
+/// A model's place: the position of its datasource among the app's datasources, and its
+/// repository (without a [`Home`]: the peers do not hold themselves).
+pub(crate) type Placement = (usize, Repository);
 
 /// Where every model of an app lives: filled once the app has attached them all.
 #[derive(Default)]
@@ -22,7 +23,7 @@ pub(crate) struct Peers {
 }
 
 impl Peers {
-    /// Records each model's datasource (position) and connector; called once by the app.
+    /// Records each model's datasource (position) and repository; called once by the app.
     pub(crate) fn fill(&self, models: HashMap<String, Placement>) {
         let _ = self.models.set(models);
     }
@@ -61,6 +62,32 @@ impl Home {
 }
 
 impl Repository {
+    /// The repository of another model of the same app (what `include` queries), with its
+    /// operation hooks; inside a transaction, bound to it. An error for a model the app does
+    /// not have or, inside a transaction, a model of another datasource (it would silently
+    /// run outside it).
+    pub(crate) fn sibling(&self, model: &str) -> Result<Repository> {
+        let not_attached =
+            || crate::Error::internal(format!("model {model} is not attached to the app"));
+        let home = self.home.as_ref().ok_or_else(not_attached)?;
+        let (ds, base) = home.peers.get(model).ok_or_else(not_attached)?;
+        let mut repo = base.clone();
+        repo.home = Some(Home {
+            datasource: *ds,
+            peers: home.peers.clone(),
+        });
+        if self.pending_changes.is_some() {
+            if *ds != home.datasource {
+                return Err(crate::Error::internal(format!(
+                    "model {model} is attached to another datasource than the transaction's"
+                )));
+            }
+            repo.connector = self.connector.clone();
+            repo.pending_changes = self.pending_changes.clone();
+        }
+        Ok(repo)
+    }
+
     /// `where_` as this repository's connector can run it: conditions on models of other
     /// datasources replaced by the keys they match there.
     pub(crate) async fn localize<'w>(
@@ -86,10 +113,10 @@ fn resolve<'a>(home: &'a Home, w: &'a Where) -> BoxFuture<'a, Result<Where>> {
                 Clause::Or(ws) => Clause::Or(resolve_all(home, ws).await?),
                 Clause::Nor(ws) => Clause::Nor(resolve_all(home, ws).await?),
                 Clause::Related(r) => match home.peers.get(&r.target.name) {
-                    Some((ds, connector)) if *ds != home.datasource => {
+                    Some((ds, repo)) if *ds != home.datasource => {
                         let peer = Repository {
                             model: r.target,
-                            connector: connector.clone(),
+                            connector: repo.connector.clone(),
                             home: Some(Home {
                                 datasource: *ds,
                                 peers: home.peers.clone(),

@@ -11,9 +11,18 @@ use crate::observe::OperationHook;
 use crate::Result;
 
 impl Repository {
-    /// `find`: rows matching the filter, projected by `fields` (`access` and `loaded` hooks
-    /// run).
+    /// `find`: rows matching the filter, projected by `fields`, with the related rows its
+    /// `include` names (`access` and `loaded` hooks run, the related models' too).
     pub async fn find(&self, filter: &Filter) -> Result<Vec<Row>> {
+        if filter.include.is_empty() {
+            self.find_rows(filter).await
+        } else {
+            super::include::find(self, filter).await
+        }
+    }
+
+    /// `find` without `include`.
+    pub(crate) async fn find_rows(&self, filter: &Filter) -> Result<Vec<Row>> {
         let mut op = self.operation();
         let filter = op.access(Cow::Borrowed(filter)).await?;
         let rows = self.find_raw(&filter).await?;
@@ -45,9 +54,22 @@ impl Repository {
         Ok(self.find(&f).await?.into_iter().next())
     }
 
-    /// `findById`: the filter's `where` is ignored; `fields` applies. With `access` hooks the
-    /// query they see is LoopBack's `{where: {id}, limit: 1}`, and the query they leave runs.
+    /// `findById`: the filter's `where` is ignored; `fields` and `include` apply. With
+    /// `access` hooks the query they see is LoopBack's `{where: {id}, limit: 1}`, and the
+    /// query they leave runs.
     pub async fn find_by_id(&self, id: &Value, filter: Option<&Filter>) -> Result<Option<Row>> {
+        match filter {
+            Some(f) if !f.include.is_empty() => super::include::find_by_id(self, id, f).await,
+            _ => self.find_by_id_row(id, filter).await,
+        }
+    }
+
+    /// `findById` without `include`.
+    pub(crate) async fn find_by_id_row(
+        &self,
+        id: &Value,
+        filter: Option<&Filter>,
+    ) -> Result<Option<Row>> {
         let id = self.coerce_id(id);
         let fields = filter.and_then(|f| f.fields.as_ref());
         let mut op = self.operation();

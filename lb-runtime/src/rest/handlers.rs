@@ -87,9 +87,7 @@ pub fn head_exists(c: Call) -> Reply {
 pub fn find_by_id(c: Call) -> Reply {
     Box::pin(async move {
         let filter = args::filter(&c)?;
-        let found =
-            crate::relation::find_by_id_with_include(&c.app, c.repo(), &c.id(), Some(&filter))
-                .await?;
+        let found = c.repo().find_by_id(&c.id(), Some(&filter)).await?;
         match found {
             Some(row) => Ok(Outcome::Found(row)),
             None => Ok(Outcome::Missing(Error::unknown_id(
@@ -122,7 +120,7 @@ pub fn patch_attributes(mut c: Call) -> Reply {
 pub fn find(c: Call) -> Reply {
     Box::pin(async move {
         let filter = args::filter(&c)?;
-        let rows = crate::relation::find_with_include(&c.app, c.repo(), &filter).await?;
+        let rows = c.repo().find(&filter).await?;
         Ok(Outcome::Rows(rows))
     })
 }
@@ -131,10 +129,7 @@ pub fn find_one(c: Call) -> Reply {
     Box::pin(async move {
         let mut filter = args::filter(&c)?;
         filter.limit = Some(1);
-        let first = crate::relation::find_with_include(&c.app, c.repo(), &filter)
-            .await?
-            .into_iter()
-            .next();
+        let first = c.repo().find(&filter).await?.into_iter().next();
         match first {
             Some(row) => Ok(Outcome::Found(row)),
             None => Ok(Outcome::Missing(Error::unknown_id(

@@ -120,19 +120,14 @@ pub async fn create<M: Model>(app: &App, data: &M) -> Result<M> {
 pub async fn find<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Vec<M>> {
     let f = filter.into_filter()?;
     let repo = app.repository_of::<M>()?;
-    rows(crate::relation::find_with_include(app, &repo, &f).await?)
+    rows(repo.find(&f).await?)
 }
 
 /// `findOne` (with the filter's `include`).
 pub async fn find_one<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result<Option<M>> {
-    let mut f = filter.into_filter()?;
-    f.limit = Some(1);
+    let f = filter.into_filter()?;
     let repo = app.repository_of::<M>()?;
-    crate::relation::find_with_include(app, &repo, &f)
-        .await?
-        .first()
-        .map(from_row)
-        .transpose()
+    repo.find_one(&f).await?.as_ref().map(from_row).transpose()
 }
 
 /// `findById`.
@@ -153,7 +148,7 @@ pub async fn find_by_id_with<M: Model>(
 ) -> Result<Option<M>> {
     let f = filter.into_filter()?;
     let repo = app.repository_of::<M>()?;
-    crate::relation::find_by_id_with_include(app, &repo, &id.into(), Some(&f))
+    repo.find_by_id(&id.into(), Some(&f))
         .await?
         .as_ref()
         .map(from_row)

@@ -235,3 +235,13 @@ mod tests {
         assert_eq!(compare_utf16("\u{FF21}", "\u{1F600}"), Ordering::Greater);
     }
 }
+
+/// The matching key of a value (`1` and `"1"` relate, as LoopBack's loose comparison).
+pub fn key_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        // integers exactly (ids beyond 2^53 stay distinct); other numbers as JavaScript
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        other => Some(to_js_string(other)),
+    }
+}

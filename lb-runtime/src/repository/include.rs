@@ -1,4 +1,4 @@
-//! `include`: related rows attached to query results, one query per relation and level
+//! `include`, run by [`Repository::find`] and [`Repository::find_by_id`]: related rows attached to query results, one query per relation and level
 //! (`fk IN (..)` over the keys of all parents), never one per parent.
 
 use std::collections::HashMap;
@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::key_of;
+use super::Repository;
 use crate::connector::Row;
 use crate::filter::{parse_filter, Fields, Filter, Inclusion, ParseOptions, Scope};
 use crate::model::{ModelDefinition, RelationDefinition, RelationKind};
-use crate::repository::Repository;
 use crate::shape::{self, Level};
+use crate::value::js::key_of;
 use crate::value::{Object, Record};
-use crate::{App, Error, Result};
+use crate::{Error, Result};
 
 /// Keys per `IN (..)` query: bounded statements whatever the number of parents.
 const BATCH: usize = 500;
@@ -68,37 +68,31 @@ fn with_keys(fields: &Option<Fields>, keys: &[String]) -> (Option<Fields>, Vec<S
 /// `find` with `include`: the rows, each with its related rows under the relation's name.
 /// `fields` that leave out a key the inclusion needs are widened for the query and the key
 /// is removed again from the answer (the relation is never silently dropped).
-pub async fn find_with_include(app: &App, repo: &Repository, filter: &Filter) -> Result<Vec<Row>> {
-    if filter.include.is_empty() {
-        return repo.find(filter).await;
-    }
+pub(super) async fn find(repo: &Repository, filter: &Filter) -> Result<Vec<Row>> {
     let include = &filter.include;
     let keys = parent_keys(repo.model, include)?;
     let (fields, added) = with_keys(&filter.fields, &keys);
     let mut f = filter.clone();
     f.fields = fields;
-    let rows = repo.find(&f).await?;
-    attach(app, repo.model, rows, include, &added).await
+    let rows = repo.find_rows(&f).await?;
+    attach(repo, rows, include, &added).await
 }
 
 /// `findById` with the filter's `include` (and `fields`).
-pub async fn find_by_id_with_include(
-    app: &App,
+pub(super) async fn find_by_id(
     repo: &Repository,
     id: &Value,
-    filter: Option<&Filter>,
+    filter: &Filter,
 ) -> Result<Option<Row>> {
-    let Some(include) = filter.map(|f| &f.include).filter(|i| !i.is_empty()) else {
-        return repo.find_by_id(id, filter).await;
-    };
+    let include = &filter.include;
     let keys = parent_keys(repo.model, include)?;
-    let mut f = filter.cloned().unwrap_or_default();
+    let mut f = filter.clone();
     let (fields, added) = with_keys(&f.fields, &keys);
     f.fields = fields;
-    let Some(row) = repo.find_by_id(id, Some(&f)).await? else {
+    let Some(row) = repo.find_by_id_row(id, Some(&f)).await? else {
         return Ok(None);
     };
-    Ok(attach(app, repo.model, vec![row], include, &added)
+    Ok(attach(repo, vec![row], include, &added)
         .await?
         .into_iter()
         .next())
@@ -106,13 +100,13 @@ pub async fn find_by_id_with_include(
 
 /// Attaches every inclusion to `rows`, then removes the `strip`ped keys.
 fn attach<'a>(
-    app: &'a App,
-    def: &'static ModelDefinition,
+    repo: &'a Repository,
     rows: Vec<Row>,
     include: &'a [Inclusion],
     strip: &'a [String],
 ) -> crate::connector::BoxFuture<'a, Result<Vec<Row>>> {
     Box::pin(async move {
+        let def = repo.model;
         let mut objs: Vec<Object> = rows.iter().map(|r| r.to_object()).collect();
         for inc in include {
             let rel = relation(def, &inc.relation)?;
@@ -132,7 +126,8 @@ fn attach<'a>(
                 types.sort();
                 types.dedup();
                 for ty in types {
-                    let Some(target) = app.repository(&ty) else {
+                    // a name the app does not know relates nothing
+                    let Ok(target) = repo.sibling(&ty) else {
                         continue;
                     };
                     let mut mine: Vec<(usize, Object)> = objs
@@ -142,27 +137,20 @@ fn attach<'a>(
                         .map(|(i, o)| (i, o.clone()))
                         .collect();
                     let mut part: Vec<Object> = mine.iter().map(|(_, o)| o.clone()).collect();
-                    belongs_to(app, &target, rel, &inc.scope, &mut part).await?;
+                    belongs_to(&target, rel, &inc.scope, &mut part).await?;
                     for ((i, _), o) in mine.drain(..).zip(part) {
                         objs[i] = o;
                     }
                 }
                 continue;
             }
-            let target = app.repository(&rel.target).ok_or_else(|| {
-                Error::internal(format!(
-                    "relation {}.{}: model {} is not attached to the app",
-                    def.name, rel.name, rel.target
-                ))
-            })?;
+            let target = repo.sibling(&rel.target)?;
             match rel.kind {
-                RelationKind::BelongsTo => {
-                    belongs_to(app, &target, rel, &inc.scope, &mut objs).await?
-                }
+                RelationKind::BelongsTo => belongs_to(&target, rel, &inc.scope, &mut objs).await?,
                 RelationKind::ReferencesMany => {
-                    references_many(app, &target, rel, &inc.scope, &mut objs).await?
+                    references_many(&target, rel, &inc.scope, &mut objs).await?
                 }
-                _ => has(app, def, &target, rel, &inc.scope, &mut objs).await?,
+                _ => has(repo, &target, rel, &inc.scope, &mut objs).await?,
             }
         }
         Ok(objs
@@ -266,7 +254,6 @@ fn scoped_filter(
 /// The target rows whose `key` is one of `keys`, in batches, with their own includes; the
 /// last batch's scope (they share fields and paging).
 async fn fetch(
-    app: &App,
     target: &Repository,
     scope: &Scope,
     key: &str,
@@ -280,11 +267,11 @@ async fn fetch(
     let batches = keys.len().div_ceil(BATCH);
     for chunk in keys.chunks(BATCH) {
         let s = scoped_filter(target.model, scope, key, chunk, keep_key, one)?;
-        let found = target.find(&s.filter).await?;
+        let found = target.find_rows(&s.filter).await?;
         let found = if s.filter.include.is_empty() {
             found
         } else {
-            attach(app, target.model, found, &s.filter.include, &[]).await?
+            attach(target, found, &s.filter.include, &[]).await?
         };
         rows.extend(found);
         last = Some(s);
@@ -372,7 +359,6 @@ fn attach_listed(
 }
 
 async fn belongs_to(
-    app: &App,
     target: &Repository,
     rel: &RelationDefinition,
     scope: &Scope,
@@ -383,7 +369,7 @@ async fn belongs_to(
     if keys.is_empty() {
         return Ok(());
     }
-    let (rows, s) = fetch(app, target, scope, &pk, keys, false, false).await?;
+    let (rows, s) = fetch(target, scope, &pk, keys, false, false).await?;
     let added = s.added;
     let mut by_key: HashMap<String, Value> = HashMap::new();
     for r in &rows {
@@ -409,7 +395,6 @@ async fn belongs_to(
 /// referencesMany: the ids in every parent's array, one query per batch; each parent gets its
 /// targets in the scope's order (paged per parent).
 async fn references_many(
-    app: &App,
     target: &Repository,
     rel: &RelationDefinition,
     scope: &Scope,
@@ -427,7 +412,7 @@ async fn references_many(
             }
         }
     }
-    let (rows, s) = fetch(app, target, scope, &tpk, ids, false, false).await?;
+    let (rows, s) = fetch(target, scope, &tpk, ids, false, false).await?;
     attach_listed(
         target.model,
         &tpk,
@@ -446,18 +431,15 @@ async fn references_many(
 /// hasManyThrough: the links of all parents (one query per batch), then the linked targets
 /// (one query per batch, in the scope's order); the scope's paging applies per parent.
 async fn has_through(
-    app: &App,
-    def: &ModelDefinition,
+    parent: &Repository,
     target: &Repository,
     rel: &RelationDefinition,
     scope: &Scope,
     objs: &mut [Object],
 ) -> Result<()> {
     let through_name = rel.through.as_deref().unwrap_or_default();
-    let through = app.repository(through_name).ok_or_else(|| {
-        Error::internal(format!("model {through_name} is not attached to the app"))
-    })?;
-    let pk = rel.referenced_key(def).to_string();
+    let through = parent.sibling(through_name)?;
+    let pk = rel.referenced_key(parent.model).to_string();
     let kt = rel.key_through();
     let keys = distinct(objs, &pk);
     // parent key -> linked target keys, in link order
@@ -484,7 +466,7 @@ async fn has_through(
         }
     }
     let tpk = target.model.id().name.clone();
-    let (rows, s) = fetch(app, target, scope, &tpk, target_ids, false, false).await?;
+    let (rows, s) = fetch(target, scope, &tpk, target_ids, false, false).await?;
     attach_listed(target.model, &tpk, &rel.name, &rows, &s, objs, |o| {
         o.get(&pk)
             .and_then(key_of)
@@ -496,16 +478,16 @@ async fn has_through(
 }
 
 async fn has(
-    app: &App,
-    def: &ModelDefinition,
+    parent: &Repository,
     target: &Repository,
     rel: &RelationDefinition,
     scope: &Scope,
     objs: &mut [Object],
 ) -> Result<()> {
     if rel.through.is_some() {
-        return has_through(app, def, target, rel, scope, objs).await;
+        return has_through(parent, target, rel, scope, objs).await;
     }
+    let def = parent.model;
     // a polymorphic hasMany/hasOne: only the related rows that point at this model
     let discriminated;
     let scope = match &rel.discriminator {
@@ -529,7 +511,7 @@ async fn has(
     let pk = rel.referenced_key(def).to_string();
     let keys = distinct(objs, &pk);
     let one = rel.kind == RelationKind::HasOne;
-    let (rows, s) = fetch(app, target, scope, &rel.foreign_key, keys, true, one).await?;
+    let (rows, s) = fetch(target, scope, &rel.foreign_key, keys, true, one).await?;
     let added = s.added;
     let mut groups: HashMap<String, Vec<Value>> = HashMap::new();
     for r in &rows {
