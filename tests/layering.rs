@@ -43,11 +43,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "validation",
         "ModelDefinition holds its validations; rules read property metadata back",
     ),
-    (
-        "relation",
-        "app",
-        "relation operations look up the target's repository in the App",
-    ),
     ("typed", "app", "the typed API takes &App"),
     ("remote", "app", "Invocation and HookContext carry the App"),
     ("rest", "app", "dispatch and handlers read App's fields"),

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::many::{Editable, Links, Many};
-use super::{not_found, repository};
+use super::not_found;
 use crate::connector::Row;
 use crate::filter::{parse_where, Clause, Filter, ParseOptions, Related, Where};
 use crate::model::{ModelDefinition, RelationDefinition};
@@ -13,7 +13,7 @@ use crate::remote::Invocation;
 use crate::repository::Repository;
 use crate::value::js;
 use crate::value::js::key_of;
-use crate::{App, Error, Result};
+use crate::{Error, Result};
 
 type Rel = &'static RelationDefinition;
 
@@ -26,14 +26,16 @@ fn and(mut w: Where, other: Option<Where>) -> Where {
 
 /// A hasManyThrough relation of one parent (`key`: the parent's primary key).
 pub(crate) struct Through {
-    pub app: App,
+    /// The parent's repository.
+    pub parent: Repository,
     pub rel: Rel,
     pub key: Value,
 }
 
 impl Through {
     fn links_repo(&self) -> Result<Repository> {
-        repository(&self.app, self.rel.through.as_deref().unwrap_or_default())
+        self.parent
+            .sibling(self.rel.through.as_deref().unwrap_or_default())
     }
 
     /// The link rows of this parent (and, with `target_id`, of that target).
@@ -102,14 +104,14 @@ impl Many for Through {
 
     fn open(def: &'static ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Self> {
         Ok(Through {
-            app: inv.app.clone(),
+            parent: super::repository(inv, &def.name)?,
             rel,
             key: super::parent_key(def, rel, inv)?,
         })
     }
 
-    fn app(&self) -> &App {
-        &self.app
+    fn parent(&self) -> &Repository {
+        &self.parent
     }
 
     fn rel(&self) -> Rel {
@@ -199,9 +201,9 @@ impl Links for Through {
 
 /// A referencesMany relation of one parent: the ids its array foreign key holds.
 pub(crate) struct References {
-    pub app: App,
+    /// The parent's repository (which stores its array).
+    pub parent: Repository,
     pub rel: Rel,
-    pub source: &'static ModelDefinition,
     /// The parent's id (to store its array).
     pub parent_id: Value,
     /// The referenced ids, in the parent's order.
@@ -209,23 +211,19 @@ pub(crate) struct References {
 }
 
 impl References {
-    /// The relation of `parent` (a stored row of `source`).
-    pub fn of(app: App, rel: Rel, source: &'static ModelDefinition, parent: &Row) -> Self {
-        let ids = match parent
-            .get(&rel.foreign_key)
-            .map(std::borrow::Cow::into_owned)
-        {
+    /// The relation of `row`, a stored row of `parent`'s model.
+    pub fn of(parent: Repository, rel: Rel, row: &Row) -> Self {
+        let ids = match row.get(&rel.foreign_key).map(std::borrow::Cow::into_owned) {
             Some(Value::Array(a)) => a.into_iter().filter(|v| !v.is_null()).collect(),
             _ => Vec::new(),
         };
-        let parent_id = parent
-            .get(&source.id().name)
+        let parent_id = row
+            .get(&parent.model.id().name)
             .map(std::borrow::Cow::into_owned)
             .unwrap_or(Value::Null);
         References {
-            app,
+            parent,
             rel,
-            source,
             parent_id,
             ids,
         }
@@ -268,14 +266,14 @@ impl References {
         } else {
             self.ids.retain(|v| key_of(v) != k);
         }
-        let repo = repository(&self.app, &self.source.name)?;
         let text = js::to_js_string(&self.parent_id);
-        repo.patch_attributes(
-            &self.parent_id,
-            json!({ &self.rel.foreign_key: self.ids }),
-            &text,
-        )
-        .await?;
+        self.parent
+            .patch_attributes(
+                &self.parent_id,
+                json!({ &self.rel.foreign_key: self.ids }),
+                &text,
+            )
+            .await?;
         Ok(())
     }
 }
@@ -289,11 +287,15 @@ impl Many for References {
             .instance
             .as_ref()
             .ok_or_else(|| Error::internal(format!("{}: no instance", def.name)))?;
-        Ok(References::of(inv.app.clone(), rel, def, parent))
+        Ok(References::of(
+            super::repository(inv, &def.name)?,
+            rel,
+            parent,
+        ))
     }
 
-    fn app(&self) -> &App {
-        &self.app
+    fn parent(&self) -> &Repository {
+        &self.parent
     }
 
     fn rel(&self) -> Rel {

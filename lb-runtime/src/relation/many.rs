@@ -11,7 +11,7 @@ use crate::filter::{Filter, Where};
 use crate::model::{ModelDefinition, RelationDefinition};
 use crate::remote::Invocation;
 use crate::repository::Repository;
-use crate::{App, Result};
+use crate::Result;
 
 /// The operations every to-many relation has.
 pub(crate) trait Many: Send + Sync + Sized + 'static {
@@ -26,13 +26,14 @@ pub(crate) trait Many: Send + Sync + Sized + 'static {
         rel: &'static RelationDefinition,
         inv: &Invocation,
     ) -> Result<Self>;
-    fn app(&self) -> &App;
+    /// The parent's repository: the related models are its siblings.
+    fn parent(&self) -> &Repository;
     fn rel(&self) -> &'static RelationDefinition;
     /// The condition that selects this parent's targets, AND-ed with `client`.
     fn scope(&self, target: &ModelDefinition, client: Option<Where>) -> Result<Where>;
 
     fn target(&self) -> Result<Repository> {
-        super::repository(self.app(), &self.rel().target)
+        self.parent().sibling(&self.rel().target)
     }
 
     /// The related targets matching the filter (its `include` applies).

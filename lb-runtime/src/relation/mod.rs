@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::repository::Repository;
 use crate::value::js;
-use crate::{App, Error, Result};
+use crate::{Error, Result};
 
 /// The value the related rows' foreign key holds: the parent's primary key.
 pub(crate) fn parent_key(
@@ -42,9 +42,10 @@ pub(crate) fn not_found(id: &Value, target: &str) -> Error {
     )
 }
 
-/// The repository of an attached model.
-pub(crate) fn repository(app: &App, name: &str) -> Result<Repository> {
-    app.repository(name)
+/// The repository of the model an endpoint is called on (inside the call's transaction).
+pub(crate) fn repository(inv: &crate::remote::Invocation, name: &str) -> Result<Repository> {
+    inv.app
+        .repository(name)
         .map(std::borrow::Cow::into_owned)
         .ok_or_else(|| Error::internal(format!("model {name} is not attached to the app")))
 }

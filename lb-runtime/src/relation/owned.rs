@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::many::{Editable, Many};
+use super::not_found;
 use super::scope;
-use super::{not_found, repository};
 use crate::connector::Row;
 use crate::filter::{parse_where, Filter, ParseOptions, Where};
 use crate::model::{ModelDefinition, RelationDefinition};
@@ -15,27 +15,27 @@ use crate::remote::Invocation;
 use crate::repository::Repository;
 use crate::value::js;
 use crate::value::js::key_of;
-use crate::{App, Error, Result};
+use crate::{Error, Result};
 
 type Rel = &'static RelationDefinition;
 
 /// A hasMany or hasOne relation of one parent (`key`: the parent's primary key).
 pub(crate) struct Owned {
-    pub app: App,
+    /// The parent's repository.
+    pub parent: Repository,
     pub rel: Rel,
-    pub source: &'static ModelDefinition,
     pub key: Value,
 }
 
 impl Owned {
     /// The relation's own condition AND-ed with `client`.
     fn scoped(&self, target: &ModelDefinition, client: Option<Where>) -> Result<Where> {
-        scope::scoped_where(target, self.rel, self.source, &self.key, client)
+        scope::scoped_where(target, self.rel, self.parent.model, &self.key, client)
     }
 
     /// `data` as a new related instance's data (foreign key, discriminator).
     fn with_key(&self, data: Value) -> Result<Value> {
-        scope::with_key(data, self.rel, self.source, &self.key)
+        scope::with_key(data, self.rel, self.parent.model, &self.key)
     }
 
     /// hasOne: the related row, if any.
@@ -102,15 +102,14 @@ impl Many for Owned {
 
     fn open(def: &'static ModelDefinition, rel: Rel, inv: &Invocation) -> Result<Self> {
         Ok(Owned {
-            app: inv.app.clone(),
+            parent: super::repository(inv, &def.name)?,
             rel,
-            source: def,
             key: super::parent_key(def, rel, inv)?,
         })
     }
 
-    fn app(&self) -> &App {
-        &self.app
+    fn parent(&self) -> &Repository {
+        &self.parent
     }
 
     fn rel(&self) -> Rel {
@@ -188,17 +187,17 @@ impl Editable for Owned {
 /// when it is gone. `model` names the target of a polymorphic relation (the parent's
 /// discriminator); an unknown name is `None` too.
 pub(crate) async fn referred(
-    app: &App,
+    parent: &Repository,
     rel: &RelationDefinition,
     fk: &Value,
     model: Option<&str>,
 ) -> Result<Option<(Repository, Row)>> {
     let repo = match model {
-        Some(name) => match app.repository(name) {
-            Some(r) => r.into_owned(),
-            None => return Ok(None),
+        Some(name) => match parent.sibling(name) {
+            Ok(r) => r,
+            Err(_) => return Ok(None),
         },
-        None => repository(app, &rel.target)?,
+        None => parent.sibling(&rel.target)?,
     };
     let pk = rel.referenced_key(repo.model);
     let filter = Filter {

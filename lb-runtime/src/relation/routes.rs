@@ -125,12 +125,17 @@ fn belongs_to_get(def: &'static ModelDefinition, rel: Rel) -> RemoteMethod {
                 },
                 _ => None,
             };
-            Ok(vec![
-                match owned::referred(&inv.app, rel, &fk, model.as_deref()).await? {
-                    Some((repo, r)) => shape::row(repo.model, &r, Level::Top),
-                    None => Value::Null,
-                },
-            ])
+            Ok(vec![match owned::referred(
+                &super::repository(&inv, &def.name)?,
+                rel,
+                &fk,
+                model.as_deref(),
+            )
+            .await?
+            {
+                Some((repo, r)) => shape::row(repo.model, &r, Level::Top),
+                None => Value::Null,
+            }])
         })
         .accepts(Accept::new("refresh", ArgType::Boolean).source(Source::Query))
         // a foreign key that points at nothing answers `null` (LoopBack)

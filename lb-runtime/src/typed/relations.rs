@@ -59,12 +59,25 @@ impl<'a> Parent<'a> {
         })
     }
 
+    /// The parent's repository (inside a transaction, bound to it): the related models are
+    /// its siblings.
+    fn repository(&self) -> Result<Repository> {
+        self.app
+            .repository(&self.def.name)
+            .map(std::borrow::Cow::into_owned)
+            .ok_or_else(|| {
+                Error::internal(format!(
+                    "model {} is not attached to the app",
+                    self.def.name
+                ))
+            })
+    }
+
     /// The hasMany / hasOne operations of this parent.
     fn owned(&self) -> Result<Owned> {
         Ok(Owned {
-            app: self.app.clone(),
+            parent: self.repository()?,
             rel: self.rel,
-            source: self.def,
             key: self.required(self.rel.referenced_key(self.def))?,
         })
     }
@@ -72,7 +85,7 @@ impl<'a> Parent<'a> {
     /// The hasManyThrough operations of this parent.
     fn through(&self) -> Result<Through> {
         Ok(Through {
-            app: self.app.clone(),
+            parent: self.repository()?,
             rel: self.rel,
             key: self.required(self.rel.referenced_key(self.def))?,
         })
@@ -82,12 +95,12 @@ impl<'a> Parent<'a> {
     /// was read: links made since are kept).
     async fn references(&self) -> Result<References> {
         let id = self.required(&self.def.id().name)?;
-        let repo = crate::relation::repository(self.app, &self.def.name)?;
+        let repo = self.repository()?;
         let row = repo
             .find_by_id(&id, None)
             .await?
             .ok_or_else(|| Error::instance_not_found(&crate::value::js::to_js_string(&id)))?;
-        Ok(References::of(self.app.clone(), self.rel, self.def, &row))
+        Ok(References::of(repo, self.rel, &row))
     }
 
     /// belongsTo: the row the parent's foreign key refers to (`model`: a polymorphic
@@ -96,7 +109,7 @@ impl<'a> Parent<'a> {
         let Some(fk) = self.value(&self.rel.foreign_key)? else {
             return Ok(None);
         };
-        owned::referred(self.app, self.rel, &fk, model).await
+        owned::referred(&self.repository()?, self.rel, &fk, model).await
     }
 }
 
