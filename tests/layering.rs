@@ -20,9 +20,9 @@ const LAYERS: &[&str] = &[
     "config",     // datasources.json, model-config.json
     "observe",    // operation hooks
     "changes",    // change notifications (in process, PostgreSQL NOTIFY)
-    "repository", // the PersistedModel operations over a connector
+    "repository", // the PersistedModel operations over a connector, include
     "remote",     // remote methods: declaration, coercion, hooks
-    "relation",   // include, relation operations and endpoints
+    "relation",   // relation operations and endpoints
     "typed",      // the typed API behind #[derive(Model)], relation accessors
     "rest",       // the HTTP edge: dispatch, the pipeline, built-in handlers
     "openapi",    // the OpenAPI document from the method tables
