@@ -22,6 +22,9 @@ use crate::rest::{self, RestMethod};
 use crate::typed::Model;
 use crate::{Error, Result};
 
+
+/// A hash map keyed by the app's own names and types (looked up per request).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// Default request body limit (LoopBack's `100kb`).
 pub const DEFAULT_BODY_LIMIT: usize = 100 * 1024;
 
@@ -69,9 +72,10 @@ pub(crate) struct AppInner {
     pub models: Vec<ModelEntry>,
     /// Datasources by position (`ModelEntry::datasource`), the default one first.
     pub datasources: Vec<(String, Arc<dyn Connector>)>,
-    pub by_path: HashMap<String, usize>,
-    pub by_name: HashMap<String, usize>,
-    pub by_type: HashMap<TypeId, usize>,
+    // looked up on every request: foldhash, not SipHash (the keys are the app's own names)
+    pub by_path: FastMap<String, usize>,
+    pub by_name: FastMap<String, usize>,
+    pub by_type: FastMap<TypeId, usize>,
     pub config: Config,
     /// `/openapi.json` and `/openapi.yaml`, rendered on first request (the app is immutable).
     pub openapi_json: std::sync::OnceLock<Result<bytes::Bytes, String>>,
@@ -467,9 +471,9 @@ impl AppBuilder {
         let mut inner = AppInner {
             models: Vec::new(),
             datasources: Vec::new(),
-            by_path: HashMap::new(),
-            by_name: HashMap::new(),
-            by_type: HashMap::new(),
+            by_path: FastMap::default(),
+            by_name: FastMap::default(),
+            by_type: FastMap::default(),
             config: self.config,
             openapi_json: std::sync::OnceLock::new(),
             openapi_yaml: std::sync::OnceLock::new(),

@@ -315,21 +315,57 @@ pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
 
 /// A model's routes by verb and number of path segments, each list in matching order (literal
 /// segments before parameters, as [`sort`] leaves the table): a request compares itself with
-/// the few routes of its own shape, never the whole table.
+/// the few routes of its own shape, never the whole table. Found by two indexes, no hashing.
 #[derive(Debug, Default)]
-pub struct RouteIndex(HashMap<(Method, usize), Vec<usize>>);
+pub struct RouteIndex {
+    /// `[verb slot][segment count]` → positions in the method table.
+    standard: Vec<Vec<Vec<usize>>>,
+    /// Routes of other verbs (custom methods may declare any).
+    other: HashMap<(Method, usize), Vec<usize>>,
+}
+
+/// The slot of a standard verb in [`RouteIndex`].
+fn verb_slot(verb: &Method) -> Option<usize> {
+    Some(match *verb {
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::PATCH => 4,
+        Method::DELETE => 5,
+        Method::OPTIONS => 6,
+        _ => return None,
+    })
+}
 
 impl RouteIndex {
     /// The index of a sorted method table.
     pub fn new(methods: &[RestMethod]) -> Self {
-        let mut by_shape: HashMap<(Method, usize), Vec<usize>> = HashMap::new();
+        let mut index = RouteIndex {
+            standard: vec![Vec::new(); 7],
+            other: HashMap::new(),
+        };
         for (i, m) in methods.iter().enumerate() {
-            by_shape
-                .entry((m.verb.clone(), m.path.0.len()))
-                .or_default()
-                .push(i);
+            let n = m.path.0.len();
+            match verb_slot(&m.verb) {
+                Some(v) => {
+                    let by_len = &mut index.standard[v];
+                    if by_len.len() <= n {
+                        by_len.resize(n + 1, Vec::new());
+                    }
+                    by_len[n].push(i);
+                }
+                None => index.other.entry((m.verb.clone(), n)).or_default().push(i),
+            }
         }
-        RouteIndex(by_shape)
+        index
+    }
+
+    fn routes(&self, verb: &Method, n: usize) -> Option<&[usize]> {
+        match verb_slot(verb) {
+            Some(v) => self.standard.get(v)?.get(n).map(Vec::as_slice),
+            None => self.other.get(&(verb.clone(), n)).map(Vec::as_slice),
+        }
     }
 
     /// The first route of `methods` that answers `verb` on `segs`, with its path parameters.
@@ -339,8 +375,7 @@ impl RouteIndex {
         verb: &Method,
         segs: &[S],
     ) -> Option<(&'m RestMethod, Vec<(String, String)>)> {
-        self.0
-            .get(&(verb.clone(), segs.len()))?
+        self.routes(verb, segs.len())?
             .iter()
             .find_map(|&i| methods[i].path.matches(segs).map(|p| (&methods[i], p)))
     }
