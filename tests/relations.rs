@@ -1799,3 +1799,61 @@ async fn include_inside_a_transaction_reads_through_it() {
         assert_eq!(titles, [(json!("draft"), json!("Ann"))], "{url}");
     }
 }
+
+/// `find_with_relations` and friends: the instance and, typed, what `include` attached.
+#[tokio::test]
+async fn typed_included_relations() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, _) = app_on(&url).await;
+        let authors = Author::find_with_relations(
+            &app,
+            json!({"include": {"relation": "posts", "scope": {"order": "views DESC", "include": "author"}}, "order": "id"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(authors[0].name.as_deref(), Some("Ann"), "{url}: derefs");
+        let posts: Vec<Post> = authors[0].many("posts").unwrap();
+        let titles: Vec<_> = posts.iter().map(|p| p.title.clone().unwrap()).collect();
+        assert_eq!(titles, ["p1", "p3", "p2"], "{url}");
+        // nested: each post with its own included author
+        let nested = authors[0].many_with_relations::<Post>("posts").unwrap();
+        let back: Option<Author> = nested[0].one("author").unwrap();
+        assert_eq!(back.unwrap().name.as_deref(), Some("Ann"), "{url}");
+        // hidden properties stay out of nested instances, as in a REST answer
+        assert_eq!(
+            nested[0].one::<Author>("author").unwrap().unwrap().secret,
+            None
+        );
+        assert!(
+            authors[2].many::<Post>("posts").unwrap().is_empty(),
+            "{url}: Cy has none"
+        );
+        // a relation that was not included is an error, not an empty list
+        let e = authors[0].many::<Picture>("pictures").unwrap_err();
+        assert!(
+            e.message.contains("was not included"),
+            "{url}: {}",
+            e.message
+        );
+        // the wrong target type or arity is an error
+        assert!(authors[0].many::<Profile>("posts").is_err(), "{url}");
+        assert!(authors[0].one::<Post>("posts").is_err(), "{url}");
+        let post = Post::find_by_id_with_relations(&app, 1, json!({"include": "author"}))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(post.title.as_deref(), Some("p1"), "{url}");
+        let author: Author = post.one("author").unwrap().unwrap();
+        assert_eq!(author.id, Some(1), "{url}");
+        let orphan = Post::find_one_with_relations(
+            &app,
+            json!({"where": {"title": "orphan"}, "include": "author"}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(orphan.one::<Author>("author").unwrap().is_none(), "{url}");
+        assert_eq!(orphan.into_inner().author_id, Some(99), "{url}");
+    }
+}

@@ -14,7 +14,7 @@ mod future;
 pub mod model;
 pub mod observe;
 pub mod openapi;
-pub mod relation;
+mod relation;
 pub mod remote;
 pub mod repository;
 pub mod rest;

@@ -436,6 +436,12 @@ pub fn generate(m: &Model) -> TokenStream {
             #vis async fn find_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_by_id::<Self>(app, id).await }
             /// `findById(id, filter)`: the filter's `fields` and `include` apply.
             #vis async fn find_by_id_with(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_by_id_with::<Self>(app, id, filter).await }
+            /// `find` with the related instances its `include` attached.
+            #vis async fn find_with_relations(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::vec::Vec<#t::WithRelations<Self>>> { #t::find_with_relations::<Self>(app, filter).await }
+            /// `findOne` with the related instances its `include` attached.
+            #vis async fn find_one_with_relations(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<#t::WithRelations<Self>>> { #t::find_one_with_relations::<Self>(app, filter).await }
+            /// `findById(id, filter)` with the related instances its `include` attached.
+            #vis async fn find_by_id_with_relations(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<#t::WithRelations<Self>>> { #t::find_by_id_with_relations::<Self>(app, id, filter).await }
             /// `count`.
             #vis async fn count(app: &::lb::App, where_: impl #t::IntoWhere<Self>) -> ::lb::Result<u64> { #t::count::<Self>(app, where_).await }
             /// `exists`.

@@ -22,7 +22,6 @@ use crate::rest::{self, RestMethod};
 use crate::typed::Model;
 use crate::{Error, Result};
 
-
 /// A hash map keyed by the app's own names and types (looked up per request).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// Default request body limit (LoopBack's `100kb`).

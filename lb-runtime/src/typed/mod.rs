@@ -7,8 +7,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 mod relations;
+mod with_relations;
 
 pub use relations::{BelongsTo, BelongsToAny, HasMany, HasManyThrough, HasOne, ReferencesMany};
+pub use with_relations::WithRelations;
 
 use crate::connector::Row;
 use crate::filter::{parse_where, Filter, ParseOptions, TypedFilter, Where};
@@ -128,6 +130,49 @@ pub async fn find_one<M: Model>(app: &App, filter: impl IntoFilter<M>) -> Result
     let f = filter.into_filter()?;
     let repo = app.repository_of::<M>()?;
     repo.find_one(&f).await?.as_ref().map(from_row).transpose()
+}
+
+/// `find` with the related instances its `include` attached.
+pub async fn find_with_relations<M: Model>(
+    app: &App,
+    filter: impl IntoFilter<M>,
+) -> Result<Vec<WithRelations<M>>> {
+    let f = filter.into_filter()?;
+    let repo = app.repository_of::<M>()?;
+    repo.find(&f)
+        .await?
+        .iter()
+        .map(WithRelations::from_row)
+        .collect()
+}
+
+/// `findOne` with the related instances its `include` attached.
+pub async fn find_one_with_relations<M: Model>(
+    app: &App,
+    filter: impl IntoFilter<M>,
+) -> Result<Option<WithRelations<M>>> {
+    let f = filter.into_filter()?;
+    let repo = app.repository_of::<M>()?;
+    repo.find_one(&f)
+        .await?
+        .as_ref()
+        .map(WithRelations::from_row)
+        .transpose()
+}
+
+/// `findById(id, filter)` with the related instances its `include` attached.
+pub async fn find_by_id_with_relations<M: Model>(
+    app: &App,
+    id: impl Into<Value>,
+    filter: impl IntoFilter<M>,
+) -> Result<Option<WithRelations<M>>> {
+    let f = filter.into_filter()?;
+    let repo = app.repository_of::<M>()?;
+    repo.find_by_id(&id.into(), Some(&f))
+        .await?
+        .as_ref()
+        .map(WithRelations::from_row)
+        .transpose()
 }
 
 /// `findById`.
