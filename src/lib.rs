@@ -145,3 +145,10 @@ pub mod prelude {
         RemoteMethod, Result, StatusCode, Where,
     };
 }
+
+/// The long-form guides (`docs/guide/*.md`), one module per page; every example in them
+/// compiles and runs as a doctest, so they cannot drift from the API.
+pub mod guide {
+    #[doc = include_str!("../docs/guide/relations.md")]
+    pub mod relations {}
+}
