@@ -149,6 +149,8 @@ pub mod prelude {
 /// The long-form guides (`docs/guide/*.md`), one module per page; every example in them
 /// compiles and runs as a doctest, so they cannot drift from the API.
 pub mod guide {
+    #[doc = include_str!("../docs/guide/remote-methods.md")]
+    pub mod remote_methods {}
     #[doc = include_str!("../docs/guide/relations.md")]
     pub mod relations {}
 }
