@@ -149,8 +149,19 @@ pub mod prelude {
 /// The long-form guides (`docs/guide/*.md`), one module per page; every example in them
 /// compiles and runs as a doctest, so they cannot drift from the API.
 pub mod guide {
+    #[doc = include_str!("../docs/guide/datasources.md")]
+    pub mod datasources {}
     #[doc = include_str!("../docs/guide/remote-methods.md")]
     pub mod remote_methods {}
     #[doc = include_str!("../docs/guide/relations.md")]
     pub mod relations {}
+    #[doc = include_str!("../docs/guide/validation.md")]
+    pub mod validation {}
+    #[doc = include_str!("../docs/guide/operation-hooks.md")]
+    pub mod operation_hooks {}
+    #[doc = include_str!("../docs/guide/change-streams.md")]
+    pub mod change_streams {}
+    #[cfg(feature = "rest")]
+    #[doc = include_str!("../docs/guide/rest-connector.md")]
+    pub mod rest_connector {}
 }
