@@ -215,8 +215,14 @@ impl Model {
                 cx.error(&ident, "use either `default` or `default_fn`, not both");
             }
             if let Some(f) = &pa.default_fn {
-                if !["now", "$now", "uuid", "uuidv4", "guid"].contains(&f.value().as_str()) {
-                    cx.error(f, "unknown `default_fn`; expected \"now\" or \"uuid\"");
+                if lb_core::DefaultFn::from_name(&f.value()).is_none() {
+                    cx.error(
+                        f,
+                        format!(
+                            "unknown `default_fn`; expected {}",
+                            lb_core::DefaultFn::NAMES
+                        ),
+                    );
                 }
             }
             if let Some(t) = &pa.type_override {

@@ -42,7 +42,7 @@ fn model_probe(ty: &syn::Type) -> TokenStream {
 
 fn accept(a: &Arg) -> TokenStream {
     let name = &a.name;
-    let ty = a.lb.tokens();
+    let ty = super::types::tokens(&a.lb);
     let mut t = quote!(::lb::Accept::new(#name, #ty));
     if a.required {
         t.extend(quote!(.required()));
@@ -137,7 +137,7 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
     }
     for r in &m.returns {
         let arg = &r.arg;
-        let ty = r.lb.tokens();
+        let ty = super::types::tokens(&r.lb);
         let mut rt = if r.root {
             quote!(::lb::Returns::root(#arg, #ty))
         } else {

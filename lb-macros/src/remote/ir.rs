@@ -10,29 +10,6 @@ use crate::ctxt::Ctxt;
 
 pub const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "head"];
 const SOURCES: &[&str] = &["path", "query", "header", "body", "form", "req", "context"];
-const TYPES: &str = "string, number, integer, boolean, date, object, array, [T], any, GeoPoint";
-
-/// The built-in PersistedModel routes (verb, path) a custom method may not take.
-const BUILTIN_ROUTES: &[(&str, &str, &str)] = &[
-    ("POST", "/", "create"),
-    ("PATCH", "/", "patchOrCreate"),
-    ("PUT", "/", "replaceOrCreate"),
-    ("POST", "/replaceOrCreate", "replaceOrCreate"),
-    ("POST", "/upsertWithWhere", "upsertWithWhere"),
-    ("GET", "/:id/exists", "exists"),
-    ("HEAD", "/:id", "exists"),
-    ("GET", "/:id", "findById"),
-    ("PUT", "/:id", "replaceById"),
-    ("POST", "/:id/replace", "replaceById"),
-    ("PATCH", "/:id", "prototype.patchAttributes"),
-    ("GET", "/", "find"),
-    ("GET", "/findOne", "findOne"),
-    ("GET", "/count", "count"),
-    ("POST", "/update", "updateAll"),
-    ("DELETE", "/:id", "deleteById"),
-    ("GET", "/change-stream", "createChangeStream"),
-    ("POST", "/change-stream", "createChangeStream"),
-];
 
 pub struct Methods {
     pub self_ty: Type,
@@ -147,17 +124,21 @@ fn declared_type(cx: &mut Ctxt, t: &syn::LitStr, inferred: &LbType, what: &str) 
         None => {
             cx.error(
                 t,
-                format!("unknown type `{}`; expected one of: {TYPES}", t.value()),
+                format!(
+                    "unknown type `{}`; expected one of: {}",
+                    t.value(),
+                    LbType::NAMES
+                ),
             );
             inferred.clone()
         }
-        Some(d) if !inferred.accepts_declared(&d) => {
+        Some(d) if !types::accepts_declared(inferred, &d) => {
             cx.error(
                 t,
                 format!(
                     "`type = \"{}\"` disagrees with {what} ({})",
                     t.value(),
-                    inferred.name()
+                    inferred
                 ),
             );
             inferred.clone()
@@ -229,9 +210,11 @@ fn shown_route(m: &Method) -> String {
 fn routes_unique(cx: &mut Ctxt, seen: &[Method], m: &Method) {
     let key = full_route(m);
     let shown = shown_route(m);
-    if let Some((_, _, name)) = BUILTIN_ROUTES
+    // the routes of every `replace_on_put` setting: the method must fit any model
+    if let Some(name) = lb_core::builtin::ROUTES
         .iter()
-        .find(|(v, p, _)| *v == m.verb && route_key(p) == key)
+        .find(|r| r.verb == m.verb && route_key(r.path) == key)
+        .map(|r| r.name)
     {
         cx.syn_error(syn::Error::new(
             m.span,
@@ -453,7 +436,7 @@ fn method(cx: &mut Ctxt, f: &ImplItemFn, a: MethodAttrs) -> Option<Method> {
                 &ty,
                 format!(
                     "`{ident}` ({}) cannot be read from a {}: path and header arguments are strings, numbers, booleans, dates or GeoPoints",
-                    lb.name(),
+                    lb.to_string(),
                     if source == "path" { "path segment" } else { "header" }
                 ),
             );
@@ -475,7 +458,7 @@ fn method(cx: &mut Ctxt, f: &ImplItemFn, a: MethodAttrs) -> Option<Method> {
                     d,
                     format!(
                         "the default does not fit the argument's type ({})",
-                        lb.name()
+                        lb.to_string()
                     ),
                 );
             }

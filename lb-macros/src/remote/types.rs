@@ -6,94 +6,42 @@ use syn::Type;
 
 use crate::meta::unwrap_type;
 
-/// A LoopBack type as the macro knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LbType {
-    String,
-    Number,
-    Integer,
-    Boolean,
-    Date,
-    Object,
-    Array(Option<Box<LbType>>),
-    Any,
-    GeoPoint,
+/// A LoopBack type: the vocabulary's own ([`lb_core::ArgType`]), as the runtime spells it.
+pub use lb_core::ArgType as LbType;
+
+/// Whether a `type = ".."` declaration fits the Rust type's inferred type.
+pub fn accepts_declared(inferred: &LbType, declared: &LbType) -> bool {
+    match (inferred, declared) {
+        (a, b) if a == b => true,
+        // a JSON value holds anything; a type the macro does not know (a struct, an enum,
+        // a newtype) is whatever its declaration says
+        (LbType::Any, _) => true,
+        (LbType::Object, _) => true,
+        // integers declared as LoopBack numbers (LoopBack has no integer in most apps)
+        (LbType::Integer, LbType::Number) => true,
+        (LbType::Array(_), LbType::Array(None)) => true,
+        (LbType::Array(Some(a)), LbType::Array(Some(b))) => accepts_declared(a, b),
+        _ => false,
+    }
 }
 
-impl LbType {
-    /// LoopBack's spelling.
-    pub fn parse(s: &str) -> Option<LbType> {
-        let t = s.trim();
-        if let Some(inner) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-            return Some(LbType::Array(Some(Box::new(LbType::parse(inner)?))));
+/// The type as an `::lb::ArgType` expression.
+pub fn tokens(t: &LbType) -> TokenStream {
+    let p = quote!(::lb::ArgType);
+    match t {
+        LbType::String => quote!(#p::String),
+        LbType::Number => quote!(#p::Number),
+        LbType::Integer => quote!(#p::Integer),
+        LbType::Boolean => quote!(#p::Boolean),
+        LbType::Date => quote!(#p::Date),
+        LbType::Object => quote!(#p::Object),
+        LbType::Array(None) => quote!(#p::Array(::std::option::Option::None)),
+        LbType::Array(Some(i)) => {
+            let i = tokens(i);
+            quote!(#p::array_of(#i))
         }
-        Some(match t {
-            "string" => LbType::String,
-            "number" => LbType::Number,
-            "integer" => LbType::Integer,
-            "boolean" => LbType::Boolean,
-            "date" => LbType::Date,
-            "object" => LbType::Object,
-            "array" => LbType::Array(None),
-            "any" => LbType::Any,
-            "GeoPoint" | "geopoint" => LbType::GeoPoint,
-            _ => return None,
-        })
-    }
-
-    pub fn name(&self) -> String {
-        match self {
-            LbType::String => "string".into(),
-            LbType::Number => "number".into(),
-            LbType::Integer => "integer".into(),
-            LbType::Boolean => "boolean".into(),
-            LbType::Date => "date".into(),
-            LbType::Object => "object".into(),
-            LbType::Array(None) => "array".into(),
-            LbType::Array(Some(t)) => format!("[{}]", t.name()),
-            LbType::Any => "any".into(),
-            LbType::GeoPoint => "GeoPoint".into(),
-        }
-    }
-
-    /// Whether a value of this type can come from one string (a path segment or a header).
-    pub fn is_scalar(&self) -> bool {
-        !matches!(self, LbType::Object | LbType::Array(_))
-    }
-
-    /// Whether a `type = ".."` declaration fits the Rust type's inferred type.
-    pub fn accepts_declared(&self, declared: &LbType) -> bool {
-        match (self, declared) {
-            (a, b) if a == b => true,
-            // a JSON value holds anything; a type the macro does not know (a struct, an enum,
-            // a newtype) is whatever its declaration says
-            (LbType::Any, _) => true,
-            (LbType::Object, _) => true,
-            // integers declared as LoopBack numbers (LoopBack has no integer in most apps)
-            (LbType::Integer, LbType::Number) => true,
-            (LbType::Array(_), LbType::Array(None)) => true,
-            (LbType::Array(Some(a)), LbType::Array(Some(b))) => a.accepts_declared(b),
-            _ => false,
-        }
-    }
-
-    pub fn tokens(&self) -> TokenStream {
-        let t = quote!(::lb::ArgType);
-        match self {
-            LbType::String => quote!(#t::String),
-            LbType::Number => quote!(#t::Number),
-            LbType::Integer => quote!(#t::Integer),
-            LbType::Boolean => quote!(#t::Boolean),
-            LbType::Date => quote!(#t::Date),
-            LbType::Object => quote!(#t::Object),
-            LbType::Array(None) => quote!(#t::Array(::std::option::Option::None)),
-            LbType::Array(Some(i)) => {
-                let i = i.tokens();
-                quote!(#t::array_of(#i))
-            }
-            LbType::Any => quote!(#t::Any),
-            LbType::GeoPoint => quote!(#t::GeoPoint),
-        }
+        LbType::Any => quote!(#p::Any),
+        LbType::GeoPoint => quote!(#p::GeoPoint),
     }
 }
 

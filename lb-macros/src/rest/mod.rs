@@ -3,15 +3,13 @@
 //! must parse, every parameter must be a variable of its template, and every required
 //! variable (`{!name}` / `{^name}` without a default) must be a parameter.
 
-mod grammar;
-
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, LitStr, Token, Visibility};
 
-use grammar::Variable;
+use lb_core::template::{variables, Variable};
 
 /// `[attrs] vis struct Name = "template or path";`
 pub struct Input {
@@ -183,7 +181,7 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
                 format!("operation {i}: the template needs a `url`"),
             ));
         }
-        let vars = grammar::variables(template);
+        let vars = variables(template);
         let Some(Value::Object(functions)) = op.get("functions") else {
             continue;
         };

@@ -17,33 +17,15 @@ pub enum Strict {
     Filter,
 }
 
-/// A `defaultFn` of LoopBack: computed default values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DefaultFn {
-    /// The current time (`"now"`, also `"$now"`).
-    Now,
-    /// A random UUID v4 (`"uuid"`, `"uuidv4"`, `"guid"`).
-    Uuid,
-}
+pub use lb_core::DefaultFn;
 
-impl DefaultFn {
-    /// Parses LoopBack's names.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "now" | "$now" => Some(DefaultFn::Now),
-            "uuid" | "uuidv4" | "guid" => Some(DefaultFn::Uuid),
-            _ => None,
-        }
-    }
-
-    /// Produces a value.
-    pub fn generate(self) -> Value {
-        match self {
-            DefaultFn::Now => Value::String(crate::value::date::format_millis(
-                chrono::Utc::now().timestamp_millis(),
-            )),
-            DefaultFn::Uuid => Value::String(uuid::Uuid::new_v4().to_string()),
-        }
+/// The value a `defaultFn` produces now.
+pub fn default_value(f: DefaultFn) -> Value {
+    match f {
+        DefaultFn::Now => Value::String(crate::value::date::format_millis(
+            chrono::Utc::now().timestamp_millis(),
+        )),
+        DefaultFn::Uuid => Value::String(uuid::Uuid::new_v4().to_string()),
     }
 }
 

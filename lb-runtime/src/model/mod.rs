@@ -8,8 +8,8 @@ mod relation;
 
 pub use data_type::{DataType, PropertyValue};
 pub use definition::{
-    DefaultFn, IndexDefinition, ModelBuilder, ModelDefinition, PropertyBuilder, PropertyDefinition,
-    Strict,
+    default_value, DefaultFn, IndexDefinition, ModelBuilder, ModelDefinition, PropertyBuilder,
+    PropertyDefinition, Strict,
 };
 pub use inflection::pluralize;
 #[doc(hidden)]

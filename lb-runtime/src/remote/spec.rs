@@ -13,72 +13,7 @@ use super::Invocation;
 use crate::connector::BoxFuture;
 use crate::Result;
 
-/// A LoopBack argument/return type (`accepts[].type`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ArgType {
-    /// `string`.
-    String,
-    /// `number`.
-    Number,
-    /// `integer` (a safe integer).
-    Integer,
-    /// `boolean`.
-    Boolean,
-    /// `date`.
-    Date,
-    /// `object` (also a model name).
-    Object,
-    /// `array` / `[T]`; the item type when declared.
-    Array(Option<Box<ArgType>>),
-    /// `any`.
-    Any,
-    /// `GeoPoint`.
-    GeoPoint,
-}
-
-impl ArgType {
-    /// Parses LoopBack's spelling (`"number"`, `"[string]"`, `"GeoPoint"`); `None` if unknown.
-    pub fn parse(s: &str) -> Option<ArgType> {
-        let t = s.trim();
-        if let Some(inner) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-            return Some(ArgType::Array(Some(Box::new(ArgType::parse(inner)?))));
-        }
-        Some(match t.to_ascii_lowercase().as_str() {
-            "string" => ArgType::String,
-            "number" => ArgType::Number,
-            "integer" => ArgType::Integer,
-            "boolean" => ArgType::Boolean,
-            "date" => ArgType::Date,
-            "object" => ArgType::Object,
-            "array" => ArgType::Array(None),
-            "any" => ArgType::Any,
-            "geopoint" => ArgType::GeoPoint,
-            _ => return None,
-        })
-    }
-
-    /// An array of `item`.
-    pub fn array_of(item: ArgType) -> ArgType {
-        ArgType::Array(Some(Box::new(item)))
-    }
-}
-
-impl fmt::Display for ArgType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ArgType::String => f.write_str("string"),
-            ArgType::Number => f.write_str("number"),
-            ArgType::Integer => f.write_str("integer"),
-            ArgType::Boolean => f.write_str("boolean"),
-            ArgType::Date => f.write_str("date"),
-            ArgType::Object => f.write_str("object"),
-            ArgType::Array(None) => f.write_str("array"),
-            ArgType::Array(Some(t)) => write!(f, "[{t}]"),
-            ArgType::Any => f.write_str("any"),
-            ArgType::GeoPoint => f.write_str("GeoPoint"),
-        }
-    }
-}
+pub use lb_core::ArgType;
 
 /// What a method does, as LoopBack's ACLs see it (`accessType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -89,7 +89,7 @@ impl Repository {
                     if let Some(d) = &p.default {
                         out.insert(p.name.clone(), d.clone());
                     } else if let Some(f) = p.default_fn {
-                        out.insert(p.name.clone(), f.generate());
+                        out.insert(p.name.clone(), crate::model::default_value(f));
                     }
                 }
                 None => {}

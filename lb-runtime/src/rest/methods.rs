@@ -202,105 +202,40 @@ fn builtin_access_type(name: &str) -> AccessType {
     }
 }
 
-/// The built-in endpoints of a PersistedModel (spec §2), sorted for matching.
-pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
-    let mut v = vec![
-        m("create", &[], Method::POST, "/", h::create),
-        m(
-            "replaceOrCreate",
-            &[],
-            Method::POST,
-            "/replaceOrCreate",
-            h::replace_or_create,
-        ),
-        m(
-            "upsertWithWhere",
-            &["patchOrCreateWithWhere"],
-            Method::POST,
-            "/upsertWithWhere",
-            h::upsert_with_where,
-        ),
-        m("exists", &[], Method::GET, "/:id/exists", h::exists),
-        m("exists", &[], Method::HEAD, "/:id", h::head_exists),
-        m("findById", &[], Method::GET, "/:id", h::find_by_id),
-        m(
-            "replaceById",
-            &[],
-            Method::POST,
-            "/:id/replace",
-            h::replace_by_id,
-        ),
-        m("find", &[], Method::GET, "/", h::find),
-        m("findOne", &[], Method::GET, "/findOne", h::find_one),
-        m("count", &[], Method::GET, "/count", h::count),
-        m(
-            "createChangeStream",
-            &[],
-            Method::GET,
-            "/change-stream",
-            super::change_stream::change_stream,
-        ),
-        m(
-            "createChangeStream",
-            &[],
-            Method::POST,
-            "/change-stream",
-            super::change_stream::change_stream,
-        ),
-        m(
-            "updateAll",
-            &["update"],
-            Method::POST,
-            "/update",
-            h::update_all,
-        ),
-        m(
-            "deleteById",
-            &["destroyById", "removeById"],
-            Method::DELETE,
-            "/:id",
-            h::delete_by_id,
-        ),
-        m(
-            "prototype.patchAttributes",
-            &["prototype.updateAttributes"],
-            Method::PATCH,
-            "/:id",
-            h::patch_attributes,
-        ),
-        m(
-            "patchOrCreate",
-            &["upsert", "updateOrCreate"],
-            Method::PATCH,
-            "/",
-            h::patch_or_create,
-        ),
-    ];
-    if def.replace_on_put {
-        v.push(m(
-            "replaceOrCreate",
-            &[],
-            Method::PUT,
-            "/",
-            h::replace_or_create,
-        ));
-        v.push(m("replaceById", &[], Method::PUT, "/:id", h::replace_by_id));
-    } else {
-        v.push(m(
-            "patchOrCreate",
-            &["upsert", "updateOrCreate"],
-            Method::PUT,
-            "/",
-            h::patch_or_create,
-        ));
-        v.push(m(
-            "prototype.patchAttributes",
-            &["prototype.updateAttributes"],
-            Method::PUT,
-            "/:id",
-            h::patch_attributes,
-        ));
+/// The implementation of a built-in route.
+fn handler(name: &str, verb: &Method) -> Handler {
+    match name {
+        "create" => h::create,
+        "replaceOrCreate" => h::replace_or_create,
+        "upsertWithWhere" => h::upsert_with_where,
+        "exists" if *verb == Method::HEAD => h::head_exists,
+        "exists" => h::exists,
+        "findById" => h::find_by_id,
+        "replaceById" => h::replace_by_id,
+        "find" => h::find,
+        "findOne" => h::find_one,
+        "count" => h::count,
+        "createChangeStream" => super::change_stream::change_stream,
+        "updateAll" => h::update_all,
+        "deleteById" => h::delete_by_id,
+        "prototype.patchAttributes" => h::patch_attributes,
+        "patchOrCreate" => h::patch_or_create,
+        other => unreachable!("lb_core::builtin::ROUTES names {other}, which has no handler"),
     }
+}
+
+/// The built-in endpoints of a PersistedModel (spec §2, `lb_core::builtin::ROUTES`), sorted
+/// for matching.
+pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
+    let mut v: Vec<RestMethod> = lb_core::builtin::ROUTES
+        .iter()
+        .filter(|r| r.exists(def.replace_on_put))
+        .map(|r| {
+            let verb = Method::from_bytes(r.verb.as_bytes()).expect("a standard verb");
+            let handler = handler(r.name, &verb);
+            m(r.name, r.aliases, verb, r.path, handler)
+        })
+        .collect();
     // a string id is the path text itself ("0111" stays "0111"), as `Call::id` reads it
     if def.id().data_type == crate::model::DataType::String {
         for a in v.iter_mut().flat_map(|m| m.accepts.iter_mut()) {

@@ -6,97 +6,12 @@
 //! Unlike the original: a value that does not fit its type is an error (not NaN or null), and
 //! a missing required variable is an error with a status (400), not an exception.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::value::js;
 use crate::{Error, Result};
 
-/// `{ [!|^]? NAME (\s* = DEFAULT)? (: TYPE)? }`: a default cannot hold `:`, `{` or `}`.
-static VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\{([!^])?([A-Za-z$_][A-Za-z0-9_$]*)\s*(?:=([^:{}]+))?(?::(\w+))?\}")
-        .expect("a valid expression")
-});
-
-/// A variable of a template.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Variable {
-    /// Its name.
-    pub name: String,
-    /// The default (text, typed like a given value).
-    pub default: Option<String>,
-    /// Its type: `string`, `number`, `integer`, `boolean`, `object`, `json`, `array`, `any`
-    /// (absent: the value as given).
-    pub ty: Option<String>,
-    /// `{!name}` / `{^name}`.
-    pub required: bool,
-}
-
-/// A piece of a template string.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Piece {
-    /// Text as written.
-    Text(String),
-    /// A variable.
-    Var(Variable),
-}
-
-/// A template string split into pieces.
-pub fn parse(s: &str) -> Vec<Piece> {
-    let mut out = Vec::new();
-    let mut last = 0;
-    for c in VARIABLE.captures_iter(s) {
-        let m = c.get(0).expect("group 0");
-        if m.start() > last {
-            out.push(Piece::Text(s[last..m.start()].to_string()));
-        }
-        out.push(Piece::Var(Variable {
-            name: c[2].to_string(),
-            default: c.get(3).map(|d| d.as_str().trim().to_string()),
-            ty: c.get(4).map(|t| t.as_str().to_lowercase()),
-            required: c.get(1).is_some(),
-        }));
-        last = m.end();
-    }
-    if last < s.len() || out.is_empty() {
-        out.push(Piece::Text(s[last..].to_string()));
-    }
-    out
-}
-
-/// Every variable of a template value, with the root property it was found under (`url`,
-/// `query`, `body`, `headers`, ...), in order of appearance.
-pub fn variables(template: &Value) -> Vec<(String, Variable)> {
-    fn walk(v: &Value, root: &str, out: &mut Vec<(String, Variable)>) {
-        match v {
-            Value::String(s) => {
-                for p in parse(s) {
-                    if let Piece::Var(var) = p {
-                        out.push((root.to_string(), var));
-                    }
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|x| walk(x, root, out)),
-            Value::Object(o) => {
-                for (k, x) in o {
-                    walk(&Value::String(k.clone()), root, out);
-                    walk(x, root, out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    if let Value::Object(o) = template {
-        for (root, v) in o {
-            walk(&Value::String(root.clone()), root, &mut out);
-            walk(v, root, &mut out);
-        }
-    }
-    out
-}
+pub use lb_core::template::{parse, variables, Piece, Variable};
 
 /// What the template's variables take their values from.
 pub trait Lookup {
