@@ -777,7 +777,8 @@ async fn built_in_arguments_read_the_same_with_and_without_hooks() {
     seed(&hooked).await;
     let form = &[("content-type", "application/x-www-form-urlencoded")][..];
     let json = &[("content-type", "application/json")][..];
-    let cases: &[(&str, &str, &[(&str, &str)], Option<&str>)] = &[
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], Option<&'a str>);
+    let cases: &[Case] = &[
         (
             "GET",
             "/api/widgets?filter=%7B%22limit%22%3A1%7D",

@@ -436,7 +436,7 @@ fn method(cx: &mut Ctxt, f: &ImplItemFn, a: MethodAttrs) -> Option<Method> {
                 &ty,
                 format!(
                     "`{ident}` ({}) cannot be read from a {}: path and header arguments are strings, numbers, booleans, dates or GeoPoints",
-                    lb.to_string(),
+                    lb,
                     if source == "path" { "path segment" } else { "header" }
                 ),
             );
@@ -456,10 +456,7 @@ fn method(cx: &mut Ctxt, f: &ImplItemFn, a: MethodAttrs) -> Option<Method> {
             } else if !default_fits(d, &lb) {
                 cx.error(
                     d,
-                    format!(
-                        "the default does not fit the argument's type ({})",
-                        lb.to_string()
-                    ),
+                    format!("the default does not fit the argument's type ({})", lb),
                 );
             }
         }

@@ -195,6 +195,16 @@ pub fn compare_utf16(a: &str, b: &str) -> Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
+/// The matching key of a value (`1` and `"1"` relate, as LoopBack's loose comparison).
+pub fn key_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        // integers exactly (ids beyond 2^53 stay distinct); other numbers as JavaScript
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        other => Some(to_js_string(other)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,15 +243,5 @@ mod tests {
         assert_eq!(compare_utf16("Fig", "apple"), Ordering::Less);
         // U+FF21 (BMP) sorts after a surrogate pair in UTF-16 but before it by code point
         assert_eq!(compare_utf16("\u{FF21}", "\u{1F600}"), Ordering::Greater);
-    }
-}
-
-/// The matching key of a value (`1` and `"1"` relate, as LoopBack's loose comparison).
-pub fn key_of(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        // integers exactly (ids beyond 2^53 stay distinct); other numbers as JavaScript
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        other => Some(to_js_string(other)),
     }
 }
