@@ -18,6 +18,11 @@ impl Ctxt {
         self.errors.push(e);
     }
 
+    /// How many errors so far.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     pub fn check(self) -> Result<(), syn::Error> {
         let mut it = self.errors.into_iter();
         let Some(mut first) = it.next() else {

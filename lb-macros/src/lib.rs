@@ -47,8 +47,5 @@ pub fn remote_methods(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn rest_client(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as rest::Input);
-    match rest::expand(input) {
-        Ok(t) => t.into(),
-        Err(e) => e.to_compile_error().into(),
-    }
+    rest::expand(input).into()
 }

@@ -11,6 +11,8 @@ use syn::{Attribute, Ident, LitStr, Token, Visibility};
 
 use lb_core::template::{variables, Variable};
 
+use crate::ctxt::Ctxt;
+
 /// `[attrs] vis struct Name = "template or path";`
 pub struct Input {
     attrs: Vec<Attribute>,
@@ -67,69 +69,65 @@ fn load(source: &LitStr) -> syn::Result<(String, Option<String>)> {
     Ok((content, Some(path.display().to_string())))
 }
 
-fn params_of(
-    fname: &str,
-    list: &Value,
-    vars: &[(String, Variable)],
-    span: Span,
-) -> syn::Result<Vec<Param>> {
-    let Value::Array(items) = list else {
-        return Err(err(
-            span,
-            format!("function {fname}: its parameters are an array"),
-        ));
-    };
-    let names: Vec<&str> = vars.iter().map(|(_, v)| v.name.as_str()).collect();
-    let mut out = Vec::new();
-    for item in items {
-        let (name, has_default) = match item {
-            Value::String(s) => match s.split_once('=') {
-                Some((n, _)) => (n.trim().to_string(), true),
-                None => (s.trim().to_string(), false),
-            },
-            Value::Object(o) => match o.get("name").and_then(Value::as_str) {
-                Some(n) => (n.to_string(), o.contains_key("default")),
-                None => {
-                    return Err(err(
-                        span,
-                        format!("function {fname}: a parameter without a name"),
-                    ))
-                }
-            },
-            other => {
-                return Err(err(
-                    span,
-                    format!("function {fname}: a parameter is a name or an object, not {other}"),
-                ))
-            }
-        };
-        let Some((_, var)) = vars.iter().find(|(_, v)| v.name == name) else {
-            let hint = crate::suggest::did_you_mean(&name, &names);
-            return Err(err(
-                span,
-                format!(
-                    "function {fname}: parameter `{name}` is not a variable of the template{hint}"
-                ),
-            ));
-        };
-        if syn::parse_str::<Ident>(&name).is_err() {
-            return Err(err(
-                span,
-                format!("function {fname}: parameter `{name}` is not a Rust name"),
-            ));
-        }
-        out.push(Param {
-            required: var.required && var.default.is_none() && !has_default,
-            ty: var.ty.clone(),
-            name,
-        });
+/// One parameter as the function declares it: its name and whether it has its own default.
+fn declared_param(fname: &str, item: &Value) -> Result<(String, bool), String> {
+    match item {
+        Value::String(s) => Ok(match s.split_once('=') {
+            Some((n, _)) => (n.trim().to_string(), true),
+            None => (s.trim().to_string(), false),
+        }),
+        Value::Object(o) => match o.get("name").and_then(Value::as_str) {
+            Some(n) => Ok((n.to_string(), o.contains_key("default"))),
+            None => Err(format!("function {fname}: a parameter without a name")),
+        },
+        other => Err(format!(
+            "function {fname}: a parameter is a name or an object, not {other}"
+        )),
     }
+}
+
+/// Rule: a parameter is a variable of the function's template.
+fn check_is_variable<'v>(
+    fname: &str,
+    name: &str,
+    vars: &'v [(String, Variable)],
+) -> Result<&'v Variable, String> {
+    match vars.iter().find(|(_, v)| v.name == name) {
+        Some((_, var)) => Ok(var),
+        None => {
+            let names: Vec<&str> = vars.iter().map(|(_, v)| v.name.as_str()).collect();
+            let hint = crate::suggest::did_you_mean(name, &names);
+            Err(format!(
+                "function {fname}: parameter `{name}` is not a variable of the template{hint}"
+            ))
+        }
+    }
+}
+
+/// Rule: a parameter becomes a Rust argument, so its name must be one.
+fn check_rust_name(fname: &str, name: &str) -> Result<(), String> {
+    match syn::parse_str::<Ident>(name) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!(
+            "function {fname}: parameter `{name}` is not a Rust name"
+        )),
+    }
+}
+
+/// Rule: every required variable of the template (without a default) is a parameter.
+fn check_required_given(
+    cx: &mut Ctxt,
+    span: Span,
+    fname: &str,
+    vars: &[(String, Variable)],
+    params: &[Param],
+) {
     for (_, v) in vars
         .iter()
         .filter(|(_, v)| v.required && v.default.is_none())
     {
-        if !out.iter().any(|p| p.name == v.name) {
-            return Err(err(
+        if !params.iter().any(|p| p.name == v.name) {
+            cx.syn_error(err(
                 span,
                 format!(
                     "function {fname}: required variable `{}` of the template is not a parameter",
@@ -138,7 +136,46 @@ fn params_of(
             ));
         }
     }
-    Ok(out)
+}
+
+/// The parameters of function `fname`; `None` (its errors in `cx`) when any rule fails.
+fn params_of(
+    cx: &mut Ctxt,
+    fname: &str,
+    list: &Value,
+    vars: &[(String, Variable)],
+    span: Span,
+) -> Option<Vec<Param>> {
+    let Value::Array(items) = list else {
+        cx.syn_error(err(
+            span,
+            format!("function {fname}: its parameters are an array"),
+        ));
+        return None;
+    };
+    let mut ok = true;
+    let mut out = Vec::new();
+    for item in items {
+        let checked = declared_param(fname, item).and_then(|(name, has_default)| {
+            let var = check_is_variable(fname, &name, vars)?;
+            check_rust_name(fname, &name)?;
+            Ok(Param {
+                required: var.required && var.default.is_none() && !has_default,
+                ty: var.ty.clone(),
+                name,
+            })
+        });
+        match checked {
+            Ok(p) => out.push(p),
+            Err(msg) => {
+                cx.syn_error(err(span, msg));
+                ok = false;
+            }
+        }
+    }
+    let before = cx.len();
+    check_required_given(cx, span, fname, vars, &out);
+    (ok && cx.len() == before).then_some(out)
 }
 
 fn rust_type(p: &Param) -> TokenStream {
@@ -157,29 +194,47 @@ fn rust_type(p: &Param) -> TokenStream {
     }
 }
 
-pub fn expand(input: Input) -> syn::Result<TokenStream> {
+/// The client: on errors, every error of every function in one pass, and the struct with the
+/// functions that passed (so a mistake does not cascade into "no such type" elsewhere).
+pub fn expand(input: Input) -> TokenStream {
+    let mut cx = Ctxt::default();
     let span = input.source.span();
-    let (text, path) = load(&input.source)?;
-    let settings: Value = serde_json::from_str(&text).map_err(|e| {
-        err(
+    let (text, path) = match load(&input.source) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            cx.syn_error(e);
+            (String::from("null"), None)
+        }
+    };
+    let settings: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        cx.syn_error(err(
             span,
             format!("the REST datasource settings are not JSON: {e}"),
-        )
-    })?;
-    let Some(Value::Array(ops)) = settings.get("operations") else {
-        return Err(err(span, "the settings have no `operations` array"));
+        ));
+        Value::Null
+    });
+    let ops = match settings.get("operations") {
+        Some(Value::Array(ops)) => ops.clone(),
+        _ => {
+            if !settings.is_null() {
+                cx.syn_error(err(span, "the settings have no `operations` array"));
+            }
+            Vec::new()
+        }
     };
     let mut fns = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, op) in ops.iter().enumerate() {
-        let template = op
-            .get("template")
-            .ok_or_else(|| err(span, format!("operation {i} has no template")))?;
+        let Some(template) = op.get("template") else {
+            cx.syn_error(err(span, format!("operation {i} has no template")));
+            continue;
+        };
         if !template.get("url").is_some_and(Value::is_string) {
-            return Err(err(
+            cx.syn_error(err(
                 span,
                 format!("operation {i}: the template needs a `url`"),
             ));
+            continue;
         }
         let vars = variables(template);
         let Some(Value::Object(functions)) = op.get("functions") else {
@@ -187,12 +242,16 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
         };
         for (fname, list) in functions {
             if syn::parse_str::<Ident>(fname).is_err() {
-                return Err(err(span, format!("function `{fname}` is not a Rust name")));
+                cx.syn_error(err(span, format!("function `{fname}` is not a Rust name")));
+                continue;
             }
             if !seen.insert(fname.clone()) {
-                return Err(err(span, format!("function `{fname}` is declared twice")));
+                cx.syn_error(err(span, format!("function `{fname}` is declared twice")));
+                continue;
             }
-            let params = params_of(fname, list, &vars, span)?;
+            let Some(params) = params_of(&mut cx, fname, list, &vars, span) else {
+                continue;
+            };
             let ident = format_ident!("{}", fname);
             let args = params.iter().map(|p| {
                 let (n, t) = (format_ident!("{}", p.name), rust_type(p));
@@ -242,7 +301,10 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
             const _: &str = ::std::include_str!(#p);
         )
     });
-    Ok(quote! {
+    let errors = cx.check().err().map(|e| e.to_compile_error());
+    quote! {
+        #errors
+
         #(#attrs)*
         #[derive(Debug, Clone)]
         #vis struct #name {
@@ -277,5 +339,5 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
         }
 
         #track
-    })
+    }
 }

@@ -77,6 +77,9 @@ fn pattern_test(v: Option<&Value>, p: &Pattern) -> bool {
 fn test(v: Option<&Value>, op: &Op) -> bool {
     match op {
         Op::Eq(x) => any_elem(v, |e| js::loose_eq(e, Some(x))),
+        // an empty array is unequal to anything (LoopBack's memory connector says so
+        // explicitly: JavaScript's `[] == ""` would say otherwise)
+        Op::Neq(_) if matches!(v, Some(Value::Array(a)) if a.is_empty()) => true,
         // `!=` on the whole value: ["a","b"] != "a" (its string is "a,b"), ["a"] == "a"
         Op::Neq(x) => !js::loose_eq(v, Some(x)),
         Op::Gt(x) => bound(v, x, |o| o == Ordering::Greater, false),
