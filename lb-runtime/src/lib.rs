@@ -18,7 +18,7 @@ mod relation;
 pub mod remote;
 pub mod repository;
 pub mod rest;
-pub mod shape;
+pub(crate) mod shape;
 pub mod typed;
 pub mod validation;
 pub mod value;

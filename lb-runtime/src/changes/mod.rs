@@ -1,6 +1,6 @@
 //! Change streams (spec §2.14): every write of a model becomes a [`Change`] that the
 //! `change-stream` endpoint sends to its subscribers as Server-Sent Events. Changes travel
-//! through a [`Hub`]: in process by a broadcast channel; on PostgreSQL through
+//! through a `Hub`: in process by a broadcast channel; on PostgreSQL through
 //! `NOTIFY`/`LISTEN`, so the subscribers of every app process sharing the database see the
 //! writes of all of them (a notification sent inside a transaction is delivered on commit).
 

@@ -9,8 +9,6 @@ use super::ast::{Clause, Direction, Filter, Near, Op, Order, Where};
 use super::Pattern;
 use crate::value::{js, GeoPoint, Record};
 
-pub use crate::value::path::{get, nested};
-
 /// Whether `row` satisfies `w`.
 pub fn matches(row: &Record, w: &Where) -> bool {
     w.0.iter().all(|c| clause(row, c))

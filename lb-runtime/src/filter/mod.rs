@@ -8,7 +8,7 @@
 
 mod ast;
 mod builder;
-pub mod eval;
+pub(crate) mod eval;
 mod json;
 mod parse;
 mod pattern;

@@ -16,7 +16,7 @@ pub struct OperationInfo {
     pub count: u64,
 }
 
-/// The context of one hook call. Within one operation the hooks share [`hook_state`]
+/// The context of one hook call. Within one operation the hooks share `hook_state`
 /// (`OperationContext::hook_state`).
 #[derive(Debug, Clone)]
 pub struct OperationContext {

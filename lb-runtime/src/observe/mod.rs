@@ -41,7 +41,7 @@ pub enum OperationHook {
 }
 
 impl OperationHook {
-    /// Every hook, in the order of [`OperationHook::index`].
+    /// Every hook, in the order of `OperationHook::index`.
     pub const ALL: [OperationHook; 7] = [
         OperationHook::Access,
         OperationHook::BeforeSave,

@@ -6,7 +6,7 @@
 
 mod filters;
 mod operations;
-pub mod schemas;
+pub(crate) mod schemas;
 
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths};

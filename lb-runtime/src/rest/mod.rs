@@ -1,21 +1,21 @@
 //! The LoopBack 3 REST API over axum.
 //!
 //! Every endpoint is a [`RestMethod`] (name, verb, path, handler) in a per-model table; one
-//! axum route under the REST root hands requests to [`dispatch`], which matches the model
+//! axum route under the REST root hands requests to `dispatch`, which matches the model
 //! segment case-insensitively and then the model's table (literal segments before `:params`),
 //! producing LoopBack's 404 messages when nothing matches.
 
 mod arguments;
 mod authorize;
 mod body;
-pub mod builtin_spec;
+pub(crate) mod builtin_spec;
 pub(crate) mod call;
 mod change_stream;
 mod dispatch;
 mod explorer;
 mod handlers;
 mod invoke;
-pub mod methods;
+pub(crate) mod methods;
 pub(crate) mod outcome;
 pub mod qs;
 mod response;

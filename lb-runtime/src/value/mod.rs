@@ -1,14 +1,14 @@
 //! JSON values with LoopBack's (JavaScript's) semantics: numbers, dates, GeoPoints,
 //! loose equality and ordering, and coercion by declared property type.
 
-pub mod date;
+pub(crate) mod date;
 mod fingerprint;
 mod geo;
-pub mod js;
-pub mod path;
+pub(crate) mod js;
+pub(crate) mod path;
 mod record;
 mod slot;
-pub mod write;
+pub(crate) mod write;
 
 pub use fingerprint::fingerprint;
 pub use geo::{DistanceUnit, GeoPoint};

@@ -21,7 +21,7 @@ pub enum Slot {
     Number(Number),
     /// A string.
     Str(Box<str>),
-    /// `{"lat":..,"lng":..}` whose numbers are in LoopBack's canonical form ([`js::number`]).
+    /// `{"lat":..,"lng":..}` whose numbers are in LoopBack's canonical form (`js::number`).
     Geo(f64, f64),
     /// Anything else (arrays, objects), boxed.
     Other(Box<Value>),

@@ -1,7 +1,7 @@
 //! The memory connector: LoopBack's embedded default.
 //!
 //! Semantics of LoopBack 3's memory connector (spec §10): an id counter per model that never
-//! reuses ids, default order by id, the filter evaluated by [`crate::filter::eval`]. With a
+//! reuses ids, default order by id, the filter evaluated by `filter::eval`. With a
 //! file, the whole database is written after every write (temp file + fsync + rename).
 
 mod file;

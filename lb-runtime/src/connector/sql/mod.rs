@@ -1,10 +1,10 @@
 //! SQL datasources: SQLite, PostgreSQL and MySQL/MariaDB through sqlx.
 //!
-//! The whole filter runs in the database ([`query`]): every where operator with LoopBack's
+//! The whole filter runs in the database (`query.rs`): every where operator with LoopBack's
 //! null semantics, order with LoopBack's null ordering, paging, and `fields` as the select
 //! list; count, updateAll and deleteAll are single statements. SQL text is built only from the
 //! connector's constants and the model's (quoted) table and column names: every value a client
-//! sends is a bound argument ([`statement`]).
+//! sends is a bound argument (`statement.rs`).
 
 mod dialect;
 mod driver;
