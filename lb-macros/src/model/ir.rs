@@ -99,6 +99,10 @@ const RESERVED: &[&str] = &[
     "find",
     "find_one",
     "find_by_id",
+    "find_by_id_with",
+    "find_with_relations",
+    "find_one_with_relations",
+    "find_by_id_with_relations",
     "count",
     "exists",
     "update_all",
@@ -111,10 +115,6 @@ const RESERVED: &[&str] = &[
     "patch_attributes",
     "definition",
     "remote_methods",
-];
-
-const TYPE_NAMES: &[&str] = &[
-    "string", "number", "integer", "boolean", "date", "GeoPoint", "object", "array", "any",
 ];
 
 pub fn to_snake(s: &str) -> String {
@@ -226,17 +226,12 @@ impl Model {
                 }
             }
             if let Some(t) = &pa.type_override {
-                let v = t.value();
-                let inner = v
-                    .strip_prefix('[')
-                    .and_then(|s| s.strip_suffix(']'))
-                    .unwrap_or(&v);
-                if !TYPE_NAMES.iter().any(|n| n.eq_ignore_ascii_case(inner)) {
+                if lb_core::ArgType::parse(&t.value()).is_none() {
                     cx.error(
                         t,
                         format!(
                             "unknown LoopBack type; expected one of: {}",
-                            TYPE_NAMES.join(", ")
+                            lb_core::ArgType::NAMES
                         ),
                     );
                 }
@@ -572,5 +567,27 @@ impl Model {
             validators,
             validate_upsert: opts.validate_upsert.unwrap_or(false),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every function the derive generates on the model is reserved: a relation accessor of
+    /// that name would collide with it.
+    #[test]
+    fn every_generated_function_is_reserved() {
+        let codegen = include_str!("codegen.rs");
+        let re = regex::Regex::new(r"#vis (?:async )?fn ([a-z_]+)").unwrap();
+        let generated: Vec<&str> = re
+            .captures_iter(codegen)
+            .map(|c| c.get(1).unwrap().as_str())
+            .collect();
+        assert!(generated.len() > 15, "{generated:?}");
+        for name in generated {
+            assert!(
+                super::RESERVED.contains(&name),
+                "`{name}` is generated but not reserved"
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@ use syn::Type;
 
 use crate::meta::unwrap_type;
 
-/// A LoopBack type: the vocabulary's own ([`lb_core::ArgType`]), as the runtime spells it.
+/// A LoopBack type: the vocabulary's own (`lb_core::ArgType`), as the runtime spells it.
 pub use lb_core::ArgType as LbType;
 
 /// Whether a `type = ".."` declaration fits the Rust type's inferred type.
