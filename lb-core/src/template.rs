@@ -21,11 +21,47 @@ pub struct Variable {
     pub name: String,
     /// The default (text, typed like a given value).
     pub default: Option<String>,
-    /// Its type: `string`, `number`, `integer`, `boolean`, `object`, `json`, `array`, `any`
-    /// (absent: the value as given).
-    pub ty: Option<String>,
+    /// Its declared type (absent: the value as given).
+    pub ty: Option<VarType>,
     /// `{!name}` / `{^name}`.
     pub required: bool,
+}
+
+/// The type of a template variable (`{name:type}`), case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarType {
+    /// `string`.
+    String,
+    /// `number`.
+    Number,
+    /// `integer`.
+    Integer,
+    /// `boolean`.
+    Boolean,
+    /// `object`: a JSON object (or its text).
+    Object,
+    /// `array`: a JSON array (or its text).
+    Array,
+    /// `json`: any JSON value (or its text).
+    Json,
+    /// Another name (`any`, or one LoopBack does not know): the value as given.
+    Other(String),
+}
+
+impl VarType {
+    /// Reads a type name.
+    pub fn parse(name: &str) -> VarType {
+        match name.to_ascii_lowercase().as_str() {
+            "string" => VarType::String,
+            "number" => VarType::Number,
+            "integer" => VarType::Integer,
+            "boolean" => VarType::Boolean,
+            "object" => VarType::Object,
+            "array" => VarType::Array,
+            "json" => VarType::Json,
+            other => VarType::Other(other.to_string()),
+        }
+    }
 }
 
 /// A piece of a template string.
@@ -49,7 +85,7 @@ pub fn parse(s: &str) -> Vec<Piece> {
         out.push(Piece::Var(Variable {
             name: c[2].to_string(),
             default: c.get(3).map(|d| d.as_str().trim().to_string()),
-            ty: c.get(4).map(|t| t.as_str().to_lowercase()),
+            ty: c.get(4).map(|t| VarType::parse(t.as_str())),
             required: c.get(1).is_some(),
         }));
         last = m.end();

@@ -9,7 +9,7 @@ use serde_json::Value;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, LitStr, Token, Visibility};
 
-use lb_core::template::{variables, Variable};
+use lb_core::template::{variables, VarType, Variable};
 
 use crate::ctxt::Ctxt;
 
@@ -43,7 +43,7 @@ impl Parse for Input {
 struct Param {
     name: String,
     /// The template variable's type.
-    ty: Option<String>,
+    ty: Option<VarType>,
     /// Must be given (a required variable without any default).
     required: bool,
 }
@@ -180,12 +180,13 @@ fn params_of(
 
 fn rust_type(p: &Param) -> TokenStream {
     let json = quote!(::lb::__private::serde_json::Value);
-    let t = match p.ty.as_deref() {
-        Some("number") => quote!(f64),
-        Some("integer") => quote!(i64),
-        Some("boolean") => quote!(bool),
-        Some("object" | "json" | "array" | "any") => json,
-        _ => quote!(&str),
+    let t = match &p.ty {
+        Some(VarType::Number) => quote!(f64),
+        Some(VarType::Integer) => quote!(i64),
+        Some(VarType::Boolean) => quote!(bool),
+        Some(VarType::Object | VarType::Json | VarType::Array) => json,
+        Some(VarType::Other(name)) if name == "any" => json,
+        Some(VarType::String | VarType::Other(_)) | None => quote!(&str),
     };
     if p.required {
         t

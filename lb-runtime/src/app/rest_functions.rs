@@ -5,16 +5,17 @@
 use axum::http::Method;
 use serde_json::{Map, Value};
 
+use crate::connector::rest::template::VarType;
 use crate::connector::rest::{Function, RestDataSource, Source};
 use crate::remote::{Accept, ArgType, Invocation, RemoteMethod, Returns};
 
-fn arg_type(ty: Option<&str>) -> ArgType {
+fn arg_type(ty: Option<&VarType>) -> ArgType {
     match ty {
-        Some("string") => ArgType::String,
-        Some("number") | Some("integer") => ArgType::Number,
-        Some("boolean") => ArgType::Boolean,
-        Some("object") | Some("json") => ArgType::Object,
-        _ => ArgType::Any,
+        Some(VarType::String) => ArgType::String,
+        Some(VarType::Number | VarType::Integer) => ArgType::Number,
+        Some(VarType::Boolean) => ArgType::Boolean,
+        Some(VarType::Object | VarType::Json) => ArgType::Object,
+        Some(VarType::Array | VarType::Other(_)) | None => ArgType::Any,
     }
 }
 
@@ -50,7 +51,7 @@ pub(crate) fn remote_method(ds: &RestDataSource, f: &Function) -> RemoteMethod {
         if source == Source::Path {
             path.push_str(&format!("/:{}", p.name));
         }
-        let mut a = Accept::new(p.name.clone(), arg_type(var.and_then(|v| v.ty.as_deref())))
+        let mut a = Accept::new(p.name.clone(), arg_type(var.and_then(|v| v.ty.as_ref())))
             .source(remote_source(source));
         if var.is_some_and(|v| v.required) && p.default.is_none() {
             a = a.required();

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::value::js;
 use crate::{Error, Result};
 
-pub use lb_core::template::{parse, variables, Piece, Variable};
+pub use lb_core::template::{parse, variables, Piece, VarType, Variable};
 
 /// What the template's variables take their values from.
 pub trait Lookup {
@@ -33,37 +33,34 @@ fn type_error(var: &Variable, ty: &str, v: &Value) -> Error {
 /// A value in the variable's type (without a type: as given, so a whole-value variable can
 /// carry a number, an object or an array).
 pub fn coerce(var: &Variable, v: Value) -> Result<Value> {
-    let Some(ty) = var.ty.as_deref() else {
+    let Some(ty) = &var.ty else {
         return Ok(v);
     };
     Ok(match ty {
-        "string" => match v {
+        VarType::String => match v {
             Value::String(_) => v,
             Value::Object(_) | Value::Array(_) => Value::String(v.to_string()),
             other => Value::String(js::to_js_string(&other)),
         },
-        "number" | "integer" => {
+        VarType::Number | VarType::Integer => {
+            let integer = *ty == VarType::Integer;
             let n = match &v {
                 Value::Number(n) => n.as_f64(),
                 Value::String(s) if !s.trim().is_empty() => s.trim().parse::<f64>().ok(),
                 _ => None,
             };
             match n.filter(|n| n.is_finite()) {
-                Some(n) if ty == "integer" && n.fract() != 0.0 => {
+                Some(n) if integer && n.fract() != 0.0 => {
                     return Err(type_error(var, "an integer", &v))
                 }
                 Some(n) => js::number(n),
                 None => {
-                    let what = if ty == "integer" {
-                        "an integer"
-                    } else {
-                        "a number"
-                    };
+                    let what = if integer { "an integer" } else { "a number" };
                     return Err(type_error(var, what, &v));
                 }
             }
         }
-        "boolean" => match &v {
+        VarType::Boolean => match &v {
             Value::Bool(_) => v,
             Value::String(s) if s == "true" || s == "1" => Value::Bool(true),
             Value::String(s) if s == "false" || s == "0" => Value::Bool(false),
@@ -71,19 +68,21 @@ pub fn coerce(var: &Variable, v: Value) -> Result<Value> {
             Value::Number(n) if n.as_f64() == Some(0.0) => Value::Bool(false),
             _ => return Err(type_error(var, "a boolean", &v)),
         },
-        "object" | "json" | "array" => {
+        VarType::Object | VarType::Json | VarType::Array => {
             let parsed = match v {
                 Value::String(s) => serde_json::from_str(&s)
                     .map_err(|_| type_error(var, "JSON", &Value::String(s.clone())))?,
                 other => other,
             };
             match (ty, &parsed) {
-                ("object", Value::Object(_)) | ("array", Value::Array(_)) | ("json", _) => parsed,
-                ("object", _) => return Err(type_error(var, "an object", &parsed)),
+                (VarType::Object, Value::Object(_))
+                | (VarType::Array, Value::Array(_))
+                | (VarType::Json, _) => parsed,
+                (VarType::Object, _) => return Err(type_error(var, "an object", &parsed)),
                 _ => return Err(type_error(var, "an array", &parsed)),
             }
         }
-        _ => v,
+        VarType::Other(_) => v,
     })
 }
 
@@ -196,14 +195,14 @@ mod tests {
                 Piece::Var(Variable {
                     name: "b".into(),
                     default: Some("5".into()),
-                    ty: Some("number".into()),
+                    ty: Some(VarType::Number),
                     required: false
                 }),
                 Piece::Text("x".into()),
                 Piece::Var(Variable {
                     name: "c".into(),
                     default: None,
-                    ty: Some("boolean".into()),
+                    ty: Some(VarType::Boolean),
                     required: true
                 }),
                 Piece::Var(Variable {
