@@ -4,6 +4,7 @@ use proc_macro2::Span;
 use syn::{Ident, Lit, LitStr, Type, Visibility};
 
 use super::attr::{self, StrictOpt};
+use super::check;
 use super::serde_names;
 use crate::ctxt::Ctxt;
 use crate::meta::unwrap_type;
@@ -93,7 +94,7 @@ pub struct Prop {
 }
 
 /// Names of the generated typed API: a relation accessor cannot take them.
-const RESERVED: &[&str] = &[
+pub(super) const RESERVED: &[&str] = &[
     "filter",
     "create",
     "find",
@@ -116,6 +117,22 @@ const RESERVED: &[&str] = &[
     "definition",
     "remote_methods",
 ];
+
+/// `Inventory` → `inventory`: LoopBack's default key names start with the model's name,
+/// its first letter lower-cased.
+fn lower_first(name: &str) -> String {
+    let mut c = name.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The last segment of a relation's target type, as [`lower_first`] writes it.
+fn camel_type_name(ty: &Option<Type>) -> String {
+    let text = quote::quote!(#ty).to_string();
+    lower_first(text.rsplit("::").next().unwrap_or(&text).trim())
+}
 
 pub fn to_snake(s: &str) -> String {
     let mut out = String::new();
@@ -205,37 +222,11 @@ impl Model {
             pa.validations
                 .sort_by_key(|v| matches!(v.kind, attr::ValidationKind::Unique { .. }));
             let option_inner = unwrap_type(&f.ty, "Option").cloned();
-            if pa.id.is_some() && pa.generated && option_inner.is_none() {
-                cx.error(&f.ty, "a generated id must be an `Option<..>`: it is absent until the datasource assigns it");
-            }
-            if pa.generated && pa.id.is_none() {
-                cx.error(&ident, "`generated` applies to the id property: add `id`");
-            }
-            if pa.default.is_some() && pa.default_fn.is_some() {
-                cx.error(&ident, "use either `default` or `default_fn`, not both");
-            }
-            if let Some(f) = &pa.default_fn {
-                if lb_core::DefaultFn::from_name(&f.value()).is_none() {
-                    cx.error(
-                        f,
-                        format!(
-                            "unknown `default_fn`; expected {}",
-                            lb_core::DefaultFn::NAMES
-                        ),
-                    );
-                }
-            }
-            if let Some(t) = &pa.type_override {
-                if lb_core::ArgType::parse(&t.value()).is_none() {
-                    cx.error(
-                        t,
-                        format!(
-                            "unknown LoopBack type; expected one of: {}",
-                            lb_core::ArgType::NAMES
-                        ),
-                    );
-                }
-            }
+            check::generated_id_is_option(&mut cx, &f.ty, &pa, option_inner.is_some());
+            check::generated_only_on_id(&mut cx, &ident, &pa);
+            check::one_default(&mut cx, &ident, &pa);
+            check::known_default_fn(&mut cx, &pa);
+            check::known_type(&mut cx, &pa);
             let base = option_inner.clone().unwrap_or_else(|| f.ty.clone());
             let handle_ty = unwrap_type(&base, "Vec").cloned().unwrap_or(base);
             let has_default = pa.default.is_some() || pa.default_fn.is_some() || serde.default;
@@ -262,33 +253,12 @@ impl Model {
                 index: pa.index,
             });
         }
-        if id_spans.len() > 1 {
-            for s in &id_spans[1..] {
-                cx.syn_error(syn::Error::new(
-                    *s,
-                    "a model has one id property; `id` is already set on another field",
-                ));
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        for p in &props {
-            if !seen.insert(p.name.clone()) {
-                cx.error(
-                    &p.ident,
-                    format!("two fields map to the property name `{}`", p.name),
-                );
-            }
-        }
+        check::one_id(&mut cx, &id_spans);
+        check::unique_property_names(&mut cx, &props);
         let names: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
-        for x in &opts.indexes {
-            for p in &x.properties {
-                let v = p.value();
-                let injected_id = v == "id" && id_spans.is_empty();
-                if !(names.contains(&v.as_str()) || injected_id) {
-                    let hint = crate::suggest::did_you_mean(&v, &names);
-                    cx.error(p, format!("index: the model has no property `{v}`{hint}"));
-                }
-            }
+        let injected_id = id_spans.is_empty();
+        for p in opts.indexes.iter().flat_map(|x| &x.properties) {
+            check::property_exists(&mut cx, "index", p, &names, injected_id);
         }
         let mut relations = Vec::new();
         let ident_for_self = &input.ident;
@@ -299,11 +269,7 @@ impl Model {
             .unwrap_or_else(|| input.ident.to_string());
         for r in &opts.relations {
             let name = syn::ext::IdentExt::unraw(&r.name).to_string();
-            if RESERVED.contains(&name.as_str()) {
-                cx.error(&r.name, format!(
-                    "relation `{name}` would shadow the generated `{}::{name}`; choose another name", input.ident
-                ));
-            }
+            check::relation_name_free(&mut cx, &r.name, &name, &input.ident);
             let kind = match r.kind.as_str() {
                 "belongs_to" => "BelongsTo",
                 "has_many" => "HasMany",
@@ -330,73 +296,28 @@ impl Model {
                     format!("{}Id", poly_base.clone().unwrap_or_default())
                 }
                 None if kind == "BelongsTo" => format!("{name}Id"),
-                None if kind == "ReferencesMany" => {
-                    // LoopBack: the target model's name, camelCase, + Ids
-                    let ty = &r.model;
-                    let last = quote::quote!(#ty).to_string();
-                    let last = last.rsplit("::").next().unwrap_or(&last).trim().to_string();
-                    let mut c = last.chars();
-                    let first = c
-                        .next()
-                        .map(|f| f.to_lowercase().to_string())
-                        .unwrap_or_default();
-                    format!("{first}{}Ids", c.as_str())
-                }
-                None => {
-                    let mut c = model_name.chars();
-                    let first = c
-                        .next()
-                        .map(|f| f.to_lowercase().to_string())
-                        .unwrap_or_default();
-                    format!("{first}{}Id", c.as_str())
-                }
+                // LoopBack: the target model's name, camelCase, + Ids
+                None if kind == "ReferencesMany" => format!("{}Ids", camel_type_name(&r.model)),
+                None => format!("{}Id", lower_first(&model_name)),
             };
             let fk_span = r.foreign_key.as_ref().map_or(r.name.span(), LitStr::span);
-            if matches!(kind, "BelongsTo" | "ReferencesMany")
-                && !names.contains(&foreign_key.as_str())
-            {
-                let hint = crate::suggest::did_you_mean(&foreign_key, &names);
-                cx.syn_error(syn::Error::new(
-                    fk_span,
-                    format!(
-                        "{} `{name}`: the model has no foreign key property `{foreign_key}`{hint}",
-                        r.kind
-                    ),
-                ));
+            if matches!(kind, "BelongsTo" | "ReferencesMany") {
+                check::foreign_key_exists(&mut cx, fk_span, &r.kind, &name, &foreign_key, &names);
             }
-            if names.contains(&name.as_str()) {
-                cx.error(
-                    &r.name,
-                    format!("relation `{name}` has the name of a property"),
-                );
-            }
+            let others: Vec<&str> = relations
+                .iter()
+                .map(|x: &Relation| x.name.as_str())
+                .collect();
+            check::relation_name_unique(&mut cx, &r.name, &name, &names, &others);
             if let (true, Some(d)) = (any_model, &discriminator) {
-                if !names.contains(&d.as_str()) {
-                    cx.error(
-                        &r.name,
-                        format!("polymorphic belongs_to `{name}`: the model has no discriminator property `{d}`"),
-                    );
-                }
-            }
-            if relations.iter().any(|x: &Relation| x.name == name) {
-                cx.error(&r.name, format!("two relations are named `{name}`"));
+                check::discriminator_exists(&mut cx, &r.name, &name, d, &names);
             }
             let _ = r.span;
             let through = r.through.clone().map(|t| {
                 let key = match &r.key_through {
                     Some(k) => k.value(),
-                    None => {
-                        // LoopBack: the target model's name, camelCase, + Id
-                        let ty = &r.model;
-                        let last = quote::quote!(#ty).to_string();
-                        let last = last.rsplit("::").next().unwrap_or(&last).trim().to_string();
-                        let mut c = last.chars();
-                        let first = c
-                            .next()
-                            .map(|f| f.to_lowercase().to_string())
-                            .unwrap_or_default();
-                        format!("{first}{}Id", c.as_str())
-                    }
+                    // LoopBack: the target model's name, camelCase, + Id
+                    None => format!("{}Id", camel_type_name(&r.model)),
                 };
                 let span = r.key_through.as_ref().map_or(r.name.span(), LitStr::span);
                 (t, key, span)
@@ -437,20 +358,13 @@ impl Model {
                 disable_include: r.disable_include,
             });
         }
-        let injected_id = id_spans.is_empty();
-        if injected_id && opts.id_injection == Some(false) {
-            cx.error(
-                &input.ident,
-                "`id_injection = false` needs a field marked `#[property(id)]`",
-            );
-        }
-        if injected_id && props.iter().any(|p| p.name == "id") {
-            let p = props
-                .iter()
-                .find(|p| p.name == "id")
-                .map(|p| p.ident.clone());
-            cx.error(p, "a field named `id` must be marked `#[property(id)]` (add `generated` for datasource-assigned ids)");
-        }
+        check::id_declared(
+            &mut cx,
+            &input.ident,
+            injected_id,
+            opts.id_injection,
+            &props,
+        );
         let mut validators = Vec::new();
         for v in &opts.validators {
             let property = match &v.property {
@@ -501,17 +415,10 @@ impl Model {
                 is_async: v.is_async,
             });
         }
-        for p in &props {
-            for val in &p.validations {
-                if let attr::ValidationKind::Unique { scope, .. } = &val.kind {
-                    for sc in scope {
-                        let v = sc.value();
-                        let injected_id = v == "id" && id_spans.is_empty();
-                        if !(names.contains(&v.as_str()) || injected_id) {
-                            let hint = crate::suggest::did_you_mean(&v, &names);
-                            cx.error(sc, format!("unique: the model has no property `{v}`{hint}"));
-                        }
-                    }
+        for val in props.iter().flat_map(|p| &p.validations) {
+            if let attr::ValidationKind::Unique { scope, .. } = &val.kind {
+                for sc in scope {
+                    check::property_exists(&mut cx, "unique", sc, &names, injected_id);
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! `#[derive(Model)]`: attributes → checked IR → generated code.
 
 mod attr;
+mod check;
 mod codegen;
 mod ir;
 mod serde_names;
