@@ -217,15 +217,9 @@ impl Connector for Counting {
     }
 }
 
-async fn app_on(url: &str) -> (App, Arc<Counters>) {
-    let finds = Arc::new(Counters::default());
-    let counting = Counting {
-        inner: lb::connector::from_url(url).unwrap(),
-        finds: finds.clone(),
-    };
-    let app = App::builder()
-        .datasource("db", counting)
-        .model::<Author>()
+/// The builder with every model of these tests.
+fn with_models(b: lb::AppBuilder) -> lb::AppBuilder {
+    b.model::<Author>()
         .model::<Post>()
         .model::<Profile>()
         .model::<Tag>()
@@ -233,6 +227,15 @@ async fn app_on(url: &str) -> (App, Arc<Counters>) {
         .model::<Label>()
         .model::<Category>()
         .model::<Picture>()
+}
+
+async fn app_on(url: &str) -> (App, Arc<Counters>) {
+    let finds = Arc::new(Counters::default());
+    let counting = Counting {
+        inner: lb::connector::from_url(url).unwrap(),
+        finds: finds.clone(),
+    };
+    let app = with_models(App::builder().datasource("db", counting))
         .build()
         .unwrap();
     app.automigrate().await.unwrap();
@@ -1741,17 +1744,7 @@ async fn include_inside_a_transaction_reads_through_it() {
             continue; // the memory connector has no transactions
         }
         let _g = support::database_lock(&url).await;
-        let app = App::builder()
-            .datasource_url("db", &url)
-            .unwrap()
-            .model::<Author>()
-            .model::<Post>()
-            .model::<Profile>()
-            .model::<Tag>()
-            .model::<PostTag>()
-            .model::<Label>()
-            .model::<Category>()
-            .model::<Picture>()
+        let app = with_models(App::builder().datasource_url("db", &url).unwrap())
             .build()
             .unwrap();
         app.automigrate().await.unwrap();
