@@ -303,3 +303,134 @@ async fn hidden_properties_never_appear_in_any_answer() {
         }
     }
 }
+
+fn enc(v: &serde_json::Value) -> String {
+    support::escape_uri(&v.to_string())
+}
+
+fn names(r: &support::Reply) -> Vec<String> {
+    r.json()
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|m| m["name"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A hidden property cannot be probed: `order` on it is ignored (sorting by it would leak the
+/// values one comparison at a time), in an include scope too; and a condition on it never
+/// widens a write (`updateAll` / `upsertWithWhere` match nothing, where LoopBack drops the
+/// condition and writes every instance).
+#[tokio::test]
+async fn hidden_properties_cannot_be_probed() {
+    for url in support::datasource_urls() {
+        let _db = support::database_lock(&url).await;
+        let app = app_on(&url, false);
+        app.automigrate().await.unwrap();
+        // names in one order, secrets in the reverse one
+        for (name, secret) in [("a", "z"), ("b", "y"), ("c", "x")] {
+            let body = json!({"name": name, "secret": secret});
+            let r = support::json(&app, "POST", "/api/members", &body).await;
+            assert_eq!(r.status, 200, "{url}: {}", r.text);
+        }
+        let plain = support::get(&app, "/api/members").await;
+        for order in [json!("secret ASC"), json!(["secret DESC", "name DESC"])] {
+            let f = json!({"order": order});
+            let r = support::get(&app, &format!("/api/members?filter={}", enc(&f))).await;
+            assert_eq!(r.status, 200, "{url}: {}", r.text);
+            let expected = if order.is_array() {
+                vec!["c".to_string(), "b".into(), "a".into()] // only `name DESC` is left
+            } else {
+                names(&plain)
+            };
+            assert_eq!(names(&r), expected, "{url}: order {order}");
+        }
+        // in an include scope
+        let f = json!({"include": {"relation": "member", "scope": {"order": "secret ASC"}}});
+        let r = support::get(&app, &format!("/api/items?filter={}", enc(&f))).await;
+        assert_eq!(r.status, 200, "{url}: {}", r.text);
+        // a write never widens
+        let w = json!({"secret": "nomatch"});
+        let r = support::json(
+            &app,
+            "POST",
+            &format!("/api/members/update?where={}", enc(&w)),
+            &json!({"nick": "pwned"}),
+        )
+        .await;
+        assert_eq!(
+            (r.status.as_u16(), r.json()),
+            (200, json!({"count": 0})),
+            "{url}"
+        );
+        let r = support::json(
+            &app,
+            "POST",
+            &format!(
+                "/api/members/upsertWithWhere?where={}",
+                enc(&json!({"secret": "z"}))
+            ),
+            &json!({"name": "new"}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{url}: {}", r.text);
+        let all = support::get(&app, "/api/members").await;
+        assert_eq!(
+            names(&all),
+            ["a", "b", "c", "new"],
+            "{url}: created, a not patched"
+        );
+        assert!(!all.text.contains("pwned"), "{url}: {}", all.text);
+        // reads keep LoopBack's rule: the condition is dropped
+        let r = support::get(
+            &app,
+            &format!("/api/members/count?where={}", enc(&json!({"secret": "z"}))),
+        )
+        .await;
+        assert_eq!(r.json(), json!({"count": 4}), "{url}");
+    }
+}
+
+/// `order` costs at most rows × distinct keys: a key repeated thousands of times counts once,
+/// and more than `MAX_ORDER_KEYS` different keys is a 400 (no allocation per key and row).
+#[tokio::test]
+async fn order_keys_are_bounded() {
+    for url in support::datasource_urls() {
+        let _db = support::database_lock(&url).await;
+        let app = app_on(&url, false);
+        app.automigrate().await.unwrap();
+        for name in ["b", "a", "c"] {
+            support::json(&app, "POST", "/api/members", &json!({ "name": name })).await;
+        }
+        let repeated: Vec<&str> = std::iter::repeat_n("name ASC", 3000).collect();
+        let f = json!({ "order": repeated });
+        let started = std::time::Instant::now();
+        let r = support::get(&app, &format!("/api/members?filter={}", enc(&f))).await;
+        assert_eq!(
+            (r.status.as_u16(), names(&r)),
+            (200, vec!["a".into(), "b".into(), "c".into()]),
+            "{url}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{url}: {:?}",
+            started.elapsed()
+        );
+        let many: Vec<String> = (0..=lb::filter::MAX_ORDER_KEYS)
+            .map(|i| format!("k{i} ASC"))
+            .collect();
+        let f = json!({ "order": many });
+        let r = support::get(&app, &format!("/api/members?filter={}", enc(&f))).await;
+        assert_eq!(r.status, 400, "{url}: {}", r.text);
+        assert_eq!(
+            r.json()["error"]["message"],
+            format!(
+                "The order has more than {} different keys",
+                lb::filter::MAX_ORDER_KEYS
+            ),
+            "{url}"
+        );
+    }
+}

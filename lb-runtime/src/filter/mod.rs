@@ -18,5 +18,7 @@ pub use ast::{
     Scope, Where,
 };
 pub use builder::{Condition, Field, OrderBy, TypedFilter};
-pub use parse::{depth, parse_filter, parse_include, parse_where, ParseOptions, MAX_QUERY_DEPTH};
+pub use parse::{
+    depth, parse_filter, parse_include, parse_where, ParseOptions, MAX_ORDER_KEYS, MAX_QUERY_DEPTH,
+};
 pub use pattern::Pattern;

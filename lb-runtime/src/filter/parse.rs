@@ -13,18 +13,37 @@ use crate::Error;
 /// LoopBack's `maxDepthOfQuery`.
 pub const MAX_QUERY_DEPTH: usize = 12;
 
+/// The most distinct keys an `order` may have (repeated keys count once): sorting costs
+/// rows × keys, so one request cannot make it unbounded.
+pub const MAX_ORDER_KEYS: usize = 64;
+
 /// Where the filter comes from; REST callers get LoopBack's remote-call rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ParseOptions {
     /// Remove conditions on hidden properties (`prohibitHiddenPropertiesInQuery`), as LoopBack
-    /// does for every REST call.
+    /// does for every REST call, and `order` keys on them (which LoopBack honours, leaking the
+    /// values one comparison at a time).
     pub strip_hidden: bool,
+    /// A stripped condition matches nothing instead of being dropped: the `where` of a write,
+    /// which a dropped condition would widen to every instance.
+    pub hidden_matches_nothing: bool,
 }
 
 impl ParseOptions {
     /// The options of a REST request.
     pub fn rest() -> Self {
-        ParseOptions { strip_hidden: true }
+        ParseOptions {
+            strip_hidden: true,
+            hidden_matches_nothing: false,
+        }
+    }
+
+    /// The options of the `where` of a REST write (`updateAll`, `upsertWithWhere`).
+    pub fn rest_write() -> Self {
+        ParseOptions {
+            strip_hidden: true,
+            hidden_matches_nothing: true,
+        }
     }
 }
 
@@ -102,7 +121,7 @@ pub fn parse_filter(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Res
         f.skip = parse_count(s, "offset/skip")?;
     }
     if let Some(ord) = o.get("order") {
-        f.order = parse_order(ord)?;
+        f.order = parse_order(def, ord, opts)?;
     }
     if let Some(fields) = o.get("fields") {
         f.fields = parse_fields(fields);
@@ -236,7 +255,9 @@ fn parse_count(v: &Value, what: &str) -> Result<Option<usize>, Error> {
     }
 }
 
-fn parse_order(v: &Value) -> Result<Vec<Order>, Error> {
+/// `order` in LoopBack's forms; a key on a hidden property is left out (REST), a repeated key
+/// counts once (the first one decides), more than [`MAX_ORDER_KEYS`] distinct keys is a 400.
+fn parse_order(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Result<Vec<Order>, Error> {
     static COMMA: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"(?:\s*,\s*)+").expect("valid regex"));
     static SPACE: std::sync::LazyLock<regex::Regex> =
@@ -271,8 +292,21 @@ fn parse_order(v: &Value) -> Result<Vec<Order>, Error> {
                     )))
                 }
             };
+            let property = parts[0];
+            let head = property.split('.').next().unwrap_or(property);
+            if opts.strip_hidden && def.is_hidden(head) {
+                continue;
+            }
+            if out.iter().any(|o: &Order| o.property == property) {
+                continue;
+            }
+            if out.len() == MAX_ORDER_KEYS {
+                return Err(Error::bad_request(format!(
+                    "The order has more than {MAX_ORDER_KEYS} different keys"
+                )));
+            }
             out.push(Order {
-                property: parts[0].to_string(),
+                property: property.to_string(),
                 direction,
             });
         }
@@ -366,6 +400,10 @@ impl WhereParser<'_> {
                 }
                 _ => {
                     if self.opts.strip_hidden && self.def.is_hidden(key) {
+                        if self.opts.hidden_matches_nothing {
+                            // an empty `or`: no instance
+                            clauses.push(Clause::Or(Vec::new()));
+                        }
                         continue;
                     }
                     if let Some(related) = self.related(key, val)? {

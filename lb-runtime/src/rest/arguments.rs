@@ -120,16 +120,19 @@ pub(crate) fn filter(call: &Call) -> Result<Filter> {
     }
 }
 
-/// The `where` argument read from `source`, parsed; `None` when the request has none.
-pub(crate) fn where_arg(call: &Call, source: Source) -> Result<Option<Option<Where>>> {
+/// The `where` argument read from `source`, parsed; `None` when the request has none. The
+/// `where` of a write (`write`) never widens: a condition on a hidden property matches no
+/// instance there, where a read drops it (LoopBack).
+pub(crate) fn where_arg(call: &Call, source: Source, write: bool) -> Result<Option<Option<Where>>> {
+    let opts = if write {
+        ParseOptions::rest_write()
+    } else {
+        ParseOptions::rest()
+    };
     match read(call, &spec::where_(source))? {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
-        Some(v) => Ok(Some(filter::parse_where(
-            call.model(),
-            &v,
-            ParseOptions::rest(),
-        )?)),
+        Some(v) => Ok(Some(filter::parse_where(call.model(), &v, opts)?)),
     }
 }
 

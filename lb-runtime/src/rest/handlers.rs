@@ -58,7 +58,7 @@ pub fn replace_or_create(mut c: Call) -> Reply {
 
 pub fn upsert_with_where(mut c: Call) -> Reply {
     Box::pin(async move {
-        let where_ = args::where_arg(&c, Source::Query)?.ok_or_else(where_required)?;
+        let where_ = args::where_arg(&c, Source::Query, true)?.ok_or_else(where_required)?;
         let body = args::data(&mut c, &spec::data(true))?;
         let row = c.repo().upsert_with_where(where_.as_ref(), body).await?;
         Ok(Outcome::Row(row))
@@ -142,7 +142,7 @@ pub fn find_one(c: Call) -> Reply {
 
 pub fn count(c: Call) -> Reply {
     Box::pin(async move {
-        let where_ = args::where_arg(&c, Source::Auto)?.flatten();
+        let where_ = args::where_arg(&c, Source::Auto, false)?.flatten();
         let n = c.repo().count(where_.as_ref()).await?;
         Ok(Outcome::Count(n))
     })
@@ -150,7 +150,7 @@ pub fn count(c: Call) -> Reply {
 
 pub fn update_all(mut c: Call) -> Reply {
     Box::pin(async move {
-        let where_ = args::where_arg(&c, Source::Query)?.ok_or_else(where_required)?;
+        let where_ = args::where_arg(&c, Source::Query, true)?.ok_or_else(where_required)?;
         let body = args::data(&mut c, &spec::data(false))?;
         let n = c.repo().update_all(where_.as_ref(), body).await?;
         Ok(Outcome::Json(StatusCode::OK, json!({ "count": n })))
