@@ -90,6 +90,17 @@ impl Repository {
             _ => id.clone(),
         }
     }
+
+    /// A client-supplied id as a lookup key (path ids): coerced to the id's type; `None` when
+    /// no instance can have it — a boolean for a numeric id finds nothing (LoopBack), where a
+    /// database would compare `true` as 1.
+    pub(crate) fn lookup_id(&self, id: &Value) -> Option<Value> {
+        let id = self.coerce_id(id);
+        match (&self.model.id().data_type, &id) {
+            (t, Value::Bool(_)) if t.is_numeric() => None,
+            _ => Some(id),
+        }
+    }
 }
 
 /// Applies a `fields` projection (a new row only when something is left out).

@@ -70,7 +70,9 @@ impl Repository {
         id: &Value,
         filter: Option<&Filter>,
     ) -> Result<Option<Row>> {
-        let id = self.coerce_id(id);
+        let Some(id) = self.lookup_id(id) else {
+            return Ok(None);
+        };
         let fields = filter.and_then(|f| f.fields.as_ref());
         let mut op = self.operation();
         if self.observes(OperationHook::Access) {
@@ -99,7 +101,9 @@ impl Repository {
 
     /// `exists`.
     pub async fn exists(&self, id: &Value) -> Result<bool> {
-        let id = self.coerce_id(id);
+        let Some(id) = self.lookup_id(id) else {
+            return Ok(false);
+        };
         if self.observes(OperationHook::Access) {
             let by_id = self.id_where(&id);
             return Ok(self.count(Some(&by_id)).await? > 0);

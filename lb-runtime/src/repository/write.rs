@@ -251,7 +251,9 @@ impl Repository {
 
     /// `replaceById`: validates, then replaces; a body id different from `id` is a 400.
     pub async fn replace_by_id(&self, id: &Value, data: Value) -> Result<Row> {
-        let id = self.coerce_id(id);
+        let Some(id) = self.lookup_id(id) else {
+            return Err(replace_missing(id));
+        };
         let mut body = match data {
             Value::Object(o) => o,
             Value::Null => Object::new(),
@@ -280,7 +282,9 @@ impl Repository {
         data: Value,
         id_text_raw: &str,
     ) -> Result<Row> {
-        let id = self.coerce_id(id);
+        let Some(id) = self.lookup_id(id) else {
+            return Err(Error::instance_not_found(id_text_raw));
+        };
         // the instance load (LoopBack's findById: `access`, `loaded`)
         let mut op = self.operation();
         let current = self
@@ -390,7 +394,9 @@ impl Repository {
 
     /// `deleteById`: 1 or 0 (never a 404).
     pub async fn delete_by_id(&self, id: &Value) -> Result<u64> {
-        let id = self.coerce_id(id);
+        let Some(id) = self.lookup_id(id) else {
+            return Ok(0);
+        };
         let hooked = [
             OperationHook::Access,
             OperationHook::BeforeDelete,

@@ -1,0 +1,52 @@
+//! What a hostile client tries first (issue 15), on every datasource: each test is one
+//! finding that failed before and must keep passing. Hidden-property probes and the bounds
+//! on `order` live in `tests/hidden_properties.rs`.
+
+mod support;
+
+use lb::App;
+use serde_json::json;
+use support::models::{Inventory, Location, Product};
+
+async fn app_on(url: &str) -> App {
+    let app = App::builder()
+        .datasource_url("db", url)
+        .unwrap()
+        .model::<Location>()
+        .model::<Inventory>()
+        .model::<Product>()
+        .build()
+        .unwrap();
+    app.automigrate().await.unwrap();
+    app
+}
+
+/// A path id of the wrong type finds nothing, on every datasource: `true` is not the numeric
+/// id 1 (a database would compare it as 1, so `DELETE /api/products/true` deleted product 1
+/// on SQLite).
+#[tokio::test]
+async fn a_boolean_path_id_finds_nothing() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let app = app_on(&url).await;
+        let r = support::json(&app, "POST", "/api/products", &json!({"name": "apple"})).await;
+        assert_eq!(r.json()["id"], 1, "{url}: {}", r.text);
+        let get = support::get(&app, "/api/products/true").await;
+        assert_eq!(get.status, 404, "{url}: {}", get.text);
+        let exists = support::get(&app, "/api/products/true/exists").await;
+        assert_eq!(exists.json(), json!({"exists": false}), "{url}");
+        let patch = support::json(&app, "PATCH", "/api/products/true", &json!({"price": 9})).await;
+        assert_eq!(patch.status, 404, "{url}: {}", patch.text);
+        let put = support::json(&app, "PUT", "/api/products/true", &json!({"name": "pear"})).await;
+        assert_eq!(put.status, 404, "{url}: {}", put.text);
+        let delete = support::send(&app, "DELETE", "/api/products/true", &[], None).await;
+        assert_eq!(delete.json(), json!({"count": 0}), "{url}");
+        let apple = support::get(&app, "/api/products/1").await;
+        assert_eq!(
+            (apple.json()["name"].clone(), apple.json()["price"].clone()),
+            (json!("apple"), serde_json::Value::Null),
+            "{url}: product 1 untouched: {}",
+            apple.text
+        );
+    }
+}
