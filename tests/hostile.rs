@@ -50,3 +50,63 @@ async fn a_boolean_path_id_finds_nothing() {
         );
     }
 }
+
+/// A `where` is bounded before any statement is built: at most `MAX_LIST_VALUES` listed
+/// values, `MAX_CONDITIONS` conditions and `MAX_PATTERN_LENGTH`-character patterns — the
+/// largest allowed run on every database (no 500 from a database limit), one more is a 400.
+#[tokio::test]
+async fn where_clauses_are_bounded() {
+    use lb::filter::{MAX_CONDITIONS, MAX_LIST_VALUES, MAX_PATTERN_LENGTH};
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let app = app_on(&url).await;
+        support::json(&app, "POST", "/api/products", &json!({"name": "apple"})).await;
+        let ids = |n: usize| json!({"id": {"inq": (1..=n).collect::<Vec<_>>()}});
+        assert_eq!(
+            Product::count(&app, ids(MAX_LIST_VALUES)).await.unwrap(),
+            1,
+            "{url}"
+        );
+        let e = Product::count(&app, ids(MAX_LIST_VALUES + 1))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status, 400, "{url}: {}", e.message);
+        let ors = |n: usize| {
+            let names: Vec<_> = (0..n).map(|i| json!({"name": format!("n{i}")})).collect();
+            json!({"or": names})
+        };
+        assert_eq!(
+            Product::count(&app, ors(MAX_CONDITIONS)).await.unwrap(),
+            0,
+            "{url}"
+        );
+        let e = Product::count(&app, ors(MAX_CONDITIONS + 1))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.message.as_str()),
+            (
+                400,
+                format!("The where clause has more than {MAX_CONDITIONS} conditions").as_str()
+            ),
+            "{url}"
+        );
+        let pattern = |n: usize| json!({"name": {"like": "a".repeat(n)}});
+        assert_eq!(
+            Product::count(&app, pattern(MAX_PATTERN_LENGTH))
+                .await
+                .unwrap(),
+            0,
+            "{url}"
+        );
+        let e = Product::count(&app, pattern(MAX_PATTERN_LENGTH + 1))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status, 400, "{url}: {}", e.message);
+        // over HTTP: the same 400, LoopBack's envelope
+        let w = support::escape_uri(&ors(MAX_CONDITIONS + 1).to_string());
+        let r = support::get(&app, &format!("/api/products/count?where={w}")).await;
+        assert_eq!(r.status, 400, "{url}: {}", r.text);
+        assert_eq!(r.json()["error"]["statusCode"], 400, "{url}");
+    }
+}

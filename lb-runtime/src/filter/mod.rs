@@ -19,6 +19,7 @@ pub use ast::{
 };
 pub use builder::{Condition, Field, OrderBy, TypedFilter};
 pub use parse::{
-    depth, parse_filter, parse_include, parse_where, ParseOptions, MAX_ORDER_KEYS, MAX_QUERY_DEPTH,
+    depth, parse_filter, parse_include, parse_where, ParseOptions, MAX_CONDITIONS, MAX_LIST_VALUES,
+    MAX_ORDER_KEYS, MAX_PATTERN_LENGTH, MAX_QUERY_DEPTH,
 };
 pub use pattern::Pattern;

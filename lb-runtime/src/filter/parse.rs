@@ -13,6 +13,18 @@ use crate::Error;
 /// LoopBack's `maxDepthOfQuery`.
 pub const MAX_QUERY_DEPTH: usize = 12;
 
+/// The most conditions a `where` may hold, at every depth: an `or` of thousands is a SQL
+/// expression no database takes (SQLite: 1000 levels), and work for the memory connector.
+pub const MAX_CONDITIONS: usize = 512;
+
+/// The most values the lists of a `where` (`inq`, `nin`) may hold together: each is a bound
+/// parameter (SQLite takes 32,766 per statement, PostgreSQL and MySQL 65,535).
+pub const MAX_LIST_VALUES: usize = 10_000;
+
+/// The longest `like` / `regexp` pattern, in characters: a long literal pattern over large
+/// texts costs seconds on every datasource.
+pub const MAX_PATTERN_LENGTH: usize = 1_000;
+
 /// The most distinct keys an `order` may have (repeated keys count once): sorting costs
 /// rows × keys, so one request cannot make it unbounded.
 pub const MAX_ORDER_KEYS: usize = 64;
@@ -224,7 +236,52 @@ fn parse_where_value(
         return Ok(None);
     }
     let w = WhereParser { def, opts }.parse(v)?;
+    check_size(&w)?;
     Ok(if w.0.is_empty() { None } else { Some(w) })
+}
+
+/// How many conditions and list values a `where` holds, at every depth.
+fn size(w: &Where) -> (usize, usize) {
+    let mut conditions = 0;
+    let mut values = 0;
+    for c in &w.0 {
+        let (c, v) = match c {
+            Clause::And(ws) | Clause::Or(ws) | Clause::Nor(ws) => ws
+                .iter()
+                .map(size)
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+            Clause::Related(r) => size(&r.where_),
+            Clause::Property { ops, .. } => (
+                1,
+                ops.iter()
+                    .map(|op| match op {
+                        Op::Inq(xs) | Op::Nin(xs) => xs.len(),
+                        _ => 0,
+                    })
+                    .sum(),
+            ),
+        };
+        conditions += c;
+        values += v;
+    }
+    (conditions, values)
+}
+
+/// A `where` within [`MAX_CONDITIONS`] and [`MAX_LIST_VALUES`] (a 400 otherwise, before any
+/// statement is built).
+fn check_size(w: &Where) -> Result<(), Error> {
+    let (conditions, values) = size(w);
+    if conditions > MAX_CONDITIONS {
+        return Err(Error::bad_request(format!(
+            "The where clause has more than {MAX_CONDITIONS} conditions"
+        )));
+    }
+    if values > MAX_LIST_VALUES {
+        return Err(Error::bad_request(format!(
+            "The where clause lists more than {MAX_LIST_VALUES} values"
+        )));
+    }
+    Ok(())
 }
 
 fn parse_count(v: &Value, what: &str) -> Result<Option<usize>, Error> {
@@ -573,6 +630,9 @@ impl WhereParser<'_> {
         };
         let pattern_text = |v: &Value| -> Result<String, Error> {
             match v {
+                Value::String(s) if s.chars().count() > MAX_PATTERN_LENGTH => Err(invalid(
+                    &format!("the pattern is longer than {MAX_PATTERN_LENGTH} characters"),
+                )),
                 Value::String(s) => Ok(s.clone()),
                 _ => Err(invalid("Expected a string or RegExp")),
             }
