@@ -1850,3 +1850,25 @@ async fn typed_included_relations() {
         assert_eq!(orphan.into_inner().author_id, Some(99), "{url}");
     }
 }
+
+/// An include repeated thousands of times runs once (the last scope given wins, as in
+/// LoopBack's answer): one query for the posts, one for their authors.
+#[tokio::test]
+async fn a_repeated_include_runs_once() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let (app, finds) = app_on(&url).await;
+        let mut include: Vec<Value> = vec![json!("author"); 3000];
+        include.push(json!({"relation": "author", "scope": {"fields": ["name"]}}));
+        let f = json!({"where": {"title": "p1"}, "include": include});
+        finds.finds.swap(0, Ordering::SeqCst);
+        let r = support::get(&app, &format!("/api/posts?filter={}", enc(&f))).await;
+        assert_eq!(r.status, 200, "{url}: {}", r.text);
+        assert_eq!(
+            r.json()[0]["author"],
+            json!({"name": "Ann"}),
+            "{url}: the last scope"
+        );
+        assert_eq!(finds.finds.swap(0, Ordering::SeqCst), 2, "{url}");
+    }
+}

@@ -147,7 +147,9 @@ pub fn parse_filter(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Res
 /// An `include` value in any of its forms (`"a"`, `["a", {"b": "c"}]`,
 /// `{"relation": "a", "scope": {..}}`, `{"a": <nested include>}`), each relation checked
 /// against `def` (LoopBack 3 answers 500 for an unknown one; lb answers 400) and each scope
-/// parsed against the relation's target model. Scopes are read with REST rules.
+/// parsed against the relation's target model. Scopes are read with REST rules. A relation
+/// named again counts once, with the last scope given (what LoopBack's answer shows): an
+/// include repeated thousands of times runs once.
 pub fn parse_include(def: &ModelDefinition, v: &Value) -> Result<Vec<Inclusion>, Error> {
     let mut out = Vec::new();
     collect_inclusions(def, v, &mut out)?;
@@ -161,7 +163,7 @@ fn collect_inclusions(
 ) -> Result<(), Error> {
     match v {
         Value::Null => {}
-        Value::String(s) => out.push(inclusion(def, s, None)?),
+        Value::String(s) => add(out, inclusion(def, s, None)?),
         Value::Array(a) => {
             for x in a {
                 collect_inclusions(def, x, out)?;
@@ -176,14 +178,14 @@ fn collect_inclusions(
                         return Err(Error::bad_request("include: `scope` must be an object"))
                     }
                 };
-                out.push(inclusion(def, r, scope)?);
+                add(out, inclusion(def, r, scope)?);
             }
             Some(_) => return Err(Error::bad_request("include: `relation` must be a string")),
             None => {
                 for (k, nested) in o {
                     let mut scope = Map::new();
                     scope.insert("include".into(), nested.clone());
-                    out.push(inclusion(def, k, Some(Value::Object(scope)))?);
+                    add(out, inclusion(def, k, Some(Value::Object(scope)))?);
                 }
             }
         },
@@ -194,6 +196,14 @@ fn collect_inclusions(
         }
     }
     Ok(())
+}
+
+/// `inc` added to the list, or replacing an earlier inclusion of the same relation.
+fn add(out: &mut Vec<Inclusion>, inc: Inclusion) {
+    match out.iter_mut().find(|x| x.relation == inc.relation) {
+        Some(earlier) => *earlier = inc,
+        None => out.push(inc),
+    }
 }
 
 fn inclusion(def: &ModelDefinition, name: &str, scope: Option<Value>) -> Result<Inclusion, Error> {
