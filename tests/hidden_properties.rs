@@ -347,10 +347,24 @@ async fn hidden_properties_cannot_be_probed() {
             };
             assert_eq!(names(&r), expected, "{url}: order {order}");
         }
-        // in an include scope
-        let f = json!({"include": {"relation": "member", "scope": {"order": "secret ASC"}}});
-        let r = support::get(&app, &format!("/api/items?filter={}", enc(&f))).await;
+        // in an include scope: the items' hidden codes run against their ids
+        for (label, code) in [("x", "2"), ("y", "1")] {
+            let body = json!({"label": label, "code": code});
+            support::json(&app, "POST", "/api/members/1/items", &body).await;
+        }
+        let f = json!({"where": {"name": "a"},
+                       "include": {"relation": "items", "scope": {"order": "code ASC"}}});
+        let r = support::get(&app, &format!("/api/members?filter={}", enc(&f))).await;
         assert_eq!(r.status, 200, "{url}: {}", r.text);
+        let labels: Vec<_> = r.json()[0]["items"]
+            .as_array()
+            .map(|a| a.iter().map(|i| i["label"].clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            labels,
+            [json!("x"), json!("y")],
+            "{url}: order by id, not by code"
+        );
         // a write never widens
         let w = json!({"secret": "nomatch"});
         let r = support::json(
