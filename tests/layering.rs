@@ -27,6 +27,7 @@ const LAYERS: &[&str] = &[
     "rest",       // the HTTP edge: dispatch, the pipeline, built-in handlers
     "openapi",    // the OpenAPI document from the method tables
     "app",        // App / AppBuilder: assembles everything
+    "server",     // the HTTP server: connections, timeouts, caps (App::serve)
     "lib",        // the crate root: re-exports
 ];
 

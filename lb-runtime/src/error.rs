@@ -100,6 +100,25 @@ impl Error {
         Self::bad_request("data object cannot be empty!")
     }
 
+    /// 503 when an answer took longer than the server's request timeout (production answers
+    /// show only `Service Unavailable`).
+    pub fn request_timeout(limit: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the request took longer than {} ms", limit.as_millis()),
+        )
+        .with_code("REQUEST_TIMEOUT")
+    }
+
+    /// 408 when a request's body did not arrive within the server's body-read timeout.
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request body not received in time",
+        )
+        .with_code("REQUEST_BODY_TIMEOUT")
+    }
+
     /// Sets the error name.
     pub fn with_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.name = name.into();

@@ -18,6 +18,7 @@ mod relation;
 pub mod remote;
 pub mod repository;
 pub mod rest;
+pub mod server;
 pub(crate) mod shape;
 pub mod typed;
 pub mod validation;
@@ -37,6 +38,7 @@ pub use remote::{
     RemoteMethods, Returns, Source,
 };
 pub use rest::{AccessRequest, Authorizer};
+pub use server::{Server, ServerOptions};
 pub use typed::Model;
 pub use value::{DistanceUnit, GeoPoint};
 

@@ -11,7 +11,6 @@ mod rest_functions;
 use std::any::TypeId;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::connector::{memory::Memory, Connector};
@@ -220,42 +219,6 @@ impl App {
     /// Like [`App::router`] plus LoopBack's `Cannot GET /x` 404 for every other path.
     pub fn into_router(self) -> axum::Router {
         rest::router_with_fallback(self)
-    }
-
-    /// Serves the app on `addr` until SIGTERM or Ctrl-C, then shuts down gracefully.
-    pub async fn serve(self, addr: impl Into<SocketAddr>) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(addr.into()).await?;
-        self.serve_on(listener).await
-    }
-
-    /// Serves on an already bound listener (see [`App::serve`]).
-    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        let service = rest::AppService::new(self);
-        let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
-        axum::serve(listener, make)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }
 

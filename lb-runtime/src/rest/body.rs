@@ -40,6 +40,31 @@ pub fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|t| is_json_type(&media_type(t)))
 }
 
+/// The error a request body gives when it did not arrive in time (the server's body-read
+/// timeout); the reader answers 408.
+#[derive(Debug)]
+pub struct ReadTimeout;
+
+impl std::fmt::Display for ReadTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("request body not received in time")
+    }
+}
+
+impl std::error::Error for ReadTimeout {}
+
+/// Whether `e` or one of its sources is a [`ReadTimeout`] (axum's `Body` wraps the error).
+fn is_read_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.is::<ReadTimeout>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// Reads and parses the body.
 pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value> {
     if let Some(len) = headers
@@ -57,6 +82,7 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+        Err(e) if is_read_timeout(&*e) => return Err(Error::body_timeout()),
         Err(e) => {
             return Err(Error::bad_request(format!(
                 "could not read the request body: {e}"

@@ -22,9 +22,11 @@ mod response;
 mod service;
 
 pub use authorize::{AccessRequest, Authorizer};
+pub use body::ReadTimeout;
 pub use call::Call;
 pub use methods::{Handler, MethodKind, RestMethod, RoutePath};
 pub use outcome::Outcome;
+pub(crate) use response::error_response;
 pub use response::{json_response, row_response, rows_response, void_response};
 pub use service::AppService;
 

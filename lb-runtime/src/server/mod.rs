@@ -1,0 +1,257 @@
+//! The HTTP server: accepts connections and runs the app's service on each, with limits a
+//! public API needs — a header-read timeout that also closes idle keep-alive connections, a
+//! body-read timeout (408), a request timeout (503), a write-stall timeout, a cap on
+//! connections (per process and per client address) and on the size of a request head. The
+//! defaults are safe out of the box ([`ServerOptions`]); `docs/security.md` lists them.
+//!
+//! ```no_run
+//! # async fn run(app: lb_runtime::App) -> std::io::Result<()> {
+//! use std::time::Duration;
+//! app.server()
+//!     .request_timeout(Some(Duration::from_secs(5)))
+//!     .max_connections_per_address(1024) // behind a proxy
+//!     .serve(([0, 0, 0, 0], 3000))
+//!     .await
+//! # }
+//! ```
+
+mod admission;
+mod deadline;
+mod options;
+mod stall;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tower::Service;
+
+pub use options::ServerOptions;
+
+use crate::rest::{self, AppService};
+use crate::{App, Error};
+use admission::Admission;
+use deadline::BodyDeadline;
+use stall::StallGuard;
+
+/// Serves an [`App`] over HTTP/1.1 with [`ServerOptions`]' limits. Made by [`App::server`].
+pub struct Server {
+    app: App,
+    options: ServerOptions,
+}
+
+impl App {
+    /// A server for this app with the default limits, to change before serving.
+    pub fn server(self) -> Server {
+        Server {
+            app: self,
+            options: ServerOptions::default(),
+        }
+    }
+
+    /// Serves the app on `addr` with the default limits until SIGTERM or Ctrl-C, then shuts
+    /// down gracefully.
+    pub async fn serve(self, addr: impl Into<SocketAddr>) -> io::Result<()> {
+        self.server().serve(addr).await
+    }
+
+    /// Serves on an already bound listener (see [`App::serve`]).
+    pub async fn serve_on(self, listener: TcpListener) -> io::Result<()> {
+        self.server().serve_on(listener).await
+    }
+}
+
+impl Server {
+    /// All limits at once.
+    pub fn options(mut self, options: ServerOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// See [`ServerOptions::header_read_timeout`].
+    pub fn header_read_timeout(mut self, d: Duration) -> Self {
+        self.options.header_read_timeout = d;
+        self
+    }
+
+    /// See [`ServerOptions::body_read_timeout`].
+    pub fn body_read_timeout(mut self, d: Duration) -> Self {
+        self.options.body_read_timeout = d;
+        self
+    }
+
+    /// See [`ServerOptions::request_timeout`].
+    pub fn request_timeout(mut self, d: Option<Duration>) -> Self {
+        self.options.request_timeout = d;
+        self
+    }
+
+    /// See [`ServerOptions::write_timeout`].
+    pub fn write_timeout(mut self, d: Duration) -> Self {
+        self.options.write_timeout = d;
+        self
+    }
+
+    /// See [`ServerOptions::max_connections`].
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.options.max_connections = n;
+        self
+    }
+
+    /// See [`ServerOptions::max_connections_per_address`].
+    pub fn max_connections_per_address(mut self, n: usize) -> Self {
+        self.options.max_connections_per_address = n;
+        self
+    }
+
+    /// See [`ServerOptions::max_header_bytes`].
+    pub fn max_header_bytes(mut self, n: usize) -> Self {
+        self.options.max_header_bytes = n;
+        self
+    }
+
+    /// See [`ServerOptions::shutdown_grace`].
+    pub fn shutdown_grace(mut self, d: Duration) -> Self {
+        self.options.shutdown_grace = d;
+        self
+    }
+
+    /// Serves on `addr` until SIGTERM or Ctrl-C.
+    pub async fn serve(self, addr: impl Into<SocketAddr>) -> io::Result<()> {
+        let listener = TcpListener::bind(addr.into()).await?;
+        self.serve_on(listener).await
+    }
+
+    /// Serves on a bound listener until SIGTERM or Ctrl-C.
+    pub async fn serve_on(self, listener: TcpListener) -> io::Result<()> {
+        self.serve_until(listener, shutdown_signal()).await
+    }
+
+    /// Serves on a bound listener until `shutdown` completes, then stops accepting, lets the
+    /// requests in flight finish (at most [`ServerOptions::shutdown_grace`]) and returns.
+    pub async fn serve_until(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<()> {
+        let o = self.options;
+        let admission = Admission::new(o.max_connections, o.max_connections_per_address);
+        let per_request = Arc::new(PerRequest {
+            service: AppService::new(self.app.clone()),
+            debug: self.app.debug(),
+            body_read_timeout: o.body_read_timeout,
+            request_timeout: o.request_timeout,
+        });
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(o.header_read_timeout)
+            .max_buf_size(o.max_header_bytes.max(8192))
+            .keep_alive(true);
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            let place = tokio::select! {
+                p = admission.place() => p,
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                r = listener.accept() => match r {
+                    Ok(c) => c,
+                    Err(e) => {
+                        accept_failed(e).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            // over its address's share: the stream is dropped, closing the connection
+            let Some(ticket) = admission.admit(place, peer.ip().to_canonical()) else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let io = StallGuard::new(TokioIo::new(stream), o.write_timeout);
+            let per_request = per_request.clone();
+            let service = hyper::service::service_fn(move |req| {
+                let per_request = per_request.clone();
+                async move { Ok::<_, Infallible>(per_request.answer(req).await) }
+            });
+            let conn = graceful.watch(http.serve_connection(io, service));
+            tokio::spawn(async move {
+                let _ = conn.await;
+                drop(ticket);
+            });
+        }
+        drop(listener);
+        let _ = tokio::time::timeout(o.shutdown_grace, graceful.shutdown()).await;
+        Ok(())
+    }
+}
+
+/// What every request of every connection shares.
+struct PerRequest {
+    service: AppService,
+    debug: bool,
+    body_read_timeout: Duration,
+    request_timeout: Option<Duration>,
+}
+
+impl PerRequest {
+    async fn answer(&self, req: hyper::Request<Incoming>) -> axum::response::Response {
+        let req = req.map(|body| BodyDeadline::new(body, self.body_read_timeout));
+        let mut service = self.service.clone();
+        let answer = async move {
+            match service.call(req).await {
+                Ok(res) => res,
+                Err(never) => match never {},
+            }
+        };
+        deadline::within(self.request_timeout, answer, || {
+            let limit = self.request_timeout.unwrap_or_default();
+            rest::error_response(&Error::request_timeout(limit), self.debug)
+        })
+        .await
+    }
+}
+
+/// An accept error: a connection that failed before it was accepted is skipped; anything
+/// else (out of descriptors) is reported and retried after a pause, never fatal.
+async fn accept_failed(e: io::Error) {
+    use io::ErrorKind::*;
+    if matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    eprintln!("lb: accepting a connection failed: {e}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

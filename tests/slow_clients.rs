@@ -1,0 +1,292 @@
+//! Slow and greedy clients against the real server, over real sockets (issue 15 finding 4):
+//! slow headers, idle keep-alives, slow bodies, slow answers, clients that do not read, and
+//! connection floods — each bounded in count and time, with a trivial request answered within
+//! a stated time while the abuse runs.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use lb::{App, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+
+/// A server for the example models with `limits` applied, on an ephemeral port; it stops
+/// when the returned sender is dropped.
+async fn start(
+    app: App,
+    limits: impl FnOnce(Server) -> Server,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = limits(app.server());
+    tokio::spawn(async move {
+        server
+            .serve_until(listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    (addr, tx)
+}
+
+/// A connection from the loopback address `from` (127.0.0.x: each is a different client
+/// address to the server).
+async fn connect_from(from: [u8; 4], to: SocketAddr) -> std::io::Result<TcpStream> {
+    let s = TcpSocket::new_v4()?;
+    s.bind(SocketAddr::from((from, 0)))?;
+    s.connect(to).await
+}
+
+/// `GET /api/products` on a fresh connection from 127.0.0.1: the status (0 when no answer
+/// came within 10 s) and the time taken.
+async fn trivial_request(addr: SocketAddr) -> (u16, Duration) {
+    let started = Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(10), request_status(addr))
+        .await
+        .unwrap_or(0);
+    (status, started.elapsed())
+}
+
+async fn request_status(addr: SocketAddr) -> u16 {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /api/products HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out);
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Reads until the server closes the connection (EOF or reset); the time it took, or `None`
+/// if it was still open after `limit`.
+async fn closed_within(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buf = [0u8; 4096];
+    let wait = async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    };
+    tokio::time::timeout(limit, wait)
+        .await
+        .ok()
+        .map(|()| started.elapsed())
+}
+
+/// Headers sent one byte at a time, never finished: the connection is closed after the
+/// header-read timeout, and other clients are served meanwhile.
+#[tokio::test]
+async fn slow_headers_are_cut_off() {
+    let (addr, _stop) = start(support::app(), |s| {
+        s.header_read_timeout(Duration::from_millis(400))
+    })
+    .await;
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /api/pro").await.unwrap();
+        slow.push(s);
+    }
+    let dripping = async {
+        for i in 0..4 {
+            for s in &mut slow {
+                let _ = s.write_all(&[b"duct"[i]]).await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    dripping.await;
+    let (status, took) = trivial_request(addr).await;
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    for s in &mut slow {
+        let t = closed_within(s, Duration::from_secs(3)).await;
+        assert!(t.is_some(), "a slow-header connection stayed open");
+    }
+}
+
+/// An idle keep-alive connection is closed once the header-read timeout has passed since its
+/// last answer.
+#[tokio::test]
+async fn idle_keep_alive_connections_are_closed() {
+    let (addr, _stop) = start(support::app(), |s| {
+        s.header_read_timeout(Duration::from_millis(300))
+    })
+    .await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /api/products HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    let n = s.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let t = closed_within(&mut s, Duration::from_secs(3))
+        .await
+        .expect("the idle connection must be closed");
+    assert!(t >= Duration::from_millis(200), "closed too early: {t:?}");
+}
+
+/// A body that stops arriving is answered 408 after the body-read timeout, and nothing is
+/// written.
+#[tokio::test]
+async fn a_stalled_body_is_answered_408() {
+    let app = support::app();
+    let (addr, _stop) = start(app.clone(), |s| {
+        s.body_read_timeout(Duration::from_millis(300))
+    })
+    .await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        b"POST /api/products HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"name\":",
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "no answer to a stalled body");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"REQUEST_BODY_TIMEOUT\""), "{text}");
+    assert_eq!(
+        support::get(&app, "/api/products/count").await.json()["count"],
+        0
+    );
+}
+
+/// An answer that takes longer than the request timeout is stopped and answered 503.
+#[tokio::test]
+async fn a_slow_answer_is_answered_503() {
+    let app = support::app_with(|b| {
+        b.before_remote("Product", "find", |_ctx| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok(())
+        })
+    });
+    let (addr, _stop) = start(app, |s| s.request_timeout(Some(Duration::from_millis(300)))).await;
+    let (status, took) = trivial_request(addr).await;
+    assert_eq!(status, 503);
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+/// A client that pipelines requests and never reads the answers loses its connection after
+/// the write timeout instead of holding it forever.
+#[tokio::test]
+async fn a_client_that_does_not_read_is_disconnected() {
+    let app = support::app();
+    let big = "x".repeat(2000);
+    for i in 0..200 {
+        let body =
+            serde_json::json!({"name": format!("p{i}"), "secret": &big, "description": &big});
+        support::json(&app, "POST", "/api/products", &body).await;
+    }
+    let (addr, _stop) = start(app, |s| s.write_timeout(Duration::from_millis(300))).await;
+    let sock = TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let mut s = sock.connect(addr).await.unwrap();
+    let req = b"GET /api/products HTTP/1.1\r\nhost: x\r\n\r\n".repeat(200);
+    // the server stops reading once its writes block; the rest of the requests may not fit
+    let _ = tokio::time::timeout(Duration::from_secs(2), s.write_all(&req)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // the connection is gone: what was buffered drains, then EOF or a reset
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let drained = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    })
+    .await;
+    assert!(drained.is_ok(), "the connection stayed open");
+    let one_answer = 200 * 2000 * 2;
+    assert!(
+        total < 200 * one_answer,
+        "all {total} bytes arrived: the server never gave up"
+    );
+}
+
+/// One client address gets at most its share of connections (the rest are closed at once);
+/// another address is served meanwhile.
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    let (addr, _stop) = start(support::app(), |s| {
+        s.max_connections_per_address(20)
+            .header_read_timeout(Duration::from_secs(30))
+    })
+    .await;
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for _ in 0..200 {
+        let mut s = connect_from([127, 0, 0, 2], addr).await.unwrap();
+        // accepted then closed at once, or held open
+        if closed_within(&mut s, Duration::from_millis(20))
+            .await
+            .is_some()
+        {
+            refused += 1;
+        } else {
+            held.push(s);
+        }
+    }
+    assert!(held.len() <= 20, "{} connections held", held.len());
+    assert!(refused >= 180, "{refused} refused");
+    let (status, took) = trivial_request(addr).await;
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+}
+
+/// At the process cap, new connections wait (they are not refused and the process does not
+/// die) and are served once a place frees — here when the idle ones hit the header timeout.
+#[tokio::test]
+async fn a_connection_flood_waits_for_a_place() {
+    let (addr, _stop) = start(support::app(), |s| {
+        s.max_connections(30)
+            .header_read_timeout(Duration::from_millis(500))
+    })
+    .await;
+    let mut flood = Vec::new();
+    for i in 0..300u32 {
+        let from = [127, 0, 1 + (i / 100) as u8, 2 + (i % 100) as u8];
+        if let Ok(s) = connect_from(from, addr).await {
+            flood.push(s);
+        }
+    }
+    let (status, took) = trivial_request(addr).await;
+    assert_eq!(status, 200);
+    // every earlier connection idles out in rounds of 30 × 0.5 s at worst
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    drop(flood);
+    let (status, took) = trivial_request(addr).await;
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+}
+
+/// A request head beyond `max_header_bytes` (a 100 KB filter in the URL) is refused with 431
+/// before anything parses it.
+#[tokio::test]
+async fn an_oversized_request_head_is_refused() {
+    let (addr, _stop) = start(support::app(), |s| s.max_header_bytes(16 * 1024)).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let filter = "a".repeat(100 * 1024);
+    let req = format!("GET /api/products?filter={filter} HTTP/1.1\r\nhost: x\r\n\r\n");
+    let _ = s.write_all(req.as_bytes()).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+    let (status, _) = trivial_request(addr).await;
+    assert_eq!(status, 200);
+}
