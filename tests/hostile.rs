@@ -110,3 +110,91 @@ async fn where_clauses_are_bounded() {
         assert_eq!(r.json()["error"]["statusCode"], 400, "{url}");
     }
 }
+
+/// A statement that runs too long, by dialect: PostgreSQL and MariaDB sleep, SQLite counts
+/// to a billion.
+fn slow_statement(url: &str) -> &'static str {
+    if url.starts_with("postgres") {
+        "SELECT pg_sleep(20)"
+    } else if url.starts_with("mysql") {
+        "SELECT SLEEP(20)"
+    } else {
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) \
+         SELECT count(*) FROM c"
+    }
+}
+
+fn sql_urls() -> Vec<String> {
+    support::datasource_urls()
+        .into_iter()
+        .filter(|u| !u.starts_with("memory:"))
+        .collect()
+}
+
+/// One statement cannot hold a connection longer than the datasource's statement timeout:
+/// the database cancels it, the client gets a 503, and the connection serves the next
+/// statement (issue 15 finding 5).
+#[tokio::test]
+async fn a_long_statement_is_cancelled() {
+    use lb::{PoolSettings, SqlConnector};
+    use std::time::{Duration, Instant};
+    for url in sql_urls() {
+        let _g = support::database_lock(&url).await;
+        let settings = PoolSettings {
+            max_connections: 1,
+            statement_timeout: Some(Duration::from_millis(300)),
+            ..PoolSettings::default()
+        };
+        let db = SqlConnector::with_settings(&url, &settings).unwrap();
+        let started = Instant::now();
+        let e = db
+            .execute(slow_statement(&url))
+            .await
+            .expect_err(&format!("{url}: not cancelled"));
+        let took = started.elapsed();
+        assert_eq!(
+            (e.status.as_u16(), e.code.as_deref()),
+            (503, Some("STATEMENT_TIMEOUT")),
+            "{url}: {e}"
+        );
+        assert!(took < Duration::from_secs(5), "{url}: took {took:?}");
+        assert!(!e.message.contains("SELECT"), "{url}: SQL in the message");
+        db.execute("SELECT 1").await.unwrap();
+        db.close().await;
+    }
+}
+
+/// A request that finds the pool busy waits at most the acquire timeout, then answers 503 —
+/// never the 30 s it took before (issue 15 finding 5).
+#[tokio::test]
+async fn a_busy_pool_answers_503_quickly() {
+    use lb::{PoolSettings, SqlConnector};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    for url in sql_urls() {
+        let _g = support::database_lock(&url).await;
+        let settings = PoolSettings {
+            max_connections: 1,
+            acquire_timeout: Duration::from_millis(300),
+            statement_timeout: Some(Duration::from_secs(3)),
+        };
+        let db = Arc::new(SqlConnector::with_settings(&url, &settings).unwrap());
+        db.execute("SELECT 1").await.unwrap();
+        let busy = {
+            let db = db.clone();
+            let slow = slow_statement(&url);
+            tokio::spawn(async move { db.execute(slow).await })
+        };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = Instant::now();
+        let e = db
+            .execute("SELECT 1")
+            .await
+            .expect_err(&format!("{url}: a connection was free"));
+        let took = started.elapsed();
+        assert_eq!(e.status.as_u16(), 503, "{url}: {e}");
+        assert!(took < Duration::from_millis(1500), "{url}: took {took:?}");
+        let _ = busy.await;
+        db.close().await;
+    }
+}

@@ -22,6 +22,9 @@ pub struct DatasourceConfig {
     pub max_connections: Option<u32>,
     /// Wait for a pooled connection (`acquireTimeout`, milliseconds).
     pub acquire_timeout: Option<Duration>,
+    /// Longest statement (`statementTimeout` or node-postgres' `statement_timeout`,
+    /// milliseconds; 0 turns the limit off).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for DatasourceConfig {
@@ -36,6 +39,7 @@ impl std::fmt::Debug for DatasourceConfig {
             .field("url", &url)
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
+            .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
 }
@@ -105,6 +109,8 @@ impl DatasourceConfig {
             max_connections: number(o, &["connectionLimit", "max", "maxConnections"])
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             acquire_timeout: number(o, &["acquireTimeout"]).map(Duration::from_millis),
+            statement_timeout: number(o, &["statementTimeout", "statement_timeout"])
+                .map(Duration::from_millis),
         })
     }
 
@@ -156,6 +162,9 @@ impl DatasourceConfig {
             }
             if let Some(t) = self.acquire_timeout {
                 settings.acquire_timeout = t;
+            }
+            if let Some(t) = self.statement_timeout {
+                settings.statement_timeout = (!t.is_zero()).then_some(t);
             }
             return Ok(Arc::new(
                 crate::connector::sql::SqlConnector::with_settings(&self.url, &settings)?,

@@ -39,8 +39,13 @@ use crate::{Error, Result};
 pub struct PoolSettings {
     /// Most connections open at once (default 10; an in-memory SQLite database uses one).
     pub max_connections: u32,
-    /// How long an operation waits for a connection (default 30 s), then answers 503.
+    /// How long an operation waits for a connection (default 5 s), then answers 503.
     pub acquire_timeout: Duration,
+    /// How long one statement may run (default 10 s), then it is cancelled by the database
+    /// and answered 503: PostgreSQL's `statement_timeout`, MariaDB's `max_statement_time`,
+    /// MySQL's `max_execution_time` (reads only), a progress handler on SQLite. `None`: no
+    /// limit.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl PoolSettings {
@@ -62,7 +67,8 @@ impl Default for PoolSettings {
     fn default() -> Self {
         PoolSettings {
             max_connections: 10,
-            acquire_timeout: Duration::from_secs(30),
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(10)),
         }
     }
 }
@@ -161,6 +167,18 @@ impl SqlConnector {
             Some(tx) => Ok(Conn::Tx(tx.lock().await)),
             None => self.shared.pool.acquire().await,
         }
+    }
+
+    /// Runs a statement written into the program — a `&'static str`, so never text from a
+    /// client — under the datasource's statement timeout (LoopBack's `connector.execute`,
+    /// without parameters); the number of rows it affected.
+    pub async fn execute(&self, sql: &'static str) -> Result<u64> {
+        let mut statement = self.sql();
+        statement.push(sql);
+        let mut c = self.conn().await?;
+        c.execute(statement)
+            .await
+            .map_err(|e| classify("the datasource", e))
     }
 
     /// The tables of `models`: dropped and created again (their data is lost), with indexes.
@@ -309,38 +327,64 @@ fn db_error(model: &ModelDefinition, e: sqlx::Error) -> Error {
             );
         }
     }
+    classify(&model.name, e)
+}
+
+/// A database error that is not a unique violation, for `label` (a model or the datasource).
+fn classify(label: &str, e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e {
-        let msg = db.message();
-        let lower = msg.to_lowercase();
-        // MySQL (ICU) and MariaDB (PCRE) reject some expressions Rust's engine accepts
+        let code = db.code();
+        let code = code.as_deref();
+        let lower = db.message().to_lowercase();
+        // MySQL (ICU) and MariaDB (PCRE) reject some expressions Rust's engine accepts; the
+        // database's own wording stays in the log
         if lower.contains("regexp") || lower.contains("regular expression") {
-            return Error::bad_request(format!("Invalid regular expression: {msg}"));
+            return Error::bad_request("Invalid regular expression");
         }
         // a busy SQLite database, a serialization failure or deadlock: retry later
-        if lower.contains("database is locked")
-            || matches!(db.code().as_deref(), Some("40001" | "40P01"))
-        {
+        if lower.contains("database is locked") || matches!(code, Some("40001" | "40P01")) {
             return Error::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                format!("{}: the database is busy, retry: {msg}", model.name),
+                format!("{label}: the database is busy, retry"),
             );
         }
-    }
-    // SQLSTATE class 22, "data exception": a value the column cannot hold (too long, a NUL
-    // in PostgreSQL text, out of range) is the client's error
-    if let sqlx::Error::Database(db) = &e {
-        if db
-            .code()
-            .is_some_and(|c| c.len() == 5 && c.starts_with("22"))
-        {
-            return Error::bad_request(format!(
-                "Invalid value for {}: {}",
-                model.name,
-                db.message()
-            ));
+        // the statement timeout (PoolSettings::statement_timeout) cancelled it
+        if is_statement_timeout(code, &lower) {
+            return Error::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                format!("{label}: the statement took too long and was cancelled"),
+            )
+            .with_code("STATEMENT_TIMEOUT");
+        }
+        // SQLSTATE class 22, "data exception": a value the column cannot hold (too long, a
+        // NUL in PostgreSQL text, out of range) is the client's error, in lb's words
+        if let Some(c) = code.filter(|c| c.len() == 5 && c.starts_with("22")) {
+            return Error::bad_request(format!("Invalid value for {label}: {}", data_exception(c)));
         }
     }
-    Error::internal(format!("{}: database error: {e}", model.name))
+    Error::internal(format!("{label}: database error: {e}"))
+}
+
+/// Whether a database error is the statement timeout: PostgreSQL's `query_canceled`,
+/// MariaDB's `max_statement_time` (70100), MySQL's `max_execution_time` (3024), SQLite's
+/// interrupt (the progress handler).
+fn is_statement_timeout(code: Option<&str>, lower_message: &str) -> bool {
+    matches!(code, Some("57014" | "70100"))
+        || lower_message.contains("max_statement_time")
+        || lower_message.contains("maximum statement execution time")
+        || lower_message == "interrupted"
+}
+
+/// lb's words for a SQLSTATE 22 (data exception) code.
+fn data_exception(code: &str) -> &'static str {
+    match code {
+        "22001" => "a string is longer than its column allows",
+        "22003" => "a number is out of the range its column allows",
+        "22007" | "22008" => "a date the database cannot store",
+        "22021" | "22P05" => "a string holds a character the database cannot store",
+        "22P02" => "a value of the wrong type",
+        _ => "a value the database cannot store",
+    }
 }
 
 /// A string id the database does not generate: a UUID, as LoopBack's `defaultFn: uuid`.

@@ -60,12 +60,41 @@ fn decode(r: &MySqlRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
 pub fn pool(url: &str, settings: &PoolSettings) -> Result<MySqlPool, sqlx::Error> {
     let url = url.replacen("mariadb://", "mysql://", 1);
     let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
+    let limit = settings.statement_timeout;
     Ok(MySqlPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         .idle_timeout(settings.reaping().0)
         .max_lifetime(settings.reaping().1)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if let Some(limit) = limit {
+                    limit_statements(conn, limit).await?;
+                }
+                Ok(())
+            })
+        })
         .connect_lazy_with(options))
+}
+
+/// The statement timeout of a session: MariaDB's `max_statement_time` (seconds, every
+/// statement) or MySQL's `max_execution_time` (milliseconds, reads only).
+async fn limit_statements(
+    c: &mut MySqlConnection,
+    limit: std::time::Duration,
+) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    let version: String = sqlx::query_scalar("SELECT VERSION()")
+        .fetch_one(&mut *c)
+        .await?;
+    let set = if version.to_ascii_lowercase().contains("mariadb") {
+        format!("SET SESSION max_statement_time = {}", limit.as_secs_f64())
+    } else {
+        format!("SET SESSION max_execution_time = {}", limit.as_millis())
+    };
+    // a number formatted here, no client text
+    c.execute(sqlx::AssertSqlSafe(set)).await?;
+    Ok(())
 }
 
 /// Runs an `INSERT` and returns the generated id (`LAST_INSERT_ID()`).

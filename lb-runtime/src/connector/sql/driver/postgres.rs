@@ -52,7 +52,10 @@ fn decode(r: &PgRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
 
 /// A pool for `postgres://..` (connections are opened on first use).
 pub fn pool(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(url)?;
+    let mut options = PgConnectOptions::from_str(url)?;
+    if let Some(limit) = settings.statement_timeout {
+        options = options.options([("statement_timeout", limit.as_millis().to_string())]);
+    }
     Ok(PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)

@@ -84,7 +84,18 @@ pub fn pool(url: &str, settings: &PoolSettings) -> Result<SqlitePool, sqlx::Erro
         .acquire_timeout(settings.acquire_timeout)
         .idle_timeout(idle)
         .max_lifetime(lifetime)
-        .after_connect(|conn, _| Box::pin(register_functions(conn)));
+        .after_connect({
+            let limit = settings.statement_timeout;
+            move |conn, _| {
+                Box::pin(async move {
+                    register_functions(conn).await?;
+                    if let Some(limit) = limit {
+                        limit_statements(conn, limit).await?;
+                    }
+                    Ok(())
+                })
+            }
+        });
     Ok(pool.connect_lazy_with(options))
 }
 
@@ -112,6 +123,46 @@ async fn register_functions(conn: &mut SqliteConnection) -> Result<(), sqlx::Err
             "registering lb_distance failed (SQLite code {rc})"
         )));
     }
+    Ok(())
+}
+
+/// SQLite's statement timeout: a progress handler (every 10,000 VM instructions) that
+/// interrupts a statement running longer than `limit`. A statement run is told apart by the
+/// busy statements and their run counters, so every run gets its own time.
+async fn limit_statements(
+    conn: &mut SqliteConnection,
+    limit: std::time::Duration,
+) -> Result<(), sqlx::Error> {
+    use libsqlite3_sys as ffi;
+    use std::time::Instant;
+    let mut handle = conn.lock_handle().await?;
+    // a pointer as a number: the handler runs on the worker thread that owns the handle
+    let db = handle.as_raw_handle().as_ptr() as usize;
+    let mut current: u64 = 0;
+    let mut started = Instant::now();
+    handle.set_progress_handler(10_000, move || {
+        let db = db as *mut ffi::sqlite3;
+        let mut run: u64 = 0;
+        // SAFETY: `db` is the live connection this handler is installed on (the handler is
+        // removed before the connection closes); these calls only read statement state, as a
+        // progress handler may.
+        unsafe {
+            let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+            while !stmt.is_null() {
+                if ffi::sqlite3_stmt_busy(stmt) != 0 {
+                    let count = ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_RUN, 0);
+                    run = run.rotate_left(17) ^ (stmt as u64) ^ (count as u64);
+                }
+                stmt = ffi::sqlite3_next_stmt(db, stmt);
+            }
+        }
+        if run != current {
+            current = run;
+            started = Instant::now();
+            return true;
+        }
+        started.elapsed() < limit
+    });
     Ok(())
 }
 
