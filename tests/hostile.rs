@@ -198,3 +198,111 @@ async fn a_busy_pool_answers_503_quickly() {
         db.close().await;
     }
 }
+
+/// Every bound of a filter is set per app (`AppBuilder::query_limits`) and holds on every
+/// path a filter arrives by: the built-in methods, relation endpoints, include scopes, a
+/// header; at the bound a request passes, one more is a 400 (issue 15 findings 5 and 6).
+#[tokio::test]
+async fn query_limits_are_set_per_app() {
+    use lb::filter::QueryLimits;
+    let limits = QueryLimits {
+        max_conditions: 2,
+        max_list_values: 3,
+        max_pattern_length: 5,
+        max_order_keys: 2,
+        max_fields: 2,
+        max_filter_bytes: 300,
+    };
+    let app = support::app_with(|b| b.query_limits(limits));
+    support::json(
+        &app,
+        "POST",
+        "/api/locations",
+        &json!({"city": "A", "name": "a"}),
+    )
+    .await;
+    let status = |filter: serde_json::Value| {
+        let app = app.clone();
+        async move {
+            let f = support::escape_uri(&filter.to_string());
+            let find = support::get(&app, &format!("/api/locations?filter={f}")).await;
+            let related =
+                support::get(&app, &format!("/api/locations/1/inventory?filter={f}")).await;
+            (find.status.as_u16(), related.status.as_u16())
+        }
+    };
+    let ok = (200, 200);
+    let bad = (400, 400);
+    // conditions
+    assert_eq!(
+        status(json!({"where": {"or": [{"id": 1}, {"id": 2}]}})).await,
+        ok
+    );
+    assert_eq!(
+        status(json!({"where": {"or": [{"id": 1}, {"id": 2}, {"id": 3}]}})).await,
+        bad
+    );
+    // listed values
+    assert_eq!(
+        status(json!({"where": {"id": {"inq": [1, 2, 3]}}})).await,
+        ok
+    );
+    assert_eq!(
+        status(json!({"where": {"id": {"inq": [1, 2, 3, 4]}}})).await,
+        bad
+    );
+    // pattern length
+    assert_eq!(
+        status(json!({"where": {"id": {"like": "abcde"}}})).await,
+        ok
+    );
+    assert_eq!(
+        status(json!({"where": {"id": {"like": "abcdef"}}})).await,
+        bad
+    );
+    // order keys (a repeated key counts once)
+    assert_eq!(
+        status(json!({"order": ["id ASC", "id DESC", "id"]})).await,
+        ok
+    );
+    assert_eq!(
+        status(json!({"order": ["id", "zipcode", "city"]})).await,
+        bad
+    );
+    // fields (a repeated name counts once)
+    let repeated: Vec<&str> = std::iter::repeat_n("id", 30).collect();
+    assert_eq!(status(json!({ "fields": repeated })).await, ok);
+    assert_eq!(status(json!({"fields": ["id", "city", "name"]})).await, bad);
+    // the same bounds in an include scope
+    let scoped = |order: serde_json::Value| json!({"include": {"relation": "inventory", "scope": {"order": order}}});
+    assert_eq!(status(scoped(json!(["id", "available"]))).await.0, 200);
+    assert_eq!(
+        status(scoped(json!(["id", "available", "total"]))).await.0,
+        400
+    );
+    // filter text
+    let long = json!({"where": {"city": "x".repeat(300)}});
+    assert_eq!(status(long.clone()).await, bad);
+    let header = support::send(
+        &app,
+        "GET",
+        "/api/locations",
+        &[("filter", long.to_string().as_str())],
+        None,
+    )
+    .await;
+    assert_eq!(header.status, 400, "{}", header.text);
+    assert_eq!(
+        header.json()["error"]["message"],
+        "The filter is longer than 300 bytes"
+    );
+    // the defaults are the documented constants
+    assert_eq!(
+        lb::App::builder().build().unwrap().query_limits(),
+        QueryLimits::default()
+    );
+    assert_eq!(
+        QueryLimits::default().max_conditions,
+        lb::filter::MAX_CONDITIONS
+    );
+}

@@ -103,6 +103,7 @@ pub(crate) struct Config {
     pub rest_api_root: String,
     pub debug: bool,
     pub body_limit: usize,
+    pub query_limits: crate::filter::QueryLimits,
     pub explorer_path: Option<String>,
     pub openapi_info: crate::openapi::Info,
 }
@@ -147,6 +148,7 @@ impl App {
                 rest_api_root: "/api".into(),
                 debug: false,
                 body_limit: DEFAULT_BODY_LIMIT,
+                query_limits: crate::filter::QueryLimits::default(),
                 explorer_path: Some("/explorer".into()),
                 openapi_info: crate::openapi::Info::default(),
             },
@@ -203,6 +205,11 @@ impl App {
     /// The REST root (`/api`).
     pub fn rest_api_root(&self) -> &str {
         &self.inner.config.rest_api_root
+    }
+
+    /// The bounds of a request's filter ([`AppBuilder::query_limits`]).
+    pub fn query_limits(&self) -> crate::filter::QueryLimits {
+        self.inner.config.query_limits
     }
 
     /// Whether errors are rendered in development mode.
@@ -391,6 +398,12 @@ impl AppBuilder {
     /// Request body limit in bytes (413 beyond it).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.body_limit = bytes;
+        self
+    }
+
+    /// The bounds of a request's filter (`docs/security.md`); each is a 400 beyond it.
+    pub fn query_limits(mut self, limits: crate::filter::QueryLimits) -> Self {
+        self.config.query_limits = limits;
         self
     }
 

@@ -19,7 +19,8 @@ pub use ast::{
 };
 pub use builder::{Condition, Field, OrderBy, TypedFilter};
 pub use parse::{
-    depth, parse_filter, parse_include, parse_where, ParseOptions, MAX_CONDITIONS, MAX_LIST_VALUES,
-    MAX_ORDER_KEYS, MAX_PATTERN_LENGTH, MAX_QUERY_DEPTH,
+    depth, parse_filter, parse_include, parse_where, ParseOptions, QueryLimits, MAX_CONDITIONS,
+    MAX_FIELDS, MAX_FILTER_BYTES, MAX_LIST_VALUES, MAX_ORDER_KEYS, MAX_PATTERN_LENGTH,
+    MAX_QUERY_DEPTH,
 };
 pub use pattern::Pattern;

@@ -29,6 +29,45 @@ pub const MAX_PATTERN_LENGTH: usize = 1_000;
 /// rows × keys, so one request cannot make it unbounded.
 pub const MAX_ORDER_KEYS: usize = 64;
 
+/// The bounds of one filter (each a 400 beyond it, before any statement is built), per app
+/// (`AppBuilder::query_limits`). The defaults are the `MAX_*` constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Conditions in a `where`, at every depth ([`MAX_CONDITIONS`]).
+    pub max_conditions: usize,
+    /// Values the lists of a `where` hold together ([`MAX_LIST_VALUES`]); past 32,766 SQLite
+    /// cannot bind them.
+    pub max_list_values: usize,
+    /// Characters of a `like`/`regexp` pattern ([`MAX_PATTERN_LENGTH`]).
+    pub max_pattern_length: usize,
+    /// Distinct `order` keys ([`MAX_ORDER_KEYS`]).
+    pub max_order_keys: usize,
+    /// Distinct names in `fields` ([`MAX_FIELDS`]).
+    pub max_fields: usize,
+    /// Bytes of a `filter` or `where` sent as text — a query parameter or a header
+    /// ([`MAX_FILTER_BYTES`]).
+    pub max_filter_bytes: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            max_conditions: MAX_CONDITIONS,
+            max_list_values: MAX_LIST_VALUES,
+            max_pattern_length: MAX_PATTERN_LENGTH,
+            max_order_keys: MAX_ORDER_KEYS,
+            max_fields: MAX_FIELDS,
+            max_filter_bytes: MAX_FILTER_BYTES,
+        }
+    }
+}
+
+/// The most distinct names a `fields` may list (a projection costs rows × names).
+pub const MAX_FIELDS: usize = 256;
+
+/// The longest `filter` or `where` sent as text (a query parameter or a header), in bytes.
+pub const MAX_FILTER_BYTES: usize = 64 * 1024;
+
 /// Where the filter comes from; REST callers get LoopBack's remote-call rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ParseOptions {
@@ -39,14 +78,22 @@ pub struct ParseOptions {
     /// A stripped condition matches nothing instead of being dropped: the `where` of a write,
     /// which a dropped condition would widen to every instance.
     pub hidden_matches_nothing: bool,
+    /// The bounds of the filter.
+    pub limits: QueryLimits,
 }
 
 impl ParseOptions {
+    /// These options with `limits`.
+    pub fn with_limits(self, limits: QueryLimits) -> Self {
+        ParseOptions { limits, ..self }
+    }
+
     /// The options of a REST request.
     pub fn rest() -> Self {
         ParseOptions {
             strip_hidden: true,
             hidden_matches_nothing: false,
+            limits: QueryLimits::default(),
         }
     }
 
@@ -55,6 +102,7 @@ impl ParseOptions {
         ParseOptions {
             strip_hidden: true,
             hidden_matches_nothing: true,
+            limits: QueryLimits::default(),
         }
     }
 }
@@ -136,10 +184,10 @@ pub fn parse_filter(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Res
         f.order = parse_order(def, ord, opts)?;
     }
     if let Some(fields) = o.get("fields") {
-        f.fields = parse_fields(fields);
+        f.fields = parse_fields(fields, opts.limits.max_fields)?;
     }
     if let Some(inc) = o.get("include") {
-        f.include = parse_include(def, inc)?;
+        f.include = parse_include(def, inc, opts.limits)?;
     }
     Ok(f)
 }
@@ -150,23 +198,28 @@ pub fn parse_filter(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Res
 /// parsed against the relation's target model. Scopes are read with REST rules. A relation
 /// named again counts once, with the last scope given (what LoopBack's answer shows): an
 /// include repeated thousands of times runs once.
-pub fn parse_include(def: &ModelDefinition, v: &Value) -> Result<Vec<Inclusion>, Error> {
+pub fn parse_include(
+    def: &ModelDefinition,
+    v: &Value,
+    limits: QueryLimits,
+) -> Result<Vec<Inclusion>, Error> {
     let mut out = Vec::new();
-    collect_inclusions(def, v, &mut out)?;
+    collect_inclusions(def, v, limits, &mut out)?;
     Ok(out)
 }
 
 fn collect_inclusions(
     def: &ModelDefinition,
     v: &Value,
+    limits: QueryLimits,
     out: &mut Vec<Inclusion>,
 ) -> Result<(), Error> {
     match v {
         Value::Null => {}
-        Value::String(s) => add(out, inclusion(def, s, None)?),
+        Value::String(s) => add(out, inclusion(def, s, None, limits)?),
         Value::Array(a) => {
             for x in a {
-                collect_inclusions(def, x, out)?;
+                collect_inclusions(def, x, limits, out)?;
             }
         }
         Value::Object(o) => match o.get("relation") {
@@ -178,14 +231,14 @@ fn collect_inclusions(
                         return Err(Error::bad_request("include: `scope` must be an object"))
                     }
                 };
-                add(out, inclusion(def, r, scope)?);
+                add(out, inclusion(def, r, scope, limits)?);
             }
             Some(_) => return Err(Error::bad_request("include: `relation` must be a string")),
             None => {
                 for (k, nested) in o {
                     let mut scope = Map::new();
                     scope.insert("include".into(), nested.clone());
-                    add(out, inclusion(def, k, Some(Value::Object(scope)))?);
+                    add(out, inclusion(def, k, Some(Value::Object(scope)), limits)?);
                 }
             }
         },
@@ -206,7 +259,12 @@ fn add(out: &mut Vec<Inclusion>, inc: Inclusion) {
     }
 }
 
-fn inclusion(def: &ModelDefinition, name: &str, scope: Option<Value>) -> Result<Inclusion, Error> {
+fn inclusion(
+    def: &ModelDefinition,
+    name: &str,
+    scope: Option<Value>,
+    limits: QueryLimits,
+) -> Result<Inclusion, Error> {
     let Some(rel) = def.relation(name) else {
         return Err(Error::bad_request(format!(
             "Relation {} is not defined for {} model",
@@ -217,7 +275,8 @@ fn inclusion(def: &ModelDefinition, name: &str, scope: Option<Value>) -> Result<
     let scope = match (scope, rel.target_definition) {
         (None, _) => Scope::All,
         (Some(s), Some(target)) if !rel.is_polymorphic_belongs_to() => {
-            Scope::Filter(Box::new(parse_filter(target(), &s, ParseOptions::rest())?))
+            let opts = ParseOptions::rest().with_limits(limits);
+            Scope::Filter(Box::new(parse_filter(target(), &s, opts)?))
         }
         (Some(s), _) => Scope::PerTarget(s),
     };
@@ -246,7 +305,7 @@ fn parse_where_value(
         return Ok(None);
     }
     let w = WhereParser { def, opts }.parse(v)?;
-    check_size(&w)?;
+    check_size(&w, &opts.limits)?;
     Ok(if w.0.is_empty() { None } else { Some(w) })
 }
 
@@ -277,18 +336,20 @@ fn size(w: &Where) -> (usize, usize) {
     (conditions, values)
 }
 
-/// A `where` within [`MAX_CONDITIONS`] and [`MAX_LIST_VALUES`] (a 400 otherwise, before any
+/// A `where` within the limits' conditions and list values (a 400 otherwise, before any
 /// statement is built).
-fn check_size(w: &Where) -> Result<(), Error> {
+fn check_size(w: &Where, limits: &QueryLimits) -> Result<(), Error> {
     let (conditions, values) = size(w);
-    if conditions > MAX_CONDITIONS {
+    if conditions > limits.max_conditions {
         return Err(Error::bad_request(format!(
-            "The where clause has more than {MAX_CONDITIONS} conditions"
+            "The where clause has more than {} conditions",
+            limits.max_conditions
         )));
     }
-    if values > MAX_LIST_VALUES {
+    if values > limits.max_list_values {
         return Err(Error::bad_request(format!(
-            "The where clause lists more than {MAX_LIST_VALUES} values"
+            "The where clause lists more than {} values",
+            limits.max_list_values
         )));
     }
     Ok(())
@@ -323,7 +384,7 @@ fn parse_count(v: &Value, what: &str) -> Result<Option<usize>, Error> {
 }
 
 /// `order` in LoopBack's forms; a key on a hidden property is left out (REST), a repeated key
-/// counts once (the first one decides), more than [`MAX_ORDER_KEYS`] distinct keys is a 400.
+/// counts once (the first one decides), more distinct keys than the limits allow is a 400.
 fn parse_order(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Result<Vec<Order>, Error> {
     static COMMA: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"(?:\s*,\s*)+").expect("valid regex"));
@@ -367,9 +428,10 @@ fn parse_order(def: &ModelDefinition, v: &Value, opts: ParseOptions) -> Result<V
             if out.iter().any(|o: &Order| o.property == property) {
                 continue;
             }
-            if out.len() == MAX_ORDER_KEYS {
+            if out.len() == opts.limits.max_order_keys {
                 return Err(Error::bad_request(format!(
-                    "The order has more than {MAX_ORDER_KEYS} different keys"
+                    "The order has more than {} different keys",
+                    opts.limits.max_order_keys
                 )));
             }
             out.push(Order {
@@ -387,31 +449,43 @@ fn flag(v: &Value) -> bool {
     js::truthy(v)
 }
 
-fn parse_fields(v: &Value) -> Option<Fields> {
-    match v {
+/// `fields` in LoopBack's forms; a repeated name counts once, more distinct names than
+/// `max` is a 400 (a projection costs rows × names).
+fn parse_fields(v: &Value, max: usize) -> Result<Option<Fields>, Error> {
+    let names = |it: &mut dyn Iterator<Item = String>| -> Result<Vec<String>, Error> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for name in it {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if out.len() == max {
+                return Err(Error::bad_request(format!(
+                    "The fields list more than {max} different properties"
+                )));
+            }
+            out.push(name);
+        }
+        Ok(out)
+    };
+    Ok(match v {
         Value::String(s) if !s.is_empty() => Some(Fields::Include(vec![s.clone()])),
-        Value::Array(a) if !a.is_empty() => Some(Fields::Include(
-            a.iter()
-                .map(|x| match x {
-                    Value::String(s) => s.clone(),
-                    other => js::to_js_string(other),
-                })
-                .collect(),
-        )),
+        Value::Array(a) if !a.is_empty() => {
+            Some(Fields::Include(names(&mut a.iter().map(|x| match x {
+                Value::String(s) => s.clone(),
+                other => js::to_js_string(other),
+            }))?))
+        }
         Value::Object(o) if !o.is_empty() => {
-            let shown: Vec<String> = o
-                .iter()
-                .filter(|(_, v)| flag(v))
-                .map(|(k, _)| k.clone())
-                .collect();
+            let shown = names(&mut o.iter().filter(|(_, v)| flag(v)).map(|(k, _)| k.clone()))?;
             if !shown.is_empty() {
                 Some(Fields::Include(shown))
             } else {
-                Some(Fields::Exclude(o.keys().cloned().collect()))
+                Some(Fields::Exclude(names(&mut o.keys().cloned())?))
             }
         }
         _ => None,
-    }
+    })
 }
 
 struct WhereParser<'a> {
@@ -638,11 +712,12 @@ impl WhereParser<'_> {
                 .map(|x| coerce(item_ty, x))
                 .collect()
         };
+        let max_pattern = self.opts.limits.max_pattern_length;
         let pattern_text = |v: &Value| -> Result<String, Error> {
             match v {
-                Value::String(s) if s.chars().count() > MAX_PATTERN_LENGTH => Err(invalid(
-                    &format!("the pattern is longer than {MAX_PATTERN_LENGTH} characters"),
-                )),
+                Value::String(s) if s.chars().count() > max_pattern => Err(invalid(&format!(
+                    "the pattern is longer than {max_pattern} characters"
+                ))),
                 Value::String(s) => Ok(s.clone()),
                 _ => Err(invalid("Expected a string or RegExp")),
             }

@@ -65,29 +65,35 @@ fn client_filter_parts(
         _ => Map::new(),
     };
     let w = f.remove("where").unwrap_or(Value::Null);
-    Ok((
-        parse_filter(def, &Value::Object(f), ParseOptions::rest())?,
-        w,
-    ))
+    Ok((parse_filter(def, &Value::Object(f), rest_options(inv))?, w))
 }
 
 /// The client's `filter` argument, parsed with REST rules (its where is the client's alone).
 fn client_filter(inv: &Invocation, def: &ModelDefinition) -> Result<crate::filter::Filter> {
     let (mut f, w) = client_filter_parts(inv, def)?;
-    f.where_ = rest_where(def, &w)?;
+    f.where_ = rest_where(inv, def, &w)?;
     Ok(f)
 }
 
 /// The client's `where` argument, parsed with REST rules.
 fn client_where(inv: &Invocation, def: &ModelDefinition) -> Result<Option<crate::filter::Where>> {
-    rest_where(def, &object_arg(inv, "where"))
+    rest_where(inv, def, &object_arg(inv, "where"))
 }
 
-fn rest_where(def: &ModelDefinition, w: &Value) -> Result<Option<crate::filter::Where>> {
+fn rest_where(
+    inv: &Invocation,
+    def: &ModelDefinition,
+    w: &Value,
+) -> Result<Option<crate::filter::Where>> {
     if w.is_null() {
         return Ok(None);
     }
-    parse_where(def, w, ParseOptions::rest())
+    parse_where(def, w, rest_options(inv))
+}
+
+/// REST parse rules with the app's limits.
+fn rest_options(inv: &Invocation) -> ParseOptions {
+    ParseOptions::rest().with_limits(inv.app.query_limits())
 }
 
 /// A path `fk`: a scalar (an object would be read as an operator).

@@ -81,12 +81,24 @@ fn complete(a: &Accept, value: Option<Value>) -> Result<Option<Value>> {
     }
 }
 
-/// One argument: as the before hooks left it, else read from the request.
+/// One argument: as the before hooks left it, else read from the request. A `filter` or
+/// `where` sent as text (a query parameter or a header) is parsed only within the app's
+/// `max_filter_bytes`.
 pub(crate) fn read(call: &Call, a: &Accept) -> Result<Option<Value>> {
     if let Some(v) = call.overridden(&a.arg) {
         return Ok(Some(v));
     }
-    complete(a, coerce(a, raw(call, &a.arg, a.source))?)
+    let raw = raw(call, &a.arg, a.source);
+    if let Some((Value::String(text), _)) = &raw {
+        let max = call.app.query_limits().max_filter_bytes;
+        if text.len() > max && matches!(&*a.arg, "filter" | "where") {
+            return Err(Error::bad_request(format!(
+                "The {} is longer than {max} bytes",
+                a.arg
+            )));
+        }
+    }
+    complete(a, coerce(a, raw)?)
 }
 
 /// The body argument moved out of the call (no copy; `data` as the hooks left it), coerced.
@@ -116,19 +128,25 @@ pub(crate) fn read_all(call: &Call, accepts: &[Accept]) -> Result<Map<String, Va
 pub(crate) fn filter(call: &Call) -> Result<Filter> {
     match read(call, &spec::filter())? {
         None | Some(Value::Null) => Ok(Filter::default()),
-        Some(v) => filter::parse_filter(call.model(), &v, ParseOptions::rest()),
+        Some(v) => filter::parse_filter(call.model(), &v, rest_options(call, false)),
     }
+}
+
+/// The REST parse options with the app's limits; `write`: the `where` of a write.
+pub(crate) fn rest_options(call: &Call, write: bool) -> ParseOptions {
+    let opts = if write {
+        ParseOptions::rest_write()
+    } else {
+        ParseOptions::rest()
+    };
+    opts.with_limits(call.app.query_limits())
 }
 
 /// The `where` argument read from `source`, parsed; `None` when the request has none. The
 /// `where` of a write (`write`) never widens: a condition on a hidden property matches no
 /// instance there, where a read drops it (LoopBack).
 pub(crate) fn where_arg(call: &Call, source: Source, write: bool) -> Result<Option<Option<Where>>> {
-    let opts = if write {
-        ParseOptions::rest_write()
-    } else {
-        ParseOptions::rest()
-    };
+    let opts = rest_options(call, write);
     match read(call, &spec::where_(source))? {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),

@@ -56,7 +56,11 @@ fn where_option(c: &Call) -> Result<Option<Where>> {
     };
     match options.get("where") {
         None | Some(Value::Null) => Ok(None),
-        Some(w) => parse_where(c.model(), w, ParseOptions::rest()),
+        Some(w) => parse_where(
+            c.model(),
+            w,
+            ParseOptions::rest().with_limits(c.app.query_limits()),
+        ),
     }
 }
 
