@@ -111,6 +111,15 @@ pub trait Connector: Send + Sync + 'static {
         })
     }
 
+    /// Starts a serializable transaction, for a read-then-write that must be atomic
+    /// (`upsertWithWhere`, `findOrCreate`): of two conflicting ones, one fails with a 503
+    /// `DATABASE_BUSY` to retry. `None` when there is none to start — the connector has no
+    /// transactions (memory: lb serializes those operations in the process) or is already
+    /// bound to one (its isolation applies).
+    fn begin_serializable<'a>(&'a self) -> BoxFuture<'a, Result<Option<Arc<dyn Transaction>>>> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// Whether the connector carries change notifications between processes (PostgreSQL's
     /// `NOTIFY`/`LISTEN`). The default: no (changes stay in process).
     fn carries_changes(&self) -> bool {

@@ -3,6 +3,7 @@
 //!
 //! Both the REST API and the typed Rust API call these, so they behave the same.
 
+mod atomic;
 mod data;
 mod include;
 mod observe;

@@ -180,11 +180,20 @@ impl Repository {
 
     /// `patchOrCreate` (`upsert`): no id → create; existing id → patch (validation skipped, as
     /// LoopBack's default `validateUpsert: false`); unknown id → 404 with forceId, else create.
+    /// Atomic: concurrent calls with a new id create once and patch after.
     pub async fn patch_or_create(&self, data: Value) -> Result<Row> {
         let (body, id) = self.object_with_id(data)?;
         let Some(id) = id else {
             return self.create(Value::Object(body)).await;
         };
+        self.atomically(move |repo| {
+            let (body, id) = (body.clone(), id.clone());
+            Box::pin(async move { repo.patch_or_create_now(body, id).await })
+        })
+        .await
+    }
+
+    async fn patch_or_create_now(&self, body: Object, id: Value) -> Result<Row> {
         let mut op = self.operation();
         if let Some(current) = self.lookup(&mut op, &id).await? {
             let patch = self.prepare_patch(body.clone())?;
@@ -206,12 +215,21 @@ impl Repository {
     }
 
     /// `replaceOrCreate`: no id → create; existing id → replace (defaults re-applied);
-    /// unknown id → 404 with forceId, else create with that id.
+    /// unknown id → 404 with forceId, else create with that id. Atomic, as
+    /// [`Repository::patch_or_create`].
     pub async fn replace_or_create(&self, data: Value) -> Result<Row> {
         let (body, id) = self.object_with_id(data)?;
         let Some(id) = id else {
             return self.create(Value::Object(body)).await;
         };
+        self.atomically(move |repo| {
+            let (body, id) = (body.clone(), id.clone());
+            Box::pin(async move { repo.replace_or_create_now(body, id).await })
+        })
+        .await
+    }
+
+    async fn replace_or_create_now(&self, body: Object, id: Value) -> Result<Row> {
         let (data, errors) = self.prepare(body, Mode::Replace)?;
         let mut op = self.operation();
         let exists = self.lookup(&mut op, &id).await?.is_some();
@@ -323,13 +341,22 @@ impl Repository {
     }
 
     /// `upsertWithWhere`: 0 matches → create, 1 → patch (the merged row is validated),
-    /// more → 400.
+    /// more → 400. Atomic: concurrent calls that find nothing create once.
     pub async fn upsert_with_where(&self, where_: Option<&Where>, data: Value) -> Result<Row> {
         let body = match data {
             Value::Object(o) if o.is_empty() => return Err(Error::empty_data()),
             Value::Object(o) => o,
             _ => return Err(not_an_object()),
         };
+        let where_ = where_.cloned();
+        self.atomically(move |repo| {
+            let (w, body) = (where_.clone(), body.clone());
+            Box::pin(async move { repo.upsert_with_where_now(w.as_ref(), body).await })
+        })
+        .await
+    }
+
+    async fn upsert_with_where_now(&self, where_: Option<&Where>, body: Object) -> Result<Row> {
         let filter = Filter {
             where_: where_.cloned(),
             limit: Some(2),

@@ -346,7 +346,8 @@ fn classify(label: &str, e: sqlx::Error) -> Error {
             return Error::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 format!("{label}: the database is busy, retry"),
-            );
+            )
+            .with_code("DATABASE_BUSY");
         }
         // the statement timeout (PoolSettings::statement_timeout) cancelled it
         if is_statement_timeout(code, &lower) {
@@ -602,6 +603,21 @@ impl Connector for SqlConnector {
         })
     }
 
+    fn begin_serializable<'a>(&'a self) -> BoxFuture<'a, Result<Option<Arc<dyn Transaction>>>> {
+        Box::pin(async move {
+            if self.tx.is_some() {
+                return Ok(None);
+            }
+            let tx = self.shared.pool.begin_serializable().await?;
+            Ok(Some(Arc::new(SqlTransaction {
+                connector: SqlConnector {
+                    shared: self.shared.clone(),
+                    tx: Some(Arc::new(tokio::sync::Mutex::new(Some(tx)))),
+                },
+            }) as Arc<dyn Transaction>))
+        })
+    }
+
     fn automigrate<'a>(
         &'a self,
         models: &'a [&'static ModelDefinition],
@@ -658,7 +674,7 @@ impl SqlTransaction {
         } else {
             open.rollback().await
         };
-        done.map_err(|e| Error::internal(format!("transaction: {e}")))
+        done.map_err(|e| classify("the transaction", e))
     }
 }
 

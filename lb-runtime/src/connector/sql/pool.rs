@@ -179,6 +179,26 @@ impl Pool {
         })
     }
 
+    /// Starts a serializable transaction (SQLite's IMMEDIATE one already is).
+    pub async fn begin_serializable(&self) -> Result<Tx> {
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(_) => return self.begin().await,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                    .await
+                    .map_err(pool_error)?,
+            ),
+            #[cfg(feature = "mysql")]
+            Pool::Mysql(p) => Tx::Mysql(
+                p.begin_with("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; START TRANSACTION")
+                    .await
+                    .map_err(pool_error)?,
+            ),
+        })
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         match self {
