@@ -23,6 +23,7 @@ use crate::Error;
 
 pub use data::Prepared;
 pub(crate) use peers::{Home, Peers};
+pub use write::MAX_ERROR_DETAILS;
 
 /// One model bound to its datasource's connector.
 #[derive(Clone)]

@@ -29,6 +29,10 @@ fn id_text(v: &Value) -> String {
     js::to_js_string(v)
 }
 
+/// The most failed items a bulk create's error lists in its `details` (the entries stop at
+/// the item of the last one listed).
+pub const MAX_ERROR_DETAILS: usize = 100;
+
 impl Repository {
     /// An upsert body (an object, else 400) and its id coerced to the id type, if it has one;
     /// the body carries the coerced id (a numeric id given as `true` is stored as 1, one given
@@ -138,7 +142,8 @@ impl Repository {
     }
 
     /// `create` with an array body: items are created independently (successes persist).
-    /// Failures give one error whose `details` has `null` for each success.
+    /// Failures give one error whose `details` has `null` for each success — up to the
+    /// [`MAX_ERROR_DETAILS`]-th failure.
     pub async fn create_many(&self, items: Vec<Value>) -> Result<Vec<Row>> {
         if items.iter().any(|i| !i.is_object() && !i.is_null()) {
             return Err(Error::bad_request("Some of array items are not an object."));
@@ -167,8 +172,16 @@ impl Repository {
         } else {
             StatusCode::INTERNAL_SERVER_ERROR
         };
+        // one entry per item up to the MAX_ERROR_DETAILS-th failure: a large bulk of bad
+        // items must not make an answer many times its size
+        let mut listed = 0;
         let details = errors
             .iter()
+            .take_while(|e| {
+                let more = listed < MAX_ERROR_DETAILS;
+                listed += usize::from(e.is_some());
+                more
+            })
             .map(|e| e.as_ref().map_or(Value::Null, |e| e.to_object(false)))
             .collect();
         Err(Error::new(
