@@ -290,3 +290,148 @@ async fn an_oversized_request_head_is_refused() {
     let (status, _) = trivial_request(addr).await;
     assert_eq!(status, 200);
 }
+
+/// The resident memory of this process, in bytes (Linux).
+fn rss() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Opens a change stream from `from` with a tiny receive buffer; returns the socket unread.
+async fn subscribe_from(from: [u8; 4], addr: SocketAddr) -> TcpStream {
+    let sock = TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    sock.bind(SocketAddr::from((from, 0))).unwrap();
+    let mut s = sock.connect(addr).await.unwrap();
+    s.write_all(b"GET /api/products/change-stream HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    s
+}
+
+/// The change-stream flood (issue 15 finding 8): subscribers that never read are
+/// disconnected once their buffer is full instead of holding every event; writes do not
+/// wait on them; memory stays bounded; a subscriber that reads gets every event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_stream_subscribers_that_do_not_read_are_dropped() {
+    let app = support::app_with(|b| b.body_limit(200 * 1024));
+    let (addr, _stop) = start(app.clone(), |s| s).await;
+    let mut idle = Vec::new();
+    for _ in 0..40 {
+        idle.push(subscribe_from([127, 0, 0, 2], addr).await);
+    }
+    let mut reader = TcpStream::connect(addr).await.unwrap();
+    reader
+        .write_all(b"GET /api/products/change-stream HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    while app.change_stream_subscribers() < 41 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    const WRITES: usize = 150;
+    let reading = tokio::spawn(async move {
+        let mut events = 0;
+        let mut buf = vec![0u8; 1 << 16];
+        let mut tail = Vec::new();
+        while events < WRITES {
+            let Ok(Ok(n)) =
+                tokio::time::timeout(Duration::from_secs(20), reader.read(&mut buf)).await
+            else {
+                break;
+            };
+            if n == 0 {
+                break;
+            }
+            tail.extend_from_slice(&buf[..n]);
+            // count complete events, keep the partial one
+            while let Some(i) = tail.windows(11).position(|w| w == b"event: data") {
+                events += 1;
+                tail.drain(..i + 11);
+            }
+        }
+        (events, reader)
+    });
+    let before = rss();
+    let text = "x".repeat(60 * 1024);
+    let mut latencies = Vec::new();
+    for i in 0..WRITES {
+        let started = Instant::now();
+        let r = support::json(
+            &app,
+            "POST",
+            "/api/products",
+            &serde_json::json!({"name": format!("p{i}"), "description": &text}),
+        )
+        .await;
+        latencies.push(started.elapsed());
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    latencies.sort();
+    let p50 = latencies[WRITES / 2];
+    assert!(p50 < Duration::from_millis(50), "write p50 {p50:?}");
+    let (events, _reader) = reading.await.unwrap();
+    assert_eq!(events, WRITES, "the reading subscriber missed events");
+    // the idle subscribers are gone, the reader stays
+    let gone = Instant::now();
+    while app.change_stream_subscribers() > 1 && gone.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.change_stream_subscribers(), 1);
+    let grown = rss().saturating_sub(before);
+    assert!(grown < 150 << 20, "RSS grew by {} MB", grown >> 20);
+    drop(idle);
+}
+
+/// Change streams are capped per client address (429) and per process (503).
+#[tokio::test]
+async fn change_stream_subscribers_are_capped() {
+    use lb::changes::StreamLimits;
+    let app = support::app_with(|b| {
+        b.change_stream_limits(StreamLimits {
+            max_subscribers: 6,
+            max_subscribers_per_address: 3,
+            ..StreamLimits::default()
+        })
+    });
+    let (addr, _stop) = start(app.clone(), |s| s).await;
+    let status_of = |mut s: TcpStream| async move {
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        let status = String::from_utf8_lossy(&buf[..n])
+            .split(' ')
+            .nth(1)
+            .unwrap_or("")
+            .to_string();
+        (status, s)
+    };
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let (status, s) = status_of(subscribe_from([127, 0, 0, 2], addr).await).await;
+        assert_eq!(status, "200");
+        open.push(s);
+    }
+    let (status, _) = status_of(subscribe_from([127, 0, 0, 2], addr).await).await;
+    assert_eq!(status, "429");
+    for _ in 0..3 {
+        let (status, s) = status_of(subscribe_from([127, 0, 0, 3], addr).await).await;
+        assert_eq!(status, "200");
+        open.push(s);
+    }
+    let (status, _) = status_of(subscribe_from([127, 0, 0, 4], addr).await).await;
+    assert_eq!(status, "503");
+    // a closed subscription frees its place
+    drop(open.pop());
+    let freed = Instant::now();
+    while app.change_stream_subscribers() > 5 && freed.elapsed() < Duration::from_secs(3) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, _) = status_of(subscribe_from([127, 0, 0, 4], addr).await).await;
+    assert_eq!(status, "200");
+}

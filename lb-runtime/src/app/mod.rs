@@ -104,6 +104,7 @@ pub(crate) struct Config {
     pub debug: bool,
     pub body_limit: usize,
     pub query_limits: crate::filter::QueryLimits,
+    pub stream_limits: crate::changes::StreamLimits,
     pub explorer_path: Option<String>,
     pub openapi_info: crate::openapi::Info,
 }
@@ -149,6 +150,7 @@ impl App {
                 debug: false,
                 body_limit: DEFAULT_BODY_LIMIT,
                 query_limits: crate::filter::QueryLimits::default(),
+                stream_limits: crate::changes::StreamLimits::default(),
                 explorer_path: Some("/explorer".into()),
                 openapi_info: crate::openapi::Info::default(),
             },
@@ -401,6 +403,13 @@ impl AppBuilder {
         self
     }
 
+    /// The bounds of change streams: subscribers per process and per client address, and
+    /// the events a subscriber that does not read may have waiting (`docs/security.md`).
+    pub fn change_stream_limits(mut self, limits: crate::changes::StreamLimits) -> Self {
+        self.config.stream_limits = limits;
+        self
+    }
+
     /// The bounds of a request's filter (`docs/security.md`); each is a 400 beyond it.
     pub fn query_limits(mut self, limits: crate::filter::QueryLimits) -> Self {
         self.config.query_limits = limits;
@@ -442,7 +451,7 @@ impl AppBuilder {
             self.datasources.insert(0, d);
         }
         let peers = Arc::new(crate::repository::Peers::default());
-        let changes = Arc::new(crate::changes::Hub::default());
+        let changes = Arc::new(crate::changes::Hub::new(self.config.stream_limits));
         let mut inner = AppInner {
             models: Vec::new(),
             datasources: Vec::new(),

@@ -5,6 +5,7 @@
 //! writes of all of them (a notification sent inside a transaction is delivered on commit).
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
@@ -120,16 +121,30 @@ impl Change {
 }
 
 /// A change as subscribers receive it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Delivered {
     pub change: Change,
     /// Its data was too large for the notification: read it back by id.
     pub truncated: bool,
+    /// The event as sent, made by the first subscriber that needs it and shared by all.
+    pub rendered: tokio::sync::OnceCell<Option<Rendered>>,
+}
+
+/// A change made ready to send: rendered once, however many subscribers send it.
+#[derive(Debug)]
+pub(crate) struct Rendered {
+    /// What a subscriber's `where` is matched against (the instance, or its id alone).
+    pub subject: Option<crate::value::Record>,
+    /// The event's text (`event: data` / `data: {..}`).
+    pub text: bytes::Bytes,
 }
 
 /// Where an app's changes meet its subscribers.
 pub(crate) struct Hub {
     tx: broadcast::Sender<Arc<Delivered>>,
+    /// Open subscriptions by client address (`None`: not known, e.g. a router in a test).
+    by_address: Arc<Mutex<HashMap<Option<IpAddr>, usize>>>,
+    limits: StreamLimits,
     /// Datasources (by position) whose connector carries changes between processes: started
     /// once this process listens to them.
     listening: Mutex<HashMap<usize, Arc<tokio::sync::OnceCell<()>>>>,
@@ -138,11 +153,59 @@ pub(crate) struct Hub {
 /// Changes kept for a slow subscriber before it misses some.
 const BACKLOG: usize = 1024;
 
-impl Default for Hub {
+/// The bounds of change streams (`AppBuilder::change_stream_limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Subscriptions open at once in the process; one more is a 503. Default 4,096.
+    pub max_subscribers: usize,
+    /// Subscriptions open at once from one client address; one more is a 429. Default 64.
+    pub max_subscribers_per_address: usize,
+    /// Events waiting for a subscriber that does not read; when one more comes, the
+    /// subscriber is disconnected (it may reconnect), so a write never waits on it and
+    /// memory stays bounded. Default 64.
+    pub buffer: usize,
+}
+
+impl Default for StreamLimits {
     fn default() -> Self {
+        StreamLimits {
+            max_subscribers: 4096,
+            max_subscribers_per_address: 64,
+            buffer: 64,
+        }
+    }
+}
+
+impl Hub {
+    pub(crate) fn new(limits: StreamLimits) -> Self {
         Hub {
             tx: broadcast::channel(BACKLOG).0,
+            by_address: Arc::default(),
+            limits,
             listening: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The limits the hub was made with.
+    pub(crate) fn limits(&self) -> StreamLimits {
+        self.limits
+    }
+}
+
+/// One open subscription's place in the caps; dropping it frees the place.
+pub(crate) struct Place {
+    address: Option<IpAddr>,
+    by_address: Arc<Mutex<HashMap<Option<IpAddr>, usize>>>,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut map = self.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&self.address) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.address);
+            }
         }
     }
 }
@@ -156,7 +219,11 @@ impl Hub {
     /// Delivers a change to this process's subscribers.
     pub(crate) fn deliver(&self, change: Change, truncated: bool) {
         // no receiver: nobody listens, nothing to keep
-        let _ = self.tx.send(Arc::new(Delivered { change, truncated }));
+        let _ = self.tx.send(Arc::new(Delivered {
+            change,
+            truncated,
+            rendered: tokio::sync::OnceCell::new(),
+        }));
     }
 
     /// Publishes a change of a write made through `connector`: by its notifications when it
@@ -182,6 +249,36 @@ impl Hub {
             None => {}
         }
         Ok(())
+    }
+
+    /// A place for a subscriber from `address` within the caps: a 503 when the process
+    /// holds its maximum, a 429 when the address does.
+    pub(crate) fn admit(&self, address: Option<IpAddr>) -> crate::Result<Place> {
+        let mut map = self.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        let total: usize = map.values().sum();
+        if total >= self.limits.max_subscribers {
+            return Err(crate::Error::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "too many change-stream subscribers",
+            )
+            .with_code("TOO_MANY_SUBSCRIBERS"));
+        }
+        let n = map.entry(address).or_insert(0);
+        if *n >= self.limits.max_subscribers_per_address {
+            return Err(crate::Error::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "at most {} change streams may be open from one address",
+                    self.limits.max_subscribers_per_address
+                ),
+            )
+            .with_code("TOO_MANY_SUBSCRIBERS"));
+        }
+        *n += 1;
+        Ok(Place {
+            address,
+            by_address: self.by_address.clone(),
+        })
     }
 
     /// A subscription; on a datasource with notifications this process starts listening

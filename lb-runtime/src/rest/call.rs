@@ -23,6 +23,9 @@ pub struct Call {
     pub headers: HeaderMap,
     /// Parsed body: JSON, a urlencoded object, or `null` (empty or not parsed).
     pub body: Value,
+    /// The request's extensions (the client's address as `ConnectInfo<SocketAddr>` when
+    /// `App::serve` runs the app).
+    pub extensions: axum::http::Extensions,
     uri: Uri,
     query: OnceLock<Map<String, Value>>,
     body_is_json: bool,
@@ -47,11 +50,18 @@ impl Call {
             method,
             headers,
             body,
+            extensions: axum::http::Extensions::new(),
             uri,
             query: OnceLock::new(),
             body_is_json: false,
             overrides: None,
         }
+    }
+
+    /// The request's extensions.
+    pub(crate) fn with_extensions(mut self, extensions: axum::http::Extensions) -> Self {
+        self.extensions = extensions;
+        self
     }
 
     /// Marks the body as sent in JSON.

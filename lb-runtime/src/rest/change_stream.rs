@@ -5,20 +5,22 @@
 //! subscription at once.
 
 use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use http_body::Frame;
 use serde_json::{Map, Value};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 use super::call::Call;
 use super::outcome::Outcome;
-use crate::changes::{ChangeKind, Delivered};
+use crate::changes::{ChangeKind, Delivered, Rendered};
 use crate::connector::BoxFuture;
 use crate::filter::{eval, parse_where, ParseOptions, Where};
 use crate::remote::Source;
@@ -64,8 +66,9 @@ fn where_option(c: &Call) -> Result<Option<Where>> {
     }
 }
 
-/// The event text of a change, or `None` when the where leaves it out.
-async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<Bytes> {
+/// A change ready to send (see [`Rendered`]): its instance read back when the notification
+/// left it out, shaped as an answer shows it, and written as an event.
+async fn render(repo: &Repository, d: &Delivered) -> Option<Rendered> {
     let mut change = d.change.clone();
     if d.truncated && change.kind != ChangeKind::Remove {
         // too large for the notification: read back
@@ -78,28 +81,43 @@ async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<By
                 .map(|r| Value::Object(r.to_object()));
         }
     }
-    if let Some(w) = w {
-        let subject = match (&change.data, &change.target) {
-            (Some(Value::Object(o)), _) if change.where_.is_none() => o.clone(),
-            (_, Some(t)) => {
-                let mut o = Map::new();
-                o.insert(repo.model.id().name.clone(), t.clone());
-                o
-            }
-            _ => return None,
-        };
-        if !eval::matches(&Record::new(subject), w) {
-            return None;
+    let subject = match (&change.data, &change.target) {
+        (Some(Value::Object(o)), _) if change.where_.is_none() => Some(o.clone()),
+        (_, Some(t)) => {
+            let mut o = Map::new();
+            o.insert(repo.model.id().name.clone(), t.clone());
+            Some(o)
         }
-    }
+        _ => None,
+    };
     // the event's instance as an answer shows it (a read-back row is raw)
     if let Some(data) = &mut change.data {
         crate::shape::value(repo.model, data, crate::shape::Level::Top);
     }
-    Some(Bytes::from(format!(
-        "event: data\ndata: {}\n\n",
-        change.to_json()
-    )))
+    Some(Rendered {
+        subject: subject.map(Record::new),
+        text: Bytes::from(format!("event: data\ndata: {}\n\n", change.to_json())),
+    })
+}
+
+/// The event text of a change for a subscriber with where `w`, or `None` when the where
+/// leaves it out. Rendered once per change, whatever the number of subscribers.
+async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<Bytes> {
+    let rendered = d.rendered.get_or_init(|| render(repo, d)).await.as_ref()?;
+    if let Some(w) = w {
+        match &rendered.subject {
+            Some(subject) if eval::matches(subject, w) => {}
+            _ => return None,
+        }
+    }
+    Some(rendered.text.clone())
+}
+
+/// The client's address, when the server put it on the request.
+fn client_address(c: &Call) -> Option<IpAddr> {
+    c.extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip())
 }
 
 /// The handler of `createChangeStream`.
@@ -109,12 +127,14 @@ pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
         let entry = &c.app.inner.models[c.model_index];
         let connector = entry.repo.connector.clone();
         let hub = c.app.inner.changes.clone();
+        let place = hub.admit(client_address(&c))?;
         let mut changes = hub.subscribe(entry.datasource, &connector).await?;
         let repo = entry.repo.clone();
         let model = repo.model.name.clone();
-        let (tx, rx) = mpsc::channel::<Bytes>(16);
+        let (tx, rx) = mpsc::channel::<Bytes>(hub.limits().buffer.max(1));
         tokio::spawn(async move {
-            if tx.send(Bytes::from_static(b":ok\n\n")).await.is_err() {
+            let _place = place;
+            if tx.try_send(Bytes::from_static(b":ok\n\n")).is_err() {
                 return;
             }
             loop {
@@ -123,17 +143,15 @@ pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
                     _ = tx.closed() => return,
                     d = changes.recv() => d,
                 };
-                let d = match d {
-                    Ok(d) => d,
-                    // a slow client missed changes: it goes on with the next ones
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => return,
-                };
+                // a subscriber that fell behind is disconnected rather than silently missing
+                // changes; it may reconnect
+                let Ok(d) = d else { return };
                 if d.change.model != model {
                     continue;
                 }
                 if let Some(text) = event(&repo, &d, w.as_ref()).await {
-                    if tx.send(text).await.is_err() {
+                    // never wait for a client that does not read: its buffer is full, it goes
+                    if tx.try_send(text).is_err() {
                         return;
                     }
                 }

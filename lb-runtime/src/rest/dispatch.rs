@@ -166,6 +166,7 @@ async fn serve(app: App, req: Request) -> Response {
         body,
         parts.uri,
     )
+    .with_extensions(parts.extensions)
     .json_body(body_is_json);
     match super::invoke::invoke(method, call).await {
         Ok(r) => r,

@@ -3,6 +3,8 @@
 //! body-read timeout (408), a request timeout (503), a write-stall timeout, a cap on
 //! connections (per process and per client address) and on the size of a request head. The
 //! defaults are safe out of the box ([`ServerOptions`]); `docs/security.md` lists them.
+//! Every request carries its client's address as an `axum::extract::ConnectInfo<SocketAddr>`
+//! extension.
 //!
 //! ```no_run
 //! # async fn run(app: lb_runtime::App) -> std::io::Result<()> {
@@ -27,6 +29,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -179,7 +182,8 @@ impl Server {
             let _ = stream.set_nodelay(true);
             let io = StallGuard::new(TokioIo::new(stream), o.write_timeout);
             let per_request = per_request.clone();
-            let service = hyper::service::service_fn(move |req| {
+            let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
                 let per_request = per_request.clone();
                 async move { Ok::<_, Infallible>(per_request.answer(req).await) }
             });
