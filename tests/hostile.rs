@@ -405,3 +405,70 @@ async fn a_bulk_error_lists_a_bounded_number_of_details() {
         1
     );
 }
+
+/// The memory connector scans rows under its lock where no timeout reaches: a query that
+/// spends its work budget gives up with a 503, and a write with such a `where` changes
+/// nothing (issue 15 finding 5).
+#[tokio::test]
+async fn a_memory_scan_stops_at_its_work_budget() {
+    use std::time::{Duration, Instant};
+    let memory = lb::Memory::new().work_budget(Duration::from_millis(50));
+    let app = App::builder()
+        .datasource("db", memory)
+        .model::<Location>()
+        .model::<Inventory>()
+        .model::<Product>()
+        .build()
+        .unwrap();
+    let street = "s".repeat(2000);
+    for i in 0..3000 {
+        let r = support::json(
+            &app,
+            "POST",
+            "/api/locations",
+            &json!({"name": format!("n{i}"), "street": &street}),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    let heavy: Vec<_> = (0..60)
+        .map(|i| json!({"street": {"like": format!("%{}{i}%", "z".repeat(800))}}))
+        .collect();
+    let w = json!({"or": heavy});
+    let started = Instant::now();
+    let f = support::escape_uri(&json!({ "where": w }).to_string());
+    let r = support::get(&app, &format!("/api/locations?filter={f}")).await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let n = support::get(
+        &app,
+        &format!(
+            "/api/locations/count?where={}",
+            support::escape_uri(&w.to_string())
+        ),
+    )
+    .await;
+    assert_eq!(n.status, 503, "{}", n.text);
+    let upd = support::json(
+        &app,
+        "POST",
+        &format!(
+            "/api/locations/update?where={}",
+            support::escape_uri(&w.to_string())
+        ),
+        &json!({"city": "changed"}),
+    )
+    .await;
+    assert_eq!(upd.status, 503, "{}", upd.text);
+    let changed = Location::count(&app, json!({"city": "changed"}))
+        .await
+        .unwrap();
+    assert_eq!(changed, 0);
+    // an ordinary query is well within the budget
+    let ok = support::get(&app, "/api/locations/count?where={\"name\":\"n7\"}").await;
+    assert_eq!(ok.json()["count"], 1);
+}

@@ -4,6 +4,7 @@
 //! reuses ids, default order by id, the filter evaluated by `filter::eval`. With a
 //! file, the whole database is written after every write (temp file + fsync + rename).
 
+mod budget;
 mod file;
 mod store;
 
@@ -17,6 +18,7 @@ use crate::filter::{eval, Filter, Where};
 use crate::model::ModelDefinition;
 use crate::value::{Object, Record};
 use crate::{Error, Result};
+use budget::Budget;
 use file::FileSink;
 use store::{Database, IdKey};
 
@@ -29,7 +31,11 @@ use store::{Database, IdKey};
 pub struct Memory {
     db: RwLock<Database>,
     file: Option<FileSink>,
+    work_budget: std::time::Duration,
 }
+
+/// The default time one query may scan rows ([`Memory::work_budget`]).
+pub const DEFAULT_WORK_BUDGET: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Default for Memory {
     fn default() -> Self {
@@ -43,7 +49,16 @@ impl Memory {
         Memory {
             db: RwLock::new(Database::default()),
             file: None,
+            work_budget: DEFAULT_WORK_BUDGET,
         }
+    }
+
+    /// The time one query may spend scanning rows (default 1 s): the scan runs under the
+    /// database lock and cannot be interrupted from outside, so beyond it the query gives up
+    /// with a 503 (a write then changes nothing).
+    pub fn work_budget(mut self, limit: std::time::Duration) -> Self {
+        self.work_budget = limit;
+        self
     }
 
     /// A database persisted to `path` (LoopBack's `file` option); loads it if it exists.
@@ -52,6 +67,7 @@ impl Memory {
         Ok(Memory {
             db: RwLock::new(db),
             file: Some(sink),
+            work_budget: DEFAULT_WORK_BUDGET,
         })
     }
 
@@ -138,6 +154,24 @@ fn matching(w: Option<&Where>, row: &Record) -> bool {
     w.is_none_or(|w| eval::matches(row, w))
 }
 
+/// The keys of the rows `w` matches, found within the work budget `limit`.
+fn matching_keys(
+    t: &store::Table,
+    w: Option<&Where>,
+    limit: std::time::Duration,
+    model: &ModelDefinition,
+) -> Result<Vec<IdKey>> {
+    let budget = Budget::new(limit);
+    let keys = t
+        .rows
+        .iter()
+        .take_while(|_| budget.more())
+        .filter(|(_, r)| matching(w, r))
+        .map(|(k, _)| k.clone())
+        .collect();
+    budget.result(&model.name, keys)
+}
+
 impl Connector for Memory {
     fn name(&self) -> &'static str {
         "memory"
@@ -185,10 +219,10 @@ impl Connector for Memory {
                 _ => filter,
             };
             // rows are filtered by reference; only the ones returned are shared (Arc clone)
-            Ok(eval::apply(t.rows.values(), filter, |r| r)
-                .into_iter()
-                .cloned()
-                .collect())
+            let budget = Budget::new(self.work_budget);
+            let rows = t.rows.values().take_while(|_| budget.more());
+            let found = eval::apply(rows, filter, |r| r);
+            budget.result(&model.name, found.into_iter().cloned().collect())
         })
     }
 
@@ -216,10 +250,17 @@ impl Connector for Memory {
                 return Ok(0);
             };
             let w = effective(&db, where_);
-            Ok(match w.as_deref() {
-                None => t.rows.len() as u64,
-                Some(w) => t.rows.values().filter(|r| matching(Some(w), r)).count() as u64,
-            })
+            let Some(w) = w.as_deref() else {
+                return Ok(t.rows.len() as u64);
+            };
+            let budget = Budget::new(self.work_budget);
+            let n = t
+                .rows
+                .values()
+                .take_while(|_| budget.more())
+                .filter(|r| matching(Some(w), r))
+                .count();
+            budget.result(&model.name, n as u64)
         })
     }
 
@@ -229,12 +270,15 @@ impl Connector for Memory {
         where_: Option<&'a Where>,
         data: Object,
     ) -> BoxFuture<'a, Result<u64>> {
+        let limit = self.work_budget;
         Box::pin(self.write(move |db| {
             let w = effective(db, where_).map(std::borrow::Cow::into_owned);
             let t = db.table(model);
+            // the matches first, within the budget: a spent budget changes nothing
+            let hits = matching_keys(t, w.as_ref(), limit, model)?;
             let mut n = 0;
-            for row in t.rows.values_mut() {
-                if matching(w.as_ref(), row) {
+            for key in &hits {
+                if let Some(row) = t.rows.get_mut(key) {
                     store::merge(model, row, &data);
                     n += 1;
                 }
@@ -251,12 +295,15 @@ impl Connector for Memory {
         model: &'static ModelDefinition,
         where_: Option<&'a Where>,
     ) -> BoxFuture<'a, Result<u64>> {
+        let limit = self.work_budget;
         Box::pin(self.write(move |db| {
             let w = effective(db, where_).map(std::borrow::Cow::into_owned);
             let t = db.table(model);
-            let before = t.rows.len();
-            t.rows.retain(|_, r| !matching(w.as_ref(), r));
-            let n = (before - t.rows.len()) as u64;
+            let hits = matching_keys(t, w.as_ref(), limit, model)?;
+            let mut n = 0u64;
+            for key in &hits {
+                n += u64::from(t.rows.remove(key).is_some());
+            }
             if n > 0 {
                 db.dirty = true;
             }

@@ -181,22 +181,22 @@ impl Pool {
 
     /// Starts a serializable transaction (SQLite's IMMEDIATE one already is).
     pub async fn begin_serializable(&self) -> Result<Tx> {
-        Ok(match self {
+        match self {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(_) => return self.begin().await,
+            Pool::Sqlite(_) => self.begin().await,
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => Tx::Postgres(
+            Pool::Postgres(p) => Ok(Tx::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE")
                     .await
                     .map_err(pool_error)?,
-            ),
+            )),
             #[cfg(feature = "mysql")]
-            Pool::Mysql(p) => Tx::Mysql(
+            Pool::Mysql(p) => Ok(Tx::Mysql(
                 p.begin_with("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; START TRANSACTION")
                     .await
                     .map_err(pool_error)?,
-            ),
-        })
+            )),
+        }
     }
 
     /// Closes every connection.
