@@ -30,7 +30,7 @@ impl Budget {
     pub(super) fn more(&self) -> bool {
         let n = self.seen.get().wrapping_add(1);
         self.seen.set(n);
-        if n % CHECK_EVERY == 0 && Instant::now() > self.deadline {
+        if n.is_multiple_of(CHECK_EVERY) && Instant::now() > self.deadline {
             self.spent.set(true);
         }
         !self.spent.get()
