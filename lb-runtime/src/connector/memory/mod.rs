@@ -2,7 +2,8 @@
 //!
 //! Semantics of LoopBack 3's memory connector (spec §10): an id counter per model that never
 //! reuses ids, default order by id, the filter evaluated by `filter::eval`. With a
-//! file, the whole database is written after every write (temp file + fsync + rename).
+//! file, every write appends what it changed to a journal (one `fsync` for the writes that
+//! arrive together) and the whole database is rewritten only when the journal outgrows it.
 
 mod budget;
 mod file;
@@ -63,7 +64,8 @@ impl Memory {
 
     /// A database persisted to `path` (LoopBack's `file` option); loads it if it exists.
     pub fn with_file(path: impl AsRef<Path>) -> Result<Self> {
-        let (sink, db) = FileSink::open(path.as_ref())?;
+        let (sink, mut db) = FileSink::open(path.as_ref())?;
+        db.journaled = true;
         Ok(Memory {
             db: RwLock::new(db),
             file: Some(sink),
@@ -75,22 +77,27 @@ impl Memory {
         self.db.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs a write and persists the database if it has a file.
+    /// Runs a write and, with a file, returns once its journal line is on disk.
     async fn write<T>(&self, f: impl FnOnce(&mut Database) -> Result<T>) -> Result<T> {
-        let (out, snapshot) = {
+        let (out, seq) = {
             let mut db = self.db.write().unwrap_or_else(|e| e.into_inner());
             let out = f(&mut db);
-            let snapshot = match &self.file {
-                Some(sink) if out.is_ok() || db.dirty => Some(sink.snapshot(&db)),
-                _ => None,
-            };
-            db.dirty = false;
-            (out, snapshot)
+            let seq = self.file.as_ref().and_then(|sink| sink.record(&mut db));
+            (out, seq)
         };
-        if let (Some(sink), Some(snapshot)) = (&self.file, snapshot) {
-            sink.persist(snapshot).await?;
+        if let (Some(sink), Some(seq)) = (&self.file, seq) {
+            sink.commit(seq, &self.db).await?;
         }
         out
+    }
+
+    /// Writes the whole database to its file and empties the journal (also done when the
+    /// journal outgrows the file, and when the connector is dropped). Nothing without a file.
+    pub async fn compact(&self) -> Result<()> {
+        match &self.file {
+            Some(sink) => sink.compact(&self.db).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -172,6 +179,16 @@ fn matching_keys(
     budget.result(&model.name, keys)
 }
 
+impl Drop for Memory {
+    /// A clean shutdown leaves the file complete in LoopBack's format (the journal empty).
+    fn drop(&mut self) {
+        if let Some(sink) = &self.file {
+            let db = self.db.read().unwrap_or_else(|e| e.into_inner());
+            sink.compact_blocking(&db);
+        }
+    }
+}
+
 impl Connector for Memory {
     fn name(&self) -> &'static str {
         "memory"
@@ -192,7 +209,12 @@ impl Connector for Memory {
         Box::pin(self.write(move |db| {
             let created = db.table(model).insert(model, data);
             // a failed insert (duplicate id) still advanced the id counter: persist it
-            db.dirty |= created.is_err();
+            let key = created
+                .as_ref()
+                .ok()
+                .and_then(|row| row.get(&model.id().name))
+                .and_then(|id| IdKey::of(model, &id));
+            db.touch(model, key);
             created
         }))
     }
@@ -283,8 +305,8 @@ impl Connector for Memory {
                     n += 1;
                 }
             }
-            if n > 0 {
-                db.dirty = true;
+            for key in hits {
+                db.touch(model, Some(key));
             }
             Ok(n)
         }))
@@ -304,8 +326,8 @@ impl Connector for Memory {
             for key in &hits {
                 n += u64::from(t.rows.remove(key).is_some());
             }
-            if n > 0 {
-                db.dirty = true;
+            for key in hits {
+                db.touch(model, Some(key));
             }
             Ok(n)
         }))
@@ -317,8 +339,14 @@ impl Connector for Memory {
         id: &'a Value,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(self.write(move |db| {
-            let removed = IdKey::of(model, id).and_then(|k| db.table(model).rows.remove(&k));
-            Ok(u64::from(removed.is_some()))
+            let Some(key) = IdKey::of(model, id) else {
+                return Ok(0);
+            };
+            let removed = db.table(model).rows.remove(&key).is_some();
+            if removed {
+                db.touch(model, Some(key));
+            }
+            Ok(u64::from(removed))
         }))
     }
 
@@ -333,15 +361,17 @@ impl Connector for Memory {
                 return Ok(None);
             };
             let t = db.table(model);
-            match t.rows.get_mut(&key) {
-                None => Ok(None),
+            let replaced = match t.rows.get_mut(&key) {
+                None => return Ok(None),
                 Some(row) => {
                     let mut data = data;
                     data.insert(model.id().name.clone(), id.clone());
                     store::replace(model, row, data);
-                    Ok(Some(row.clone()))
+                    row.clone()
                 }
-            }
+            };
+            db.touch(model, Some(key));
+            Ok(Some(replaced))
         }))
     }
 
@@ -355,13 +385,15 @@ impl Connector for Memory {
             let Some(key) = IdKey::of(model, id) else {
                 return Ok(None);
             };
-            match db.table(model).rows.get_mut(&key) {
-                None => Ok(None),
+            let patched = match db.table(model).rows.get_mut(&key) {
+                None => return Ok(None),
                 Some(row) => {
                     store::merge(model, row, &data);
-                    Ok(Some(row.clone()))
+                    row.clone()
                 }
-            }
+            };
+            db.touch(model, Some(key));
+            Ok(Some(patched))
         }))
     }
 }

@@ -53,10 +53,14 @@ pub struct Table {
 pub struct Database {
     /// Tables by model name.
     pub tables: HashMap<String, Table>,
-    /// Rows loaded from a file before their model was defined.
-    pub pending: HashMap<String, (i64, Vec<Object>)>,
-    /// Something changed that must be persisted even if the operation failed (id counter).
-    pub dirty: bool,
+    /// Rows loaded from a file before their model was defined: the id counter and the rows
+    /// by the id text the file keys them with.
+    pub pending: HashMap<String, (i64, BTreeMap<String, Object>)>,
+    /// Whether writes are journaled (a file-persisted database).
+    pub journaled: bool,
+    /// What the current write changed, for its journal line: (model, key), or no key when
+    /// only the id counter moved.
+    pub touched: Vec<(String, Option<IdKey>)>,
 }
 
 impl Database {
@@ -68,7 +72,7 @@ impl Database {
         });
         if let Some((next, rows)) = self.pending.remove(&model.name) {
             table.next_id = table.next_id.max(next);
-            for row in rows {
+            for row in rows.into_values() {
                 let row = retype(model, row);
                 if let Some(k) = row
                     .get(&model.id().name)
@@ -79,6 +83,13 @@ impl Database {
             }
         }
         self.tables.insert(model.name.clone(), table);
+    }
+
+    /// Notes that the current write changed `key` of `model` (or only its id counter).
+    pub fn touch(&mut self, model: &ModelDefinition, key: Option<IdKey>) {
+        if self.journaled {
+            self.touched.push((model.name.clone(), key));
+        }
     }
 
     /// A model's table (created on first use).
