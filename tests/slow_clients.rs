@@ -435,3 +435,51 @@ async fn change_stream_subscribers_are_capped() {
     let (status, _) = status_of(subscribe_from([127, 0, 0, 4], addr).await).await;
     assert_eq!(status, "200");
 }
+
+/// The header-read timeout never cuts an answer that is still going: a change stream with no
+/// event for longer than the timeout stays open and gets the next event; a keep-alive
+/// connection used again within the timeout is served.
+#[tokio::test]
+async fn the_header_timeout_spares_streams_and_busy_connections() {
+    let app = support::app();
+    let (addr, _stop) = start(app.clone(), |s| {
+        s.header_read_timeout(Duration::from_millis(300))
+    })
+    .await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /api/products/change-stream HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut keep = TcpStream::connect(addr).await.unwrap();
+    let mut buf = vec![0u8; 8192];
+    for _ in 0..4 {
+        keep.write_all(b"GET /api/products/count HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let n = keep.read(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    support::json(
+        &app,
+        "POST",
+        "/api/products",
+        &serde_json::json!({"name": "late"}),
+    )
+    .await;
+    let mut got = Vec::new();
+    let event = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the change stream was closed");
+            got.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&got).contains("\"late\"") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(event.is_ok(), "no event: {}", String::from_utf8_lossy(&got));
+}

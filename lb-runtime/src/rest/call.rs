@@ -23,8 +23,7 @@ pub struct Call {
     pub headers: HeaderMap,
     /// Parsed body: JSON, a urlencoded object, or `null` (empty or not parsed).
     pub body: Value,
-    /// The request's extensions (the client's address as `ConnectInfo<SocketAddr>` when
-    /// `App::serve` runs the app).
+    /// The request's extensions (what a middleware put there).
     pub extensions: axum::http::Extensions,
     uri: Uri,
     query: OnceLock<Map<String, Value>>,

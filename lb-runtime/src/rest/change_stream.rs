@@ -5,12 +5,10 @@
 //! subscription at once.
 
 use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
@@ -113,13 +111,6 @@ async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<By
     Some(rendered.text.clone())
 }
 
-/// The client's address, when the server put it on the request.
-fn client_address(c: &Call) -> Option<IpAddr> {
-    c.extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip())
-}
-
 /// The handler of `createChangeStream`.
 pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
     Box::pin(async move {
@@ -127,7 +118,7 @@ pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
         let entry = &c.app.inner.models[c.model_index];
         let connector = entry.repo.connector.clone();
         let hub = c.app.inner.changes.clone();
-        let place = hub.admit(client_address(&c))?;
+        let place = hub.admit(super::client_address().map(|a| a.ip()))?;
         let mut changes = hub.subscribe(entry.datasource, &connector).await?;
         let repo = entry.repo.clone();
         let model = repo.model.name.clone();

@@ -13,11 +13,12 @@ use tokio::time::{sleep_until, Instant, Sleep};
 
 use crate::rest::ReadTimeout;
 
-/// A request body that fails with [`ReadTimeout`] once its deadline has passed. The timer
-/// is only created if the body is still incomplete when first polled.
+/// A request body that fails with [`ReadTimeout`] once `within` has passed since it was first
+/// found incomplete (nothing is timed — not even the clock read — for a body that is there
+/// whole when first polled, or that nobody reads).
 pub(super) struct BodyDeadline<B> {
     inner: B,
-    deadline: Instant,
+    within: Duration,
     timer: Option<Pin<Box<Sleep>>>,
 }
 
@@ -25,7 +26,7 @@ impl<B> BodyDeadline<B> {
     pub(super) fn new(inner: B, within: Duration) -> Self {
         BodyDeadline {
             inner,
-            deadline: Instant::now() + within,
+            within,
             timer: None,
         }
     }
@@ -46,10 +47,10 @@ where
         match Pin::new(&mut self.inner).poll_frame(cx) {
             Poll::Ready(r) => Poll::Ready(r.map(|f| f.map_err(Into::into))),
             Poll::Pending => {
-                let deadline = self.deadline;
+                let within = self.within;
                 let timer = self
                     .timer
-                    .get_or_insert_with(|| Box::pin(sleep_until(deadline)));
+                    .get_or_insert_with(|| Box::pin(sleep_until(Instant::now() + within)));
                 if timer.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Some(Err(Box::new(ReadTimeout))));
                 }
@@ -67,20 +68,39 @@ where
     }
 }
 
-/// Runs `answer` within `limit`, or answers `on_timeout()` once it has passed (the request's
-/// work is dropped: its statements are cancelled with it).
-pub(super) async fn within<F, T>(
-    limit: Option<Duration>,
-    answer: F,
-    on_timeout: impl FnOnce() -> T,
-) -> T
-where
-    F: std::future::Future<Output = T>,
-{
-    match limit {
-        Some(d) => tokio::time::timeout(d, answer)
-            .await
-            .unwrap_or_else(|_| on_timeout()),
-        None => answer.await,
+/// `inner` within `limit`, counted from its first pending poll: an answer ready at once (the
+/// fast path) never reads the clock or arms a timer. `Err(())` once the limit has passed
+/// (the inner future is dropped with this one: its statements are cancelled).
+pub(super) struct Within<F> {
+    inner: F,
+    limit: Duration,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl<F> Within<F> {
+    pub(super) fn new(limit: Duration, inner: F) -> Self {
+        Within {
+            inner,
+            limit,
+            timer: None,
+        }
+    }
+}
+
+impl<F: Future + Unpin> Future for Within<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(v) = Pin::new(&mut self.inner).poll(cx) {
+            return Poll::Ready(Ok(v));
+        }
+        let limit = self.limit;
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(sleep_until(Instant::now() + limit)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(())),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }

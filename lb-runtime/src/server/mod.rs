@@ -3,8 +3,7 @@
 //! body-read timeout (408), a request timeout (503), a write-stall timeout, a cap on
 //! connections (per process and per client address) and on the size of a request head. The
 //! defaults are safe out of the box ([`ServerOptions`]); `docs/security.md` lists them.
-//! Every request carries its client's address as an `axum::extract::ConnectInfo<SocketAddr>`
-//! extension.
+//! Handlers read the client's address with [`crate::rest::client_address`].
 //!
 //! ```no_run
 //! # async fn run(app: lb_runtime::App) -> std::io::Result<()> {
@@ -19,6 +18,7 @@
 
 mod admission;
 mod deadline;
+mod head;
 mod options;
 mod stall;
 
@@ -29,7 +29,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -43,6 +42,7 @@ use crate::rest::{self, AppService};
 use crate::{App, Error};
 use admission::Admission;
 use deadline::BodyDeadline;
+use head::{Answer, HeadDeadline, Phase};
 use stall::StallGuard;
 
 /// Serves an [`App`] over HTTP/1.1 with [`ServerOptions`]' limits. Made by [`App::server`].
@@ -154,8 +154,10 @@ impl Server {
             request_timeout: o.request_timeout,
         });
         let mut http = http1::Builder::new();
+        // the header-read timeout is the connection's own (head.rs): hyper's costs a timer
+        // per request
         http.timer(TokioTimer::new())
-            .header_read_timeout(o.header_read_timeout)
+            .header_read_timeout(None::<Duration>)
             .max_buf_size(o.max_header_bytes.max(8192))
             .keep_alive(true);
         let graceful = GracefulShutdown::new();
@@ -180,18 +182,24 @@ impl Server {
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            let io = StallGuard::new(TokioIo::new(stream), o.write_timeout);
+            let phase = Arc::new(Phase::default());
+            let head = HeadDeadline::new(o.header_read_timeout, phase.clone());
+            let io = StallGuard::new(TokioIo::new(stream), o.write_timeout, head);
             let per_request = per_request.clone();
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
+            let service = hyper::service::service_fn(move |req| {
+                phase.seen();
                 let per_request = per_request.clone();
-                async move { Ok::<_, Infallible>(per_request.answer(req).await) }
+                let phase = phase.clone();
+                async move {
+                    let answer = per_request.answer(req).await;
+                    Ok::<_, Infallible>(answer.map(|body| Answer::new(body, phase)))
+                }
             });
             let conn = graceful.watch(http.serve_connection(io, service));
-            tokio::spawn(async move {
+            tokio::spawn(rest::serving(peer, async move {
                 let _ = conn.await;
                 drop(ticket);
-            });
+            }));
         }
         drop(listener);
         let _ = tokio::time::timeout(o.shutdown_grace, graceful.shutdown()).await;
@@ -210,18 +218,20 @@ struct PerRequest {
 impl PerRequest {
     async fn answer(&self, req: hyper::Request<Incoming>) -> axum::response::Response {
         let req = req.map(|body| BodyDeadline::new(body, self.body_read_timeout));
-        let mut service = self.service.clone();
-        let answer = async move {
-            match service.call(req).await {
-                Ok(res) => res,
-                Err(never) => match never {},
-            }
+        // the service's future is boxed already: the timeout adds no allocation
+        let answer = self.service.clone().call(req);
+        let answered = match self.request_timeout {
+            None => Ok(answer.await),
+            Some(limit) => deadline::Within::new(limit, answer).await,
         };
-        deadline::within(self.request_timeout, answer, || {
-            let limit = self.request_timeout.unwrap_or_default();
-            rest::error_response(&Error::request_timeout(limit), self.debug)
-        })
-        .await
+        match answered {
+            Ok(Ok(res)) => res,
+            Ok(Err(never)) => match never {},
+            Err(()) => {
+                let limit = self.request_timeout.unwrap_or_default();
+                rest::error_response(&Error::request_timeout(limit), self.debug)
+            }
+        }
     }
 }
 

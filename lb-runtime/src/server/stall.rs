@@ -1,7 +1,8 @@
-//! A connection whose writes may not stay blocked longer than the write timeout: a client that
-//! stops reading its answers (its receive window full) loses the connection instead of holding
-//! a place forever. A connection that simply has nothing to send (a change stream between
-//! events) is not blocked and is not timed.
+//! A connection with deadlines: its writes may not stay blocked longer than the write timeout
+//! — a client that stops reading its answers (its receive window full) loses the connection
+//! instead of holding a place forever; a connection that simply has nothing to send (a change
+//! stream between events) is not blocked and is not timed — and its request heads must
+//! arrive within the header-read timeout (`head.rs`).
 
 use std::future::Future;
 use std::io;
@@ -12,20 +13,24 @@ use std::time::Duration;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use tokio::time::{sleep, Sleep};
 
-/// `io` with the write-stall timeout (see the module docs).
+use super::head::HeadDeadline;
+
+/// `io` with its deadlines (see the module docs).
 pub(super) struct StallGuard<T> {
     io: T,
     timeout: Duration,
     /// Armed while a write is blocked; reset by any progress.
     blocked: Option<Pin<Box<Sleep>>>,
+    head: HeadDeadline,
 }
 
 impl<T> StallGuard<T> {
-    pub(super) fn new(io: T, timeout: Duration) -> Self {
+    pub(super) fn new(io: T, timeout: Duration, head: HeadDeadline) -> Self {
         StallGuard {
             io,
             timeout,
             blocked: None,
+            head,
         }
     }
 
@@ -37,6 +42,7 @@ impl<T> StallGuard<T> {
         polled: Poll<io::Result<R>>,
     ) -> Poll<io::Result<R>> {
         if polled.is_ready() {
+            self.head.wrote(cx);
             self.blocked = None;
             return polled;
         }
@@ -58,7 +64,13 @@ impl<T: Read + Unpin> Read for StallGuard<T> {
         cx: &mut Context<'_>,
         buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        match Pin::new(&mut self.io).poll_read(cx, buf) {
+            Poll::Pending => match self.head.pending(cx) {
+                Ok(()) => Poll::Pending,
+                Err(e) => Poll::Ready(Err(e)),
+            },
+            done => done,
+        }
     }
 }
 
