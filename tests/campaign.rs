@@ -8,6 +8,8 @@
 
 mod support;
 
+use support::net::{connect_from, rss};
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket};
 
 /// How long the abuse runs.
 const ABUSE: Duration = Duration::from_secs(6);
@@ -23,21 +25,6 @@ const ABUSE: Duration = Duration::from_secs(6);
 const TRIVIAL_WITHIN: Duration = Duration::from_secs(1);
 /// The most resident memory the process may gain.
 const RSS_BOUND: usize = 300 << 20;
-
-fn rss() -> usize {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-async fn connect_from(from: [u8; 4], to: SocketAddr) -> std::io::Result<TcpStream> {
-    let s = TcpSocket::new_v4()?;
-    s.bind(SocketAddr::from((from, 0)))?;
-    s.connect(to).await
-}
 
 /// One request on a fresh connection: the status (0: no answer within 10 s).
 async fn request(addr: SocketAddr, from: [u8; 4], head: &str, body: &str) -> u16 {

@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::net::{connect_from, rss};
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -31,14 +33,6 @@ async fn start(
             .unwrap();
     });
     (addr, tx)
-}
-
-/// A connection from the loopback address `from` (127.0.0.x: each is a different client
-/// address to the server).
-async fn connect_from(from: [u8; 4], to: SocketAddr) -> std::io::Result<TcpStream> {
-    let s = TcpSocket::new_v4()?;
-    s.bind(SocketAddr::from((from, 0)))?;
-    s.connect(to).await
 }
 
 /// `GET /api/products` on a fresh connection from 127.0.0.1: the status (0 when no answer
@@ -289,16 +283,6 @@ async fn an_oversized_request_head_is_refused() {
     assert!(text.starts_with("HTTP/1.1 431"), "{text}");
     let (status, _) = trivial_request(addr).await;
     assert_eq!(status, 200);
-}
-
-/// The resident memory of this process, in bytes (Linux).
-fn rss() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
-        .map_or(0, |kb| kb * 1024)
 }
 
 /// Opens a change stream from `from` with a tiny receive buffer; returns the socket unread.

@@ -4,6 +4,7 @@
 
 #[path = "../../examples/locations/models.rs"]
 pub mod models;
+pub mod net;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

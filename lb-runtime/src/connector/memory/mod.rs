@@ -209,12 +209,14 @@ impl Connector for Memory {
         Box::pin(self.write(move |db| {
             let created = db.table(model).insert(model, data);
             // a failed insert (duplicate id) still advanced the id counter: persist it
-            let key = created
-                .as_ref()
-                .ok()
-                .and_then(|row| row.get(&model.id().name))
-                .and_then(|id| IdKey::of(model, &id));
-            db.touch(model, key);
+            if db.journaled {
+                let key = created
+                    .as_ref()
+                    .ok()
+                    .and_then(|row| row.get(&model.id().name))
+                    .and_then(|id| IdKey::of(model, &id));
+                db.touch(model, key);
+            }
             created
         }))
     }
