@@ -448,3 +448,35 @@ async fn order_keys_are_bounded() {
         );
     }
 }
+
+/// A change-stream `where` on a hidden property is dropped, as in every read: a subscriber
+/// asking for `secret = "nomatch"` receives the same events as one asking for nothing, so
+/// the stream cannot tell a secret's value either (the events never carry it).
+#[tokio::test]
+async fn a_change_stream_where_cannot_probe_a_hidden_property() {
+    let app = app_on("memory:", false);
+    let options = enc(&json!({"where": {"secret": "nomatch"}}));
+    let req = Request::builder()
+        .uri(format!("/api/members/change-stream?options={options}"))
+        .body(Body::empty())
+        .unwrap();
+    let res = app.clone().into_router().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let mut body = res.into_body();
+    let body_json = json!({"name": "Cy", "secret": "TOPSECRET"});
+    let r = support::json(&app, "POST", "/api/members", &body_json).await;
+    assert_eq!(r.status, 200);
+    let mut seen = String::new();
+    while !seen.contains("event: data") || !seen.ends_with("\n\n") {
+        let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+            .await
+            .expect("the event arrives: the hidden condition was dropped")
+            .expect("the stream stays open")
+            .unwrap();
+        if let Ok(d) = frame.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&d));
+        }
+    }
+    assert!(seen.contains("\"Cy\""), "{seen}");
+    assert_no_secret("change stream with a hidden where", &seen);
+}

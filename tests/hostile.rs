@@ -472,3 +472,50 @@ async fn a_memory_scan_stops_at_its_work_budget() {
     let ok = support::get(&app, "/api/locations/count?where={\"name\":\"n7\"}").await;
     assert_eq!(ok.json()["count"], 1);
 }
+
+/// A value the database cannot store is the client's 400 in lb's words — never the
+/// database's own text (issue 15 finding 11: PostgreSQL's wording reached 400 bodies).
+#[tokio::test]
+async fn database_errors_are_told_in_lbs_words() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let app = app_on(&url).await;
+        // a NUL character: PostgreSQL cannot store it in text; the others can
+        let r = support::json(&app, "POST", "/api/products", &json!({"name": "a\u{0}b"})).await;
+        if url.starts_with("postgres") {
+            assert_eq!(r.status, 400, "{url}: {}", r.text);
+            assert_eq!(
+                r.json()["error"]["message"],
+                "Invalid value for Product: a string holds a character the database cannot store",
+                "{url}"
+            );
+        } else {
+            assert_eq!(r.status, 200, "{url}: {}", r.text);
+        }
+        // a number beyond the column's range
+        let r = support::json(
+            &app,
+            "POST",
+            "/api/products",
+            &json!({"name": "big", "qty": 1e300}),
+        )
+        .await;
+        assert!(r.status == 200 || r.status == 400, "{url}: {}", r.text);
+        for word in [
+            "SQLSTATE",
+            "0x00",
+            "invalid byte sequence",
+            "out of range for type",
+            "ERROR:",
+        ] {
+            assert!(!r.text.contains(word), "{url}: {}", r.text);
+        }
+        if r.status == 400 {
+            let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+            assert!(
+                message.starts_with("Invalid value for Product: "),
+                "{url}: {message}"
+            );
+        }
+    }
+}

@@ -45,8 +45,8 @@ pub enum Scope {
     /// `include`), validated against it.
     Filter(Box<Filter>),
     /// The target model varies per row (a polymorphic belongsTo): the scope as given, parsed
-    /// against each model the rows name when the inclusion runs.
-    PerTarget(Value),
+    /// against each model the rows name when the inclusion runs, within these limits.
+    PerTarget(Value, super::QueryLimits),
 }
 
 /// Paging within groups (see [`Filter::partition`]).

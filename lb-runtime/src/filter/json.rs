@@ -61,7 +61,7 @@ impl Filter {
                     Scope::Filter(f) => {
                         e.insert("scope".into(), f.to_json());
                     }
-                    Scope::PerTarget(v) => {
+                    Scope::PerTarget(v, _) => {
                         e.insert("scope".into(), v.clone());
                     }
                 }

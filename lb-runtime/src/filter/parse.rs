@@ -278,7 +278,7 @@ fn inclusion(
             let opts = ParseOptions::rest().with_limits(limits);
             Scope::Filter(Box::new(parse_filter(target(), &s, opts)?))
         }
-        (Some(s), _) => Scope::PerTarget(s),
+        (Some(s), _) => Scope::PerTarget(s, limits),
     };
     Ok(Inclusion {
         relation: name.to_string(),

@@ -170,7 +170,9 @@ fn scope_filter(target: &'static ModelDefinition, scope: &Scope) -> Result<Filte
     Ok(match scope {
         Scope::All => Filter::default(),
         Scope::Filter(f) => (**f).clone(),
-        Scope::PerTarget(v) => parse_filter(target, v, ParseOptions::rest())?,
+        Scope::PerTarget(v, limits) => {
+            parse_filter(target, v, ParseOptions::rest().with_limits(*limits))?
+        }
     })
 }
 
