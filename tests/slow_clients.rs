@@ -467,3 +467,26 @@ async fn the_header_timeout_spares_streams_and_busy_connections() {
     .await;
     assert!(event.is_ok(), "no event: {}", String::from_utf8_lossy(&got));
 }
+
+/// Answers without a body (HEAD, 204) end too: the connection then idles out like any other.
+#[tokio::test]
+async fn bodiless_answers_start_the_idle_timeout() {
+    let (addr, _stop) = start(support::app(), |s| {
+        s.header_read_timeout(Duration::from_millis(300))
+    })
+    .await;
+    for req in [
+        &b"HEAD /api/products HTTP/1.1\r\nhost: x\r\n\r\n"[..],
+        &b"DELETE /api/products/1 HTTP/1.1\r\nhost: x\r\n\r\n"[..],
+    ] {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(req).await.unwrap();
+        let mut buf = [0u8; 1024];
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 2"));
+        let t = closed_within(&mut s, Duration::from_secs(3))
+            .await
+            .expect("the idle connection must be closed");
+        assert!(t >= Duration::from_millis(200), "closed too early: {t:?}");
+    }
+}
