@@ -3,6 +3,7 @@
 //! REST router. Users depend on the `lb` facade crate, which re-exports this one.
 
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 
 mod app;
 pub mod changes;

@@ -15,29 +15,25 @@ impl AppBuilder {
     pub fn datasources_json(mut self, text: &str) -> Result<Self> {
         let lookup = |n: &str| std::env::var(n).ok();
         let (dbs, rest) = datasources::parse_all(text, &lookup)?;
+        #[cfg(not(feature = "rest"))]
+        if let Some((name, _)) = rest.first() {
+            return Err(Error::internal(format!(
+                "datasource {name}: the REST connector needs lb's `rest` feature"
+            )));
+        }
+        #[cfg(feature = "rest")]
         for (name, settings) in rest {
-            #[cfg(feature = "rest")]
-            {
-                // `baseURL`: CRUD mode (models attach to it); `operations`: functions
-                let crud = settings.get("baseURL").or_else(|| settings.get("restPath"));
-                if crud.is_some() {
-                    let c = crate::connector::rest::RestCrud::from_settings(&settings).map_err(
-                        |e| Error::internal(format!("datasource {name}: {}", e.message)),
-                    )?;
-                    self.datasources.retain(|(n, _)| *n != name);
-                    self.datasources
-                        .push((name.clone(), std::sync::Arc::new(c)));
-                }
-                if crud.is_none() || settings.get("operations").is_some() {
-                    self = self.rest_settings(&name, &settings)?;
-                }
+            // `baseURL`: CRUD mode (models attach to it); `operations`: functions
+            let crud = settings.get("baseURL").or_else(|| settings.get("restPath"));
+            if crud.is_some() {
+                let c = crate::connector::rest::RestCrud::from_settings(&settings)
+                    .map_err(|e| Error::internal(format!("datasource {name}: {}", e.message)))?;
+                self.datasources.retain(|(n, _)| *n != name);
+                self.datasources
+                    .push((name.clone(), std::sync::Arc::new(c)));
             }
-            #[cfg(not(feature = "rest"))]
-            {
-                let _ = settings;
-                return Err(Error::internal(format!(
-                    "datasource {name}: the REST connector needs lb's `rest` feature"
-                )));
+            if crud.is_none() || settings.get("operations").is_some() {
+                self = self.rest_settings(&name, &settings)?;
             }
         }
         for ds in dbs {

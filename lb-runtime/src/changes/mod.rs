@@ -212,7 +212,7 @@ impl Drop for Place {
 
 impl Hub {
     /// Whether anyone in this process listens.
-    pub fn has_subscribers(&self) -> bool {
+    pub(crate) fn has_subscribers(&self) -> bool {
         self.tx.receiver_count() > 0
     }
 
@@ -230,7 +230,7 @@ impl Hub {
     /// has them (every process, this one included, receives it from the database; inside a
     /// transaction on commit), else in process — into `pending` inside a transaction, which
     /// the app delivers on commit.
-    pub async fn publish(
+    pub(crate) async fn publish(
         &self,
         connector: &dyn Connector,
         change: Change,
@@ -283,7 +283,7 @@ impl Hub {
 
     /// A subscription; on a datasource with notifications this process starts listening
     /// (once per datasource).
-    pub async fn subscribe(
+    pub(crate) async fn subscribe(
         self: &Arc<Self>,
         datasource: usize,
         connector: &Arc<dyn Connector>,
@@ -335,7 +335,7 @@ impl Hub {
 
 impl Hub {
     /// How many subscriptions are open in this process.
-    pub fn subscribers(&self) -> usize {
+    pub(crate) fn subscribers(&self) -> usize {
         self.tx.receiver_count()
     }
 }

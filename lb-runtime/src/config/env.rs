@@ -4,7 +4,7 @@ use crate::{Error, Result};
 
 /// Replaces every `${NAME}` / `${NAME:-default}` in `text` with `lookup(NAME)`; `where_` names
 /// the setting in the error for an unset variable without a default.
-pub fn substitute(
+pub(super) fn substitute(
     text: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     where_: &str,

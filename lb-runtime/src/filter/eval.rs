@@ -10,7 +10,7 @@ use super::Pattern;
 use crate::value::{js, GeoPoint, Record};
 
 /// Whether `row` satisfies `w`.
-pub fn matches(row: &Record, w: &Where) -> bool {
+pub(crate) fn matches(row: &Record, w: &Where) -> bool {
     w.0.iter().all(|c| clause(row, c))
 }
 
@@ -97,7 +97,7 @@ fn test(v: Option<&Value>, op: &Op) -> bool {
 }
 
 /// Distance from the origin when the value is a point within the near's bounds.
-pub fn near_distance(v: Option<&Value>, n: &Near) -> Option<f64> {
+pub(crate) fn near_distance(v: Option<&Value>, n: &Near) -> Option<f64> {
     let p = GeoPoint::from_json(v?).ok()?;
     let d = n.origin.distance_to(p, n.unit.unwrap_or_default());
     if n.max_distance.is_some_and(|m| d > m) || n.min_distance.is_some_and(|m| d < m) {
@@ -183,7 +183,7 @@ fn partitioned<T>(
 
 /// Runs where → order (or near distance) → partition paging → skip/limit over rows already in
 /// id order. `key` extracts the row from the container type.
-pub fn apply<T>(
+pub(crate) fn apply<T>(
     rows: impl Iterator<Item = T>,
     filter: &Filter,
     key: impl Fn(&T) -> &Record,

@@ -210,21 +210,21 @@ pub(crate) struct Observers {
 }
 
 impl Observers {
-    pub fn add(&mut self, o: &Observer) {
+    pub(crate) fn add(&mut self, o: &Observer) {
         self.by_hook[o.hook.index()].push(o.f.clone());
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.by_hook.iter().all(Vec::is_empty)
     }
 
     /// Whether any hook is registered for `hook`.
-    pub fn observes(&self, hook: OperationHook) -> bool {
+    pub(crate) fn observes(&self, hook: OperationHook) -> bool {
         !self.by_hook[hook.index()].is_empty()
     }
 
     /// Runs the `hook`s in order, each on what the previous one gave back.
-    pub async fn notify(
+    pub(crate) async fn notify(
         &self,
         hook: OperationHook,
         mut ctx: OperationContext,

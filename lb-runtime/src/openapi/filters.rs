@@ -13,7 +13,7 @@ use crate::model::{DataType, ModelDefinition, PropertyDefinition};
 use crate::value::DistanceUnit;
 
 /// Component names of a model's filter schemas.
-pub fn names(def: &ModelDefinition) -> [String; 5] {
+pub(super) fn names(def: &ModelDefinition) -> [String; 5] {
     let n = &def.name;
     [
         format!("{n}Filter"),
@@ -113,7 +113,7 @@ fn operators(p: &PropertyDefinition) -> Schema {
 }
 
 /// `LocationWhere`.
-pub fn where_(def: &ModelDefinition) -> Schema {
+pub(super) fn where_(def: &ModelDefinition) -> Schema {
     let [_, _, where_name, _, _] = names(def);
     let nested = || ArrayBuilder::new().items(reference(&where_name));
     let mut o = typed(Type::Object)
@@ -143,7 +143,7 @@ pub fn where_(def: &ModelDefinition) -> Schema {
 }
 
 /// `LocationFields`: `["name", "city"]` or `{"name": true}` / `{"secret": false}`.
-pub fn fields(def: &ModelDefinition) -> Schema {
+pub(super) fn fields(def: &ModelDefinition) -> Schema {
     let names: Vec<String> = visible(def).map(|p| p.name.clone()).collect();
     let mut by_name = typed(Type::Object).additional_properties(closed());
     for n in &names {
@@ -165,7 +165,7 @@ pub fn fields(def: &ModelDefinition) -> Schema {
 }
 
 /// `LocationOrder`: `"zipcode DESC"` or a list of such keys.
-pub fn order(def: &ModelDefinition) -> Schema {
+pub(super) fn order(def: &ModelDefinition) -> Schema {
     let keys: Vec<String> = visible(def)
         .flat_map(|p| {
             [
@@ -223,7 +223,7 @@ fn include(def: &ModelDefinition) -> Schema {
 }
 
 /// `LocationFilter` (`with_where`) or `LocationFilterExcludingWhere`.
-pub fn filter(def: &ModelDefinition, with_where: bool) -> Schema {
+pub(super) fn filter(def: &ModelDefinition, with_where: bool) -> Schema {
     let [_, _, where_name, fields_name, order_name] = names(def);
     let count = || typed(Type::Integer).minimum(Some(0));
     let mut o = typed(Type::Object)

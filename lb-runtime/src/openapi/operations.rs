@@ -36,7 +36,7 @@ pub fn path_template(route: &str) -> String {
 }
 
 /// The HTTP method in utoipa's terms.
-pub fn http_method(m: &Method) -> Option<HttpMethod> {
+pub(super) fn http_method(m: &Method) -> Option<HttpMethod> {
     Some(match *m {
         Method::GET => HttpMethod::Get,
         Method::POST => HttpMethod::Post,
@@ -51,7 +51,7 @@ pub fn http_method(m: &Method) -> Option<HttpMethod> {
 
 /// `Location.find`; a method with several routes keeps the plain id on its main route (GET,
 /// then PUT, PATCH, POST, DELETE, HEAD) and gets `__<verb>_<path>` on the others.
-pub fn operation_ids(def: &ModelDefinition, methods: &[RestMethod]) -> Vec<String> {
+pub(super) fn operation_ids(def: &ModelDefinition, methods: &[RestMethod]) -> Vec<String> {
     let rank = |m: &RestMethod| {
         [
             Method::GET,
@@ -241,7 +241,7 @@ fn request_body(def: &ModelDefinition, m: &RestMethod, models: &[&str]) -> Optio
 }
 
 /// `LocationWithRelations` when the model has relations, else `Location`.
-pub fn with_relations(def: &ModelDefinition) -> String {
+pub(super) fn with_relations(def: &ModelDefinition) -> String {
     if def.relations.is_empty() {
         def.name.clone()
     } else {
@@ -354,7 +354,7 @@ fn writes(m: &RestMethod) -> bool {
 }
 
 /// The operation of one endpoint.
-pub fn operation(
+pub(super) fn operation(
     def: &ModelDefinition,
     m: &RestMethod,
     operation_id: String,

@@ -13,16 +13,16 @@ use crate::remote::ArgType;
 use crate::validation::Rule;
 
 /// Component names.
-pub const GEO_POINT: &str = "GeoPoint";
+pub(crate) const GEO_POINT: &str = "GeoPoint";
 /// The LoopBack error envelope.
-pub const ERROR: &str = "LoopBackError";
+pub(crate) const ERROR: &str = "LoopBackError";
 /// `{"count": n}`.
-pub const COUNT: &str = "LoopBackCount";
+pub(crate) const COUNT: &str = "LoopBackCount";
 /// `{"exists": b}`.
-pub const EXISTS: &str = "LoopBackExists";
+pub(crate) const EXISTS: &str = "LoopBackExists";
 
 /// A `$ref` to a component schema.
-pub fn reference(name: &str) -> RefOr<Schema> {
+pub(crate) fn reference(name: &str) -> RefOr<Schema> {
     Ref::from_schema_name(name).into()
 }
 
@@ -31,7 +31,7 @@ fn typed(t: Type) -> ObjectBuilder {
 }
 
 /// The schema of a value of a LoopBack type (no validation rules).
-pub fn data_type(t: &DataType) -> RefOr<Schema> {
+pub(crate) fn data_type(t: &DataType) -> RefOr<Schema> {
     match t {
         DataType::String => typed(Type::String).into(),
         DataType::Number => typed(Type::Number).into(),
@@ -50,7 +50,7 @@ pub fn data_type(t: &DataType) -> RefOr<Schema> {
 }
 
 /// The schema of a remote-method argument or result type.
-pub fn arg_type(t: &ArgType) -> RefOr<Schema> {
+pub(crate) fn arg_type(t: &ArgType) -> RefOr<Schema> {
     match t {
         ArgType::String => data_type(&DataType::String),
         ArgType::Number => data_type(&DataType::Number),
@@ -124,7 +124,7 @@ fn property(p: &PropertyDefinition, nullable: bool) -> RefOr<Schema> {
 
 /// Which variant of a model schema.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
+pub(crate) enum Variant {
     /// Instances as the API answers them: hidden properties left out; nothing is required
     /// (a `fields` filter can leave anything out).
     Response,
@@ -135,7 +135,7 @@ pub enum Variant {
 }
 
 /// `Location` / `NewLocation` / `LocationPartial`.
-pub fn model(def: &ModelDefinition, variant: Variant) -> Schema {
+pub(crate) fn model(def: &ModelDefinition, variant: Variant) -> Schema {
     let mut o = ObjectBuilder::new().schema_type(Type::Object);
     let what = match variant {
         Variant::Response => def.description.clone(),
@@ -172,7 +172,7 @@ pub fn model(def: &ModelDefinition, variant: Variant) -> Schema {
 
 /// `LocationWithRelations`: the model and, optionally, its included relations (an array for
 /// to-many relations, the related model for to-one relations).
-pub fn with_relations(def: &ModelDefinition) -> Schema {
+pub(crate) fn with_relations(def: &ModelDefinition) -> Schema {
     let mut rels = ObjectBuilder::new().schema_type(Type::Object);
     for r in &def.relations {
         if r.is_polymorphic_belongs_to() {
@@ -212,7 +212,7 @@ pub fn with_relations(def: &ModelDefinition) -> Schema {
 }
 
 /// `{"lat": n, "lng": n}`.
-pub fn geo_point() -> Schema {
+pub(crate) fn geo_point() -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(
@@ -233,7 +233,7 @@ pub fn geo_point() -> Schema {
 }
 
 /// LoopBack's error envelope `{"error": {statusCode, name, message, code?, details?}}`.
-pub fn error() -> Schema {
+pub(crate) fn error() -> Schema {
     let inner = ObjectBuilder::new()
         .schema_type(Type::Object)
         .property("statusCode", typed(Type::Integer))
@@ -272,7 +272,7 @@ pub fn error() -> Schema {
 }
 
 /// `{"count": n}`.
-pub fn count() -> Schema {
+pub(crate) fn count() -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .property("count", typed(Type::Integer).minimum(Some(0)))
@@ -282,7 +282,7 @@ pub fn count() -> Schema {
 }
 
 /// `{"exists": b}`.
-pub fn exists() -> Schema {
+pub(crate) fn exists() -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .property("exists", typed(Type::Boolean))

@@ -212,7 +212,7 @@ pub(crate) struct References {
 
 impl References {
     /// The relation of `row`, a stored row of `parent`'s model.
-    pub fn of(parent: Repository, rel: Rel, row: &Row) -> Self {
+    pub(crate) fn of(parent: Repository, rel: Rel, row: &Row) -> Self {
         let ids = match row.get(&rel.foreign_key).map(std::borrow::Cow::into_owned) {
             Some(Value::Array(a)) => a.into_iter().filter(|v| !v.is_null()).collect(),
             _ => Vec::new(),
@@ -230,7 +230,7 @@ impl References {
     }
 
     /// Whether the parent references `fk`.
-    pub fn references(&self, fk: &Value) -> bool {
+    pub(crate) fn references(&self, fk: &Value) -> bool {
         let k = key_of(fk);
         self.ids.iter().any(|v| key_of(v) == k)
     }

@@ -39,7 +39,7 @@ impl Owned {
     }
 
     /// hasOne: the related row, if any.
-    pub async fn current(&self) -> Result<Option<Row>> {
+    pub(crate) async fn current(&self) -> Result<Option<Row>> {
         let repo = self.target()?;
         let filter = Filter {
             where_: Some(self.scoped(repo.model, None)?),
@@ -50,7 +50,7 @@ impl Owned {
     }
 
     /// hasOne: the related row, or LoopBack's 404 `MODEL_NOT_FOUND`.
-    pub async fn get_one(&self) -> Result<Row> {
+    pub(crate) async fn get_one(&self) -> Result<Row> {
         self.current().await?.ok_or_else(|| {
             Error::not_found(format!("No \"{}\" instance(s) found", self.rel.target))
                 .with_code("MODEL_NOT_FOUND")
@@ -58,7 +58,7 @@ impl Owned {
     }
 
     /// hasOne: creates the related row; LoopBack's 409 when there is one already.
-    pub async fn create_one(&self, data: Value) -> Result<Row> {
+    pub(crate) async fn create_one(&self, data: Value) -> Result<Row> {
         if self.current().await?.is_some() {
             return Err(Error::new(
                 StatusCode::CONFLICT,
@@ -73,7 +73,7 @@ impl Owned {
 
     /// hasOne: merges `data` into the related row (its foreign key kept); a 404 when there
     /// is none.
-    pub async fn update_one(&self, data: Value) -> Result<Row> {
+    pub(crate) async fn update_one(&self, data: Value) -> Result<Row> {
         let Some(row) = self.current().await? else {
             return Err(Error::not_found(format!(
                 "HasOne relation {} is empty",
@@ -87,7 +87,7 @@ impl Owned {
     }
 
     /// hasOne: deletes the related row; how many (0 or 1).
-    pub async fn destroy_one(&self) -> Result<u64> {
+    pub(crate) async fn destroy_one(&self) -> Result<u64> {
         let repo = self.target()?;
         match self.current().await?.and_then(|r| repo.row_id(&r)) {
             Some(id) => repo.delete_by_id(&id).await,

@@ -25,7 +25,7 @@ fn invalid_date(arg: &str) -> Error {
 }
 
 /// Coerces a value read from a string source (query, path, header, urlencoded body).
-pub fn sloppy(arg: &str, ty: &ArgType, v: Value) -> Result<Option<Value>> {
+pub(crate) fn sloppy(arg: &str, ty: &ArgType, v: Value) -> Result<Option<Value>> {
     if matches!(&v, Value::String(s) if s.is_empty()) {
         return Ok(None);
     }
@@ -114,7 +114,7 @@ pub fn sloppy(arg: &str, ty: &ArgType, v: Value) -> Result<Option<Value>> {
 }
 
 /// Coerces a value of a JSON body: types must already match.
-pub fn strict(arg: &str, ty: &ArgType, v: Value) -> Result<Option<Value>> {
+pub(crate) fn strict(arg: &str, ty: &ArgType, v: Value) -> Result<Option<Value>> {
     if v.is_null() {
         return Ok(Some(Value::Null));
     }
@@ -176,7 +176,7 @@ fn number(ty: &ArgType, f: Option<f64>) -> Result<Option<Value>> {
 /// the safe range as a number; a JSON object or array parsed; anything else stays a string
 /// (`1e3`, `+5`, `007`, `0x10`). Every method's `any` arguments — a built-in's `:id` too —
 /// are read with this one rule.
-pub fn any_string(s: String) -> Value {
+pub(crate) fn any_string(s: String) -> Value {
     if s == "null" {
         return Value::Null;
     }

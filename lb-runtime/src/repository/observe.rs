@@ -68,7 +68,7 @@ impl Operation<'_> {
     }
 
     /// `access`: the query the operation will run (hooks may change it).
-    pub async fn access<'f>(&mut self, query: Cow<'f, Filter>) -> Result<Cow<'f, Filter>> {
+    pub(crate) async fn access<'f>(&mut self, query: Cow<'f, Filter>) -> Result<Cow<'f, Filter>> {
         if !self.observes(OperationHook::Access) {
             return Ok(query);
         }
@@ -79,7 +79,7 @@ impl Operation<'_> {
     }
 
     /// `access` of an operation that only has a where (count, updateAll, deletes).
-    pub async fn access_where<'w>(
+    pub(crate) async fn access_where<'w>(
         &mut self,
         where_: Option<&'w Where>,
     ) -> Result<Option<Cow<'w, Where>>> {
@@ -95,7 +95,11 @@ impl Operation<'_> {
     }
 
     /// `loaded`, once per row (hooks may change the data).
-    pub async fn loaded(&mut self, rows: Vec<Row>, is_new: Option<bool>) -> Result<Vec<Row>> {
+    pub(crate) async fn loaded(
+        &mut self,
+        rows: Vec<Row>,
+        is_new: Option<bool>,
+    ) -> Result<Vec<Row>> {
         if !self.observes(OperationHook::Loaded) {
             return Ok(rows);
         }
@@ -111,7 +115,7 @@ impl Operation<'_> {
     }
 
     /// `loaded` of one row.
-    pub async fn loaded_one(&mut self, row: Row, is_new: Option<bool>) -> Result<Row> {
+    pub(crate) async fn loaded_one(&mut self, row: Row, is_new: Option<bool>) -> Result<Row> {
         if !self.observes(OperationHook::Loaded) {
             return Ok(row);
         }
@@ -120,7 +124,11 @@ impl Operation<'_> {
     }
 
     /// `before save` of a whole instance (create, replace).
-    pub async fn before_save_instance(&mut self, instance: Object, is_new: bool) -> Result<Object> {
+    pub(crate) async fn before_save_instance(
+        &mut self,
+        instance: Object,
+        is_new: bool,
+    ) -> Result<Object> {
         if !self.observes(OperationHook::BeforeSave) {
             return Ok(instance);
         }
@@ -133,7 +141,7 @@ impl Operation<'_> {
 
     /// `before save` of a partial update: the changed properties of the instances `where_`
     /// selects (`current`: the one instance, when there is one).
-    pub async fn before_save_data(
+    pub(crate) async fn before_save_data(
         &mut self,
         where_: Option<Where>,
         data: Object,
@@ -154,7 +162,7 @@ impl Operation<'_> {
     }
 
     /// `persist`: what will be written.
-    pub async fn persist(
+    pub(crate) async fn persist(
         &mut self,
         data: Object,
         where_: Option<&Where>,
@@ -174,7 +182,7 @@ impl Operation<'_> {
     }
 
     /// `after save` of one instance.
-    pub async fn after_save_instance(&mut self, row: Row, is_new: bool) -> Result<Row> {
+    pub(crate) async fn after_save_instance(&mut self, row: Row, is_new: bool) -> Result<Row> {
         if !self.observes(OperationHook::AfterSave) {
             return Ok(row);
         }
@@ -186,7 +194,7 @@ impl Operation<'_> {
     }
 
     /// `after save` of updateAll.
-    pub async fn after_save_all(
+    pub(crate) async fn after_save_all(
         &mut self,
         where_: Option<&Where>,
         data: &Object,
@@ -204,7 +212,7 @@ impl Operation<'_> {
     }
 
     /// `before delete`: which instances (hooks may change it).
-    pub async fn before_delete<'w>(
+    pub(crate) async fn before_delete<'w>(
         &mut self,
         where_: Option<Cow<'w, Where>>,
     ) -> Result<Option<Cow<'w, Where>>> {
@@ -218,7 +226,7 @@ impl Operation<'_> {
     }
 
     /// `after delete`, with how many instances went.
-    pub async fn after_delete(&mut self, where_: Option<&Where>, count: u64) -> Result<()> {
+    pub(crate) async fn after_delete(&mut self, where_: Option<&Where>, count: u64) -> Result<()> {
         if !self.observes(OperationHook::AfterDelete) {
             return Ok(());
         }

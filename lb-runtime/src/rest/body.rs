@@ -11,7 +11,7 @@ use crate::filter::depth;
 use crate::{Error, Result};
 
 /// LoopBack's `maxDepthOfData`.
-pub const MAX_DATA_DEPTH: usize = 32;
+pub(super) const MAX_DATA_DEPTH: usize = 32;
 
 fn too_large() -> Error {
     Error::new(StatusCode::PAYLOAD_TOO_LARGE, "request entity too large")
@@ -20,7 +20,7 @@ fn too_large() -> Error {
 }
 
 /// The media type of a `Content-Type`/`Accept` item, lowercase, without parameters.
-pub fn media_type(item: &str) -> String {
+pub(super) fn media_type(item: &str) -> String {
     item.split(';')
         .next()
         .unwrap_or("")
@@ -33,7 +33,7 @@ fn is_json_type(media: &str) -> bool {
 }
 
 /// Whether the request body is JSON (its values are then coerced strictly).
-pub fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -66,7 +66,7 @@ fn is_read_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// Reads and parses the body.
-pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value> {
+pub(super) async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value> {
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -5,7 +5,7 @@
 use crate::remote::{Accept, ArgType, Returns, Source};
 
 /// The declaration of a built-in method.
-pub struct BuiltinSpec {
+pub(crate) struct BuiltinSpec {
     /// Arguments.
     pub accepts: Vec<Accept>,
     /// Results.
@@ -55,7 +55,7 @@ fn count() -> Returns {
 }
 
 /// The declaration of the built-in method `name` (`None` for unknown names).
-pub fn spec(name: &str) -> Option<BuiltinSpec> {
+pub(crate) fn spec(name: &str) -> Option<BuiltinSpec> {
     let (accepts, returns, description) = match name {
         "create" => (
             vec![data(false)],

@@ -20,7 +20,7 @@ fn where_required() -> Error {
     )
 }
 
-pub fn create(mut c: Call) -> Reply {
+pub(super) fn create(mut c: Call) -> Reply {
     Box::pin(async move {
         let body = args::data(&mut c, &spec::data(false))?;
         let repo = c.repo();
@@ -40,7 +40,7 @@ pub fn create(mut c: Call) -> Reply {
     })
 }
 
-pub fn patch_or_create(mut c: Call) -> Reply {
+pub(super) fn patch_or_create(mut c: Call) -> Reply {
     Box::pin(async move {
         let body = args::data(&mut c, &spec::data(false))?;
         let row = c.repo().patch_or_create(body).await?;
@@ -48,7 +48,7 @@ pub fn patch_or_create(mut c: Call) -> Reply {
     })
 }
 
-pub fn replace_or_create(mut c: Call) -> Reply {
+pub(super) fn replace_or_create(mut c: Call) -> Reply {
     Box::pin(async move {
         let body = args::data(&mut c, &spec::data(false))?;
         let row = c.repo().replace_or_create(body).await?;
@@ -56,7 +56,7 @@ pub fn replace_or_create(mut c: Call) -> Reply {
     })
 }
 
-pub fn upsert_with_where(mut c: Call) -> Reply {
+pub(super) fn upsert_with_where(mut c: Call) -> Reply {
     Box::pin(async move {
         let where_ = args::where_arg(&c, Source::Query, true)?.ok_or_else(where_required)?;
         let body = args::data(&mut c, &spec::data(true))?;
@@ -65,14 +65,14 @@ pub fn upsert_with_where(mut c: Call) -> Reply {
     })
 }
 
-pub fn exists(c: Call) -> Reply {
+pub(super) fn exists(c: Call) -> Reply {
     Box::pin(async move {
         let exists = c.repo().exists(&c.id()).await?;
         Ok(Outcome::Json(StatusCode::OK, json!({ "exists": exists })))
     })
 }
 
-pub fn head_exists(c: Call) -> Reply {
+pub(super) fn head_exists(c: Call) -> Reply {
     Box::pin(async move {
         let exists = c.repo().exists(&c.id()).await?;
         let status = if exists {
@@ -84,7 +84,7 @@ pub fn head_exists(c: Call) -> Reply {
     })
 }
 
-pub fn find_by_id(c: Call) -> Reply {
+pub(super) fn find_by_id(c: Call) -> Reply {
     Box::pin(async move {
         let filter = args::filter(&c)?;
         let found = c.repo().find_by_id(&c.id(), Some(&filter)).await?;
@@ -98,7 +98,7 @@ pub fn find_by_id(c: Call) -> Reply {
     })
 }
 
-pub fn replace_by_id(mut c: Call) -> Reply {
+pub(super) fn replace_by_id(mut c: Call) -> Reply {
     Box::pin(async move {
         let body = args::data(&mut c, &spec::data(false))?;
         let row = c.repo().replace_by_id(&c.id(), body).await?;
@@ -106,7 +106,7 @@ pub fn replace_by_id(mut c: Call) -> Reply {
     })
 }
 
-pub fn patch_attributes(mut c: Call) -> Reply {
+pub(super) fn patch_attributes(mut c: Call) -> Reply {
     Box::pin(async move {
         let body = args::data(&mut c, &spec::data(false))?;
         let row = c
@@ -117,7 +117,7 @@ pub fn patch_attributes(mut c: Call) -> Reply {
     })
 }
 
-pub fn find(c: Call) -> Reply {
+pub(super) fn find(c: Call) -> Reply {
     Box::pin(async move {
         let filter = args::filter(&c)?;
         let rows = c.repo().find(&filter).await?;
@@ -125,7 +125,7 @@ pub fn find(c: Call) -> Reply {
     })
 }
 
-pub fn find_one(c: Call) -> Reply {
+pub(super) fn find_one(c: Call) -> Reply {
     Box::pin(async move {
         let mut filter = args::filter(&c)?;
         filter.limit = Some(1);
@@ -140,7 +140,7 @@ pub fn find_one(c: Call) -> Reply {
     })
 }
 
-pub fn count(c: Call) -> Reply {
+pub(super) fn count(c: Call) -> Reply {
     Box::pin(async move {
         let where_ = args::where_arg(&c, Source::Auto, false)?.flatten();
         let n = c.repo().count(where_.as_ref()).await?;
@@ -148,7 +148,7 @@ pub fn count(c: Call) -> Reply {
     })
 }
 
-pub fn update_all(mut c: Call) -> Reply {
+pub(super) fn update_all(mut c: Call) -> Reply {
     Box::pin(async move {
         let where_ = args::where_arg(&c, Source::Query, true)?.ok_or_else(where_required)?;
         let body = args::data(&mut c, &spec::data(false))?;
@@ -157,7 +157,7 @@ pub fn update_all(mut c: Call) -> Reply {
     })
 }
 
-pub fn delete_by_id(c: Call) -> Reply {
+pub(super) fn delete_by_id(c: Call) -> Reply {
     Box::pin(async move {
         let n = c.repo().delete_by_id(&c.id()).await?;
         Ok(Outcome::Json(StatusCode::OK, json!({ "count": n })))

@@ -226,7 +226,7 @@ fn handler(name: &str, verb: &Method) -> Handler {
 
 /// The built-in endpoints of a PersistedModel (spec §2, `lb_core::builtin::ROUTES`), sorted
 /// for matching.
-pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
+pub(crate) fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
     let mut v: Vec<RestMethod> = lb_core::builtin::ROUTES
         .iter()
         .filter(|r| r.exists(def.replace_on_put))
@@ -252,7 +252,7 @@ pub fn builtin(def: &ModelDefinition) -> Vec<RestMethod> {
 /// segments before parameters, as [`sort`] leaves the table): a request compares itself with
 /// the few routes of its own shape, never the whole table. Found by two indexes, no hashing.
 #[derive(Debug, Default)]
-pub struct RouteIndex {
+pub(crate) struct RouteIndex {
     /// `[verb slot][segment count]` → positions in the method table.
     standard: Vec<Vec<Vec<usize>>>,
     /// Routes of other verbs (custom methods may declare any).
@@ -275,7 +275,7 @@ fn verb_slot(verb: &Method) -> Option<usize> {
 
 impl RouteIndex {
     /// The index of a sorted method table.
-    pub fn new(methods: &[RestMethod]) -> Self {
+    pub(crate) fn new(methods: &[RestMethod]) -> Self {
         let mut index = RouteIndex {
             standard: vec![Vec::new(); 7],
             other: HashMap::new(),
@@ -304,7 +304,7 @@ impl RouteIndex {
     }
 
     /// The first route of `methods` that answers `verb` on `segs`, with its path parameters.
-    pub fn find<'m, S: AsRef<str>>(
+    pub(crate) fn find<'m, S: AsRef<str>>(
         &self,
         methods: &'m [RestMethod],
         verb: &Method,
@@ -318,7 +318,7 @@ impl RouteIndex {
 
 /// Whether `other` would answer the same requests as `m` (same verb, same segments with any
 /// parameter names).
-pub fn same_route(m: &RestMethod, other: &RestMethod) -> bool {
+pub(crate) fn same_route(m: &RestMethod, other: &RestMethod) -> bool {
     m.verb == other.verb
         && m.path.0.len() == other.path.0.len()
         && m.path
@@ -334,7 +334,7 @@ pub fn same_route(m: &RestMethod, other: &RestMethod) -> bool {
 
 /// LoopBack's `sharedMethods` setting: the entry naming the method (or an alias) wins, then
 /// `"*"`; exposed when neither is given.
-pub fn is_shared(m: &RestMethod, settings: &[(String, bool)]) -> bool {
+pub(crate) fn is_shared(m: &RestMethod, settings: &[(String, bool)]) -> bool {
     let names = m.names();
     settings
         .iter()
@@ -345,6 +345,6 @@ pub fn is_shared(m: &RestMethod, settings: &[(String, bool)]) -> bool {
 }
 
 /// Orders a table so that literal segments are tried before parameters.
-pub fn sort(methods: &mut [RestMethod]) {
+pub(crate) fn sort(methods: &mut [RestMethod]) {
     methods.sort_by_key(|m| m.path.specificity());
 }

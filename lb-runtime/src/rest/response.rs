@@ -28,7 +28,7 @@ fn serialize<T: Serialize>(status: StatusCode, v: &T) -> Response {
 }
 
 /// The LoopBack error envelope as a response.
-pub fn error_response(e: &Error, debug: bool) -> Response {
+pub(crate) fn error_response(e: &Error, debug: bool) -> Response {
     if e.status.is_server_error() {
         // production answers hide a 5xx's message: the operator still needs it (LoopBack's
         // strong-error-handler logs it too)
@@ -57,7 +57,7 @@ pub fn row_response(def: &ModelDefinition, row: &Record) -> Response {
 }
 
 /// One instance read from the store: its REST JSON cached on the row (shared bytes).
-pub fn found_response(def: &ModelDefinition, row: &Record) -> Response {
+pub(super) fn found_response(def: &ModelDefinition, row: &Record) -> Response {
     bytes_response(StatusCode::OK, row.rest_json(def.hidden()).clone())
 }
 
@@ -80,7 +80,7 @@ pub fn rows_response(def: &ModelDefinition, rows: &[Row]) -> Response {
 }
 
 /// `{"count":n}`, written without building a JSON value.
-pub fn count_response(n: u64) -> Response {
+pub(super) fn count_response(n: u64) -> Response {
     let mut b = Vec::with_capacity(32);
     b.extend_from_slice(b"{\"count\":");
     b.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());

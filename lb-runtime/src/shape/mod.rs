@@ -20,7 +20,7 @@ use crate::value::{Object, WithoutHidden};
 
 /// Where an instance appears in an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     /// The answer itself, or an element of the answer's list.
     Top,
     /// Inside another instance (includes).
@@ -43,7 +43,7 @@ fn removes_any(def: &ModelDefinition, level: Level) -> bool {
 }
 
 /// An instance's JSON object shaped in place.
-pub fn object(def: &ModelDefinition, o: &mut Map<String, Value>, level: Level) {
+pub(crate) fn object(def: &ModelDefinition, o: &mut Map<String, Value>, level: Level) {
     if removes_any(def, level) {
         let out = left_out(def, level);
         o.retain(|k, _| !out(k));
@@ -52,7 +52,7 @@ pub fn object(def: &ModelDefinition, o: &mut Map<String, Value>, level: Level) {
 
 /// A value holding instances of `def` shaped in place: an instance, a list of them, or
 /// `null`. Other values are left as they are.
-pub fn value(def: &ModelDefinition, v: &mut Value, level: Level) {
+pub(crate) fn value(def: &ModelDefinition, v: &mut Value, level: Level) {
     match v {
         Value::Object(o) => object(def, o, level),
         Value::Array(items) => items.iter_mut().for_each(|x| value(def, x, level)),
@@ -61,14 +61,14 @@ pub fn value(def: &ModelDefinition, v: &mut Value, level: Level) {
 }
 
 /// A row as it appears at `level`.
-pub fn row(def: &ModelDefinition, row: &Row, level: Level) -> Value {
+pub(crate) fn row(def: &ModelDefinition, row: &Row, level: Level) -> Value {
     let mut o: Object = row.to_object();
     object(def, &mut o, level);
     Value::Object(o)
 }
 
 /// Serializes a top-level row without its hidden properties (no intermediate JSON value).
-pub fn top_serializer<'a>(def: &'a ModelDefinition, row: &'a Row) -> WithoutHidden<'a> {
+pub(crate) fn top_serializer<'a>(def: &'a ModelDefinition, row: &'a Row) -> WithoutHidden<'a> {
     WithoutHidden {
         row,
         hidden: def.hidden(),
@@ -78,7 +78,7 @@ pub fn top_serializer<'a>(def: &'a ModelDefinition, row: &'a Row) -> WithoutHidd
 /// A typed value (a `#[derive(Model)]` struct, a list of them) as an instance: its `None`
 /// fields (JSON `null`) are unset, so they are left out, as the built-in methods leave out
 /// unset properties.
-pub fn unset_left_out(v: &mut Value) {
+pub(crate) fn unset_left_out(v: &mut Value) {
     match v {
         Value::Object(o) => o.retain(|_, x| !x.is_null()),
         Value::Array(items) => items.iter_mut().for_each(unset_left_out),

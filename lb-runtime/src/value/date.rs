@@ -9,10 +9,11 @@ const MAX_MS: i64 = 8_640_000_000_000_000;
 
 /// Epoch milliseconds of 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z: the dates a
 /// stored property can hold.
-pub const RFC3339_RANGE: std::ops::RangeInclusive<i64> = -62_167_219_200_000..=253_402_300_799_999;
+pub(crate) const RFC3339_RANGE: std::ops::RangeInclusive<i64> =
+    -62_167_219_200_000..=253_402_300_799_999;
 
 /// Formats epoch milliseconds as `2020-01-01T00:00:00.000Z` (`Date.prototype.toISOString`).
-pub fn format_millis(ms: i64) -> String {
+pub(crate) fn format_millis(ms: i64) -> String {
     match Utc.timestamp_millis_opt(ms).single() {
         Some(d) if (0..=9999).contains(&d.year()) => d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         Some(d) => {
@@ -29,7 +30,7 @@ pub fn format_millis(ms: i64) -> String {
 
 /// Parses a JSON value as `new Date(value)` would: numbers are epoch milliseconds, strings
 /// are parsed by [`parse_date_string`]. `None` = Invalid Date.
-pub fn parse_value(v: &Value) -> Option<i64> {
+pub(crate) fn parse_value(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n
             .as_f64()
@@ -43,7 +44,7 @@ pub fn parse_value(v: &Value) -> Option<i64> {
 /// Parses a date string the way V8's `Date` parser accepts the common forms: ISO-8601
 /// (date-only is UTC midnight; days past the month's end roll over as in V8), RFC 2822,
 /// `YYYY/MM/DD`, `MM/DD/YYYY` and `Mon DD YYYY [HH:MM[:SS]]`. Times without an offset are UTC.
-pub fn parse_date_string(s: &str) -> Option<i64> {
+pub(crate) fn parse_date_string(s: &str) -> Option<i64> {
     let t = s.trim();
     if t.is_empty() {
         return None;

@@ -7,7 +7,7 @@ use serde_json::{Number, Value};
 
 /// `Number(s)` for a string: trims whitespace, `""` is 0, accepts `0x`/`0o`/`0b`, exponents,
 /// `Infinity`. `None` is NaN.
-pub fn string_to_number(s: &str) -> Option<f64> {
+pub(crate) fn string_to_number(s: &str) -> Option<f64> {
     let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if t.is_empty() {
         return Some(0.0);
@@ -45,7 +45,7 @@ pub fn string_to_number(s: &str) -> Option<f64> {
 }
 
 /// `Number(v)` for any JSON value (`None` = NaN).
-pub fn to_number(v: &Value) -> Option<f64> {
+pub(crate) fn to_number(v: &Value) -> Option<f64> {
     match v {
         Value::Null => Some(0.0),
         Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
@@ -62,7 +62,7 @@ pub fn to_number(v: &Value) -> Option<f64> {
 
 /// Rewrites every number as JavaScript would write it (`94010.0` from a Rust `f64` becomes
 /// `94010`), so values that came from Rust types read like LoopBack's.
-pub fn normalize_numbers(v: &mut Value) {
+pub(crate) fn normalize_numbers(v: &mut Value) {
     match v {
         Value::Number(n) if n.is_f64() => {
             if let Some(f) = n.as_f64() {
@@ -76,7 +76,7 @@ pub fn normalize_numbers(v: &mut Value) {
 }
 
 /// A JSON number from an `f64`, written as JavaScript would (`1`, not `1.0`).
-pub fn number(f: f64) -> Value {
+pub(crate) fn number(f: f64) -> Value {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
         Value::Number(Number::from(f as i64))
     } else {
@@ -87,7 +87,7 @@ pub fn number(f: f64) -> Value {
 }
 
 /// `String(f)` for a finite or infinite number.
-pub fn number_to_string(f: f64) -> String {
+pub(crate) fn number_to_string(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
@@ -106,7 +106,7 @@ pub fn number_to_string(f: f64) -> String {
 
 /// `String(v)`: strings as-is, numbers in JS notation, `[1,2]` → `"1,2"`, objects →
 /// `"[object Object]"`, null → `"null"`.
-pub fn to_js_string(v: &Value) -> String {
+pub(crate) fn to_js_string(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -131,7 +131,7 @@ pub fn to_js_string(v: &Value) -> String {
 }
 
 /// JavaScript truthiness.
-pub fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -142,7 +142,7 @@ pub fn truthy(v: &Value) -> bool {
 }
 
 /// Loose equality `a == b` where `None` is `undefined`.
-pub fn loose_eq(a: Option<&Value>, b: Option<&Value>) -> bool {
+pub(crate) fn loose_eq(a: Option<&Value>, b: Option<&Value>) -> bool {
     let (a, b) = match (a, b) {
         (None | Some(Value::Null), None | Some(Value::Null)) => return true,
         (None | Some(Value::Null), _) | (_, None | Some(Value::Null)) => return false,
@@ -170,7 +170,7 @@ pub fn loose_eq(a: Option<&Value>, b: Option<&Value>) -> bool {
 
 /// Relational comparison as JS's `<`/`>` do it: two strings compare by UTF-16 code units,
 /// anything else numerically. `None` when incomparable (NaN involved).
-pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     // ToPrimitive: arrays and objects become their strings first
     let prim = |v: &Value| match v {
         Value::Array(_) | Value::Object(_) => Value::String(to_js_string(v)),
@@ -188,7 +188,7 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 }
 
 /// Orders strings by UTF-16 code units (JavaScript's string order).
-pub fn compare_utf16(a: &str, b: &str) -> Ordering {
+pub(crate) fn compare_utf16(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {
         return a.cmp(b);
     }
@@ -196,7 +196,7 @@ pub fn compare_utf16(a: &str, b: &str) -> Ordering {
 }
 
 /// The matching key of a value (`1` and `"1"` relate, as LoopBack's loose comparison).
-pub fn key_of(v: &Value) -> Option<String> {
+pub(crate) fn key_of(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         // integers exactly (ids beyond 2^53 stay distinct); other numbers as JavaScript

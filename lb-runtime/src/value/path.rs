@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::Object;
 
 /// The value of a (possibly dotted) property; `None` is `undefined`.
-pub fn get<'a>(row: &'a Object, name: &str) -> Option<&'a Value> {
+pub(crate) fn get<'a>(row: &'a Object, name: &str) -> Option<&'a Value> {
     // Rows are small: comparing a handful of short keys is several times cheaper than hashing
     // the name (this is the inner loop of every in-memory filter).
     let direct = if row.len() <= 16 {
@@ -21,7 +21,7 @@ pub fn get<'a>(row: &'a Object, name: &str) -> Option<&'a Value> {
 }
 
 /// The value at a dotted `path` below `cur` (`a.0.b`: object keys and array indexes).
-pub fn nested<'a>(mut cur: &'a Value, path: &str) -> Option<&'a Value> {
+pub(crate) fn nested<'a>(mut cur: &'a Value, path: &str) -> Option<&'a Value> {
     for p in path.split('.') {
         cur = match cur {
             Value::Object(o) => o.get(p)?,

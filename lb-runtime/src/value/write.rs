@@ -11,7 +11,7 @@ use crate::model::DataType;
 
 /// Why a value could not be coerced.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Invalid {
+pub(crate) enum Invalid {
     /// A 422 validation failure: code, message, and how to print the value (None = as JSON).
     Validation {
         /// LoopBack code (`numericality.number`).
@@ -35,7 +35,7 @@ fn invalid(code: &'static str, message: &'static str, literal: Option<&'static s
 
 /// Like [`coerce`], handing the original value back with the error (for the message). Types
 /// whose coercion cannot fail keep no copy.
-pub fn coerce_keep(t: &DataType, v: Value) -> Result<Value, (Invalid, Value)> {
+pub(crate) fn coerce_keep(t: &DataType, v: Value) -> Result<Value, (Invalid, Value)> {
     match t {
         DataType::String | DataType::Any | DataType::Object | DataType::Boolean => {
             coerce(t, v).map_err(|e| (e, Value::Null))
@@ -49,7 +49,7 @@ pub fn coerce_keep(t: &DataType, v: Value) -> Result<Value, (Invalid, Value)> {
 }
 
 /// Coerces `v` to `t`. `null` stays `null` for every type.
-pub fn coerce(t: &DataType, v: Value) -> Result<Value, Invalid> {
+pub(crate) fn coerce(t: &DataType, v: Value) -> Result<Value, Invalid> {
     if v.is_null() {
         return Ok(v);
     }

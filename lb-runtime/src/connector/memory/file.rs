@@ -27,7 +27,7 @@ use crate::{Error, Result};
 const MIN_COMPACTION: u64 = 64 * 1024;
 
 /// Where and how the database is persisted.
-pub struct FileSink {
+pub(super) struct FileSink {
     path: PathBuf,
     journal_path: PathBuf,
     /// Lines waiting to be written, and the sequence number of the last one.
@@ -60,7 +60,7 @@ fn key_text(key: &IdKey) -> String {
 
 impl FileSink {
     /// Opens (and loads, if present) the file and its journal.
-    pub fn open(path: &Path) -> Result<(FileSink, Database)> {
+    pub(super) fn open(path: &Path) -> Result<(FileSink, Database)> {
         let mut db = Database::default();
         let (applied, main_bytes) = load_main(path, &mut db)?;
         let journal_path = journal_path(path);
@@ -89,7 +89,7 @@ impl FileSink {
     /// Queues the journal line of the write just made (call with the database's write lock
     /// held, so lines are in the order of the writes); its sequence number, or `None` when
     /// it changed nothing.
-    pub fn record(&self, db: &mut Database) -> Option<u64> {
+    pub(super) fn record(&self, db: &mut Database) -> Option<u64> {
         let touched = std::mem::take(&mut db.touched);
         if touched.is_empty() {
             return None;
@@ -132,7 +132,7 @@ impl FileSink {
 
     /// Returns once the line `seq` is on disk: writes every queued line with one `fsync`
     /// unless another writer's flush took it along; compacts when the journal is large.
-    pub async fn commit(&self, seq: u64, db: &RwLock<Database>) -> Result<()> {
+    pub(super) async fn commit(&self, seq: u64, db: &RwLock<Database>) -> Result<()> {
         let mut journal = self.flushing.lock().await;
         if self.flushed.load(Ordering::SeqCst) >= seq {
             return Ok(());
@@ -158,7 +158,7 @@ impl FileSink {
     }
 
     /// Writes the whole database to the main file and empties the journal.
-    pub async fn compact(&self, db: &RwLock<Database>) -> Result<()> {
+    pub(super) async fn compact(&self, db: &RwLock<Database>) -> Result<()> {
         let mut journal = self.flushing.lock().await;
         self.compact_locked(&mut journal, db).await
     }
@@ -192,7 +192,7 @@ impl FileSink {
     }
 
     /// Compaction at drop (blocking): a clean shutdown leaves the main file complete.
-    pub fn compact_blocking(&self, db: &Database) {
+    pub(super) fn compact_blocking(&self, db: &Database) {
         if self.journal_bytes.load(Ordering::SeqCst) == 0 && self.queue_is_empty() {
             return;
         }

@@ -12,7 +12,7 @@ use crate::Result;
 
 /// The key of a row: numeric ids order numerically, string ids as strings.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum IdKey {
+pub(super) enum IdKey {
     /// An integral id.
     Int(i64),
     /// Any other id, as its string form.
@@ -21,7 +21,7 @@ pub enum IdKey {
 
 impl IdKey {
     /// The key of an id value for this model (`None` if it cannot be an id of the model).
-    pub fn of(model: &ModelDefinition, id: &Value) -> Option<IdKey> {
+    pub(super) fn of(model: &ModelDefinition, id: &Value) -> Option<IdKey> {
         match (&model.id().data_type, id) {
             (_, Value::Null) => None,
             // LoopBack's memory connector keys rows by `String(id)`: `true` finds no number
@@ -41,7 +41,7 @@ impl IdKey {
 
 /// One model's rows and its id counter.
 #[derive(Debug, Default)]
-pub struct Table {
+pub(super) struct Table {
     /// Next id to hand out.
     pub next_id: i64,
     /// Rows by id.
@@ -50,7 +50,7 @@ pub struct Table {
 
 /// All tables of one memory datasource.
 #[derive(Debug, Default)]
-pub struct Database {
+pub(super) struct Database {
     /// Tables by model name.
     pub tables: HashMap<String, Table>,
     /// Rows loaded from a file before their model was defined: the id counter and the rows
@@ -65,7 +65,7 @@ pub struct Database {
 
 impl Database {
     /// Registers a model; adopts rows loaded from a file for it.
-    pub fn define(&mut self, model: &'static ModelDefinition) {
+    pub(super) fn define(&mut self, model: &'static ModelDefinition) {
         let mut table = self.tables.remove(&model.name).unwrap_or_else(|| Table {
             next_id: 1,
             ..Table::default()
@@ -86,14 +86,14 @@ impl Database {
     }
 
     /// Notes that the current write changed `key` of `model` (or only its id counter).
-    pub fn touch(&mut self, model: &ModelDefinition, key: Option<IdKey>) {
+    pub(super) fn touch(&mut self, model: &ModelDefinition, key: Option<IdKey>) {
         if self.journaled {
             self.touched.push((model.name.clone(), key));
         }
     }
 
     /// A model's table (created on first use).
-    pub fn table(&mut self, model: &'static ModelDefinition) -> &mut Table {
+    pub(super) fn table(&mut self, model: &'static ModelDefinition) -> &mut Table {
         if !self.tables.contains_key(&model.name) {
             let table = Table {
                 next_id: 1,
@@ -105,7 +105,7 @@ impl Database {
     }
 
     /// A model's table if it exists.
-    pub fn get(&self, name: &str) -> Option<&Table> {
+    pub(super) fn get(&self, name: &str) -> Option<&Table> {
         self.tables.get(name)
     }
 }
@@ -113,7 +113,11 @@ impl Database {
 impl Table {
     /// Inserts with LoopBack's id rules: the explicit id or the counter; the counter then
     /// becomes `max(counter, id) + 1`, also when the insert fails as a duplicate.
-    pub fn insert(&mut self, model: &'static ModelDefinition, mut data: Object) -> Result<Row> {
+    pub(super) fn insert(
+        &mut self,
+        model: &'static ModelDefinition,
+        mut data: Object,
+    ) -> Result<Row> {
         let id_prop = model.id();
         let given = data.get(&id_prop.name).filter(|v| !v.is_null()).cloned();
         let id = match given {
@@ -141,14 +145,14 @@ impl Table {
 
 /// Merges `data` into the stored row (LoopBack's field-by-field update), keeping model key
 /// order; the row is replaced, so readers holding the old one are unaffected.
-pub fn merge(model: &'static ModelDefinition, stored: &mut Row, data: &Object) {
+pub(super) fn merge(model: &'static ModelDefinition, stored: &mut Row, data: &Object) {
     let mut row = stored.to_object();
     merge_into(model, &mut row, data);
     *stored = Arc::new(Record::compact(model, row));
 }
 
 /// Replaces the stored row by `data` in model key order.
-pub fn replace(model: &'static ModelDefinition, stored: &mut Row, data: Object) {
+pub(super) fn replace(model: &'static ModelDefinition, stored: &mut Row, data: Object) {
     *stored = Arc::new(Record::compact(model, data));
 }
 

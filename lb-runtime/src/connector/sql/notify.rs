@@ -49,7 +49,7 @@ async fn look(pool: &Pool, d: Dialect) -> Result<bool> {
 impl Listeners {
     /// Whether a process listens: looked up on the first call, then kept fresh by a
     /// background task (within half a second).
-    pub async fn any(self: &Arc<Self>, pool: &Pool, d: Dialect) -> Result<bool> {
+    pub(super) async fn any(self: &Arc<Self>, pool: &Pool, d: Dialect) -> Result<bool> {
         match self.known.load(Ordering::Relaxed) {
             UNKNOWN => {
                 let v = look(pool, d).await?;

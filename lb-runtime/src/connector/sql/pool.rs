@@ -20,7 +20,7 @@ pub(crate) const LISTENER_UNLOCK: &str = "SELECT pg_advisory_unlock_all()";
 
 /// A datasource's pool.
 #[derive(Clone)]
-pub enum Pool {
+pub(super) enum Pool {
     /// SQLite.
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::SqlitePool),
@@ -33,7 +33,7 @@ pub enum Pool {
 }
 
 /// An open transaction.
-pub enum Tx {
+pub(super) enum Tx {
     /// SQLite.
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
@@ -46,10 +46,10 @@ pub enum Tx {
 }
 
 /// A transaction shared by the connector clone that runs inside it; `None` once finished.
-pub type SharedTx = Arc<Mutex<Option<Tx>>>;
+pub(super) type SharedTx = Arc<Mutex<Option<Tx>>>;
 
 /// A connection checked out for one operation.
-pub enum Conn<'a> {
+pub(super) enum Conn<'a> {
     /// SQLite.
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
@@ -65,7 +65,7 @@ pub enum Conn<'a> {
 
 impl Pool {
     /// Opens a pool for a URL (lazily: connections are made on first use).
-    pub fn open(url: &str, settings: &PoolSettings) -> Result<(Pool, Dialect)> {
+    pub(super) fn open(url: &str, settings: &PoolSettings) -> Result<(Pool, Dialect)> {
         let scheme = url.split(':').next().unwrap_or_default();
         let bad = |e: sqlx::Error| Error::internal(format!("datasource {}: {e}", redact(url)));
         #[allow(unreachable_patterns)]
@@ -100,7 +100,7 @@ impl Pool {
     }
 
     /// Checks out a connection.
-    pub async fn acquire(&self) -> Result<Conn<'static>> {
+    pub(super) async fn acquire(&self) -> Result<Conn<'static>> {
         Ok(match self {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await.map_err(pool_error)?),
@@ -113,7 +113,10 @@ impl Pool {
 
     /// Listens on a PostgreSQL channel: a task forwards the payloads until the receiver is
     /// dropped (a lost connection is re-established by the listener, a short pause apart).
-    pub async fn listen(&self, channel: &str) -> Result<tokio::sync::mpsc::Receiver<String>> {
+    pub(super) async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<tokio::sync::mpsc::Receiver<String>> {
         match self {
             #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
@@ -164,7 +167,7 @@ impl Pool {
     }
 
     /// Starts a transaction.
-    pub async fn begin(&self) -> Result<Tx> {
+    pub(super) async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             #[cfg(feature = "sqlite")]
             // IMMEDIATE: take the write lock up front, so two transactions that read and then
@@ -180,7 +183,7 @@ impl Pool {
     }
 
     /// Starts a serializable transaction (SQLite's IMMEDIATE one already is).
-    pub async fn begin_serializable(&self) -> Result<Tx> {
+    pub(super) async fn begin_serializable(&self) -> Result<Tx> {
         match self {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => self.begin().await,
@@ -200,7 +203,7 @@ impl Pool {
     }
 
     /// Closes every connection.
-    pub async fn close(&self) {
+    pub(super) async fn close(&self) {
         match self {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => p.close().await,
@@ -214,7 +217,7 @@ impl Pool {
 
 impl Tx {
     /// Commits.
-    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+    pub(super) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
         match self {
             #[cfg(feature = "sqlite")]
             Tx::Sqlite(t) => t.commit().await,
@@ -226,7 +229,7 @@ impl Tx {
     }
 
     /// Rolls back.
-    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+    pub(super) async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
         match self {
             #[cfg(feature = "sqlite")]
             Tx::Sqlite(t) => t.rollback().await,
@@ -264,7 +267,7 @@ macro_rules! on_conn {
 
 impl Conn<'_> {
     /// Rows of a select, decoded by `types`.
-    pub async fn fetch(
+    pub(super) async fn fetch(
         &mut self,
         sql: Sql,
         types: &[&DataType],
@@ -273,22 +276,25 @@ impl Conn<'_> {
     }
 
     /// Rows affected.
-    pub async fn execute(&mut self, sql: Sql) -> std::result::Result<u64, sqlx::Error> {
+    pub(super) async fn execute(&mut self, sql: Sql) -> std::result::Result<u64, sqlx::Error> {
         on_conn!(self, execute(sql))
     }
 
     /// First column of every row as text.
-    pub async fn strings(&mut self, sql: Sql) -> std::result::Result<Vec<String>, sqlx::Error> {
+    pub(super) async fn strings(
+        &mut self,
+        sql: Sql,
+    ) -> std::result::Result<Vec<String>, sqlx::Error> {
         on_conn!(self, strings(sql))
     }
 
     /// One integer (`COUNT(*)`, `RETURNING id`).
-    pub async fn integer(&mut self, sql: Sql) -> std::result::Result<i64, sqlx::Error> {
+    pub(super) async fn integer(&mut self, sql: Sql) -> std::result::Result<i64, sqlx::Error> {
         on_conn!(self, integer(sql))
     }
 
     /// Runs an insert and returns the id the database generated.
-    pub async fn insert_id(&mut self, sql: Sql) -> std::result::Result<i64, sqlx::Error> {
+    pub(super) async fn insert_id(&mut self, sql: Sql) -> std::result::Result<i64, sqlx::Error> {
         on_conn!(self, insert_id(sql))
     }
 }

@@ -58,12 +58,12 @@ fn resolve<'a>(d: Dialect, t: &'a Table, name: &'a str, path: &'a mut Vec<String
 }
 
 /// Writes `w` as a boolean expression.
-pub fn where_(sql: &mut Sql, t: &Table, w: &Where) {
+pub(super) fn where_(sql: &mut Sql, t: &Table, w: &Where) {
     where_in(sql, t, w, &t.name);
 }
 
 /// `w`, or `TRUE` when there is none (after a `WHERE ` the caller wrote).
-pub fn where_or_true(sql: &mut Sql, t: &Table, w: Option<&Where>) {
+pub(super) fn where_or_true(sql: &mut Sql, t: &Table, w: Option<&Where>) {
     match w {
         Some(w) => where_(sql, t, w),
         None => {
@@ -507,7 +507,7 @@ fn distance(sql: &mut Sql, d: Dialect, column: &str, n: &Near) {
 
 /// `SELECT <fields> FROM t WHERE .. ORDER BY .. LIMIT ..`; returns the statement and the
 /// property indexes of the selected columns, in order.
-pub fn select(sql: &mut Sql, t: &Table, filter: &Filter) -> Vec<usize> {
+pub(super) fn select(sql: &mut Sql, t: &Table, filter: &Filter) -> Vec<usize> {
     let props: Vec<usize> = (0..t.columns.len())
         .filter(|&i| {
             filter
@@ -619,7 +619,7 @@ fn driver_json(t: &DataType) -> bool {
 }
 
 /// `SELECT COUNT(*) FROM t WHERE ..`.
-pub fn count(sql: &mut Sql, t: &Table, w: Option<&Where>) {
+pub(super) fn count(sql: &mut Sql, t: &Table, w: Option<&Where>) {
     sql.push("SELECT COUNT(*) FROM ").ident(&t.name);
     if let Some(w) = w {
         sql.push(" WHERE ");
@@ -628,14 +628,14 @@ pub fn count(sql: &mut Sql, t: &Table, w: Option<&Where>) {
 }
 
 /// `<id column> = ?`; `None` when `id` cannot be an id of the model (no row has it).
-pub fn id_condition(sql: &mut Sql, t: &Table, id: &Value) -> Option<()> {
+pub(super) fn id_condition(sql: &mut Sql, t: &Table, id: &Value) -> Option<()> {
     let arg = id_arg(sql.dialect(), t, id)?;
     sql.ident(t.id_column()).push(" = ").bind(arg);
     Some(())
 }
 
 /// The bound id value (integral for integer ids).
-pub fn id_arg(d: Dialect, t: &Table, id: &Value) -> Option<Arg> {
+pub(super) fn id_arg(d: Dialect, t: &Table, id: &Value) -> Option<Arg> {
     let dt = &t.id().data_type;
     let arg = scalar_arg(d, dt, id)?;
     if dt.is_numeric() && matches!(arg, Arg::Float(_)) && t.generated_integer_id() {
@@ -645,7 +645,7 @@ pub fn id_arg(d: Dialect, t: &Table, id: &Value) -> Option<Arg> {
 }
 
 /// `SELECT <all> FROM t WHERE id = ?`.
-pub fn select_by_id(sql: &mut Sql, t: &Table, id: &Value) -> Option<Vec<usize>> {
+pub(super) fn select_by_id(sql: &mut Sql, t: &Table, id: &Value) -> Option<Vec<usize>> {
     sql.push("SELECT ");
     sql.join(&t.columns, ", ", |sql, c| {
         sql.ident(c);
@@ -657,7 +657,7 @@ pub fn select_by_id(sql: &mut Sql, t: &Table, id: &Value) -> Option<Vec<usize>> 
 
 /// `INSERT INTO t (..) VALUES (..)` of the declared properties in `data`; a missing or null
 /// generated integer id is left to the database. With `returning`, the id comes back.
-pub fn insert(sql: &mut Sql, t: &Table, data: &Object, returning: bool) {
+pub(super) fn insert(sql: &mut Sql, t: &Table, data: &Object, returning: bool) {
     let d = sql.dialect();
     let cols: Vec<(usize, &Value)> = t
         .model
@@ -691,7 +691,7 @@ pub fn insert(sql: &mut Sql, t: &Table, data: &Object, returning: bool) {
 
 /// `UPDATE t SET <declared properties of data, id excepted> WHERE ..`; with `replace`, every
 /// other column is set to NULL. `false` when nothing would be set.
-pub fn update(sql: &mut Sql, t: &Table, data: &Object, replace: bool) -> bool {
+pub(super) fn update(sql: &mut Sql, t: &Table, data: &Object, replace: bool) -> bool {
     let d = sql.dialect();
     let sets: Vec<(usize, Option<&Value>)> = t
         .model
@@ -721,7 +721,7 @@ pub fn update(sql: &mut Sql, t: &Table, data: &Object, replace: bool) -> bool {
 }
 
 /// `DELETE FROM t WHERE `.
-pub fn delete(sql: &mut Sql, t: &Table) {
+pub(super) fn delete(sql: &mut Sql, t: &Table) {
     sql.push("DELETE FROM ").ident(&t.name).push(" WHERE ");
 }
 

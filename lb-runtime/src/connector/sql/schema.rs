@@ -7,14 +7,14 @@ use super::Dialect;
 use crate::model::DataType;
 
 /// `DROP TABLE IF EXISTS t`.
-pub fn drop_table(d: Dialect, t: &Table) -> Sql {
+pub(super) fn drop_table(d: Dialect, t: &Table) -> Sql {
     let mut sql = Sql::new(d);
     sql.push("DROP TABLE IF EXISTS ").ident(&t.name);
     sql
 }
 
 /// `CREATE TABLE t (..)`: one column per property, the id as primary key.
-pub fn create_table(d: Dialect, t: &Table) -> Sql {
+pub(super) fn create_table(d: Dialect, t: &Table) -> Sql {
     let mut sql = Sql::new(d);
     sql.push("CREATE TABLE ").ident(&t.name).push(" (");
     sql.join(0..t.columns.len(), ", ", |sql, i| column(sql, t, i));
@@ -26,7 +26,7 @@ pub fn create_table(d: Dialect, t: &Table) -> Sql {
 }
 
 /// `ALTER TABLE t ADD COLUMN c ..` for a property the table lacks.
-pub fn add_column(d: Dialect, t: &Table, i: usize) -> Sql {
+pub(super) fn add_column(d: Dialect, t: &Table, i: usize) -> Sql {
     let mut sql = Sql::new(d);
     sql.push("ALTER TABLE ").ident(&t.name).push(" ADD COLUMN ");
     column(&mut sql, t, i);
@@ -62,7 +62,7 @@ fn column(sql: &mut Sql, t: &Table, i: usize) {
 }
 
 /// A declared index: its name and the statement that creates it.
-pub struct Index {
+pub(super) struct Index {
     /// Index name.
     pub name: String,
     /// `CREATE [UNIQUE] INDEX ..` (`IF NOT EXISTS` where the database has it).
@@ -70,7 +70,7 @@ pub struct Index {
 }
 
 /// The indexes of the model: `index`/`unique` properties and the model's composite indexes.
-pub fn indexes(d: Dialect, t: &Table) -> Vec<Index> {
+pub(super) fn indexes(d: Dialect, t: &Table) -> Vec<Index> {
     let mut out = Vec::new();
     let mut add = |name: String, cols: Vec<&str>, unique: bool| {
         let mut sql = Sql::new(d);
@@ -135,7 +135,7 @@ pub fn indexes(d: Dialect, t: &Table) -> Vec<Index> {
 }
 
 /// The names of the table's existing columns (empty when the table does not exist).
-pub fn existing_columns(d: Dialect, t: &Table) -> Sql {
+pub(super) fn existing_columns(d: Dialect, t: &Table) -> Sql {
     let mut sql = Sql::new(d);
     match d {
         Dialect::Sqlite => sql.push("SELECT name FROM pragma_table_info(").bind(Arg::Text(t.name.clone())).push(")"),
@@ -150,7 +150,7 @@ pub fn existing_columns(d: Dialect, t: &Table) -> Sql {
 }
 
 /// The names of the table's existing indexes (MySQL only needs it: no `IF NOT EXISTS`).
-pub fn existing_indexes(d: Dialect, t: &Table) -> Sql {
+pub(super) fn existing_indexes(d: Dialect, t: &Table) -> Sql {
     let mut sql = Sql::new(d);
     sql.push("SELECT DISTINCT CAST(index_name AS CHAR) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ")
         .bind(Arg::Text(t.name.clone()));

@@ -10,7 +10,7 @@ use crate::value::{date, js};
 
 /// The argument that stores `v` in a column of type `t` (writes: values are already coerced
 /// by the repository; anything else is stored as JSON in JSON columns or as its text).
-pub fn write_arg(d: Dialect, t: &DataType, v: &Value) -> Arg {
+pub(super) fn write_arg(d: Dialect, t: &DataType, v: &Value) -> Arg {
     if v.is_null() {
         return Arg::Null;
     }
@@ -28,7 +28,7 @@ pub fn write_arg(d: Dialect, t: &DataType, v: &Value) -> Arg {
 
 /// The argument a condition compares a column of type `t` with; `None` when `v` cannot be a
 /// value of that type (the comparison is false, as in JavaScript).
-pub fn scalar_arg(d: Dialect, t: &DataType, v: &Value) -> Option<Arg> {
+pub(super) fn scalar_arg(d: Dialect, t: &DataType, v: &Value) -> Option<Arg> {
     if d == Dialect::Postgres && has_nul(v) {
         // PostgreSQL text and jsonb cannot hold U+0000: no stored value equals this one
         return None;
@@ -70,7 +70,7 @@ pub fn scalar_arg(d: Dialect, t: &DataType, v: &Value) -> Option<Arg> {
 }
 
 /// A value inside a JSON document compared as a SQL scalar (SQLite, MySQL) or as `jsonb`.
-pub fn path_arg(d: Dialect, v: &Value) -> Option<Arg> {
+pub(super) fn path_arg(d: Dialect, v: &Value) -> Option<Arg> {
     if d == Dialect::Postgres {
         if has_nul(v) {
             return None;
@@ -100,7 +100,7 @@ fn has_nul(v: &Value) -> bool {
 }
 
 /// `Int` for integral values, else `Float`.
-pub fn number_arg(f: f64) -> Arg {
+pub(super) fn number_arg(f: f64) -> Arg {
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         Arg::Int(f as i64)
     } else {
@@ -117,7 +117,7 @@ fn date_arg(d: Dialect, ms: i64) -> Option<Arg> {
 }
 
 /// A JSON document: `jsonb` on PostgreSQL, its text elsewhere.
-pub fn json_arg(d: Dialect, v: &Value) -> Arg {
+pub(super) fn json_arg(d: Dialect, v: &Value) -> Arg {
     match d {
         Dialect::Postgres => Arg::Json(v.clone()),
         _ => Arg::Text(v.to_string()),
@@ -126,6 +126,6 @@ pub fn json_arg(d: Dialect, v: &Value) -> Arg {
 
 /// A timestamp read from the database, in LoopBack's format.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
-pub fn date_value(t: DateTime<Utc>) -> Value {
+pub(super) fn date_value(t: DateTime<Utc>) -> Value {
     Value::String(date::format_millis(t.timestamp_millis()))
 }

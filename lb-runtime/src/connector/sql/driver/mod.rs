@@ -2,11 +2,11 @@
 //! decode rows by the properties' LoopBack types.
 
 #[cfg(feature = "mysql")]
-pub mod mysql;
+pub(super) mod mysql;
 #[cfg(feature = "postgres")]
-pub mod postgres;
+pub(super) mod postgres;
 #[cfg(feature = "sqlite")]
-pub mod sqlite;
+pub(super) mod sqlite;
 
 use crate::model::DataType;
 
@@ -25,7 +25,7 @@ macro_rules! driver_fns {
         }
 
         /// Rows of `sql`, each decoded by `types` (one per selected column).
-        pub async fn fetch(
+        pub(crate) async fn fetch(
             c: &mut $conn,
             sql: Sql,
             types: &[&DataType],
@@ -43,19 +43,19 @@ macro_rules! driver_fns {
         }
 
         /// Rows affected by `sql`.
-        pub async fn execute(c: &mut $conn, sql: Sql) -> Result<u64, sqlx::Error> {
+        pub(crate) async fn execute(c: &mut $conn, sql: Sql) -> Result<u64, sqlx::Error> {
             Ok(query(sql).execute(&mut *c).await?.rows_affected())
         }
 
         /// The first column of every row, as text.
-        pub async fn strings(c: &mut $conn, sql: Sql) -> Result<Vec<String>, sqlx::Error> {
+        pub(crate) async fn strings(c: &mut $conn, sql: Sql) -> Result<Vec<String>, sqlx::Error> {
             use sqlx::Row;
             let rows = query(sql).fetch_all(&mut *c).await?;
             rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
         }
 
         /// The integer in the first column of the first row (`COUNT(*)`).
-        pub async fn integer(c: &mut $conn, sql: Sql) -> Result<i64, sqlx::Error> {
+        pub(crate) async fn integer(c: &mut $conn, sql: Sql) -> Result<i64, sqlx::Error> {
             use sqlx::Row;
             query(sql).fetch_one(&mut *c).await?.try_get::<i64, _>(0)
         }

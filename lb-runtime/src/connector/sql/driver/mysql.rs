@@ -57,7 +57,7 @@ fn decode(r: &MySqlRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
 }
 
 /// A pool for `mysql://..` / `mariadb://..` (connections are opened on first use).
-pub fn pool(url: &str, settings: &PoolSettings) -> Result<MySqlPool, sqlx::Error> {
+pub(crate) fn pool(url: &str, settings: &PoolSettings) -> Result<MySqlPool, sqlx::Error> {
     let url = url.replacen("mariadb://", "mysql://", 1);
     let options = MySqlConnectOptions::from_str(&url)?.charset("utf8mb4");
     let limit = settings.statement_timeout;
@@ -98,7 +98,7 @@ async fn limit_statements(
 }
 
 /// Runs an `INSERT` and returns the generated id (`LAST_INSERT_ID()`).
-pub async fn insert_id(c: &mut MySqlConnection, sql: Sql) -> Result<i64, sqlx::Error> {
+pub(crate) async fn insert_id(c: &mut MySqlConnection, sql: Sql) -> Result<i64, sqlx::Error> {
     let id = query(sql).execute(&mut *c).await?.last_insert_id();
     Ok(i64::try_from(id).unwrap_or(i64::MAX))
 }

@@ -51,7 +51,7 @@ fn decode(r: &PgRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
 }
 
 /// A pool for `postgres://..` (connections are opened on first use).
-pub fn pool(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
+pub(crate) fn pool(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
     let mut options = PgConnectOptions::from_str(url)?;
     if let Some(limit) = settings.statement_timeout {
         options = options.options([("statement_timeout", limit.as_millis().to_string())]);
@@ -65,6 +65,6 @@ pub fn pool(url: &str, settings: &PoolSettings) -> Result<PgPool, sqlx::Error> {
 }
 
 /// Runs an `INSERT .. RETURNING id` and returns the generated id.
-pub async fn insert_id(c: &mut PgConnection, sql: Sql) -> Result<i64, sqlx::Error> {
+pub(crate) async fn insert_id(c: &mut PgConnection, sql: Sql) -> Result<i64, sqlx::Error> {
     integer(c, sql).await
 }

@@ -56,7 +56,7 @@ fn parse_json(s: String) -> Value {
 
 /// A pool for `sqlite://path`, `sqlite:path` or `sqlite::memory:` (one connection, kept
 /// open, so the in-memory database lives as long as the pool).
-pub fn pool(url: &str, settings: &PoolSettings) -> Result<SqlitePool, sqlx::Error> {
+pub(crate) fn pool(url: &str, settings: &PoolSettings) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .foreign_keys(true)
@@ -205,6 +205,6 @@ unsafe extern "C" fn lb_distance(
 }
 
 /// Runs an `INSERT .. RETURNING id` and returns the generated id.
-pub async fn insert_id(c: &mut SqliteConnection, sql: Sql) -> Result<i64, sqlx::Error> {
+pub(crate) async fn insert_id(c: &mut SqliteConnection, sql: Sql) -> Result<i64, sqlx::Error> {
     integer(c, sql).await
 }
