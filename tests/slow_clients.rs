@@ -490,3 +490,29 @@ async fn bodiless_answers_start_the_idle_timeout() {
         assert!(t >= Duration::from_millis(200), "closed too early: {t:?}");
     }
 }
+
+/// The process cap holds: with 5 places taken by idle connections, a sixth connection is not
+/// served (it waits in the backlog, neither refused nor answered) until one of them closes.
+#[tokio::test]
+async fn a_sixth_connection_waits_at_a_cap_of_five() {
+    let (addr, _stop) = start(support::app(), |s| {
+        s.max_connections(5)
+            .header_read_timeout(Duration::from_secs(30))
+    })
+    .await;
+    let mut held = Vec::new();
+    for i in 0..5u8 {
+        held.push(connect_from([127, 0, 1, 2 + i], addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let waiting = tokio::spawn(trivial_request(addr));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a sixth connection was served beyond the cap of 5"
+    );
+    drop(held.pop());
+    let (status, took) = waiting.await.unwrap();
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}

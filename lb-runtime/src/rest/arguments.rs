@@ -89,9 +89,9 @@ pub(crate) fn read(call: &Call, a: &Accept) -> Result<Option<Value>> {
         return Ok(Some(v));
     }
     let raw = raw(call, &a.arg, a.source);
-    if let Some((Value::String(text), _)) = &raw {
+    if let (Some((Value::String(text), _)), "filter" | "where") = (&raw, &*a.arg) {
         let max = call.app.query_limits().max_filter_bytes;
-        if text.len() > max && matches!(&*a.arg, "filter" | "where") {
+        if text.len() > max {
             return Err(Error::bad_request(format!(
                 "The {} is longer than {max} bytes",
                 a.arg

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::Service;
@@ -156,8 +156,7 @@ impl Server {
         let mut http = http1::Builder::new();
         // the header-read timeout is the connection's own (head.rs): hyper's costs a timer
         // per request
-        http.timer(TokioTimer::new())
-            .header_read_timeout(None::<Duration>)
+        http.header_read_timeout(None::<Duration>)
             .max_buf_size(o.max_header_bytes.max(8192))
             .keep_alive(true);
         let graceful = GracefulShutdown::new();

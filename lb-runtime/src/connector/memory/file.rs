@@ -11,11 +11,12 @@
 //! that number; a torn last line (a crash while appending) is ignored. Dropping the
 //! connector compacts, so a file left by a clean shutdown is LoopBack's format alone.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::{Map, Value};
 
@@ -40,7 +41,7 @@ pub(super) struct FileSink {
     journal_bytes: AtomicU64,
     main_bytes: AtomicU64,
     /// One flush (and compaction) at a time; the journal file.
-    flushing: tokio::sync::Mutex<fs::File>,
+    flushing: tokio::sync::Mutex<Arc<fs::File>>,
 }
 
 fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
@@ -80,7 +81,7 @@ impl FileSink {
                 seq: AtomicU64::new(last),
                 journal_bytes: AtomicU64::new(journal_bytes),
                 main_bytes: AtomicU64::new(main_bytes),
-                flushing: tokio::sync::Mutex::new(journal),
+                flushing: tokio::sync::Mutex::new(Arc::new(journal)),
             },
             db,
         ))
@@ -133,7 +134,7 @@ impl FileSink {
     /// Returns once the line `seq` is on disk: writes every queued line with one `fsync`
     /// unless another writer's flush took it along; compacts when the journal is large.
     pub(super) async fn commit(&self, seq: u64, db: &RwLock<Database>) -> Result<()> {
-        let mut journal = self.flushing.lock().await;
+        let journal = self.flushing.lock().await;
         if self.flushed.load(Ordering::SeqCst) >= seq {
             return Ok(());
         }
@@ -141,9 +142,7 @@ impl FileSink {
             let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
             (std::mem::take(&mut q.0), q.1)
         };
-        let file = journal
-            .try_clone()
-            .map_err(|e| io_error("open", &self.journal_path, e))?;
+        let file = Arc::clone(&journal);
         let path = self.journal_path.clone();
         let len = batch.len() as u64;
         tokio::task::spawn_blocking(move || append(file, &path, &batch))
@@ -152,18 +151,18 @@ impl FileSink {
         self.flushed.store(upto, Ordering::SeqCst);
         let size = self.journal_bytes.fetch_add(len, Ordering::SeqCst) + len;
         if size > MIN_COMPACTION.max(self.main_bytes.load(Ordering::SeqCst)) {
-            self.compact_locked(&mut journal, db).await?;
+            self.compact_locked(&journal, db).await?;
         }
         Ok(())
     }
 
     /// Writes the whole database to the main file and empties the journal.
     pub(super) async fn compact(&self, db: &RwLock<Database>) -> Result<()> {
-        let mut journal = self.flushing.lock().await;
-        self.compact_locked(&mut journal, db).await
+        let journal = self.flushing.lock().await;
+        self.compact_locked(&journal, db).await
     }
 
-    async fn compact_locked(&self, journal: &mut fs::File, db: &RwLock<Database>) -> Result<()> {
+    async fn compact_locked(&self, journal: &Arc<fs::File>, db: &RwLock<Database>) -> Result<()> {
         let text = {
             let db = db.read().unwrap_or_else(|e| e.into_inner());
             // every write this snapshot holds has its line queued by now (lines are queued
@@ -172,9 +171,7 @@ impl FileSink {
         };
         let path = self.path.clone();
         let len = text.len() as u64;
-        let file = journal
-            .try_clone()
-            .map_err(|e| io_error("open", &self.journal_path, e))?;
+        let file = Arc::clone(journal);
         let journal_path = self.journal_path.clone();
         tokio::task::spawn_blocking(move || {
             write_atomically(&path, &text)?;
@@ -219,21 +216,19 @@ fn journal_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// The touched keys grouped by model, in first-touch order, each key once.
-fn group(touched: Vec<(String, Option<IdKey>)>) -> Vec<(String, Vec<IdKey>)> {
-    let mut out: Vec<(String, Vec<IdKey>)> = Vec::new();
+/// The touched keys grouped by model, in first-touch order, each key once (in key order).
+fn group(touched: Vec<(String, Option<IdKey>)>) -> Vec<(String, BTreeSet<IdKey>)> {
+    let mut out: Vec<(String, BTreeSet<IdKey>)> = Vec::new();
     for (model, key) in touched {
         let i = match out.iter().position(|(m, _)| *m == model) {
             Some(i) => i,
             None => {
-                out.push((model, Vec::new()));
+                out.push((model, BTreeSet::new()));
                 out.len() - 1
             }
         };
         if let Some(k) = key {
-            if !out[i].1.contains(&k) {
-                out[i].1.push(k);
-            }
+            out[i].1.insert(k);
         }
     }
     out
@@ -370,8 +365,9 @@ fn snapshot(db: &Database, seq: u64) -> String {
     serde_json::to_string_pretty(&Value::Object(root)).unwrap_or_default()
 }
 
-fn append(mut file: fs::File, path: &Path, bytes: &[u8]) -> Result<()> {
-    file.write_all(bytes)
+fn append(file: Arc<fs::File>, path: &Path, bytes: &[u8]) -> Result<()> {
+    (&*file)
+        .write_all(bytes)
         .map_err(|e| io_error("write", path, e))?;
     file.sync_data().map_err(|e| io_error("fsync", path, e))
 }
