@@ -20,7 +20,7 @@ use super::call::Call;
 use super::outcome::Outcome;
 use crate::changes::{ChangeKind, Delivered, Rendered};
 use crate::connector::BoxFuture;
-use crate::filter::{eval, parse_where, ParseOptions, Where};
+use crate::filter::{eval, parse_where, Where};
 use crate::remote::Source;
 use crate::repository::Repository;
 use crate::value::Record;
@@ -56,11 +56,7 @@ fn where_option(c: &Call) -> Result<Option<Where>> {
     };
     match options.get("where") {
         None | Some(Value::Null) => Ok(None),
-        Some(w) => parse_where(
-            c.model(),
-            w,
-            ParseOptions::rest().with_limits(c.app.query_limits()),
-        ),
+        Some(w) => parse_where(c.model(), w, super::arguments::rest_options(c, false)),
     }
 }
 
