@@ -118,7 +118,26 @@
 #[cfg(feature = "rest")]
 pub use lb_macros::rest_client;
 pub use lb_macros::{remote_methods, Model};
-pub use lb_runtime::*;
+
+// The modules, each documented in lb-runtime, and the types most apps name, by path.
+/// The trait `#[derive(Model)]` implements (same name as the derive, another namespace).
+pub use lb_runtime::Model;
+pub use lb_runtime::{
+    changes, config, connector, filter, model, observe, openapi, remote, repository, rest, server,
+    typed, validation, value,
+};
+pub use lb_runtime::{
+    Accept, AccessRequest, AccessType, App, AppBuilder, ArgType, Authorizer, Condition, Connector,
+    DataType, DateTime, DistanceUnit, Error, Field, Filter, GeoPoint, HookContext, HookKind,
+    HttpContext, Invocation, Memory, Method, ModelDefinition, ModelObserver, OperationContext,
+    OperationHook, OrderBy, RelationKind, RemoteMethod, RemoteMethods, Result, Returns, Server,
+    ServerOptions, Source, StatusCode, Strict, Transaction, TypedFilter, Where, DEFAULT_BODY_LIMIT,
+};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use lb_runtime::{Dialect, PoolSettings, SqlConnector};
+
+#[doc(hidden)]
+pub use lb_runtime::__private;
 
 /// What most apps use, in one import:
 ///

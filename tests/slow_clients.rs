@@ -8,6 +8,8 @@ mod support;
 use support::net::{connect_from, rss};
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lb::{App, Server};
@@ -317,6 +319,10 @@ async fn change_stream_subscribers_that_do_not_read_are_dropped() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     const WRITES: usize = 150;
+    // The reader keeps up (the writer waits while it is 8 events behind, well inside its
+    // 64-event buffer): it must get every event, while the 40 that never read are dropped.
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
     let reading = tokio::spawn(async move {
         let mut events = 0;
         let mut buf = vec![0u8; 1 << 16];
@@ -336,7 +342,9 @@ async fn change_stream_subscribers_that_do_not_read_are_dropped() {
                 events += 1;
                 tail.drain(..i + 11);
             }
+            counter.store(events, Ordering::Release);
         }
+        counter.store(usize::MAX, Ordering::Release);
         (events, reader)
     });
     let before = rss();
@@ -353,6 +361,9 @@ async fn change_stream_subscribers_that_do_not_read_are_dropped() {
         .await;
         latencies.push(started.elapsed());
         assert_eq!(r.status, 200, "{}", r.text);
+        while seen.load(Ordering::Acquire).saturating_add(8) < i {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
     latencies.sort();
     let p50 = latencies[WRITES / 2];

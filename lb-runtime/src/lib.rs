@@ -52,7 +52,7 @@ pub type DateTime = chrono::DateTime<chrono::Utc>;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::model::{key_type, DefaultFn, KeyType, PropertyValue, Strict};
-    pub use crate::typed;
+    pub use crate::typed::ops as typed;
     pub use crate::validation::{CustomCheck, Rule, Validation};
     pub use axum::http::{Method, StatusCode};
     pub use chrono;

@@ -429,29 +429,29 @@ pub fn generate(m: &Model) -> TokenStream {
             /// `create`: inserts the instance; `None` fields are absent.
             #vis async fn create(app: &::lb::App, data: &Self) -> ::lb::Result<Self> { #t::create::<Self>(app, data).await }
             /// `find`.
-            #vis async fn find(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::vec::Vec<Self>> { #t::find::<Self>(app, filter).await }
+            #vis async fn find(app: &::lb::App, filter: impl ::lb::typed::IntoFilter<Self>) -> ::lb::Result<::std::vec::Vec<Self>> { #t::find::<Self>(app, filter).await }
             /// `findOne`.
-            #vis async fn find_one(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_one::<Self>(app, filter).await }
+            #vis async fn find_one(app: &::lb::App, filter: impl ::lb::typed::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_one::<Self>(app, filter).await }
             /// `findById`.
             #vis async fn find_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_by_id::<Self>(app, id).await }
             /// `findById(id, filter)`: the filter's `fields` and `include` apply.
-            #vis async fn find_by_id_with(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_by_id_with::<Self>(app, id, filter).await }
+            #vis async fn find_by_id_with(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, filter: impl ::lb::typed::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<Self>> { #t::find_by_id_with::<Self>(app, id, filter).await }
             /// `find` with the related instances its `include` attached.
-            #vis async fn find_with_relations(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::vec::Vec<#t::WithRelations<Self>>> { #t::find_with_relations::<Self>(app, filter).await }
+            #vis async fn find_with_relations(app: &::lb::App, filter: impl ::lb::typed::IntoFilter<Self>) -> ::lb::Result<::std::vec::Vec<::lb::typed::WithRelations<Self>>> { #t::find_with_relations::<Self>(app, filter).await }
             /// `findOne` with the related instances its `include` attached.
-            #vis async fn find_one_with_relations(app: &::lb::App, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<#t::WithRelations<Self>>> { #t::find_one_with_relations::<Self>(app, filter).await }
+            #vis async fn find_one_with_relations(app: &::lb::App, filter: impl ::lb::typed::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<::lb::typed::WithRelations<Self>>> { #t::find_one_with_relations::<Self>(app, filter).await }
             /// `findById(id, filter)` with the related instances its `include` attached.
-            #vis async fn find_by_id_with_relations(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, filter: impl #t::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<#t::WithRelations<Self>>> { #t::find_by_id_with_relations::<Self>(app, id, filter).await }
+            #vis async fn find_by_id_with_relations(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>, filter: impl ::lb::typed::IntoFilter<Self>) -> ::lb::Result<::std::option::Option<::lb::typed::WithRelations<Self>>> { #t::find_by_id_with_relations::<Self>(app, id, filter).await }
             /// `count`.
-            #vis async fn count(app: &::lb::App, where_: impl #t::IntoWhere<Self>) -> ::lb::Result<u64> { #t::count::<Self>(app, where_).await }
+            #vis async fn count(app: &::lb::App, where_: impl ::lb::typed::IntoWhere<Self>) -> ::lb::Result<u64> { #t::count::<Self>(app, where_).await }
             /// `exists`.
             #vis async fn exists(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<bool> { #t::exists::<Self>(app, id).await }
             /// `updateAll`: merges a JSON object of changes into every match.
-            #vis async fn update_all(app: &::lb::App, where_: impl #t::IntoWhere<Self>, data: ::lb::__private::serde_json::Value) -> ::lb::Result<u64> { #t::update_all::<Self>(app, where_, data).await }
+            #vis async fn update_all(app: &::lb::App, where_: impl ::lb::typed::IntoWhere<Self>, data: ::lb::__private::serde_json::Value) -> ::lb::Result<u64> { #t::update_all::<Self>(app, where_, data).await }
             /// `deleteById`.
             #vis async fn delete_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<u64> { #t::delete_by_id::<Self>(app, id).await }
             /// `destroyAll`.
-            #vis async fn delete_all(app: &::lb::App, where_: impl #t::IntoWhere<Self>) -> ::lb::Result<u64> { #t::delete_all::<Self>(app, where_).await }
+            #vis async fn delete_all(app: &::lb::App, where_: impl ::lb::typed::IntoWhere<Self>) -> ::lb::Result<u64> { #t::delete_all::<Self>(app, where_).await }
             /// `patchOrCreate` (LoopBack's `upsert`).
             #vis async fn upsert(app: &::lb::App, data: &Self) -> ::lb::Result<Self> { #t::upsert::<Self>(app, data).await }
             /// `patchOrCreate` (same as [`Self::upsert`]).

@@ -89,7 +89,9 @@ fn method(self_ty: &syn::Type, m: &Method) -> TokenStream {
     let call = if m.is_static {
         quote!(<#self_ty>::#fn_ident(#(#args),*))
     } else {
-        lets.extend(quote!(let __this: #self_ty = ::lb::typed::instance::<#self_ty>(&__inv)?;));
+        lets.extend(
+            quote!(let __this: #self_ty = ::lb::__private::typed::instance::<#self_ty>(&__inv)?;),
+        );
         quote!(__this.#fn_ident(#(#args),*))
     };
     let call = if m.returns_result {

@@ -18,8 +18,9 @@ pub use ast::{
     Scope, Where,
 };
 pub use builder::{Condition, Field, OrderBy, TypedFilter};
+pub(crate) use parse::depth;
 pub use parse::{
-    depth, parse_filter, parse_include, parse_where, ParseOptions, QueryLimits, MAX_CONDITIONS,
+    parse_filter, parse_include, parse_where, ParseOptions, QueryLimits, MAX_CONDITIONS,
     MAX_FIELDS, MAX_FILTER_BYTES, MAX_LIST_VALUES, MAX_ORDER_KEYS, MAX_PATTERN_LENGTH,
     MAX_QUERY_DEPTH,
 };

@@ -130,7 +130,7 @@ const OPERATORS: &[&str] = &[
 ];
 
 /// Nesting depth of a JSON value (a scalar is 0, `{}` is 1).
-pub fn depth(v: &Value) -> usize {
+pub(crate) fn depth(v: &Value) -> usize {
     match v {
         Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
         Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),

@@ -20,7 +20,7 @@ pub enum Strict {
 pub use lb_core::DefaultFn;
 
 /// The value a `defaultFn` produces now.
-pub fn default_value(f: DefaultFn) -> Value {
+pub(crate) fn default_value(f: DefaultFn) -> Value {
     match f {
         DefaultFn::Now => Value::String(crate::value::date::format_millis(
             chrono::Utc::now().timestamp_millis(),

@@ -7,9 +7,10 @@ mod key_type;
 mod relation;
 
 pub use data_type::{DataType, PropertyValue};
+pub(crate) use definition::default_value;
 pub use definition::{
-    default_value, DefaultFn, IndexDefinition, ModelBuilder, ModelDefinition, PropertyBuilder,
-    PropertyDefinition, Strict,
+    DefaultFn, IndexDefinition, ModelBuilder, ModelDefinition, PropertyBuilder, PropertyDefinition,
+    Strict,
 };
 pub use inflection::pluralize;
 #[doc(hidden)]

@@ -14,7 +14,7 @@ use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, P
 use crate::App;
 use schemas::Variant;
 
-pub use operations::path_template;
+pub(crate) use operations::path_template;
 
 /// Title and version of the document (`App::builder().openapi_info(..)`).
 #[derive(Debug, Clone)]

@@ -24,7 +24,7 @@ const JSON: &str = "application/json";
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// OpenAPI's path template of a route (`/:id/exists` → `/{id}/exists`).
-pub fn path_template(route: &str) -> String {
+pub(crate) fn path_template(route: &str) -> String {
     route
         .split('/')
         .map(|s| match s.strip_prefix(':') {

@@ -67,7 +67,7 @@ impl RemoteHook {
 }
 
 /// LoopBack's hook patterns: `*` matches one dot-free segment, `**` anything.
-pub fn pattern_matches(pattern: &str, name: &str) -> bool {
+pub(crate) fn pattern_matches(pattern: &str, name: &str) -> bool {
     fn go(p: &[&str], n: &[&str]) -> bool {
         match (p.first(), n.first()) {
             (None, None) => true,

@@ -9,7 +9,8 @@ pub(crate) mod coerce;
 mod hooks;
 mod spec;
 
-pub use hooks::{pattern_matches, HookContext, HookKind, ModelHooks, RemoteHook};
+pub use hooks::{HookContext, HookKind};
+pub(crate) use hooks::{ModelHooks, RemoteHook};
 pub use spec::{Accept, AccessType, ArgType, Invoke, RemoteMethod, Returns, Source};
 
 use axum::http::{HeaderMap, Method, Uri};
@@ -65,6 +66,7 @@ impl Invocation {
 /// `model` names the model when `T` is one (or an `Option`/`Vec` of one): its instances'
 /// `None` fields are then unset, as in every other answer. Hidden properties are left out
 /// later, by the output stage, whatever produced the value.
+#[doc(hidden)]
 pub fn to_result<T: RemoteResult + ?Sized>(v: &T, model: Option<&str>) -> Result<Value> {
     let mut v = serde_json::to_value(v)
         .map_err(|e| Error::internal(format!("result not serializable: {e}")))?;

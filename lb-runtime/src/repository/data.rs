@@ -10,7 +10,7 @@ use crate::value::Object;
 use crate::Error;
 
 /// Data ready for the connector, in model key order.
-pub type Prepared = Object;
+pub(crate) type Prepared = Object;
 
 /// What kind of write the data is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

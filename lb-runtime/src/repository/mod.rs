@@ -21,7 +21,6 @@ use crate::model::ModelDefinition;
 use crate::value::{js, Object};
 use crate::Error;
 
-pub use data::Prepared;
 pub(crate) use peers::{Home, Peers};
 pub use write::MAX_ERROR_DETAILS;
 
@@ -106,7 +105,7 @@ impl Repository {
 }
 
 /// Applies a `fields` projection (a new row only when something is left out).
-pub fn project(row: Row, fields: Option<&Fields>) -> Row {
+pub(crate) fn project(row: Row, fields: Option<&Fields>) -> Row {
     match fields {
         None => row,
         Some(f) => {
@@ -121,6 +120,6 @@ pub fn project(row: Row, fields: Option<&Fields>) -> Row {
 }
 
 /// `Value is not an object.` (400), LoopBack's answer to a body of the wrong shape.
-pub fn not_an_object() -> Error {
+pub(crate) fn not_an_object() -> Error {
     Error::bad_request("Value is not an object.")
 }

@@ -16,7 +16,7 @@ use crate::remote::{Accept, AccessType, ModelHooks, RemoteMethod, Returns};
 use crate::Result;
 
 /// A built-in endpoint implementation.
-pub type Handler = fn(Call) -> BoxFuture<'static, Result<Outcome>>;
+pub(crate) type Handler = fn(Call) -> BoxFuture<'static, Result<Outcome>>;
 
 /// What runs for an endpoint.
 #[derive(Clone)]

@@ -1,9 +1,10 @@
-//! The LoopBack 3 REST API over axum.
+//! The LoopBack 3 REST API: `App::router()` and `App::serve` answer with it.
 //!
-//! Every endpoint is a [`RestMethod`] (name, verb, path, handler) in a per-model table; one
-//! axum route under the REST root hands requests to `dispatch`, which matches the model
-//! segment case-insensitively and then the model's table (literal segments before `:params`),
-//! producing LoopBack's 404 messages when nothing matches.
+//! Every endpoint is a row (name, aliases, verb, path, access type, handler) of a per-model
+//! method table; `dispatch` matches the model segment case-insensitively and then the model's
+//! routes, producing LoopBack's 404 messages when nothing matches, and `invoke` runs each
+//! request through the same named stages. What is public here is what an app plugs in: the
+//! [`Authorizer`] of the authorize stage and the client's address ([`client_address`]).
 
 mod arguments;
 mod authorize;
@@ -14,24 +15,23 @@ mod change_stream;
 mod client;
 mod dispatch;
 mod explorer;
+#[cfg(test)]
+mod filter_properties;
 mod handlers;
 mod invoke;
 pub(crate) mod methods;
 pub(crate) mod outcome;
-pub mod qs;
+pub(crate) mod qs;
 mod response;
 mod service;
 
 pub use authorize::{AccessRequest, Authorizer};
 pub use body::ReadTimeout;
-pub use call::Call;
 pub use client::client_address;
 pub(crate) use client::serving;
-pub use methods::{Handler, MethodKind, RestMethod, RoutePath};
-pub use outcome::Outcome;
+pub(crate) use methods::{MethodKind, RestMethod};
 pub(crate) use response::error_response;
-pub use response::{json_response, row_response, rows_response, void_response};
-pub use service::AppService;
+pub(crate) use service::AppService;
 
 use axum::routing::any;
 

@@ -7,9 +7,9 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
 /// At most this many parameters are read (qs's `parameterLimit`).
-pub const PARAMETER_LIMIT: usize = 1000;
+pub(crate) const PARAMETER_LIMIT: usize = 1000;
 /// Array indices above this become object keys (Express 4.22's `arrayLimit`).
-pub const ARRAY_LIMIT: usize = 1000;
+pub(crate) const ARRAY_LIMIT: usize = 1000;
 /// Bracket segments beyond this are kept as one literal key (memory bound, not semantics).
 const MAX_SEGMENTS: usize = 32;
 
@@ -28,7 +28,7 @@ enum Node {
 }
 
 /// Decodes `+` and percent escapes (invalid escapes are kept as they are).
-pub fn decode(s: &str) -> String {
+pub(crate) fn decode(s: &str) -> String {
     if !s.contains(['+', '%']) {
         return s.to_string();
     }
@@ -151,14 +151,10 @@ fn to_value(n: Node) -> Value {
     }
 }
 
-/// Parses a query string (without `?`) into a JSON object with string leaves.
-///
-/// ```
-/// let v = lb_runtime::rest::qs::parse("filter[where][age][gt]=3&filter%5Blimit%5D=2");
-/// assert_eq!(v["filter"]["where"]["age"]["gt"], "3");
-/// assert_eq!(v["filter"]["limit"], "2");
-/// ```
-pub fn parse(query: &str) -> Map<String, Value> {
+/// Parses a query string (without `?`) into a JSON object with string leaves:
+/// `filter[where][age][gt]=3&filter%5Blimit%5D=2` is
+/// `{"filter":{"where":{"age":{"gt":"3"}},"limit":"2"}}`.
+pub(crate) fn parse(query: &str) -> Map<String, Value> {
     let mut roots: Vec<(String, Option<Node>)> = Vec::new();
     for piece in query
         .split('&')
@@ -194,6 +190,14 @@ mod tests {
 
     fn p(q: &str) -> Value {
         Value::Object(parse(q))
+    }
+
+    #[test]
+    fn brackets_nest_encoded_or_not() {
+        assert_eq!(
+            p("filter[where][age][gt]=3&filter%5Blimit%5D=2"),
+            json!({"filter": {"where": {"age": {"gt": "3"}}, "limit": "2"}})
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl axum::response::IntoResponse for Error {
 }
 
 /// One instance (hidden properties left out; the row's cached JSON when a list read made it).
-pub fn row_response(def: &ModelDefinition, row: &Record) -> Response {
+pub(crate) fn row_response(def: &ModelDefinition, row: &Record) -> Response {
     bytes_response(StatusCode::OK, row.rest_json_uncached(def.hidden()))
 }
 
@@ -62,7 +62,7 @@ pub(super) fn found_response(def: &ModelDefinition, row: &Record) -> Response {
 }
 
 /// An array of instances, assembled from each row's cached REST JSON.
-pub fn rows_response(def: &ModelDefinition, rows: &[Row]) -> Response {
+pub(crate) fn rows_response(def: &ModelDefinition, rows: &[Row]) -> Response {
     let parts: Vec<&[u8]> = rows
         .iter()
         .map(|r| &r.rest_json(def.hidden())[..])
@@ -89,12 +89,12 @@ pub(super) fn count_response(n: u64) -> Response {
 }
 
 /// Any JSON value.
-pub fn json_response(status: StatusCode, v: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, v: &Value) -> Response {
     serialize(status, v)
 }
 
 /// 204 with LoopBack's JSON content type and no body.
-pub fn void_response() -> Response {
+pub(crate) fn void_response() -> Response {
     let mut r = Response::new(Body::empty());
     *r.status_mut() = StatusCode::NO_CONTENT;
     r.headers_mut().insert(header::CONTENT_TYPE, JSON);

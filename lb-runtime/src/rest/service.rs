@@ -19,7 +19,7 @@ use crate::App;
 /// The whole app as one tower service (see the module docs). Cloned per request by the
 /// server: one reference count.
 #[derive(Clone)]
-pub struct AppService(Arc<Parts>);
+pub(crate) struct AppService(Arc<Parts>);
 
 struct Parts {
     app: App,

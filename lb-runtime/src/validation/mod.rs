@@ -9,7 +9,8 @@ mod custom;
 mod rules;
 
 pub use custom::{CustomCheck, CustomValidation};
-pub use rules::{check, unique_values, Rule, UniqueCheck, Validation};
+pub(crate) use rules::{check, unique_values, UniqueCheck};
+pub use rules::{Rule, Validation};
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};

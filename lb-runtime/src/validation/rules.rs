@@ -126,7 +126,7 @@ fn blank(v: Option<&Value>) -> bool {
 }
 
 /// Runs the synchronous rules of every property, in declaration order.
-pub fn check(def: &ModelDefinition, row: &Object, errors: &mut ValidationErrors) {
+pub(crate) fn check(def: &ModelDefinition, row: &Object, errors: &mut ValidationErrors) {
     for p in &def.properties {
         for val in &p.validations {
             let v = row.get(&p.name);
@@ -192,7 +192,7 @@ pub fn check(def: &ModelDefinition, row: &Object, errors: &mut ValidationErrors)
 
 /// A uniqueness rule to check against the other instances.
 #[derive(Debug)]
-pub struct UniqueCheck<'a> {
+pub(crate) struct UniqueCheck<'a> {
     /// The property.
     pub property: &'a str,
     /// Its (non-blank) value.
@@ -204,7 +204,7 @@ pub struct UniqueCheck<'a> {
 }
 
 /// The uniqueness rules of properties with a non-blank value in `row`.
-pub fn unique_values<'a>(def: &'a ModelDefinition, row: &'a Object) -> Vec<UniqueCheck<'a>> {
+pub(crate) fn unique_values<'a>(def: &'a ModelDefinition, row: &'a Object) -> Vec<UniqueCheck<'a>> {
     let mut out = Vec::new();
     for p in &def.properties {
         for val in &p.validations {

@@ -27,7 +27,7 @@ pub(crate) fn fingerprint_bool(b: bool) -> u64 {
 
 /// A 64-bit fingerprint of a scalar value (strings, numbers, booleans). Equal values have equal
 /// fingerprints (numbers compare by value: `5` and `5.0` agree); `None` for other values.
-pub fn fingerprint(v: &Value) -> Option<u64> {
+pub(crate) fn fingerprint(v: &Value) -> Option<u64> {
     match v {
         Value::String(s) => Some(fingerprint_str(s)),
         Value::Number(n) => fingerprint_number(n),

@@ -10,9 +10,10 @@ mod record;
 mod slot;
 pub(crate) mod write;
 
-pub use fingerprint::fingerprint;
+pub(crate) use fingerprint::fingerprint;
 pub use geo::{DistanceUnit, GeoPoint};
-pub use record::{Record, WithoutHidden};
+pub use record::Record;
+pub(crate) use record::WithoutHidden;
 pub use slot::Slot;
 
 /// A JSON object: the representation of a model instance (a row) inside lb.

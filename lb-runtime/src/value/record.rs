@@ -242,7 +242,7 @@ impl Serialize for Record {
 }
 
 /// Serializes a record without some keys.
-pub struct WithoutHidden<'a> {
+pub(crate) struct WithoutHidden<'a> {
     /// The record.
     pub row: &'a Record,
     /// Keys to leave out.

@@ -24,7 +24,7 @@ pub struct RestCrud {
 }
 
 /// `prefix[key]=value` pairs of a JSON value (LoopBack's `qs` bracket syntax; arrays indexed).
-pub fn brackets(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+pub(crate) fn brackets(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(o) => {
             for (k, x) in o {

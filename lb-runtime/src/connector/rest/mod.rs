@@ -11,7 +11,7 @@
 
 mod crud;
 mod operation;
-pub mod template;
+pub(crate) mod template;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-pub use crud::{brackets, RestCrud};
+pub use crud::RestCrud;
 pub use operation::{Operation, Param, RestRequest, Source};
 
 use crate::connector::BoxFuture;

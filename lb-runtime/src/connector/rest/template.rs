@@ -11,10 +11,10 @@ use serde_json::{Map, Value};
 use crate::value::js;
 use crate::{Error, Result};
 
-pub use lb_core::template::{parse, variables, Piece, VarType, Variable};
+pub(crate) use lb_core::template::{parse, variables, Piece, VarType, Variable};
 
 /// What the template's variables take their values from.
-pub trait Lookup {
+pub(crate) trait Lookup {
     /// The argument of variable `name`, if it was given (not null).
     fn get(&self, name: &str) -> Option<&Value>;
 }
@@ -32,7 +32,7 @@ fn type_error(var: &Variable, ty: &str, v: &Value) -> Error {
 
 /// A value in the variable's type (without a type: as given, so a whole-value variable can
 /// carry a number, an object or an array).
-pub fn coerce(var: &Variable, v: Value) -> Result<Value> {
+pub(crate) fn coerce(var: &Variable, v: Value) -> Result<Value> {
     let Some(ty) = &var.ty else {
         return Ok(v);
     };
@@ -88,7 +88,7 @@ pub fn coerce(var: &Variable, v: Value) -> Result<Value> {
 
 /// The value of a variable: the argument, else its default, else `None` (an error when it is
 /// required).
-pub fn value(var: &Variable, args: &dyn Lookup) -> Result<Option<Value>> {
+pub(crate) fn value(var: &Variable, args: &dyn Lookup) -> Result<Option<Value>> {
     let raw = match args.get(&var.name) {
         Some(v) => v.clone(),
         None => match &var.default {
@@ -109,7 +109,7 @@ pub fn value(var: &Variable, args: &dyn Lookup) -> Result<Option<Value>> {
 /// A template string rendered: `None` for a whole-value variable without a value.
 /// `encode` turns each substituted text piece into what the output needs (percent-encoding in
 /// URLs); `raw_first` leaves a variable that starts the string as it is (a base URL).
-pub fn render(
+pub(crate) fn render(
     s: &str,
     args: &dyn Lookup,
     encode: &dyn Fn(&str) -> String,
@@ -146,7 +146,7 @@ pub fn render(
 
 /// A JSON template rendered: strings (values and keys) through [`render`]; a whole-value
 /// variable without a value becomes `null`.
-pub fn render_value(v: &Value, args: &dyn Lookup) -> Result<Value> {
+pub(crate) fn render_value(v: &Value, args: &dyn Lookup) -> Result<Value> {
     let same = |t: &str| t.to_string();
     Ok(match v {
         Value::String(s) => render(s, args, &same, true)?.unwrap_or(Value::Null),

@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub use dialect::Dialect;
-pub use pool::redact;
+pub(crate) use pool::redact;
 use pool::{Conn, Pool, SharedTx};
 use statement::Sql;
 use table::Table;

@@ -308,7 +308,7 @@ fn feature_of(scheme: &str) -> &'static str {
 }
 
 /// A URL without its password (user info or a `password=` parameter), for messages.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),

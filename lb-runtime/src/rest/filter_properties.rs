@@ -1,11 +1,12 @@
 //! Property tests of the filter engine: parse → AST → JSON → parse is the identity, and the
-//! bracket encoding of a filter parses to the same AST as its JSON encoding.
+//! bracket encoding of a filter (the query-string reader `qs`) parses to the same AST as its
+//! JSON encoding. A unit test module because `qs` is private to the crate.
 
 use std::sync::LazyLock;
 
-use lb::filter::{parse_filter, ParseOptions};
-use lb::model::{DataType, ModelDefinition};
-use lb::rest::qs;
+use crate::filter::{parse_filter, ParseOptions};
+use crate::model::{DataType, ModelDefinition};
+use crate::rest::qs;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
