@@ -123,9 +123,10 @@ impl PartialEq for Related {
 pub struct Lookup {
     /// Position of the property in the model definition.
     pub index: Option<usize>,
-    /// For `{prop: scalar}` on a declared scalar property: the operand's fingerprint
-    /// (see [`crate::value::Record`]); a record whose fingerprint differs cannot match.
-    pub eq_fingerprint: Option<u64>,
+    /// `{prop: scalar}` on a declared scalar property, the operand of the kind the property
+    /// stores (values are normalized on write): a compact record's slot answers the condition
+    /// by a direct comparison ([`crate::value::Record::slot_equals`]).
+    pub eq_exact: bool,
 }
 
 /// A comparison operator with its (coerced) operand.

@@ -23,9 +23,9 @@ fn clause(row: &Record, c: &Clause) -> bool {
         // evaluated without its related table has no related instance
         Clause::Related(_) => false,
         Clause::Property { name, ops, lookup } => {
-            if let (Some(i), Some(fp)) = (lookup.index, lookup.eq_fingerprint) {
-                if row.fingerprint_differs(i, fp) {
-                    return false;
+            if let (true, Some(i), [Op::Eq(x)]) = (lookup.eq_exact, lookup.index, &ops[..]) {
+                if let Some(equal) = row.slot_equals(i, x) {
+                    return equal;
                 }
             }
             let v = row.get_at(name, lookup.index);

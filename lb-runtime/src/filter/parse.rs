@@ -818,13 +818,9 @@ impl Lookup {
                 _ => false,
             })
         };
-        let eq_fingerprint = match ops {
-            [Op::Eq(v)] if same_kind(v) => crate::value::fingerprint(v),
-            _ => None,
-        };
         Lookup {
             index,
-            eq_fingerprint,
+            eq_exact: matches!(ops, [Op::Eq(v)] if same_kind(v)),
         }
     }
 }

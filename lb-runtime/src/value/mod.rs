@@ -2,7 +2,6 @@
 //! loose equality and ordering, and coercion by declared property type.
 
 pub(crate) mod date;
-mod fingerprint;
 mod geo;
 pub(crate) mod js;
 pub(crate) mod path;
@@ -10,7 +9,6 @@ mod record;
 mod slot;
 pub(crate) mod write;
 
-pub(crate) use fingerprint::fingerprint;
 pub use geo::{DistanceUnit, GeoPoint};
 pub use record::Record;
 pub(crate) use record::WithoutHidden;

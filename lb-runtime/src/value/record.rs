@@ -104,18 +104,23 @@ impl Record {
         }
     }
 
-    /// `true` when the record cannot equal a value with fingerprint `fp` at declared property
-    /// `index` (absent, or present with another scalar); `false` when it may.
+    /// Whether declared property `index` equals the scalar `x`, answered from a compact
+    /// record's slot without building a value: an absent property or a scalar of another kind
+    /// is not equal, numbers compare by value (`1` and `1.0` agree). `None` when the slot
+    /// cannot tell (null, arrays, objects, a plain record): evaluate the condition instead.
     #[inline]
-    pub fn fingerprint_differs(&self, index: usize, fp: u64) -> bool {
-        match &self.repr {
-            Repr::Compact { slots, .. } => match slots.get(index) {
-                None => false,
-                Some(Slot::Absent) => true,
-                Some(s) => s.fingerprint().is_some_and(|f| f != fp),
-            },
-            Repr::Object(_) => false,
-        }
+    pub fn slot_equals(&self, index: usize, x: &Value) -> Option<bool> {
+        let Repr::Compact { slots, .. } = &self.repr else {
+            return None;
+        };
+        Some(match (slots.get(index)?, x) {
+            (Slot::Absent, _) => false,
+            (Slot::Str(s), Value::String(t)) => **s == **t,
+            (Slot::Number(n), Value::Number(m)) => n == m || n.as_f64() == m.as_f64(),
+            (Slot::Bool(b), Value::Bool(c)) => b == c,
+            (Slot::Str(_) | Slot::Number(_) | Slot::Bool(_), _) => false,
+            _ => return None,
+        })
     }
 
     /// The record as a JSON object.
@@ -283,7 +288,6 @@ impl Serialize for WithoutHidden<'_> {
 mod tests {
     use super::*;
     use crate::model::{DataType, ModelDefinition};
-    use crate::value::fingerprint;
     use serde_json::json;
 
     fn object(v: Value) -> Object {
@@ -324,23 +328,24 @@ mod tests {
         assert_eq!(r.clone().into_object(), r.to_object());
         assert!(r.all_keys(|k| k != "b"));
         assert!(!r.all_keys(|k| k != "extra"));
-        // fingerprints: a differing value or an absent property cannot match; equal may
-        assert!(r.fingerprint_differs(0, fingerprint(&json!("y")).unwrap()));
-        assert!(!r.fingerprint_differs(0, fingerprint(&json!("x")).unwrap()));
-        assert!(r.fingerprint_differs(1, fingerprint(&json!(5)).unwrap()));
-        assert!(
-            !r.fingerprint_differs(3, fingerprint(&json!(1.0)).unwrap()),
-            "1 and 1.0 agree"
-        );
+        // equality from the slots: a differing value, another kind or an absent property
+        // is not equal
+        assert_eq!(r.slot_equals(0, &json!("y")), Some(false));
+        assert_eq!(r.slot_equals(0, &json!("x")), Some(true));
+        assert_eq!(r.slot_equals(0, &json!(5)), Some(false));
+        assert_eq!(r.slot_equals(1, &json!(5)), Some(false));
+        assert_eq!(r.slot_equals(3, &json!(1.0)), Some(true), "1 and 1.0 agree");
+        assert_eq!(r.slot_equals(3, &json!(2)), Some(false));
         // dotted names read nested values of compact and plain rows alike
         let nested = json!({"a": "x", "o": {"p": [10, {"q": 2}]}});
         let r = Record::compact(def, object(nested.clone()));
         assert_eq!(r.get("o.p.1.q").as_deref(), Some(&json!(2)));
         let plain = Record::new(object(nested));
         assert_eq!(plain.get("o.p.0").as_deref(), Some(&json!(10)));
-        assert!(
-            !plain.fingerprint_differs(0, 0),
-            "plain rows are never ruled out"
+        assert_eq!(
+            plain.slot_equals(0, &json!("x")),
+            None,
+            "plain rows are evaluated"
         );
     }
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Number, Value};
 
-use super::{fingerprint, js};
+use super::js;
 
 /// A property value as a stored row keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,16 +68,6 @@ impl Slot {
     /// Whether the property is set.
     pub fn is_present(&self) -> bool {
         !matches!(self, Slot::Absent)
-    }
-
-    /// The fingerprint of a scalar value ([`super::fingerprint`]), without building a `Value`.
-    pub fn fingerprint(&self) -> Option<u64> {
-        match self {
-            Slot::Str(s) => Some(fingerprint::fingerprint_str(s)),
-            Slot::Number(n) => fingerprint::fingerprint_number(n),
-            Slot::Bool(b) => Some(fingerprint::fingerprint_bool(*b)),
-            _ => None,
-        }
     }
 }
 
