@@ -2,7 +2,7 @@
 //! `include`.
 //!
 //! A filter arrives as JSON (from a stringified `filter=` parameter, from bracket syntax
-//! decoded by [`crate::rest::qs`], or from the typed builder), is parsed once into the typed
+//! decoded by the REST layer's query-string reader, or from the typed builder), is parsed once into the typed
 //! [`Filter`] AST (validated against the [`ModelDefinition`](crate::model::ModelDefinition),
 //! values coerced by property type) and then evaluated by a connector.
 

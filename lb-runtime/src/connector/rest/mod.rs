@@ -1,5 +1,5 @@
 //! LoopBack's REST connector: a datasource whose `operations` describe calls to a third-party
-//! HTTP API as templates (see [`template`]), each exposed as named functions
+//! HTTP API as templates (see the guide, `lb::guide::rest_connector`), each exposed as named functions
 //! (`geocode(street, city, zipcode)`), called with [`RestDataSource::invoke`].
 //!
 //! Differences from `loopback-connector-rest` (all of its known bugs): path values are
