@@ -155,10 +155,12 @@ impl RestCrud {
         let request = RestRequest {
             method: method.to_string(),
             url,
-            headers: vec![("accept".into(), "application/json".into())],
+            headers: Vec::new(),
             query,
             body,
             timeout_ms: None,
+            json: true,
+            use_querystring: false,
         };
         self.ds.execute(request).await.map_err(remote)
     }

@@ -2,14 +2,16 @@
 //! HTTP API as templates (see the guide, `lb::guide::rest_connector`), each exposed as named functions
 //! (`geocode(street, city, zipcode)`), called with [`RestDataSource::invoke`].
 //!
-//! Differences from `loopback-connector-rest` (all of its known bugs): path values are
-//! percent-encoded; a value that does not fit its type, or a missing required variable, is a
-//! 400 error, not NaN or an exception; every function is callable by name; a remote status
-//! ≥ 400 is an error carrying the status, headers and body; `responsePath` is RFC 9535
-//! JSONPath, wrapped in an array as LoopBack does unless `responsePathWrap: false`; a
-//! parameter's `source` is honoured.
+//! Requests are what `loopback-connector-rest` 5.0.5 sends for the same configuration and call
+//! (`tests/rest_differential.rs` compares the two). Differences, each a bug of the original
+//! (`docs/compat.md`): path values are percent-encoded; a `number` that is not one, or a
+//! missing required variable, is a 400 error, not NaN or an exception; a parameter's default
+//! does not override the argument; a remote status ≥ 400 is an error carrying the status,
+//! headers and body; `responsePath` is RFC 9535 JSONPath plus JSONPath-Plus's common script
+//! forms.
 
 mod crud;
+mod json_path;
 mod operation;
 pub(crate) mod template;
 
@@ -68,7 +70,12 @@ pub struct RestDataSource {
     headers: Vec<(String, String)>,
     /// Timeout of every request (`options.timeout`, ms).
     timeout_ms: Option<u64>,
+    /// `options.useQuerystring`: arrays in the query as repeated names.
+    use_querystring: bool,
     functions: Arc<HashMap<String, Function>>,
+    /// The operations in declaration order (`invoke_template` calls the last one, as
+    /// LoopBack's `dataSource.invoke` does).
+    operations: Arc<Vec<Arc<Operation>>>,
     before: Vec<BeforeFn>,
     after: Vec<AfterFn>,
 }
@@ -116,6 +123,7 @@ impl RestDataSource {
             .build()
             .map_err(|e| config_error(&format!("HTTP client: {e}")))?;
         let mut functions = HashMap::new();
+        let mut operations = Vec::new();
         let ops = match settings.get("operations") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(a)) => a.clone(),
@@ -130,6 +138,7 @@ impl RestDataSource {
                 .get("template")
                 .ok_or_else(|| config_error(&format!("operation {i} has no template")))?;
             let operation = Arc::new(Operation::new(template)?);
+            operations.push(operation.clone());
             let fns = match op.get("functions") {
                 Some(Value::Object(f)) => f.clone(),
                 None | Some(Value::Null) => Map::new(),
@@ -140,15 +149,9 @@ impl RestDataSource {
                 }
             };
             for (name, params) in fns {
+                // a parameter that names no variable of the template is accepted and unused,
+                // as LoopBack does (`rest_client!` refuses it at compile time)
                 let params = Operation::params(&params)?;
-                for p in &params {
-                    if !operation.variables.iter().any(|(_, v)| v.name == p.name) {
-                        return Err(config_error(&format!(
-                            "function {name}: parameter {} is not a variable of its template",
-                            p.name
-                        )));
-                    }
-                }
                 if functions.contains_key(&name) {
                     return Err(config_error(&format!("function {name} is declared twice")));
                 }
@@ -168,7 +171,12 @@ impl RestDataSource {
             timeout_ms: options
                 .and_then(|o| o.get("timeout"))
                 .and_then(Value::as_u64),
+            use_querystring: options
+                .and_then(|o| o.get("useQuerystring"))
+                .and_then(Value::as_bool)
+                == Some(true),
             functions: Arc::new(functions),
+            operations: Arc::new(operations),
             before: Vec::new(),
             after: Vec::new(),
         })
@@ -235,9 +243,51 @@ impl RestDataSource {
                 )))
             }
         };
-        let request = f.operation.request(&f.params, &named)?;
+        self.call(&f.operation, &f.params, named).await
+    }
+
+    /// Calls the last operation's template with named `args`, as LoopBack's
+    /// `dataSource.invoke(params)` does: the way to call an operation that declares no
+    /// `functions`.
+    pub async fn invoke_template(&self, args: Value) -> Result<Value> {
+        let last = self
+            .operations
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| Error::internal("the rest datasource has no operation to invoke"))?;
+        self.invoke_operation(last, args).await
+    }
+
+    /// Calls operation `index` (declaration order) with named `args`.
+    pub async fn invoke_operation(&self, index: usize, args: Value) -> Result<Value> {
+        let op = self.operations.get(index).ok_or_else(|| {
+            Error::internal(format!("the rest datasource has no operation {index}"))
+        })?;
+        let named = match args {
+            Value::Object(o) => o,
+            Value::Null => Map::new(),
+            other => {
+                return Err(Error::bad_request(format!(
+                    "the arguments of an operation are an object, not {other}"
+                )))
+            }
+        };
+        self.call(op, &[], named).await
+    }
+
+    async fn call(
+        &self,
+        op: &Operation,
+        params: &[Param],
+        args: Map<String, Value>,
+    ) -> Result<Value> {
+        // a responsePath lb cannot read fails this operation's calls, not the app
+        if let Some(Err(msg)) = &op.response_path {
+            return Err(config_error(msg));
+        }
+        let request = op.request(params, &args, self.use_querystring)?;
         let response = self.execute(request).await?;
-        Ok(f.operation.answer(
+        Ok(op.answer(
             response.status,
             Value::Object(response.headers),
             response.body,
@@ -256,10 +306,12 @@ impl RestDataSource {
         let mut url = reqwest::Url::parse(&request.url)
             .map_err(|e| Error::bad_request(format!("{} is not a URL: {e}", request.url)))?;
         if !request.query.is_empty() {
-            let mut q = url.query_pairs_mut();
-            for (k, v) in &request.query {
-                q.append_pair(k, v);
-            }
+            let added = query_string(&request.query);
+            let q = match url.query() {
+                Some(q) if !q.is_empty() => format!("{q}&{added}"),
+                _ => added,
+            };
+            url.set_query(Some(&q));
         }
         let mut rb = self.client.request(method, url);
         for (k, v) in &self.headers {
@@ -274,10 +326,27 @@ impl RestDataSource {
         for (k, v) in &request.headers {
             rb = rb.header(k, v);
         }
+        let has = |name: &str| {
+            request
+                .headers
+                .iter()
+                .any(|(h, _)| h.eq_ignore_ascii_case(name))
+                || self
+                    .headers
+                    .iter()
+                    .any(|(h, _)| h.eq_ignore_ascii_case(name))
+        };
+        if request.json && !has("accept") {
+            rb = rb.header(reqwest::header::ACCEPT, "application/json");
+        }
         if let Some(b) = &request.body {
-            rb = rb
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.to_string());
+            if !has("content-type") {
+                rb = rb.header(reqwest::header::CONTENT_TYPE, "application/json");
+            }
+            rb = rb.body(match b {
+                Value::String(s) if !request.json => s.clone(),
+                other => other.to_string(),
+            });
         }
         // a remote that never answers cannot hold a request forever
         let timeout = request
@@ -299,10 +368,6 @@ impl RestDataSource {
                 Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
             );
         }
-        let json_type = headers
-            .get("content-type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.contains("json"));
         let mut res = res;
         let mut bytes = Vec::new();
         while let Some(chunk) = res
@@ -323,9 +388,10 @@ impl RestDataSource {
             bytes.extend_from_slice(&chunk);
         }
         let text = String::from_utf8_lossy(&bytes);
+        // JSON mode parses any answer that is JSON, whatever its content type (LoopBack)
         let body = if bytes.is_empty() {
             Value::Null
-        } else if json_type {
+        } else if response_json(&request, &headers) {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(text.into_owned()))
         } else {
             Value::String(text.into_owned())
@@ -344,6 +410,38 @@ impl RestDataSource {
         }
         Ok(response)
     }
+}
+
+/// Whether an answer is read as JSON: in JSON mode always (when its text parses), else only
+/// when it says it is JSON.
+fn response_json(request: &RestRequest, headers: &Map<String, Value>) -> bool {
+    request.json
+        || headers
+            .get("content-type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.contains("json"))
+}
+
+/// What `request` puts after `?`: every character but RFC 3986's unreserved ones
+/// percent-encoded (a space is `%20`), in both of its query modes.
+fn query_string(pairs: &[(String, String)]) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    const QS: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, QS),
+                utf8_percent_encode(v, QS)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// A remote status ≥ 400 as lb's error: that status, the body as message, and

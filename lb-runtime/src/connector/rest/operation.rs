@@ -3,6 +3,8 @@
 //! into a request for given arguments.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 
@@ -126,14 +128,18 @@ pub struct Operation {
     pub template: Map<String, Value>,
     /// The variables, with the root they were found under.
     pub variables: Vec<(String, Variable)>,
-    /// `responsePath`, parsed.
-    pub response_path: Option<JsonPath>,
+    /// `responsePath`, parsed (JSONPath-Plus forms read as RFC 9535); an error names the
+    /// path and is the error of every call of the operation, not of the app's start.
+    pub response_path: Option<std::result::Result<JsonPath, String>>,
     /// `responsePath` as written.
     pub response_path_text: Option<String>,
     /// Wrap the `responsePath` matches in an array (LoopBack), or give the first one.
     pub wrap: bool,
     /// Give `{statusCode, headers, body}` instead of the body.
     pub full_response: bool,
+    /// Each variable's definition for the whole template: the last occurrence's type and
+    /// default (LoopBack reads them in that order), then `template.variables`.
+    schema: HashMap<String, Variable>,
 }
 
 /// A request ready to send.
@@ -145,27 +151,35 @@ pub struct RestRequest {
     pub url: String,
     /// Headers (values as text).
     pub headers: Vec<(String, String)>,
-    /// Query parameters (values as text; arrays repeat the name).
+    /// Query parameters, as text: arrays and objects already spread into `name[0]`,
+    /// `name[key]` (LoopBack's `qs`), or repeated names with `use_querystring`.
     pub query: Vec<(String, String)>,
     /// The JSON body, if any.
     pub body: Option<Value>,
     /// Timeout in milliseconds, if any.
     pub timeout_ms: Option<u64>,
+    /// JSON mode (LoopBack's default): `accept: application/json` unless an accept header is
+    /// set, and an answer whose text is JSON is parsed whatever its content type. Off when
+    /// the template's `accept` or `content-type` header is something else.
+    pub json: bool,
+    /// `options.useQuerystring`: the query is encoded as Node's `querystring` does (arrays
+    /// as repeated names) instead of `qs` (indexed brackets).
+    pub use_querystring: bool,
 }
 
-/// The arguments with function defaults applied; an explicit source moves a value.
+/// The arguments with function defaults applied, and the template's variable definitions.
 struct Args<'a> {
     values: &'a Map<String, Value>,
-    /// Parameters whose value goes to another place than the template's.
-    moved: &'a [&'a str],
+    schema: &'a HashMap<String, Variable>,
 }
 
 impl Lookup for Args<'_> {
     fn get(&self, name: &str) -> Option<&Value> {
-        if self.moved.contains(&name) {
-            return None;
-        }
         self.values.get(name).filter(|v| !v.is_null())
+    }
+
+    fn schema(&self, name: &str) -> Option<&Variable> {
+        self.schema.get(name)
     }
 }
 
@@ -177,21 +191,52 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// `(name, value)` pairs of a rendered object; null entries left out (LoopBack), arrays
-/// repeated.
+/// `(name, value)` header pairs of a rendered object; null entries left out (LoopBack).
 fn pairs(v: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Value::Object(o) = v {
         for (k, x) in o {
-            match x {
-                Value::Null => {}
-                Value::Array(a) => out.extend(
-                    a.iter()
-                        .filter(|i| !i.is_null())
-                        .map(|i| (k.clone(), text(i))),
-                ),
-                other => out.push((k.clone(), text(other))),
+            if !x.is_null() {
+                out.push((k.clone(), text(x)));
             }
+        }
+    }
+    out
+}
+
+/// Query pairs of a rendered `query` object as `request` sends them: null entries left out;
+/// arrays and objects as `qs` writes them (`tags[0]=a`, `f[k]=v`), or with `useQuerystring`
+/// as Node's `querystring` does (arrays repeat the name, other non-scalars are empty).
+fn query_pairs(v: &Value, use_querystring: bool) -> Vec<(String, String)> {
+    fn scalar(v: &Value) -> String {
+        match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            Value::Array(_) | Value::Object(_) => String::new(),
+            other => js::to_js_string(other),
+        }
+    }
+    fn spread(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(o) => o
+                .iter()
+                .for_each(|(k, x)| spread(&format!("{prefix}[{k}]"), x, out)),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| spread(&format!("{prefix}[{i}]"), x, out)),
+            other => out.push((prefix.to_string(), scalar(other))),
+        }
+    }
+    let mut out = Vec::new();
+    let Value::Object(o) = v else { return out };
+    for (k, x) in o.iter().filter(|(_, x)| !x.is_null()) {
+        match x {
+            Value::Array(a) if use_querystring => {
+                out.extend(a.iter().map(|i| (k.clone(), scalar(i))));
+            }
+            _ if use_querystring => out.push((k.clone(), scalar(x))),
+            _ => spread(k, x, &mut out),
         }
     }
     out
@@ -210,19 +255,39 @@ impl Operation {
             .get("responsePath")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let response_path = match &response_path_text {
-            None => None,
-            Some(p) => Some(JsonPath::parse(p).map_err(|e| {
-                config_error(&format!("responsePath {p:?} is not RFC 9535 JSONPath: {e}"))
-            })?),
-        };
+        let response_path = response_path_text.as_deref().map(|p| {
+            JsonPath::parse(&super::json_path::rfc9535(p))
+                .map_err(|e| format!("responsePath {p:?} is not JSONPath that lb can read: {e}"))
+        });
+        let variables = template::variables(template);
+        let mut schema: HashMap<String, Variable> = HashMap::new();
+        for (_, v) in &variables {
+            schema.insert(v.name.clone(), v.clone());
+        }
+        if let Some(Value::Object(declared)) = t.get("variables") {
+            for (name, d) in declared {
+                let Some(v) = schema.get_mut(name) else {
+                    continue;
+                };
+                if let Some(ty) = d.get("type").and_then(Value::as_str) {
+                    v.ty = Some(template::VarType::parse(ty));
+                }
+                if let Some(r) = d.get("required").and_then(Value::as_bool) {
+                    v.required = r;
+                }
+                if let Some(dv) = d.get("default").filter(|x| !x.is_null()) {
+                    v.default = Some(text(dv));
+                }
+            }
+        }
         Ok(Operation {
-            variables: template::variables(template),
+            variables,
             template: t.clone(),
             response_path,
             response_path_text,
             wrap: t.get("responsePathWrap").and_then(Value::as_bool) != Some(false),
             full_response: t.get("fullResponse").and_then(Value::as_bool) == Some(true),
+            schema,
         })
     }
 
@@ -234,8 +299,16 @@ impl Operation {
             .map_or(Source::Query, |(root, _)| Source::of_root(root))
     }
 
-    /// The request for `args` (named), the functions' `params` giving defaults and sources.
-    pub fn request(&self, params: &[Param], args: &Map<String, Value>) -> Result<RestRequest> {
+    /// The request for `args` (named), the functions' `params` giving defaults. A parameter's
+    /// `source` does not move its value: as in LoopBack, it only says where a client of the
+    /// function exposed as a REST method puts it; the template decides where it is sent.
+    /// `use_querystring`: the datasource's `options.useQuerystring` (the template's wins).
+    pub fn request(
+        &self,
+        params: &[Param],
+        args: &Map<String, Value>,
+        use_querystring: bool,
+    ) -> Result<RestRequest> {
         let mut values = args.clone();
         for p in params {
             if values.get(&p.name).is_none_or(Value::is_null) {
@@ -244,14 +317,9 @@ impl Operation {
                 }
             }
         }
-        let moved: Vec<&str> = params
-            .iter()
-            .filter(|p| p.source.is_some_and(|s| s != self.source_of(&p.name)))
-            .map(|p| p.name.as_str())
-            .collect();
         let lookup = Args {
             values: &values,
-            moved: &moved,
+            schema: &self.schema,
         };
         let t = &self.template;
         let method = match t.get("method") {
@@ -264,50 +332,37 @@ impl Operation {
             Some(v) => text(&v),
             None => String::new(),
         };
-        let mut headers = match t.get("headers") {
-            Some(h) => pairs(&template::render_value(h, &lookup)?),
-            None => Vec::new(),
-        };
-        let mut query = match t.get("query") {
-            Some(q) => pairs(&template::render_value(q, &lookup)?),
-            None => Vec::new(),
-        };
-        let mut body = match t.get("body") {
-            Some(b) => Some(template::render_value(b, &lookup)?),
-            None => None,
-        };
         let options = match t.get("options") {
             Some(o) => template::render_value(o, &lookup)?,
             None => Value::Null,
         };
+        // the template's headers; only without them the operation's `options.headers`
+        // (LoopBack passes `options` entries the request does not have already)
+        let headers = match t.get("headers") {
+            Some(h) => pairs(&template::render_value(h, &lookup)?),
+            None => pairs(options.get("headers").unwrap_or(&Value::Null)),
+        };
+        let use_querystring = options
+            .get("useQuerystring")
+            .and_then(Value::as_bool)
+            .unwrap_or(use_querystring);
+        let query = match t.get("query") {
+            Some(q) => query_pairs(&template::render_value(q, &lookup)?, use_querystring),
+            None => Vec::new(),
+        };
+        let body = match t.get("body") {
+            Some(b) => Some(template::render_value(b, &lookup)?),
+            None => None,
+        };
         let timeout_ms = options.get("timeout").and_then(Value::as_u64);
-        // the operation's `options.headers` under the template's own headers
-        for (k, v) in pairs(options.get("headers").unwrap_or(&Value::Null)) {
-            if !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(&k)) {
-                headers.push((k, v));
-            }
-        }
-        // the parameters with their own source, under their names
-        for p in params {
-            let Some(source) = p.source.filter(|_| moved.contains(&p.name.as_str())) else {
-                continue;
-            };
-            let Some(v) = values.get(&p.name).filter(|v| !v.is_null()) else {
-                continue;
-            };
-            match source {
-                Source::Header => headers.push((p.name.clone(), text(v))),
-                Source::Query => query.push((p.name.clone(), text(v))),
-                Source::Body => {
-                    let b = body.get_or_insert_with(|| Value::Object(Map::new()));
-                    if let Value::Object(o) = b {
-                        o.insert(p.name.clone(), v.clone());
-                    }
-                }
-                // a path value has no place of its own: it stays where the template has it
-                Source::Path => {}
-            }
-        }
+        // LoopBack's json flag: set by the last accept or content-type header, else on
+        let json = headers
+            .iter()
+            .rev()
+            .find(|(k, _)| {
+                k.eq_ignore_ascii_case("accept") || k.eq_ignore_ascii_case("content-type")
+            })
+            .is_none_or(|(_, v)| v == "application/json");
         Ok(RestRequest {
             method,
             url,
@@ -315,6 +370,8 @@ impl Operation {
             query,
             body,
             timeout_ms,
+            json,
+            use_querystring,
         })
     }
 
@@ -325,8 +382,8 @@ impl Operation {
             return serde_json::json!({"statusCode": status, "headers": headers, "body": body});
         }
         match &self.response_path {
-            None => body,
-            Some(p) => {
+            None | Some(Err(_)) => body,
+            Some(Ok(p)) => {
                 let found: Vec<Value> = p.query(&body).all().into_iter().cloned().collect();
                 if self.wrap {
                     Value::Array(found)
@@ -376,6 +433,7 @@ mod tests {
             .request(
                 &[],
                 &args(json!({"base": "http://h:1", "id": "a/b c?d", "key": "k", "q": "x&y=z", "n": "3", "data": {"k": [1]}})),
+                false,
             )
             .unwrap();
         assert_eq!(r.method, "POST");
@@ -396,12 +454,14 @@ mod tests {
     }
 
     #[test]
-    fn a_parameter_source_is_honoured() {
+    fn a_parameter_source_does_not_move_its_value() {
         let op = Operation::new(&json!({"url": "http://h/x", "body": {"b": "{b}"}})).unwrap();
         let params =
             Operation::params(&json!(["a", {"name": "b", "source": "header"}, "n=5"])).unwrap();
-        let r = op.request(&params, &args(json!({"b": "v"}))).unwrap();
-        assert_eq!(r.headers, vec![("b".to_string(), "v".to_string())]);
-        assert_eq!(r.body, Some(json!({"b": null})));
+        let r = op
+            .request(&params, &args(json!({"b": "v"})), false)
+            .unwrap();
+        assert!(r.headers.is_empty());
+        assert_eq!(r.body, Some(json!({"b": "v"})));
     }
 }

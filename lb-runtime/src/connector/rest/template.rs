@@ -3,8 +3,14 @@
 //! or key of a template. A string that is exactly one variable takes the variable's typed
 //! value; variables inside other text are joined as text (a missing optional one is empty).
 //!
-//! Unlike the original: a value that does not fit its type is an error (not NaN or null), and
-//! a missing required variable is an error with a status (400), not an exception.
+//! Values are coerced as `loopback-connector-rest` does: `number` with JavaScript's
+//! `Number()`, `boolean` turning the text `false` (any case) into `false` and other text
+//! through unchanged, other values by truthiness; `object`/`json` parse a default written as
+//! JSON text; every other type (`string`, `integer`, `array`, ...) passes the value as given.
+//! A `template.variables` entry overrides a variable's type, default and required flag.
+//!
+//! Unlike the original: a `number` that is not one is an error (400, not NaN), and a missing
+//! required variable is an error with a status (400), not an exception.
 
 use serde_json::{Map, Value};
 
@@ -17,6 +23,13 @@ pub(crate) use lb_core::template::{parse, variables, Piece, VarType, Variable};
 pub(crate) trait Lookup {
     /// The argument of variable `name`, if it was given (not null).
     fn get(&self, name: &str) -> Option<&Value>;
+
+    /// The variable's definition for the whole template (its type, default and required flag
+    /// after `template.variables`), if it differs from the occurrence being rendered.
+    fn schema(&self, name: &str) -> Option<&Variable> {
+        let _ = name;
+        None
+    }
 }
 
 impl Lookup for Map<String, Value> {
@@ -30,70 +43,40 @@ fn type_error(var: &Variable, ty: &str, v: &Value) -> Error {
         .with_code("INVALID_VARIABLE")
 }
 
-/// A value in the variable's type (without a type: as given, so a whole-value variable can
-/// carry a number, an object or an array).
-pub(crate) fn coerce(var: &Variable, v: Value) -> Result<Value> {
+/// A value in the variable's type, by LoopBack's rules (see the module docs). `from_default`:
+/// the value is the variable's default text.
+pub(crate) fn coerce(var: &Variable, v: Value, from_default: bool) -> Result<Value> {
     let Some(ty) = &var.ty else {
         return Ok(v);
     };
     Ok(match ty {
-        VarType::String => match v {
-            Value::String(_) => v,
-            Value::Object(_) | Value::Array(_) => Value::String(v.to_string()),
-            other => Value::String(js::to_js_string(&other)),
+        VarType::Number => match js::to_number(&v).filter(|n| n.is_finite()) {
+            Some(n) => js::number(n),
+            None => return Err(type_error(var, "a number", &v)),
         },
-        VarType::Number | VarType::Integer => {
-            let integer = *ty == VarType::Integer;
-            let n = match &v {
-                Value::Number(n) => n.as_f64(),
-                Value::String(s) if !s.trim().is_empty() => s.trim().parse::<f64>().ok(),
-                _ => None,
-            };
-            match n.filter(|n| n.is_finite()) {
-                Some(n) if integer && n.fract() != 0.0 => {
-                    return Err(type_error(var, "an integer", &v))
-                }
-                Some(n) => js::number(n),
-                None => {
-                    let what = if integer { "an integer" } else { "a number" };
-                    return Err(type_error(var, what, &v));
-                }
-            }
-        }
-        VarType::Boolean => match &v {
+        VarType::Boolean => match v {
             Value::Bool(_) => v,
-            Value::String(s) if s == "true" || s == "1" => Value::Bool(true),
-            Value::String(s) if s == "false" || s == "0" => Value::Bool(false),
-            Value::Number(n) if n.as_f64() == Some(1.0) => Value::Bool(true),
-            Value::Number(n) if n.as_f64() == Some(0.0) => Value::Bool(false),
-            _ => return Err(type_error(var, "a boolean", &v)),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
+            Value::String(_) => v,
+            other => Value::Bool(js::truthy(&other)),
         },
-        VarType::Object | VarType::Json | VarType::Array => {
-            let parsed = match v {
-                Value::String(s) => serde_json::from_str(&s)
-                    .map_err(|_| type_error(var, "JSON", &Value::String(s.clone())))?,
-                other => other,
-            };
-            match (ty, &parsed) {
-                (VarType::Object, Value::Object(_))
-                | (VarType::Array, Value::Array(_))
-                | (VarType::Json, _) => parsed,
-                (VarType::Object, _) => return Err(type_error(var, "an object", &parsed)),
-                _ => return Err(type_error(var, "an array", &parsed)),
-            }
-        }
-        VarType::Other(_) => v,
+        VarType::Object | VarType::Json if from_default => match &v {
+            Value::String(s) => serde_json::from_str(s).unwrap_or(v),
+            _ => v,
+        },
+        _ => v,
     })
 }
 
 /// The value of a variable: the argument, else its default, else `None` (an error when it is
 /// required).
 pub(crate) fn value(var: &Variable, args: &dyn Lookup) -> Result<Option<Value>> {
-    let raw = match args.get(&var.name) {
-        Some(v) => v.clone(),
-        None => match &var.default {
-            Some(d) => Value::String(d.clone()),
-            None if var.required => {
+    let schema = args.schema(&var.name).unwrap_or(var);
+    let (raw, from_default) = match args.get(&var.name) {
+        Some(v) => (v.clone(), false),
+        None => match &schema.default {
+            Some(d) => (Value::String(d.clone()), true),
+            None if var.required || schema.required => {
                 return Err(Error::bad_request(format!(
                     "Required variable {} has no value",
                     var.name
@@ -103,7 +86,7 @@ pub(crate) fn value(var: &Variable, args: &dyn Lookup) -> Result<Option<Value>> 
             None => return Ok(None),
         },
     };
-    coerce(var, raw).map(Some)
+    coerce(schema, raw, from_default).map(Some)
 }
 
 /// A template string rendered: `None` for a whole-value variable without a value.
@@ -228,11 +211,16 @@ mod tests {
             json!("50ABCYYY123")
         );
         assert_eq!(render_value(&json!("{n:number}"), &a).unwrap(), json!(12));
+        // a given object text stays text (LoopBack parses only a default)
         assert_eq!(
             render_value(&json!("{o:object}"), &a).unwrap(),
-            json!({"k": 1})
+            json!("{\"k\":1}")
         );
-        assert_eq!(render_value(&json!("{m=7:integer}"), &a).unwrap(), json!(7));
+        // LoopBack does not coerce `integer`: the default stays text
+        assert_eq!(
+            render_value(&json!("{m=7:integer}"), &a).unwrap(),
+            json!("7")
+        );
         assert_eq!(render_value(&json!("{missing}"), &a).unwrap(), Value::Null);
         assert_eq!(
             render_value(&json!("a{missing}b"), &a).unwrap(),
@@ -252,9 +240,17 @@ mod tests {
                 .message,
             "Variable n must be a number, not \"abc\""
         );
-        assert!(render_value(&json!("{b:boolean}"), &bad).is_err());
+        // booleans: the text `false` is false, other text passes, other values by truthiness
         assert_eq!(
-            render_value(&json!("{b:boolean}"), &args(json!({"b": "false"}))).unwrap(),
+            render_value(&json!("{b:boolean}"), &bad).unwrap(),
+            json!("yes")
+        );
+        assert_eq!(
+            render_value(&json!("{b:boolean}"), &args(json!({"b": "FALSE"}))).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            render_value(&json!("{b:boolean}"), &args(json!({"b": 0}))).unwrap(),
             json!(false)
         );
     }
