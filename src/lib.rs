@@ -41,7 +41,9 @@
 //! (default: LoopBack's inflection), `path = ".."` (`http.path`), `strict = true | false |
 //! "filter"`, `force_id = bool`, `public = bool`, `replace_on_put = bool`,
 //! `id_injection = bool`, `description = ".."` (default: the doc comment),
-//! `fields_mod = ".."` (module of the typed field handles; default: snake_case struct name).
+//! `fields_mod = ".."` (module of the typed field handles; default: snake_case struct name),
+//! `resource_name = ".."` (the remote collection on a REST CRUD datasource, LoopBack's
+//! `resourceName`).
 //!
 //! Property options, `#[property(...)]`: `id`, `generated`, `required`, `hidden`,
 //! `protected`, `default = <literal>`, `default_fn = "now" | "uuid"`, `description = ".."`

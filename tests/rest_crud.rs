@@ -32,7 +32,7 @@ async fn remote() -> String {
 #[tokio::test]
 async fn a_model_backed_by_another_lb_server() {
     let base = remote().await;
-    let config = json!({"remote": {"connector": "rest", "baseURL": base}});
+    let config = json!({"remote": {"connector": "rest", "baseURL": base, "dialect": "loopback"}});
     let front = App::builder()
         .datasources_json(&config.to_string())
         .unwrap()
@@ -140,7 +140,7 @@ async fn remote_errors_pass_through() {
     let base = remote().await;
     // a resource the remote does not have: its 404 and message arrive as they are
     let crud = lb::connector::rest::RestCrud::from_settings(
-        &json!({"baseURL": base, "resourceName": "missing"}),
+        &json!({"baseURL": base, "resourceName": "missing", "dialect": "loopback"}),
     )
     .unwrap();
     let front = App::builder()
@@ -185,4 +185,34 @@ async fn reqwest_free_get(url: &str) -> Value {
     s.read_to_string(&mut out).await.unwrap();
     let body = out.split_once("\r\n\r\n").unwrap().1;
     serde_json::from_str(body).unwrap()
+}
+
+/// `resourceName` is a model setting, as in LoopBack: from `model-config.json`'s `options`
+/// (or `#[model(resource_name)]`), so two models share one datasource with their own
+/// collections.
+#[tokio::test]
+async fn resource_name_from_model_config() {
+    let base = remote().await;
+    let front = App::builder()
+        .datasources_json(
+            &json!({"remote": {"connector": "rest", "baseURL": base, "dialect": "loopback"}})
+                .to_string(),
+        )
+        .unwrap()
+        .model_on::<Note>("remote")
+        .model_config_json(
+            r#"{"Note": {"dataSource": "remote", "options": {"resourceName": "missing"}}}"#,
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+    let r = support::get(&front, "/api/notes").await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/missing")),
+        "{}",
+        r.text
+    );
 }

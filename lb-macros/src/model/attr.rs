@@ -20,6 +20,7 @@ pub const MODEL_KEYS: &[&str] = &[
     "description",
     "fields_mod",
     "table",
+    "resource_name",
     "index",
     "belongs_to",
     "has_many",
@@ -139,6 +140,7 @@ pub struct ModelAttrs {
     pub description: Option<LitStr>,
     pub fields_mod: Option<LitStr>,
     pub table: Option<LitStr>,
+    pub resource_name: Option<LitStr>,
     pub indexes: Vec<IndexOpt>,
     pub relations: Vec<RelationOpt>,
     pub validators: Vec<ValidatorOpt>,
@@ -268,6 +270,7 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
                 "description" => set(cx, &mut out.description, lit_str(&m)?, &m, &key),
                 "fields_mod" => set(cx, &mut out.fields_mod, lit_str(&m)?, &m, &key),
                 "table" => set(cx, &mut out.table, lit_str(&m)?, &m, &key),
+                "resource_name" => set(cx, &mut out.resource_name, lit_str(&m)?, &m, &key),
                 "index" => out.indexes.push(index_opt(cx, &m)?),
                 "belongs_to"
                 | "has_many"

@@ -183,6 +183,9 @@ pub fn generate(m: &Model) -> TokenStream {
     if let Some(d) = &m.description {
         builder.push(quote!(.description(#d)));
     }
+    if let Some(r) = &m.resource_name {
+        builder.push(quote!(.resource_name(#r)));
+    }
     if let Some(t) = &m.table {
         builder.push(quote!(.table(#t)));
     }

@@ -23,6 +23,7 @@ pub struct Model {
     pub description: Option<String>,
     pub fields_mod: Ident,
     pub table: Option<String>,
+    pub resource_name: Option<String>,
     /// Composite indexes: name, property names, unique.
     pub indexes: Vec<(Option<String>, Vec<String>, bool)>,
     pub relations: Vec<Relation>,
@@ -457,6 +458,7 @@ impl Model {
                 .or_else(|| attr::doc_comment(&input.attrs)),
             fields_mod,
             table: opts.table.map(|s| s.value()),
+            resource_name: opts.resource_name.map(|s| s.value()),
             relations,
             indexes: opts
                 .indexes

@@ -92,10 +92,15 @@ impl AppBuilder {
             if let Some(ds) = c.datasource {
                 m.datasource = Some(ds);
             }
-            if let Some(public) = c.public.filter(|p| *p != m.def.public) {
+            let public = c.public.filter(|p| *p != m.def.public);
+            let resource = c
+                .resource_name
+                .filter(|r| m.def.resource_name.as_ref() != Some(r));
+            if public.is_some() || resource.is_some() {
                 // definitions are static: an app that changes one gets its own copy
                 let mut def: ModelDefinition = m.def.clone();
-                def.public = public;
+                def.public = public.unwrap_or(def.public);
+                def.resource_name = resource.or(def.resource_name);
                 m.def = Box::leak(Box::new(def));
             }
         }

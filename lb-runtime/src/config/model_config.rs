@@ -1,5 +1,5 @@
-//! `model-config.json`: which datasource each model uses, whether it is public, and its
-//! `sharedMethods`.
+//! `model-config.json`: which datasource each model uses, whether it is public, its
+//! `sharedMethods` and, on a REST CRUD datasource, its `resourceName`.
 
 use serde_json::Value;
 
@@ -14,6 +14,8 @@ pub struct ModelConfig {
     pub public: Option<bool>,
     /// `options.remoting.sharedMethods`.
     pub shared_methods: Vec<(String, bool)>,
+    /// `options.resourceName`: the remote collection on a REST CRUD datasource.
+    pub resource_name: Option<String>,
 }
 
 /// Parses `model-config.json` (`_meta` is LoopBack's loader settings and is skipped).
@@ -43,6 +45,11 @@ pub fn parse(text: &str) -> Result<Vec<(String, ModelConfig)>> {
                 Some(_) => return Err(bad(format!("{name}.public: not a boolean"))),
             },
             shared_methods: Vec::new(),
+            resource_name: match e.get("options").and_then(|o| o.get("resourceName")) {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => return Err(bad(format!("{name}.options.resourceName: not a string"))),
+            },
         };
         let shared = e
             .get("options")

@@ -130,6 +130,9 @@ pub struct ModelDefinition {
     pub description: Option<String>,
     /// Table name on SQL datasources (default: the model name; lower case on PostgreSQL).
     pub table: Option<String>,
+    /// The remote collection on a REST CRUD datasource (LoopBack's `resourceName` model
+    /// setting; default: the datasource's, else the model's REST path).
+    pub resource_name: Option<String>,
     /// Composite indexes on SQL datasources.
     pub indexes: Vec<IndexDefinition>,
     /// Relations to other models.
@@ -176,6 +179,7 @@ impl ModelDefinition {
             description: None,
             id_injection: true,
             table: None,
+            resource_name: None,
             indexes: Vec::new(),
             relations: Vec::new(),
             custom_validations: Vec::new(),
@@ -238,6 +242,7 @@ pub struct ModelBuilder {
     description: Option<String>,
     id_injection: bool,
     table: Option<String>,
+    resource_name: Option<String>,
     indexes: Vec<IndexDefinition>,
     relations: Vec<super::RelationDefinition>,
     custom_validations: Vec<CustomValidation>,
@@ -388,6 +393,11 @@ impl ModelBuilder {
         self.table = Some(name.into());
         self
     }
+    /// The remote collection on a REST CRUD datasource (LoopBack's `resourceName`).
+    pub fn resource_name(mut self, name: impl Into<String>) -> Self {
+        self.resource_name = Some(name.into());
+        self
+    }
     /// Adds a composite index (`unique` for a unique one) over `properties`.
     pub fn index(mut self, name: Option<&str>, properties: &[&str], unique: bool) -> Self {
         self.indexes.push(IndexDefinition {
@@ -465,6 +475,7 @@ impl ModelBuilder {
             replace_on_put: self.replace_on_put,
             description: self.description,
             table: self.table,
+            resource_name: self.resource_name,
             indexes: self.indexes,
             relations: self.relations,
             custom_validations: self.custom_validations,

@@ -10,7 +10,8 @@ pub struct Address {
 /// A customer.
 #[derive(Debug, Clone, Serialize, Deserialize, Model)]
 #[model(name = "Client", plural = "clientele", path = "/clients", strict = "filter", force_id = false,
-        public = true, replace_on_put = false, description = "People we serve", fields_mod = "client_fields")]
+        public = true, replace_on_put = false, description = "People we serve", fields_mod = "client_fields",
+        resource_name = "people")]
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     #[property(id, generated)]
@@ -51,6 +52,7 @@ fn main() {
     let d = Customer::definition();
     assert_eq!((d.name.as_str(), d.plural.as_str(), d.rest_path()), ("Client", "clientele", "clients"));
     assert_eq!(d.strict, Strict::Filter);
+    assert_eq!(d.resource_name.as_deref(), Some("people"));
     assert!(!d.force_id && !d.replace_on_put && d.public);
     assert_eq!(d.id().name, "customerId");
     let names: Vec<&str> = d.properties.iter().map(|p| p.name.as_str()).collect();

@@ -1,12 +1,19 @@
 //! CRUD mode of the REST connector: a model attached to a REST datasource with a `baseURL`
-//! is stored by another LoopBack-style API (`{baseURL}/{resourceName or the model's path}`).
-//! Filters travel as LoopBack's bracket query (`filter[where][city]=Reno`), so another lb or
-//! LoopBack server answers them exactly; its errors keep their status, message and details.
+//! is stored by another HTTP API (`{baseURL}/{resourceName or the model's path}`), in one of
+//! two dialects:
+//!
+//! * [`CrudDialect::Rest`] (the default): what `loopback-connector-rest` sends to a generic
+//!   REST API — the normalized filter as query parameters (`where[name]=Mary&limit=5&order=age
+//!   DESC&offset=0&skip=0`), `PUT /:id` for updates, `DELETE /resource` to delete all;
+//! * [`CrudDialect::LoopBack`] (`"dialect": "loopback"`): a LoopBack or lb server's own API —
+//!   `filter[...]`, `PATCH /:id`, `/count`, `/update`, `POST /:id/replace` — so another lb or
+//!   LoopBack server answers every operation exactly; its errors keep their status, message
+//!   and details.
 
 use std::sync::Arc;
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{RestDataSource, RestRequest, RestResponse};
 use crate::connector::{BoxFuture, Connector, Row};
@@ -15,12 +22,22 @@ use crate::model::ModelDefinition;
 use crate::value::{Object, Record};
 use crate::{Error, Result};
 
+/// The API a CRUD datasource speaks (`"dialect"` in its settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrudDialect {
+    /// A generic REST API, as `loopback-connector-rest` calls it (`"rest"`, the default).
+    Rest,
+    /// A LoopBack 3 or lb server's REST API (`"loopback"`).
+    LoopBack,
+}
+
 /// A datasource proxying a remote REST resource per model.
 #[derive(Debug, Clone)]
 pub struct RestCrud {
     ds: RestDataSource,
     base: String,
     resource: Option<String>,
+    dialect: CrudDialect,
 }
 
 /// `prefix[key]=value` pairs of a JSON value (LoopBack's `qs` bracket syntax; arrays indexed).
@@ -57,9 +74,16 @@ fn has_null(v: &Value) -> bool {
     unsafe_at(v, 0)
 }
 
-fn row(v: Value) -> Result<Row> {
+/// An instance the remote API answered; a strict model keeps only its declared properties
+/// (as LoopBack builds the instance), a non-strict one every property.
+fn row(model: &ModelDefinition, v: Value) -> Result<Row> {
     match v {
-        Value::Object(o) => Ok(Arc::new(Record::new(o))),
+        Value::Object(mut o) => {
+            if model.strict != crate::model::Strict::False {
+                o.retain(|k, _| model.property_index(k).is_some());
+            }
+            Ok(Arc::new(Record::new(o)))
+        }
         other => Err(Error::new(
             axum::http::StatusCode::BAD_GATEWAY,
             format!("the remote API answered {other}, not an instance"),
@@ -107,10 +131,18 @@ impl RestCrud {
             ds,
             base: base_url.trim_end_matches('/').to_string(),
             resource,
+            dialect: CrudDialect::Rest,
         }
     }
 
-    /// From LoopBack's settings: `baseURL` (or `restPath`), `resourceName`, `options`.
+    /// The same datasource speaking `dialect`.
+    pub fn dialect(mut self, dialect: CrudDialect) -> RestCrud {
+        self.dialect = dialect;
+        self
+    }
+
+    /// From LoopBack's settings: `baseURL` (or `restPath`), `resourceName`, `options`, and
+    /// lb's `dialect` (`"rest"`, the default, or `"loopback"`).
     pub fn from_settings(settings: &Value) -> Result<RestCrud> {
         let base = settings
             .get("baseURL")
@@ -124,13 +156,23 @@ impl RestCrud {
             .get("resourceName")
             .and_then(Value::as_str)
             .map(str::to_string);
-        Ok(RestCrud::new(ds, base, resource))
+        let dialect = match settings.get("dialect").and_then(Value::as_str) {
+            None | Some("rest") => CrudDialect::Rest,
+            Some("loopback") => CrudDialect::LoopBack,
+            Some(other) => {
+                return Err(super::config_error(&format!(
+                    "dialect {other:?}: expected \"rest\" or \"loopback\""
+                )))
+            }
+        };
+        Ok(RestCrud::new(ds, base, resource).dialect(dialect))
     }
 
     fn url(&self, model: &ModelDefinition, id: Option<&Value>, suffix: &str) -> String {
-        let resource = self
-            .resource
+        let resource = model
+            .resource_name
             .clone()
+            .or_else(|| self.resource.clone())
             .unwrap_or_else(|| model.rest_path().to_string());
         let mut u = format!("{}/{resource}", self.base);
         if let Some(id) = id {
@@ -193,12 +235,59 @@ impl RestCrud {
     }
 }
 
+/// The data sent: every property given, `null` ones included (as LoopBack sends them).
 fn body(data: Object) -> Value {
-    Value::Object(
-        data.into_iter()
-            .filter(|(_, v)| !v.is_null())
-            .collect::<Map<_, _>>(),
+    Value::Object(data)
+}
+
+/// The filter as `loopback-connector-rest` sends it to a generic REST API: juggler's
+/// normalized filter (`limit` 100 when only a skip is given, `offset` and `skip` both set,
+/// one `order` as text, `fields` as the list of included properties) in `qs` brackets.
+fn generic_query(model: &ModelDefinition, filter: &Filter) -> Vec<(String, String)> {
+    let mut q = Vec::new();
+    if let Some(w) = &filter.where_ {
+        brackets("where", &w.to_json(), &mut q);
+    }
+    let json = filter.to_json();
+    if filter.limit.is_some() || filter.skip.is_some_and(|s| s > 0) {
+        let skip = filter.skip.unwrap_or(0);
+        q.push(("limit".into(), filter.limit.unwrap_or(100).to_string()));
+        q.push(("offset".into(), skip.to_string()));
+        q.push(("skip".into(), skip.to_string()));
+    }
+    match json.get("order") {
+        Some(Value::Array(o)) if o.len() == 1 => q.push(("order".into(), text(&o[0]))),
+        Some(o) => brackets("order", o, &mut q),
+        None => {}
+    }
+    if let Some(fields) = &filter.fields {
+        let included: Vec<Value> = model
+            .properties
+            .iter()
+            .filter(|p| fields.shows(&p.name))
+            .map(|p| Value::String(p.name.clone()))
+            .collect();
+        brackets("fields", &Value::Array(included), &mut q);
+    }
+    q
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// An operation a generic REST API has no call for (LoopBack's connector has none either).
+fn unsupported(what: &str) -> Error {
+    Error::new(
+        axum::http::StatusCode::NOT_IMPLEMENTED,
+        format!(
+            "{what} is not supported by a generic REST API (set \"dialect\": \"loopback\" for a LoopBack or lb server)"
+        ),
     )
+    .with_code("NOT_SUPPORTED")
 }
 
 impl Connector for RestCrud {
@@ -212,6 +301,12 @@ impl Connector for RestCrud {
         data: Object,
     ) -> BoxFuture<'a, Result<Row>> {
         Box::pin(async move {
+            let mut data = data;
+            // an id the remote API is to generate is not sent (LoopBack leaves it undefined)
+            let id = &model.id().name;
+            if data.get(id).is_some_and(Value::is_null) {
+                data.shift_remove(id);
+            }
             let r = self
                 .call(
                     "POST",
@@ -220,7 +315,7 @@ impl Connector for RestCrud {
                     Some(body(data)),
                 )
                 .await?;
-            row(r.body)
+            row(model, r.body)
         })
     }
 
@@ -238,17 +333,27 @@ impl Connector for RestCrud {
                 remote_filter.skip = None;
             }
             remote_filter.include = Vec::new();
-            let json = remote_filter.to_json();
-            let mut q = Vec::new();
-            if has_null(&json) {
-                // brackets cannot say null (`x=` is ""): the JSON form, which LoopBack reads too
-                q.push(("filter".to_string(), json.to_string()));
-            } else {
-                brackets("filter", &json, &mut q);
-            }
+            let q = match self.dialect {
+                CrudDialect::Rest => generic_query(model, &remote_filter),
+                CrudDialect::LoopBack => {
+                    let json = remote_filter.to_json();
+                    let mut q = Vec::new();
+                    if has_null(&json) {
+                        // brackets cannot say null (`x=` is ""): the JSON form, which
+                        // LoopBack reads too
+                        q.push(("filter".to_string(), json.to_string()));
+                    } else {
+                        brackets("filter", &json, &mut q);
+                    }
+                    q
+                }
+            };
             let r = self.call("GET", self.url(model, None, ""), q, None).await?;
             let rows = match r.body {
-                Value::Array(a) => a.into_iter().map(row).collect::<Result<Vec<_>>>()?,
+                Value::Array(a) => a
+                    .into_iter()
+                    .map(|v| row(model, v))
+                    .collect::<Result<Vec<_>>>()?,
                 other => {
                     return Err(Error::new(
                         axum::http::StatusCode::BAD_GATEWAY,
@@ -281,7 +386,7 @@ impl Connector for RestCrud {
                 .call_optional("GET", self.url(model, Some(id), ""), None)
                 .await?
             {
-                Some(r) => row(r.body).map(Some),
+                Some(r) => row(model, r.body).map(Some),
                 None => Ok(None),
             }
         })
@@ -293,6 +398,9 @@ impl Connector for RestCrud {
         where_: Option<&'a Where>,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
+            if self.dialect == CrudDialect::Rest {
+                return Err(unsupported("count"));
+            }
             let r = self
                 .call(
                     "GET",
@@ -312,6 +420,9 @@ impl Connector for RestCrud {
         data: Object,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
+            if self.dialect == CrudDialect::Rest {
+                return Err(unsupported("updateAll"));
+            }
             let mut q = Self::where_query(where_);
             if q.is_empty() {
                 // LoopBack's updateAll needs a where: `{}` matches every instance
@@ -335,7 +446,16 @@ impl Connector for RestCrud {
         where_: Option<&'a Where>,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
-            // LoopBack publishes no delete-all route: the matching ids, one delete each
+            if self.dialect == CrudDialect::Rest && where_.is_none() {
+                // the resource's own delete-all (LoopBack's `DELETE /resource`): the count
+                // its answer gives, if any
+                let r = self
+                    .call("DELETE", self.url(model, None, ""), Vec::new(), None)
+                    .await?;
+                return Ok(r.body.get("count").and_then(Value::as_u64).unwrap_or(0));
+            }
+            // with a where (LoopBack's connector then deletes every instance) or on a
+            // LoopBack server (no delete-all route): the matching ids, one delete each
             let id = model.id().name.clone();
             let f = Filter {
                 where_: where_.cloned(),
@@ -375,10 +495,14 @@ impl Connector for RestCrud {
         data: Object,
     ) -> BoxFuture<'a, Result<Option<Row>>> {
         Box::pin(async move {
-            // `POST /:id/replace` replaces on LoopBack 3 and lb whatever `replaceOnPUT` says
-            let url = self.url(model, Some(id), "/replace");
-            match self.call_optional("POST", url, Some(body(data))).await? {
-                Some(r) => row(r.body).map(Some),
+            // a generic API replaces with `PUT /:id`; `POST /:id/replace` replaces on
+            // LoopBack 3 and lb whatever `replaceOnPUT` says
+            let (verb, url) = match self.dialect {
+                CrudDialect::Rest => ("PUT", self.url(model, Some(id), "")),
+                CrudDialect::LoopBack => ("POST", self.url(model, Some(id), "/replace")),
+            };
+            match self.call_optional(verb, url, Some(body(data))).await? {
+                Some(r) => row(model, r.body).map(Some),
                 None => Ok(None),
             }
         })
@@ -392,11 +516,20 @@ impl Connector for RestCrud {
     ) -> BoxFuture<'a, Result<Option<Row>>> {
         Box::pin(async move {
             let url = self.url(model, Some(id), "");
+            // a generic API: LoopBack's connector `PUT`s the changed properties and the id
+            let (verb, data) = match self.dialect {
+                CrudDialect::Rest => {
+                    let mut data = data;
+                    data.insert(model.id().name.clone(), id.clone());
+                    ("PUT", data)
+                }
+                CrudDialect::LoopBack => ("PATCH", data),
+            };
             match self
-                .call_optional("PATCH", url, Some(Value::Object(data)))
+                .call_optional(verb, url, Some(Value::Object(data)))
                 .await?
             {
-                Some(r) => row(r.body).map(Some),
+                Some(r) => row(model, r.body).map(Some),
                 None => Ok(None),
             }
         })

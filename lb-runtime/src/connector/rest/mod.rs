@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-pub use crud::RestCrud;
+pub use crud::{CrudDialect, RestCrud};
 pub use operation::{Operation, Param, RestRequest, Source};
 
 use crate::connector::BoxFuture;
