@@ -450,11 +450,11 @@ pub fn generate(m: &Model) -> TokenStream {
             /// `exists`.
             #vis async fn exists(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<bool> { #t::exists::<Self>(app, id).await }
             /// `updateAll`: merges a JSON object of changes into every match.
-            #vis async fn update_all(app: &::lb::App, where_: impl ::lb::typed::IntoWhere<Self>, data: ::lb::__private::serde_json::Value) -> ::lb::Result<u64> { #t::update_all::<Self>(app, where_, data).await }
+            #vis async fn update_all(app: &::lb::App, where_: impl ::lb::typed::IntoWhere<Self>, data: ::lb::__private::serde_json::Value) -> ::lb::Result<::lb::typed::Count> { #t::update_all::<Self>(app, where_, data).await }
             /// `deleteById`.
-            #vis async fn delete_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<u64> { #t::delete_by_id::<Self>(app, id).await }
+            #vis async fn delete_by_id(app: &::lb::App, id: impl ::std::convert::Into<::lb::__private::serde_json::Value>) -> ::lb::Result<::lb::typed::Count> { #t::delete_by_id::<Self>(app, id).await }
             /// `destroyAll`.
-            #vis async fn delete_all(app: &::lb::App, where_: impl ::lb::typed::IntoWhere<Self>) -> ::lb::Result<u64> { #t::delete_all::<Self>(app, where_).await }
+            #vis async fn delete_all(app: &::lb::App, where_: impl ::lb::typed::IntoWhere<Self>) -> ::lb::Result<::lb::typed::Count> { #t::delete_all::<Self>(app, where_).await }
             /// `patchOrCreate` (LoopBack's `upsert`).
             #vis async fn upsert(app: &::lb::App, data: &Self) -> ::lb::Result<Self> { #t::upsert::<Self>(app, data).await }
             /// `patchOrCreate` (same as [`Self::upsert`]).

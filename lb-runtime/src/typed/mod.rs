@@ -42,6 +42,51 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync + 'static {
     }
 }
 
+/// What `updateAll`, `deleteById` and `deleteAll` answer, as LoopBack's methods and lb's REST
+/// API do: `{"count": n}`. Compares with a number (`assert_eq!(n, 2)`) and derefs to it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct Count {
+    /// How many instances the operation affected.
+    pub count: u64,
+}
+
+impl From<u64> for Count {
+    fn from(count: u64) -> Count {
+        Count { count }
+    }
+}
+
+impl PartialEq<u64> for Count {
+    fn eq(&self, n: &u64) -> bool {
+        self.count == *n
+    }
+}
+
+impl std::ops::Deref for Count {
+    type Target = u64;
+    fn deref(&self) -> &u64 {
+        &self.count
+    }
+}
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.count.fmt(f)
+    }
+}
+
 /// Anything usable as a filter in the typed API.
 pub trait IntoFilter<M> {
     /// Converts (and validates) the filter.

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{IntoFilter, IntoWhere, Model, WithRelations};
+use super::{Count, IntoFilter, IntoWhere, Model, WithRelations};
 use crate::connector::Row;
 use crate::{App, Error, Result};
 
@@ -136,20 +136,28 @@ pub async fn update_all<M: Model>(
     app: &App,
     where_: impl IntoWhere<M>,
     data: Value,
-) -> Result<u64> {
+) -> Result<Count> {
     let w = where_.into_where()?;
-    app.repository_of::<M>()?.update_all(w.as_ref(), data).await
+    Ok(Count::from(
+        app.repository_of::<M>()?
+            .update_all(w.as_ref(), data)
+            .await?,
+    ))
 }
 
-/// `deleteById`: 1 or 0.
-pub async fn delete_by_id<M: Model>(app: &App, id: impl Into<Value>) -> Result<u64> {
-    app.repository_of::<M>()?.delete_by_id(&id.into()).await
+/// `deleteById`: `{count: 1}` or `{count: 0}`.
+pub async fn delete_by_id<M: Model>(app: &App, id: impl Into<Value>) -> Result<Count> {
+    Ok(Count::from(
+        app.repository_of::<M>()?.delete_by_id(&id.into()).await?,
+    ))
 }
 
 /// `destroyAll`.
-pub async fn delete_all<M: Model>(app: &App, where_: impl IntoWhere<M>) -> Result<u64> {
+pub async fn delete_all<M: Model>(app: &App, where_: impl IntoWhere<M>) -> Result<Count> {
     let w = where_.into_where()?;
-    app.repository_of::<M>()?.delete_all(w.as_ref()).await
+    Ok(Count::from(
+        app.repository_of::<M>()?.delete_all(w.as_ref()).await?,
+    ))
 }
 
 /// `patchOrCreate` (`upsert`).

@@ -14,7 +14,7 @@ use crate::relation::linked::{References, Through};
 use crate::relation::many::{Editable, Links, Many};
 use crate::relation::owned::{self, Owned};
 use crate::repository::Repository;
-use crate::typed::{from_row, to_data, IntoFilter, IntoWhere, Model};
+use crate::typed::{from_row, to_data, Count, IntoFilter, IntoWhere, Model};
 use crate::{App, Error, Result};
 
 /// What an accessor knows of its parent instance.
@@ -179,9 +179,9 @@ impl<'a, T: Model> HasMany<'a, T> {
         self.parent.owned()?.destroy_by_id(&id.into()).await
     }
 
-    /// Deletes every related instance; returns how many.
-    pub async fn delete_all(&self) -> Result<u64> {
-        self.parent.owned()?.delete_all().await
+    /// Deletes every related instance: `{count}`, how many.
+    pub async fn delete_all(&self) -> Result<Count> {
+        Ok(Count::from(self.parent.owned()?.delete_all().await?))
     }
 }
 
@@ -246,9 +246,9 @@ impl<'a, T: Model> HasOne<'a, T> {
         from_row(&self.parent.owned()?.update_one(data).await?)
     }
 
-    /// Deletes the related instance; returns how many (0 or 1).
-    pub async fn delete(&self) -> Result<u64> {
-        self.parent.owned()?.destroy_one().await
+    /// Deletes the related instance: `{count}`, 0 or 1.
+    pub async fn delete(&self) -> Result<Count> {
+        Ok(Count::from(self.parent.owned()?.destroy_one().await?))
     }
 }
 
