@@ -20,6 +20,19 @@ pub struct Note {
     pub tag: Option<String>,
 }
 
+/// `GET /api/notes` reached the remote at `resource` and passed its 404 through.
+async fn assert_remote_404(front: &App, resource: &str) {
+    let r = support::get(front, "/api/notes").await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(resource)),
+        "{}",
+        r.text
+    );
+}
+
 /// The remote app on a free port: its `/api` base URL.
 async fn remote() -> String {
     let app = App::builder().model::<Note>().build().unwrap();
@@ -148,15 +161,7 @@ async fn remote_errors_pass_through() {
         .model_on::<Note>("remote")
         .build()
         .unwrap();
-    let r = support::get(&front, "/api/notes").await;
-    assert_eq!(r.status, 404, "{}", r.text);
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("/missing")),
-        "{}",
-        r.text
-    );
+    assert_remote_404(&front, "/missing").await;
     // nothing listens: 502
     let dead =
         lb::connector::rest::RestCrud::from_settings(&json!({"baseURL": "http://127.0.0.1:9/api"}))
@@ -206,13 +211,5 @@ async fn resource_name_from_model_config() {
         .unwrap()
         .build()
         .unwrap();
-    let r = support::get(&front, "/api/notes").await;
-    assert_eq!(r.status, 404, "{}", r.text);
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("/missing")),
-        "{}",
-        r.text
-    );
+    assert_remote_404(&front, "/missing").await;
 }

@@ -220,29 +220,7 @@ impl RestDataSource {
         let f = self.functions.get(name).ok_or_else(|| {
             Error::internal(format!("the rest datasource has no function {name}"))
         })?;
-        let named = match args {
-            Value::Object(o) => o,
-            Value::Null => Map::new(),
-            Value::Array(a) => {
-                if a.len() > f.params.len() {
-                    return Err(Error::bad_request(format!(
-                        "{name} takes {} arguments, not {}",
-                        f.params.len(),
-                        a.len()
-                    )));
-                }
-                f.params
-                    .iter()
-                    .zip(a)
-                    .map(|(p, v)| (p.name.clone(), v))
-                    .collect()
-            }
-            other => {
-                return Err(Error::bad_request(format!(
-                    "the arguments of {name} are an object or an array, not {other}"
-                )))
-            }
-        };
+        let named = named_args(name, &f.params, args)?;
         self.call(&f.operation, &f.params, named).await
     }
 
@@ -263,15 +241,7 @@ impl RestDataSource {
         let op = self.operations.get(index).ok_or_else(|| {
             Error::internal(format!("the rest datasource has no operation {index}"))
         })?;
-        let named = match args {
-            Value::Object(o) => o,
-            Value::Null => Map::new(),
-            other => {
-                return Err(Error::bad_request(format!(
-                    "the arguments of an operation are an object, not {other}"
-                )))
-            }
-        };
+        let named = named_args(&format!("operation {index}"), &[], args)?;
         self.call(op, &[], named).await
     }
 
@@ -409,6 +379,28 @@ impl RestDataSource {
             return Err(remote_error(&response));
         }
         Ok(response)
+    }
+}
+
+/// The arguments of a call by name: an object of named ones, `null` for none, or an array of
+/// positional ones in `params` order.
+fn named_args(what: &str, params: &[Param], args: Value) -> Result<Map<String, Value>> {
+    match args {
+        Value::Object(o) => Ok(o),
+        Value::Null => Ok(Map::new()),
+        Value::Array(a) if a.len() > params.len() => Err(Error::bad_request(format!(
+            "{what} takes {} arguments, not {}",
+            params.len(),
+            a.len()
+        ))),
+        Value::Array(a) => Ok(params
+            .iter()
+            .zip(a)
+            .map(|(p, v)| (p.name.clone(), v))
+            .collect()),
+        other => Err(Error::bad_request(format!(
+            "the arguments of {what} are an object or an array, not {other}"
+        ))),
     }
 }
 
