@@ -22,6 +22,7 @@ const LAYERS: &[&str] = &[
     "changes",    // change notifications (in process, PostgreSQL NOTIFY)
     "repository", // the PersistedModel operations over a connector, include
     "remote",     // remote methods: declaration, coercion, hooks
+    "acl",        // LoopBack's ACL entries, scoring and resolution
     "relation",   // relation operations and endpoints
     "typed",      // the typed API behind #[derive(Model)], relation accessors
     "rest",       // the HTTP edge: dispatch, the pipeline, built-in handlers

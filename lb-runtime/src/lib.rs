@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 #![warn(unreachable_pub)]
 
+pub mod acl;
 mod app;
 pub mod changes;
 pub mod config;
