@@ -23,6 +23,7 @@ const LAYERS: &[&str] = &[
     "repository", // the PersistedModel operations over a connector, include
     "remote",     // remote methods: declaration, coercion, hooks
     "acl",        // LoopBack's ACL entries, scoring and resolution
+    "auth",       // authentication: the access token a request carries
     "relation",   // relation operations and endpoints
     "typed",      // the typed API behind #[derive(Model)], relation accessors
     "rest",       // the HTTP edge: dispatch, the pipeline, built-in handlers

@@ -7,6 +7,7 @@
 
 pub mod acl;
 mod app;
+pub mod auth;
 pub mod changes;
 pub mod config;
 pub mod connector;

@@ -1,0 +1,201 @@
+//! Where an access token's id is read from, in LoopBack 3's order (`AccessToken.getIdForRequest`
+//! with the token middleware's defaults): the `access_token` query parameter, then the
+//! `X-Access-Token` and `Authorization` headers — the latter raw, `Bearer <base64 of the id>`
+//! (LoopBack's default; a plain `Bearer <id>` with `bearer_base64: false`) or `Basic
+//! <base64 of user:pass>` (the longer part is the id, so `curl -u TOKEN:` works). Signed
+//! cookies are not read (LoopBack reads them only with a cookie secret set up).
+
+use axum::http::{HeaderMap, Uri};
+use base64::Engine;
+
+/// Where to look besides LoopBack's defaults, and how to read a `Bearer` value.
+#[derive(Debug, Clone)]
+pub struct TokenSources {
+    /// Extra query parameters, looked at before `access_token`.
+    pub params: Vec<String>,
+    /// Extra headers, looked at before `X-Access-Token` and `Authorization`.
+    pub headers: Vec<String>,
+    /// Whether LoopBack's default places are searched too (`searchDefaultTokenKeys`).
+    pub defaults: bool,
+    /// A `Bearer` value is the base64 of the id (LoopBack's `bearerTokenBase64Encoded`,
+    /// on by default).
+    pub bearer_base64: bool,
+}
+
+impl Default for TokenSources {
+    fn default() -> TokenSources {
+        TokenSources {
+            params: Vec::new(),
+            headers: Vec::new(),
+            defaults: true,
+            bearer_base64: true,
+        }
+    }
+}
+
+/// The access token id a request carries, if any.
+pub fn token_id(uri: &Uri, headers: &HeaderMap, sources: &TokenSources) -> Option<String> {
+    let default_params = ["access_token"];
+    let default_headers = ["X-Access-Token", "authorization"];
+    let params = sources.params.iter().map(String::as_str).chain(
+        sources
+            .defaults
+            .then_some(default_params.iter().copied())
+            .into_iter()
+            .flatten(),
+    );
+    let query = uri.query().unwrap_or("");
+    for name in params {
+        if let Some(v) = query_value(query, name) {
+            return Some(v);
+        }
+    }
+    let names = sources.headers.iter().map(String::as_str).chain(
+        sources
+            .defaults
+            .then_some(default_headers.iter().copied())
+            .into_iter()
+            .flatten(),
+    );
+    for name in names {
+        let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) else {
+            continue;
+        };
+        if v.is_empty() {
+            continue;
+        }
+        if let Some(rest) = v.strip_prefix("Bearer ") {
+            if !sources.bearer_base64 {
+                return Some(rest.to_string());
+            }
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(rest.trim())
+                .ok()?;
+            return Some(String::from_utf8_lossy(&decoded).into_owned());
+        }
+        if v.len() >= 6 && v[..6].eq_ignore_ascii_case("basic ") {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(v[6..].trim())
+                .ok()?;
+            let text = String::from_utf8_lossy(&decoded).into_owned();
+            return Some(match text.split_once(':') {
+                Some((user, pass)) if pass.len() > user.len() => pass.to_string(),
+                Some((user, _)) => user.to_string(),
+                None => text,
+            });
+        }
+        return Some(v.to_string());
+    }
+    None
+}
+
+/// The first value of query parameter `name` (percent-decoded), if it is a plain string (as
+/// LoopBack reads `req.query[name]`: `access_token[]=x` is not one).
+fn query_value(query: &str, name: &str) -> Option<String> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(k, _)| decode(k) == name)
+        .map(|(_, v)| decode(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn id(uri: &str, headers: &[(&'static str, &str)]) -> Option<String> {
+        let uri: Uri = uri.parse().unwrap();
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        token_id(&uri, &h, &TokenSources::default())
+    }
+
+    #[test]
+    fn loopbacks_sources_in_order() {
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        assert_eq!(id("/api/notes", &[]), None);
+        assert_eq!(
+            id("/api/notes?access_token=abc", &[]).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            id("/api/notes?access_token=a%20b", &[]).as_deref(),
+            Some("a b")
+        );
+        // the query parameter first, then X-Access-Token, then Authorization
+        assert_eq!(
+            id(
+                "/n?access_token=q",
+                &[("x-access-token", "x"), ("authorization", "h")]
+            )
+            .as_deref(),
+            Some("q")
+        );
+        assert_eq!(
+            id("/n", &[("x-access-token", "x"), ("authorization", "h")]).as_deref(),
+            Some("x")
+        );
+        assert_eq!(
+            id("/n", &[("authorization", "raw")]).as_deref(),
+            Some("raw")
+        );
+        // Bearer is base64 by default: a plain Bearer value does not decode to the id
+        let bearer = format!("Bearer {}", b64("tok"));
+        assert_eq!(
+            id("/n", &[("authorization", &bearer)]).as_deref(),
+            Some("tok")
+        );
+        assert_eq!(id("/n", &[("authorization", "Bearer !!notbase64")]), None);
+        // Basic: the longer of user and password
+        let basic = format!("Basic {}", b64("TOKEN123:"));
+        assert_eq!(
+            id("/n", &[("authorization", &basic)]).as_deref(),
+            Some("TOKEN123")
+        );
+        let basic = format!("basic {}", b64("u:longerpassword"));
+        assert_eq!(
+            id("/n", &[("authorization", &basic)]).as_deref(),
+            Some("longerpassword")
+        );
+        // an empty header is skipped; a header named access_token is not read
+        assert_eq!(
+            id("/n", &[("x-access-token", ""), ("authorization", "h")]).as_deref(),
+            Some("h")
+        );
+        assert_eq!(id("/n", &[("access_token", "nope")]), None);
+    }
+
+    #[test]
+    fn plain_bearer_and_own_sources() {
+        let uri: Uri = "/n?token=p".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("authorization", HeaderValue::from_static("Bearer plain"));
+        let plain = TokenSources {
+            bearer_base64: false,
+            ..TokenSources::default()
+        };
+        assert_eq!(
+            token_id(&"/n".parse().unwrap(), &h, &plain).as_deref(),
+            Some("plain")
+        );
+        let own = TokenSources {
+            params: vec!["token".into()],
+            defaults: false,
+            ..TokenSources::default()
+        };
+        assert_eq!(token_id(&uri, &h, &own).as_deref(), Some("p"));
+        assert_eq!(
+            token_id(&"/n".parse().unwrap(), &h, &own),
+            None,
+            "defaults off"
+        );
+    }
+}
