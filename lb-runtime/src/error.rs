@@ -80,6 +80,19 @@ impl Error {
             .with_code("MODEL_NOT_FOUND")
     }
 
+    /// `Authorization Required` (401, `AUTHORIZATION_REQUIRED`): access denied to a caller
+    /// without a valid access token (or with one, where the model's `aclErrorStatus` is 401).
+    pub fn authorization_required() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Authorization Required")
+            .with_code("AUTHORIZATION_REQUIRED")
+    }
+
+    /// `Access Denied` (403, `ACCESS_DENIED`): access denied to an authenticated caller where
+    /// the model's (or the app's) `aclErrorStatus` is 403.
+    pub fn access_denied() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Access Denied").with_code("ACCESS_DENIED")
+    }
+
     /// `<arg> is a required argument` (400): a required argument the request left out.
     pub fn required_argument(arg: &str) -> Self {
         Self::bad_request(format!("{arg} is a required argument"))

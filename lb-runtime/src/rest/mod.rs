@@ -6,6 +6,7 @@
 //! request through the same named stages. What is public here is what an app plugs in: the
 //! [`Authorizer`] of the authorize stage and the client's address ([`client_address`]).
 
+mod acl_authorizer;
 mod arguments;
 mod authorize;
 mod body;
@@ -25,6 +26,7 @@ pub(crate) mod qs;
 mod response;
 mod service;
 
+pub use acl_authorizer::{AclAuthorizer, RoleContext, RoleResolver};
 pub use authorize::{AccessRequest, Authorizer};
 pub use body::ReadTimeout;
 pub use client::client_address;

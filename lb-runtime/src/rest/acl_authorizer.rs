@@ -1,0 +1,291 @@
+//! The authorize stage run by LoopBack 3's ACLs: the caller's access token (read as LoopBack's
+//! token middleware reads it, looked up in the app's `AccessToken` rows or another
+//! [`TokenStore`]), the roles it has (`$everyone`, `$authenticated` / `$unauthenticated`,
+//! `$owner` of the instance, roles of Rust resolvers), the ACLs of the model resolved by
+//! [`crate::acl`]. A denial is 401 `AUTHORIZATION_REQUIRED` without a valid token, else the
+//! model's `aclErrorStatus` (or the app's; 401 by default, 403 `ACCESS_DENIED`).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde_json::Value;
+
+use super::authorize::{AccessRequest, Authorizer};
+use crate::acl::{
+    effective, resolve, roles, static_acls, Acl, AclRequest, Permission, PrincipalType,
+};
+use crate::auth::{token_id, AccessToken, RowTokenStore, TokenSources, TokenStore};
+use crate::connector::BoxFuture;
+use crate::model::{ModelDefinition, RelationKind};
+use crate::{App, Error, Result};
+
+/// What a role resolver is asked: is the caller of this method in the role?
+pub struct RoleContext<'a> {
+    /// The application.
+    pub app: &'a App,
+    /// The model of the method.
+    pub model: &'static ModelDefinition,
+    /// The `:id` of an instance method, as sent.
+    pub id: Option<&'a str>,
+    /// The caller's valid token, if any.
+    pub token: Option<&'a AccessToken>,
+}
+
+/// A role decided in Rust (LoopBack's `Role.registerResolver`).
+pub type RoleResolver =
+    Arc<dyn for<'a> Fn(&'a RoleContext<'a>) -> BoxFuture<'a, Result<bool>> + Send + Sync>;
+
+/// Where tokens are looked up.
+#[derive(Clone)]
+enum Tokens {
+    /// The rows of a model of the app (`AccessToken` by default).
+    Model(String),
+    /// A store of the app's choosing.
+    Store(Arc<dyn TokenStore>),
+}
+
+/// An [`Authorizer`] that runs LoopBack 3's ACLs (see the module docs).
+#[derive(Clone)]
+pub struct AclAuthorizer {
+    tokens: Tokens,
+    sources: TokenSources,
+    acls: HashMap<String, Vec<Acl>>,
+    error_status: HashMap<String, StatusCode>,
+    default_error_status: StatusCode,
+    resolvers: HashMap<String, RoleResolver>,
+    user_model: Option<String>,
+    allow_eternal_tokens: bool,
+}
+
+impl Default for AclAuthorizer {
+    fn default() -> AclAuthorizer {
+        AclAuthorizer::new()
+    }
+}
+
+impl AclAuthorizer {
+    /// Tokens from the app's `AccessToken` model, no ACLs yet (everything allowed).
+    pub fn new() -> AclAuthorizer {
+        AclAuthorizer {
+            tokens: Tokens::Model("AccessToken".into()),
+            sources: TokenSources::default(),
+            acls: HashMap::new(),
+            error_status: HashMap::new(),
+            default_error_status: StatusCode::UNAUTHORIZED,
+            resolvers: HashMap::new(),
+            user_model: None,
+            allow_eternal_tokens: false,
+        }
+    }
+
+    /// Tokens from another model of the app.
+    pub fn token_model(mut self, model: &str) -> Self {
+        self.tokens = Tokens::Model(model.to_string());
+        self
+    }
+
+    /// Tokens from a store of your own.
+    pub fn token_store(mut self, store: impl TokenStore) -> Self {
+        self.tokens = Tokens::Store(Arc::new(store));
+        self
+    }
+
+    /// Where tokens are read from in a request.
+    pub fn token_sources(mut self, sources: TokenSources) -> Self {
+        self.sources = sources;
+        self
+    }
+
+    /// Adds ACL entries of `model`.
+    pub fn acls(mut self, model: &str, acls: impl IntoIterator<Item = Acl>) -> Self {
+        self.acls.entry(model.to_string()).or_default().extend(acls);
+        self
+    }
+
+    /// Adds ACL entries of `model` in LoopBack's JSON (a model JSON's `acls` array).
+    pub fn acls_json(self, model: &str, acls: &Value) -> Result<Self> {
+        let list = acls
+            .as_array()
+            .ok_or_else(|| Error::internal(format!("acls of {model}: an array, not {acls}")))?;
+        let parsed = list
+            .iter()
+            .map(|a| Acl::from_json(model, a))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.acls(model, parsed))
+    }
+
+    /// The status of a denial to a caller with a valid token on `model` (its
+    /// `aclErrorStatus`: 401 or 403).
+    pub fn acl_error_status(mut self, model: &str, status: StatusCode) -> Self {
+        self.error_status.insert(model.to_string(), status);
+        self
+    }
+
+    /// The app's `aclErrorStatus` (401 unless set).
+    pub fn default_acl_error_status(mut self, status: StatusCode) -> Self {
+        self.default_error_status = status;
+        self
+    }
+
+    /// A role decided by `resolver` (a named role in an ACL, or LoopBack's built-ins
+    /// overridden).
+    pub fn role<F>(mut self, name: &str, resolver: F) -> Self
+    where
+        F: for<'a> Fn(&'a RoleContext<'a>) -> BoxFuture<'a, Result<bool>> + Send + Sync + 'static,
+    {
+        self.resolvers.insert(name.to_string(), Arc::new(resolver));
+        self
+    }
+
+    /// The user model: instances of it are their own `$owner`, and a belongsTo to it names an
+    /// instance's owner.
+    pub fn user_model(mut self, model: &str) -> Self {
+        self.user_model = Some(model.to_string());
+        self
+    }
+
+    /// Accept tokens with `ttl` -1 (LoopBack's `allowEternalTokens`).
+    pub fn allow_eternal_tokens(mut self, allow: bool) -> Self {
+        self.allow_eternal_tokens = allow;
+        self
+    }
+
+    /// The caller's valid token: an unknown one is anonymous, an expired one is deleted and
+    /// anonymous.
+    async fn token(&self, request: &AccessRequest<'_>) -> Result<Option<AccessToken>> {
+        let Some(id) = token_id(request.uri, request.headers, &self.sources) else {
+            return Ok(None);
+        };
+        let store: Arc<dyn TokenStore> = match &self.tokens {
+            Tokens::Store(s) => s.clone(),
+            Tokens::Model(m) => match request.app.repository(m) {
+                Some(repo) => Arc::new(RowTokenStore::new(repo.into_owned())),
+                None => return Ok(None),
+            },
+        };
+        let Some(token) = store.find(&id).await? else {
+            return Ok(None);
+        };
+        if token.is_valid(Utc::now(), self.allow_eternal_tokens) {
+            return Ok(Some(token));
+        }
+        store.delete(&token.id).await?;
+        Ok(None)
+    }
+
+    /// Whether the caller owns the instance `id` of the request's model.
+    async fn owns(&self, request: &AccessRequest<'_>, token: &AccessToken) -> Result<bool> {
+        let Some(id) = request.id else {
+            return Ok(false);
+        };
+        let user = text(&token.user_id);
+        if self.user_model.as_deref() == Some(request.model.name.as_str()) {
+            return Ok(id == user);
+        }
+        let Some(repo) = request.app.repository(&request.model.name) else {
+            return Ok(false);
+        };
+        let Some(row) = repo
+            .find_by_id(&Value::String(id.to_string()), None)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let owner_of = |key: &str| row.get(key).is_some_and(|v| text(&v) == user);
+        if owner_of("userId") || owner_of("owner") {
+            return Ok(true);
+        }
+        Ok(request.model.relations.iter().any(|r| {
+            r.kind == RelationKind::BelongsTo
+                && self.user_model.as_deref() == Some(r.target.as_str())
+                && owner_of(&r.foreign_key)
+        }))
+    }
+
+    async fn in_role(
+        &self,
+        role: &str,
+        request: &AccessRequest<'_>,
+        token: Option<&AccessToken>,
+    ) -> Result<bool> {
+        if let Some(resolver) = self.resolvers.get(role) {
+            let ctx = RoleContext {
+                app: request.app,
+                model: request.model,
+                id: request.id,
+                token,
+            };
+            return resolver(&ctx).await;
+        }
+        Ok(match role {
+            roles::EVERYONE => true,
+            roles::AUTHENTICATED => token.is_some(),
+            roles::UNAUTHENTICATED => token.is_none(),
+            roles::OWNER => match token {
+                Some(t) => self.owns(request, t).await?,
+                None => false,
+            },
+            _ => false,
+        })
+    }
+}
+
+/// A JSON id as text (LoopBack compares principal ids as strings).
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Authorizer for AclAuthorizer {
+    fn authorize<'a>(&'a self, request: &'a AccessRequest<'a>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let Some(declared) = self.acls.get(&request.model.name) else {
+                return Ok(());
+            };
+            let token = self.token(request).await?;
+            let property = request.property();
+            let mut names: Vec<&str> = vec![property];
+            names.extend(request.property_aliases());
+            let candidates = static_acls(declared, property);
+            // each role named by a candidate, decided once
+            let mut members = HashSet::new();
+            let asked: HashSet<&str> = candidates
+                .iter()
+                .filter(|a| a.principal_type == PrincipalType::Role)
+                .map(|a| a.principal_id.as_str())
+                .collect();
+            for role in asked {
+                if self.in_role(role, request, token.as_ref()).await? {
+                    members.insert(role.to_string());
+                }
+            }
+            let principals: Vec<(PrincipalType, String)> = token
+                .iter()
+                .map(|t| (PrincipalType::User, text(&t.user_id)))
+                .collect();
+            let applying = effective(candidates, &principals, |r| members.contains(r));
+            let req = AclRequest {
+                model: &request.model.name,
+                property,
+                method_names: &names,
+                access_type: Some(request.access_type),
+            };
+            if resolve(&applying, &req).is_allowed(Permission::Allow) {
+                return Ok(());
+            }
+            let status = self
+                .error_status
+                .get(&request.model.name)
+                .copied()
+                .unwrap_or(self.default_error_status);
+            Err(match (token, status) {
+                (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
+                _ => Error::authorization_required(),
+            })
+        })
+    }
+}

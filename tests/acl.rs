@@ -1,0 +1,320 @@
+//! The authorize stage run by LoopBack 3's ACLs (`lb::rest::AclAuthorizer`): tokens read from
+//! the request and looked up in the app's `AccessToken` rows, the built-in roles, `$owner`, a
+//! role decided in Rust, and LoopBack's 401/403 rule — on the example app's `Note` and `Memo`
+//! ACLs (`../shared/bench/lb3`), over HTTP.
+
+mod support;
+
+use axum::http::StatusCode;
+use lb::acl::Acl;
+use lb::auth::{access_token_model, RowTokenStore, TokenStore};
+use lb::rest::AclAuthorizer;
+use lb::{App, Model};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(name = "user", plural = "users", has_many(notes, model = Note, foreign_key = "ownerId"))]
+pub struct User {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(plural = "notes", belongs_to(owner, model = User, foreign_key = "ownerId"))]
+pub struct Note {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub title: Option<String>,
+    #[serde(rename = "ownerId")]
+    pub owner_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(plural = "memos", belongs_to(owner, model = User, foreign_key = "ownerId"))]
+pub struct Memo {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub text: Option<String>,
+    #[serde(rename = "ownerId")]
+    pub owner_id: Option<i64>,
+}
+
+fn note_acls() -> Value {
+    json!([
+        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY", "accessType": "*"},
+        {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "accessType": "READ"},
+        {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "accessType": "WRITE", "property": "create"},
+        {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW", "accessType": "WRITE"},
+        {"principalType": "ROLE", "principalId": "admin", "permission": "ALLOW", "accessType": "*"}
+    ])
+}
+
+fn memo_acls() -> Value {
+    json!([
+        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY", "accessType": "*"},
+        {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "accessType": "READ"},
+        {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW", "accessType": "*"}
+    ])
+}
+
+struct World {
+    app: App,
+    ann: String,
+    bob: String,
+    admin: String,
+    expired: String,
+}
+
+async fn world() -> World {
+    let authorizer = AclAuthorizer::new()
+        .user_model("user")
+        .acls_json("Note", &note_acls())
+        .unwrap()
+        .acls_json("Memo", &memo_acls())
+        .unwrap()
+        .acls(
+            "AccessToken",
+            [Acl::from_json(
+                "AccessToken",
+                &json!({"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"}),
+            )
+            .unwrap()],
+        )
+        .acl_error_status("Memo", StatusCode::FORBIDDEN)
+        // the admin is user 3 (Role/RoleMapping come later; a role decided in Rust)
+        .role("admin", |ctx| {
+            Box::pin(async move { Ok(ctx.token.is_some_and(|t| t.user_id == json!(3))) })
+        });
+    let app = App::builder()
+        .model::<User>()
+        .model::<Note>()
+        .model::<Memo>()
+        .definition(access_token_model(), "db")
+        .authorizer(authorizer)
+        .build()
+        .unwrap();
+    for email in ["ann@x.com", "bob@x.com", "admin@x.com"] {
+        User::create(
+            &app,
+            &User {
+                id: None,
+                email: Some(email.into()),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    Note::create(
+        &app,
+        &Note {
+            id: None,
+            title: Some("ann's".into()),
+            owner_id: Some(1),
+        },
+    )
+    .await
+    .unwrap();
+    Memo::create(
+        &app,
+        &Memo {
+            id: None,
+            text: Some("ann's".into()),
+            owner_id: Some(1),
+        },
+    )
+    .await
+    .unwrap();
+    let store = RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
+    let token = |user: i64, ttl: i64| {
+        let store = store.clone();
+        async move { store.create(&json!(user), ttl, vec![]).await.unwrap().id }
+    };
+    World {
+        ann: token(1, 3600).await,
+        bob: token(2, 3600).await,
+        admin: token(3, 3600).await,
+        expired: {
+            // made in 2020 with a one-minute ttl
+            let id = lb::auth::new_token_id().unwrap();
+            app.repository("AccessToken")
+                .unwrap()
+                .create(json!({"id": id, "ttl": 60, "created": "2020-01-01T00:00:00.000Z", "userId": 1}))
+                .await
+                .unwrap();
+            id
+        },
+        app,
+    }
+}
+
+/// The status of `verb path` sent with `token` in the `Authorization` header (raw).
+async fn status(w: &World, verb: &str, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(t) = token {
+        headers.push(("authorization", t));
+    }
+    let body = json!({"title": "t", "text": "t", "ownerId": 2}).to_string();
+    let body = (verb != "GET" && verb != "DELETE").then_some(body.as_str());
+    let r = support::send(&w.app, verb, path, &headers, body).await;
+    (r.status.as_u16(), r.json())
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Caller {
+    Anonymous,
+    Bogus,
+    Expired,
+    Bob,
+    Ann,
+    Admin,
+}
+
+const CALLERS: [Caller; 6] = [
+    Caller::Anonymous,
+    Caller::Bogus,
+    Caller::Expired,
+    Caller::Bob,
+    Caller::Ann,
+    Caller::Admin,
+];
+
+fn token_of(w: &World, c: Caller) -> Option<String> {
+    match c {
+        Caller::Anonymous => None,
+        Caller::Bogus => Some("bogus".into()),
+        Caller::Expired => Some(w.expired.clone()),
+        Caller::Bob => Some(w.bob.clone()),
+        Caller::Ann => Some(w.ann.clone()),
+        Caller::Admin => Some(w.admin.clone()),
+    }
+}
+
+/// Every cell on a fresh app (a delete must not change the next one).
+async fn check(matrix: &[(&str, &str, [u16; 6])], denied_code_with_token: &str) {
+    for (verb, path, expected) in matrix {
+        for (caller, want) in CALLERS.iter().zip(expected) {
+            let w = world().await;
+            let token = token_of(&w, *caller);
+            let (got, body) = status(&w, verb, path, token.as_deref()).await;
+            assert_eq!(got, *want, "{verb} {path} as {caller:?}: {body}");
+            match got {
+                401 => assert_eq!(body["error"]["code"], "AUTHORIZATION_REQUIRED", "{body}"),
+                403 => assert_eq!(body["error"]["code"], denied_code_with_token, "{body}"),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The example's Note: `$everyone` DENY, `$authenticated` READ and create, `$owner` WRITE,
+/// role `admin` everything. Another user's write is a 401, as LoopBack answers it.
+#[tokio::test]
+async fn note_acls_as_loopback_decides_them() {
+    // anonymous, bogus token, expired token, bob (a user), ann (the owner), admin
+    check(
+        &[
+            ("GET", "/api/notes", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/notes/1", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/notes/count", [401, 401, 401, 200, 200, 200]),
+            ("POST", "/api/notes", [401, 401, 401, 200, 200, 200]),
+            ("PATCH", "/api/notes/1", [401, 401, 401, 401, 200, 200]),
+            ("DELETE", "/api/notes/1", [401, 401, 401, 401, 200, 200]),
+            // a relation method counts with the source model's ACL (READ of user 1's notes)
+            ("GET", "/api/notes/1/owner", [401, 401, 401, 200, 200, 200]),
+        ],
+        "",
+    )
+    .await;
+}
+
+/// The example's Memo has `aclErrorStatus` 403: a caller with a valid token is denied with
+/// 403 `ACCESS_DENIED`; one without, with 401.
+#[tokio::test]
+async fn memo_denials_with_a_token_are_403() {
+    check(
+        &[
+            ("GET", "/api/memos", [401, 401, 401, 200, 200, 200]),
+            ("POST", "/api/memos", [401, 401, 401, 403, 403, 403]),
+            ("PATCH", "/api/memos/1", [401, 401, 401, 403, 200, 403]),
+            ("DELETE", "/api/memos/1", [401, 401, 401, 403, 200, 403]),
+        ],
+        "ACCESS_DENIED",
+    )
+    .await;
+}
+
+/// An expired token is deleted when it is presented; models without ACLs stay open to
+/// everyone, whatever the token.
+#[tokio::test]
+async fn expired_tokens_are_deleted_and_open_models_stay_open() {
+    let w = world().await;
+    let tokens = w.app.repository("AccessToken").unwrap();
+    assert!(tokens
+        .find_by_id(&json!(w.expired), None)
+        .await
+        .unwrap()
+        .is_some());
+    let (got, _) = status(&w, "GET", "/api/notes", Some(&w.expired)).await;
+    assert_eq!(got, 401);
+    assert!(tokens
+        .find_by_id(&json!(w.expired), None)
+        .await
+        .unwrap()
+        .is_none());
+    for t in [None, Some("bogus"), Some(w.ann.as_str())] {
+        assert_eq!(status(&w, "GET", "/api/users", t).await.0, 200);
+    }
+    // the AccessToken model denies everything (not public over REST either)
+    assert_eq!(
+        status(&w, "GET", "/api/AccessTokens", Some(&w.admin))
+            .await
+            .0,
+        404
+    );
+}
+
+/// The token is read where LoopBack reads it: `access_token`, `X-Access-Token`,
+/// `Authorization` (raw, `Bearer` base64).
+#[tokio::test]
+async fn token_sources() {
+    use base64::Engine;
+    let w = world().await;
+    let get = |uri: String, headers: Vec<(&'static str, String)>| {
+        let app = w.app.clone();
+        async move {
+            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            support::send(&app, "GET", &uri, &h, None)
+                .await
+                .status
+                .as_u16()
+        }
+    };
+    let notes = || "/api/notes".to_string();
+    assert_eq!(
+        get(format!("/api/notes?access_token={}", w.bob), vec![]).await,
+        200
+    );
+    assert_eq!(
+        get(notes(), vec![("x-access-token", w.bob.clone())]).await,
+        200
+    );
+    let bearer = format!(
+        "Bearer {}",
+        base64::engine::general_purpose::STANDARD.encode(&w.bob)
+    );
+    assert_eq!(get(notes(), vec![("authorization", bearer)]).await, 200);
+    // a plain Bearer value is not LoopBack's default
+    assert_eq!(
+        get(
+            notes(),
+            vec![("authorization", format!("Bearer {}", w.bob))]
+        )
+        .await,
+        401
+    );
+}
