@@ -7,7 +7,7 @@ mod support;
 
 use axum::http::StatusCode;
 use lb::acl::Acl;
-use lb::auth::{access_token_model, RowTokenStore, TokenStore};
+use lb::auth::{access_token_model, role_mapping_model, role_model, RowTokenStore, TokenStore};
 use lb::rest::AclAuthorizer;
 use lb::{App, Model};
 use serde::{Deserialize, Serialize};
@@ -85,16 +85,14 @@ async fn world() -> World {
             )
             .unwrap()],
         )
-        .acl_error_status("Memo", StatusCode::FORBIDDEN)
-        // the admin is user 3 (Role/RoleMapping come later; a role decided in Rust)
-        .role("admin", |ctx| {
-            Box::pin(async move { Ok(ctx.token.is_some_and(|t| t.user_id == json!(3))) })
-        });
+        .acl_error_status("Memo", StatusCode::FORBIDDEN);
     let app = App::builder()
         .model::<User>()
         .model::<Note>()
         .model::<Memo>()
         .definition(access_token_model(), "db")
+        .definition(role_model(), "db")
+        .definition(role_mapping_model(), "db")
         .authorizer(authorizer)
         .build()
         .unwrap();
@@ -109,6 +107,19 @@ async fn world() -> World {
         .await
         .unwrap();
     }
+    // the admin (user 3) through LoopBack's static roles: a Role and a RoleMapping
+    let role = app
+        .repository("Role")
+        .unwrap()
+        .create(json!({"name": "admin"}))
+        .await
+        .unwrap();
+    let role_id = role.get("id").unwrap().into_owned();
+    app.repository("RoleMapping")
+        .unwrap()
+        .create(json!({"principalType": "USER", "principalId": "3", "roleId": role_id}))
+        .await
+        .unwrap();
     Note::create(
         &app,
         &Note {
@@ -317,4 +328,49 @@ async fn token_sources() {
         .await,
         401
     );
+}
+
+/// A role decided in Rust (LoopBack's `Role.registerResolver`): here, user 2 is staff.
+#[tokio::test]
+async fn a_role_decided_in_rust() {
+    let authorizer = AclAuthorizer::new()
+        .acls_json(
+            "Memo",
+            &json!([
+                {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+                {"principalType": "ROLE", "principalId": "staff", "permission": "ALLOW"}
+            ]),
+        )
+        .unwrap()
+        .role("staff", |ctx| {
+            Box::pin(async move { Ok(ctx.token.is_some_and(|t| t.user_id == json!(2))) })
+        });
+    let app = App::builder()
+        .model::<User>()
+        .model::<Memo>()
+        .model::<Note>()
+        .definition(access_token_model(), "db")
+        .authorizer(authorizer)
+        .build()
+        .unwrap();
+    let store = RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
+    let bob = store.create(&json!(2), 60, vec![]).await.unwrap().id;
+    let ann = store.create(&json!(1), 60, vec![]).await.unwrap().id;
+    let get = |t: String| {
+        let app = app.clone();
+        async move {
+            support::send(
+                &app,
+                "GET",
+                "/api/memos",
+                &[("authorization", t.as_str())],
+                None,
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    };
+    assert_eq!(get(bob).await, 200);
+    assert_eq!(get(ann).await, 401);
 }

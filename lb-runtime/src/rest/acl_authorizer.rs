@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::Utc;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::authorize::{AccessRequest, Authorizer};
 use crate::acl::{
@@ -18,6 +18,7 @@ use crate::acl::{
 };
 use crate::auth::{token_id, AccessToken, RowTokenStore, TokenSources, TokenStore};
 use crate::connector::BoxFuture;
+use crate::filter::{parse_where, Filter, ParseOptions};
 use crate::model::{ModelDefinition, RelationKind};
 use crate::{App, Error, Result};
 
@@ -227,9 +228,46 @@ impl AclAuthorizer {
                 Some(t) => self.owns(request, t).await?,
                 None => false,
             },
-            _ => false,
+            roles::RELATED => false,
+            named => match token {
+                Some(t) => static_role(request.app, named, t).await?,
+                None => false,
+            },
         })
     }
+}
+
+/// Whether the token's user has the static role `name`: a `Role` of that name and a
+/// `RoleMapping` of it to the user (`principalType` USER, `principalId` the user's id as
+/// text), when the app has those models. A role mapped to another role is not followed.
+async fn static_role(app: &App, name: &str, token: &AccessToken) -> Result<bool> {
+    let (Some(roles), Some(mappings)) = (app.repository("Role"), app.repository("RoleMapping"))
+    else {
+        return Ok(false);
+    };
+    let find = |def: &'static ModelDefinition, w: Value| {
+        parse_where(def, &w, ParseOptions::default()).map(|where_| Filter {
+            where_,
+            limit: Some(1),
+            ..Filter::default()
+        })
+    };
+    let role = roles
+        .find(&find(roles.model, json!({"name": name}))?)
+        .await?;
+    let Some(id) = role
+        .first()
+        .and_then(|r| r.get("id").map(|v| v.into_owned()))
+    else {
+        return Ok(false);
+    };
+    let mapped = mappings
+        .find(&find(
+            mappings.model,
+            json!({"roleId": id, "principalType": "USER", "principalId": text(&token.user_id)}),
+        )?)
+        .await?;
+    Ok(!mapped.is_empty())
 }
 
 /// A JSON id as text (LoopBack compares principal ids as strings).
