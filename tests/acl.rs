@@ -374,3 +374,34 @@ async fn a_role_decided_in_rust() {
     assert_eq!(get(bob).await, 200);
     assert_eq!(get(ann).await, 401);
 }
+
+/// The change stream is a READ of the model: anonymous callers get the 401 at once, a user
+/// gets the stream.
+#[tokio::test]
+async fn the_change_stream_follows_the_acls() {
+    let w = world().await;
+    let open = |token: Option<String>| {
+        let app = w.app.clone();
+        async move {
+            let headers: Vec<(&str, &str)> = token
+                .as_deref()
+                .map(|t| vec![("authorization", t)])
+                .unwrap_or_default();
+            let r = support::send(
+                &app,
+                "POST",
+                "/api/notes/change-stream?_format=event-stream",
+                &headers,
+                None,
+            );
+            // an allowed stream never ends: still open after 300 ms
+            tokio::time::timeout(std::time::Duration::from_millis(300), r)
+                .await
+                .map(|r| r.status.as_u16())
+        }
+    };
+    assert_eq!(open(None).await, Ok(401));
+    assert_eq!(open(Some("bogus".into())).await, Ok(401));
+    let user = open(Some(w.bob.clone())).await;
+    assert!(matches!(user, Err(_) | Ok(200)), "{user:?}");
+}
