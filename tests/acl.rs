@@ -405,3 +405,75 @@ async fn the_change_stream_follows_the_acls() {
     let user = open(Some(w.bob.clone())).await;
     assert!(matches!(user, Err(_) | Ok(200)), "{user:?}");
 }
+
+/// Tokens on every datasource: a token is found only by its exact id — MySQL/MariaDB compare
+/// text ignoring case by default, so the store checks the id it got back byte for byte.
+#[tokio::test]
+async fn tokens_on_every_datasource_match_exactly() {
+    for url in support::datasource_urls() {
+        let _g = support::database_lock(&url).await;
+        let app = App::builder()
+            .datasource_url("db", &url)
+            .unwrap()
+            .model::<User>()
+            .model::<Note>()
+            .model::<Memo>()
+            .definition(access_token_model(), "db")
+            .authorizer(
+                AclAuthorizer::new()
+                    .acls_json("Memo", &memo_acls())
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        app.automigrate().await.unwrap();
+        let store = RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
+        let token = store.create(&json!(1), 60, vec![]).await.unwrap();
+        assert_eq!(
+            store.find(&token.id).await.unwrap().as_ref(),
+            Some(&token),
+            "{url}"
+        );
+        let swapped: String = token
+            .id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_uppercase() {
+                    c.to_ascii_lowercase()
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            })
+            .collect();
+        assert_eq!(store.find(&swapped).await.unwrap(), None, "{url}");
+        let get = |t: String| {
+            let app = app.clone();
+            async move {
+                support::send(
+                    &app,
+                    "GET",
+                    "/api/memos",
+                    &[("authorization", t.as_str())],
+                    None,
+                )
+                .await
+                .status
+                .as_u16()
+            }
+        };
+        assert_eq!(get(token.id.clone()).await, 200, "{url}");
+        assert_eq!(get(swapped).await, 401, "{url}");
+        // a user's other tokens go, the one kept stays
+        let other = store.create(&json!(1), 60, vec![]).await.unwrap();
+        assert_eq!(
+            store
+                .delete_for_user(&json!(1), Some(&token.id))
+                .await
+                .unwrap(),
+            1,
+            "{url}"
+        );
+        assert!(store.find(&other.id).await.unwrap().is_none(), "{url}");
+        assert!(store.find(&token.id).await.unwrap().is_some(), "{url}");
+    }
+}

@@ -70,6 +70,12 @@ impl AccessToken {
     }
 }
 
+/// Whether two token ids are equal, in time independent of where they differ.
+pub(crate) fn same_id(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
 /// A new token id: 64 characters from `[A-Za-z0-9]` drawn from the operating system's
 /// random source (LoopBack's `uid2`).
 pub fn new_token_id() -> Result<String> {
@@ -155,7 +161,11 @@ impl TokenStore for RowTokenStore {
                 return Ok(None);
             }
             let row = self.repo.find_by_id(&json!(id), None).await?;
-            Ok(row.and_then(|r| AccessToken::from_row(&r.to_object())))
+            // the stored id must be the one sent, byte for byte and in constant time: a
+            // database may compare ids loosely (MySQL's default collation ignores case)
+            Ok(row
+                .and_then(|r| AccessToken::from_row(&r.to_object()))
+                .filter(|t| same_id(&t.id, id)))
         })
     }
 
@@ -166,11 +176,14 @@ impl TokenStore for RowTokenStore {
         scopes: Vec<String>,
     ) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(async move {
+            // a date to the millisecond, as LoopBack (and every datasource) keeps it
+            let now = Utc::now();
+            let created = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
             let token = AccessToken {
                 id: new_token_id()?,
                 ttl,
                 scopes,
-                created: Utc::now(),
+                created,
                 user_id: user_id.clone(),
             };
             let mut data = json!({
@@ -221,6 +234,13 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn ids_compare_exactly() {
+        assert!(same_id("AbC", "AbC"));
+        assert!(!same_id("AbC", "abc"));
+        assert!(!same_id("AbC", "AbCd"));
     }
 
     #[test]
