@@ -477,3 +477,58 @@ async fn tokens_on_every_datasource_match_exactly() {
         assert!(store.find(&token.id).await.unwrap().is_some(), "{url}");
     }
 }
+
+/// ACLs in LoopBack's JSON from `model-config.json` protect a model with no ACLs in code; a
+/// malformed entry stops the app from starting, naming the model and the key.
+#[tokio::test]
+async fn acls_from_model_config() {
+    let config = json!({"Memo": {"dataSource": "db", "acls": memo_acls()}});
+    let app = App::builder()
+        .model::<User>()
+        .model::<Memo>()
+        .model::<Note>()
+        .definition(access_token_model(), "db")
+        .model_config_json(&config.to_string())
+        .unwrap()
+        .authorizer(AclAuthorizer::new())
+        .build()
+        .unwrap();
+    assert_eq!(app.model_acls("Memo").len(), 3);
+    let store = RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
+    let bob = store.create(&json!(2), 60, vec![]).await.unwrap().id;
+    let get = |t: Option<String>| {
+        let app = app.clone();
+        async move {
+            let h: Vec<(&str, &str)> = t
+                .as_deref()
+                .map(|t| vec![("authorization", t)])
+                .unwrap_or_default();
+            support::send(&app, "GET", "/api/memos", &h, None)
+                .await
+                .status
+                .as_u16()
+        }
+    };
+    assert_eq!(get(None).await, 401);
+    assert_eq!(get(Some(bob)).await, 200);
+    assert_eq!(get(None).await, 401);
+    // Note has none: open
+    assert_eq!(support::get(&app, "/api/notes").await.status, 200);
+
+    let bad = json!({"Memo": {"dataSource": "db", "acls": [{"principalType": "ROLE", "principalId": "$everyone", "permission": "MAYBE"}]}});
+    let e = App::builder()
+        .model::<User>()
+        .model::<Memo>()
+        .model::<Note>()
+        .model_config_json(&bad.to_string())
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert!(
+        e.message.contains("model-config.json")
+            && e.message.contains("Memo")
+            && e.message.contains("MAYBE"),
+        "{}",
+        e.message
+    );
+}

@@ -147,9 +147,12 @@ pub fn resolve(acls: &[&Acl], req: &AclRequest<'_>) -> Permission {
 /// `property` — those for every method, those naming it, and lists holding it. (An entry
 /// naming only an alias is left out here, as in LoopBack; entries of the ACL table are
 /// matched by every name.)
-pub fn static_acls<'a>(declared: &'a [Acl], property: &str) -> Vec<&'a Acl> {
+pub fn static_acls<'a>(
+    declared: impl IntoIterator<Item = &'a Acl>,
+    property: &str,
+) -> Vec<&'a Acl> {
     declared
-        .iter()
+        .into_iter()
         .filter(|a| match &a.property {
             PropertyMatch::All => true,
             PropertyMatch::Name(n) => n == property,

@@ -92,6 +92,15 @@ impl AppBuilder {
             if let Some(ds) = c.datasource {
                 m.datasource = Some(ds);
             }
+            if !c.acls.is_empty() {
+                let acls = c
+                    .acls
+                    .iter()
+                    .map(|a| crate::acl::Acl::from_json(&name, a))
+                    .collect::<Result<Vec<_>>>()
+                    .map_err(|e| Error::internal(format!("model-config.json: {}", e.message)))?;
+                self.acls.push((name.clone(), acls));
+            }
             let public = c.public.filter(|p| *p != m.def.public);
             let resource = c
                 .resource_name

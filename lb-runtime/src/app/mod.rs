@@ -82,6 +82,8 @@ pub(crate) struct AppInner {
     pub changes: Arc<crate::changes::Hub>,
     /// The authorize stage's decision maker (none: everything is allowed).
     pub authorizer: Option<Arc<dyn rest::Authorizer>>,
+    /// ACL entries by model name, from `model-config.json` (an authorizer reads them).
+    pub acls: FastMap<String, Vec<crate::acl::Acl>>,
     /// REST datasources by name.
     #[cfg(feature = "rest")]
     pub rest: HashMap<String, crate::connector::rest::RestDataSource>,
@@ -123,6 +125,7 @@ pub struct AppBuilder {
     model_config: Vec<(String, crate::config::ModelConfig)>,
     config: Config,
     authorizer: Option<Arc<dyn rest::Authorizer>>,
+    acls: Vec<(String, Vec<crate::acl::Acl>)>,
 }
 
 struct PendingModel {
@@ -144,6 +147,7 @@ impl App {
             #[cfg(feature = "rest")]
             rest: Default::default(),
             shared_methods: HashMap::new(),
+            acls: Vec::new(),
             model_config: Vec::new(),
             config: Config {
                 rest_api_root: "/api".into(),
@@ -182,6 +186,12 @@ impl App {
                 ))
             })?;
         self.scoped(i)
+    }
+
+    /// The ACL entries of `model` the app was given (`model-config.json`'s `acls`); an
+    /// authorizer such as `rest::AclAuthorizer` adds them to its own.
+    pub fn model_acls(&self, model: &str) -> &[crate::acl::Acl] {
+        self.inner.acls.get(model).map_or(&[], Vec::as_slice)
     }
 
     /// The REST endpoints of a model (built-in and remote, the shared ones only), in matching
@@ -463,6 +473,7 @@ impl AppBuilder {
             openapi_yaml: std::sync::OnceLock::new(),
             changes: changes.clone(),
             authorizer: self.authorizer.take(),
+            acls: std::mem::take(&mut self.acls).into_iter().collect(),
             #[cfg(feature = "rest")]
             rest: HashMap::new(),
         };

@@ -16,6 +16,8 @@ pub struct ModelConfig {
     pub shared_methods: Vec<(String, bool)>,
     /// `options.resourceName`: the remote collection on a REST CRUD datasource.
     pub resource_name: Option<String>,
+    /// `acls`: the model's ACL entries in LoopBack's JSON (checked when the app is built).
+    pub acls: Vec<Value>,
 }
 
 /// Parses `model-config.json` (`_meta` is LoopBack's loader settings and is skipped).
@@ -49,6 +51,11 @@ pub fn parse(text: &str) -> Result<Vec<(String, ModelConfig)>> {
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(_) => return Err(bad(format!("{name}.options.resourceName: not a string"))),
+            },
+            acls: match e.get("acls") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(a)) => a.clone(),
+                Some(_) => return Err(bad(format!("{name}.acls: not an array"))),
             },
         };
         let shared = e

@@ -2,7 +2,8 @@
 //! token middleware reads it, looked up in the app's `AccessToken` rows or another
 //! [`TokenStore`]), the roles it has (`$everyone`, `$authenticated` / `$unauthenticated`,
 //! `$owner` of the instance, roles of Rust resolvers), the ACLs of the model resolved by
-//! [`crate::acl`]. A denial is 401 `AUTHORIZATION_REQUIRED` without a valid token, else the
+//! [`crate::acl`] — its own entries and those the app holds (`model-config.json`'s `acls`). A
+//! denial is 401 `AUTHORIZATION_REQUIRED` without a valid token, else the
 //! model's `aclErrorStatus` (or the app's; 401 by default, 403 `ACCESS_DENIED`).
 
 use std::collections::{HashMap, HashSet};
@@ -281,14 +282,20 @@ fn text(v: &Value) -> String {
 impl Authorizer for AclAuthorizer {
     fn authorize<'a>(&'a self, request: &'a AccessRequest<'a>) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let Some(declared) = self.acls.get(&request.model.name) else {
+            // the authorizer's own entries and the app's (model-config.json)
+            let own = self
+                .acls
+                .get(&request.model.name)
+                .map_or(&[][..], Vec::as_slice);
+            let from_app = request.app.model_acls(&request.model.name);
+            if own.is_empty() && from_app.is_empty() {
                 return Ok(());
-            };
+            }
             let token = self.token(request).await?;
             let property = request.property();
             let mut names: Vec<&str> = vec![property];
             names.extend(request.property_aliases());
-            let candidates = static_acls(declared, property);
+            let candidates = static_acls(own.iter().chain(from_app), property);
             // each role named by a candidate, decided once
             let mut members = HashSet::new();
             let asked: HashSet<&str> = candidates
