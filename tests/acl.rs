@@ -532,3 +532,83 @@ async fn acls_from_model_config() {
         e.message
     );
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(plural = "docs", belongs_to(owner, model = User, foreign_key = "ownerId"))]
+pub struct Doc {
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    #[serde(rename = "userId")]
+    pub user_id: Option<i64>,
+    #[serde(rename = "ownerId")]
+    pub owner_id: Option<i64>,
+}
+
+/// `$owner` as LoopBack decides it: by default `userId` wins over a belongsTo to the user
+/// model (its legacy rule); with `ownerRelations` the listed relations name the owner.
+#[tokio::test]
+async fn owner_by_user_id_or_by_owner_relations() {
+    let acls = json!([
+        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+        {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"}
+    ]);
+    for (relations, owner, other) in [(None, 1, 2), (Some(vec!["owner"]), 2, 1)] {
+        let mut authorizer = AclAuthorizer::new()
+            .user_model("user")
+            .acls_json("Doc", &acls)
+            .unwrap();
+        if let Some(r) = &relations {
+            authorizer = authorizer.owner_relations("Doc", r);
+        }
+        let app = App::builder()
+            .model::<User>()
+            .model::<Note>()
+            .model::<Doc>()
+            .definition(access_token_model(), "db")
+            .authorizer(authorizer)
+            .build()
+            .unwrap();
+        for email in ["a@x.com", "b@x.com"] {
+            User::create(
+                &app,
+                &User {
+                    id: None,
+                    email: Some(email.into()),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        Doc::create(
+            &app,
+            &Doc {
+                id: None,
+                user_id: Some(1),
+                owner_id: Some(2),
+            },
+        )
+        .await
+        .unwrap();
+        let store = RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
+        let get = |user: i64| {
+            let app = app.clone();
+            let store = store.clone();
+            async move {
+                let t = store.create(&json!(user), 60, vec![]).await.unwrap().id;
+                support::send(
+                    &app,
+                    "GET",
+                    "/api/docs/1",
+                    &[("authorization", t.as_str())],
+                    None,
+                )
+                .await
+                .status
+                .as_u16()
+            }
+        };
+        assert_eq!(get(owner).await, 200, "{relations:?}");
+        assert_eq!(get(other).await, 401, "{relations:?}");
+    }
+}

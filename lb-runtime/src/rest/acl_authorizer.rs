@@ -21,6 +21,7 @@ use crate::auth::{token_id, AccessToken, RowTokenStore, TokenSources, TokenStore
 use crate::connector::BoxFuture;
 use crate::filter::{parse_where, Filter, ParseOptions};
 use crate::model::{ModelDefinition, RelationKind};
+use crate::value::js;
 use crate::{App, Error, Result};
 
 /// What a role resolver is asked: is the caller of this method in the role?
@@ -58,6 +59,7 @@ pub struct AclAuthorizer {
     default_error_status: StatusCode,
     resolvers: HashMap<String, RoleResolver>,
     user_model: Option<String>,
+    owner_relations: HashMap<String, Vec<String>>,
     allow_eternal_tokens: bool,
 }
 
@@ -78,6 +80,7 @@ impl AclAuthorizer {
             default_error_status: StatusCode::UNAUTHORIZED,
             resolvers: HashMap::new(),
             user_model: None,
+            owner_relations: HashMap::new(),
             allow_eternal_tokens: false,
         }
     }
@@ -148,6 +151,18 @@ impl AclAuthorizer {
         self
     }
 
+    /// LoopBack's `ownerRelations` model setting: `$owner` of a `model` instance is the user
+    /// of any of these belongsTo relations to the user model (all of them when `relations` is
+    /// empty, LoopBack's `true`), instead of LoopBack's legacy rule (`userId`, else `owner`,
+    /// else the first belongsTo to the user model).
+    pub fn owner_relations(mut self, model: &str, relations: &[&str]) -> Self {
+        self.owner_relations.insert(
+            model.to_string(),
+            relations.iter().map(|r| r.to_string()).collect(),
+        );
+        self
+    }
+
     /// Accept tokens with `ttl` -1 (LoopBack's `allowEternalTokens`).
     pub fn allow_eternal_tokens(mut self, allow: bool) -> Self {
         self.allow_eternal_tokens = allow;
@@ -196,14 +211,23 @@ impl AclAuthorizer {
             return Ok(false);
         };
         let owner_of = |key: &str| row.get(key).is_some_and(|v| text(&v) == user);
-        if owner_of("userId") || owner_of("owner") {
-            return Ok(true);
-        }
-        Ok(request.model.relations.iter().any(|r| {
+        let mut to_user = request.model.relations.iter().filter(|r| {
             r.kind == RelationKind::BelongsTo
                 && self.user_model.as_deref() == Some(r.target.as_str())
-                && owner_of(&r.foreign_key)
-        }))
+        });
+        if let Some(listed) = self.owner_relations.get(&request.model.name) {
+            // LoopBack's ownerRelations: any listed relation (or any at all) names the owner
+            return Ok(to_user.any(|r| {
+                (listed.is_empty() || listed.contains(&r.name)) && owner_of(&r.foreign_key)
+            }));
+        }
+        // LoopBack's legacy rule: `userId`, else `owner`, else the first belongsTo to the
+        // user model
+        let set = |key: &str| row.get(key).filter(|v| js::truthy(v)).map(|v| text(&v));
+        if let Some(owner) = set("userId").or_else(|| set("owner")) {
+            return Ok(owner == user);
+        }
+        Ok(to_user.next().is_some_and(|r| owner_of(&r.foreign_key)))
     }
 
     async fn in_role(
