@@ -163,7 +163,23 @@ async fn world() -> World {
     }
 }
 
-/// The status of `verb path` sent with `token` in the `Authorization` header (raw).
+/// The status of `GET uri` with `headers`.
+async fn get_with(app: &App, uri: &str, headers: &[(&str, &str)]) -> u16 {
+    support::send(app, "GET", uri, headers, None)
+        .await
+        .status
+        .as_u16()
+}
+
+/// The status of `GET path` with `token` in the `Authorization` header (raw).
+async fn get_as(app: &App, path: &str, token: Option<&str>) -> u16 {
+    let headers: Vec<(&str, &str)> = token
+        .map(|t| vec![("authorization", t)])
+        .unwrap_or_default();
+    get_with(app, path, &headers).await
+}
+
+/// The status and body of `verb path` sent with `token` in the `Authorization` header (raw).
 async fn status(w: &World, verb: &str, path: &str, token: Option<&str>) -> (u16, Value) {
     let mut headers = vec![("content-type", "application/json")];
     if let Some(t) = token {
@@ -278,7 +294,7 @@ async fn expired_tokens_are_deleted_and_open_models_stay_open() {
         .unwrap()
         .is_none());
     for t in [None, Some("bogus"), Some(w.ann.as_str())] {
-        assert_eq!(status(&w, "GET", "/api/users", t).await.0, 200);
+        assert_eq!(get_as(&w.app, "/api/users", t).await, 200);
     }
     // the AccessToken model denies everything (not public over REST either)
     assert_eq!(
@@ -295,37 +311,23 @@ async fn expired_tokens_are_deleted_and_open_models_stay_open() {
 async fn token_sources() {
     use base64::Engine;
     let w = world().await;
-    let get = |uri: String, headers: Vec<(&'static str, String)>| {
-        let app = w.app.clone();
-        async move {
-            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            support::send(&app, "GET", &uri, &h, None)
-                .await
-                .status
-                .as_u16()
-        }
-    };
-    let notes = || "/api/notes".to_string();
+    let app = &w.app;
+    let uri = format!("/api/notes?access_token={}", w.bob);
+    assert_eq!(get_with(app, &uri, &[]).await, 200);
     assert_eq!(
-        get(format!("/api/notes?access_token={}", w.bob), vec![]).await,
+        get_with(app, "/api/notes", &[("x-access-token", &w.bob)]).await,
         200
     );
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&w.bob);
+    let bearer = format!("Bearer {b64}");
     assert_eq!(
-        get(notes(), vec![("x-access-token", w.bob.clone())]).await,
+        get_with(app, "/api/notes", &[("authorization", &bearer)]).await,
         200
     );
-    let bearer = format!(
-        "Bearer {}",
-        base64::engine::general_purpose::STANDARD.encode(&w.bob)
-    );
-    assert_eq!(get(notes(), vec![("authorization", bearer)]).await, 200);
     // a plain Bearer value is not LoopBack's default
+    let plain = format!("Bearer {}", w.bob);
     assert_eq!(
-        get(
-            notes(),
-            vec![("authorization", format!("Bearer {}", w.bob))]
-        )
-        .await,
+        get_with(app, "/api/notes", &[("authorization", &plain)]).await,
         401
     );
 }
@@ -356,23 +358,8 @@ async fn a_role_decided_in_rust() {
     let store = RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
     let bob = store.create(&json!(2), 60, vec![]).await.unwrap().id;
     let ann = store.create(&json!(1), 60, vec![]).await.unwrap().id;
-    let get = |t: String| {
-        let app = app.clone();
-        async move {
-            support::send(
-                &app,
-                "GET",
-                "/api/memos",
-                &[("authorization", t.as_str())],
-                None,
-            )
-            .await
-            .status
-            .as_u16()
-        }
-    };
-    assert_eq!(get(bob).await, 200);
-    assert_eq!(get(ann).await, 401);
+    assert_eq!(get_as(&app, "/api/memos", Some(&bob)).await, 200);
+    assert_eq!(get_as(&app, "/api/memos", Some(&ann)).await, 401);
 }
 
 /// The change stream is a READ of the model: anonymous callers get the 401 at once, a user
@@ -446,23 +433,16 @@ async fn tokens_on_every_datasource_match_exactly() {
             })
             .collect();
         assert_eq!(store.find(&swapped).await.unwrap(), None, "{url}");
-        let get = |t: String| {
-            let app = app.clone();
-            async move {
-                support::send(
-                    &app,
-                    "GET",
-                    "/api/memos",
-                    &[("authorization", t.as_str())],
-                    None,
-                )
-                .await
-                .status
-                .as_u16()
-            }
-        };
-        assert_eq!(get(token.id.clone()).await, 200, "{url}");
-        assert_eq!(get(swapped).await, 401, "{url}");
+        assert_eq!(
+            get_as(&app, "/api/memos", Some(&token.id)).await,
+            200,
+            "{url}"
+        );
+        assert_eq!(
+            get_as(&app, "/api/memos", Some(&swapped)).await,
+            401,
+            "{url}"
+        );
         // a user's other tokens go, the one kept stays
         let other = store.create(&json!(1), 60, vec![]).await.unwrap();
         assert_eq!(
@@ -496,22 +476,8 @@ async fn acls_from_model_config() {
     assert_eq!(app.model_acls("Memo").len(), 3);
     let store = RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
     let bob = store.create(&json!(2), 60, vec![]).await.unwrap().id;
-    let get = |t: Option<String>| {
-        let app = app.clone();
-        async move {
-            let h: Vec<(&str, &str)> = t
-                .as_deref()
-                .map(|t| vec![("authorization", t)])
-                .unwrap_or_default();
-            support::send(&app, "GET", "/api/memos", &h, None)
-                .await
-                .status
-                .as_u16()
-        }
-    };
-    assert_eq!(get(None).await, 401);
-    assert_eq!(get(Some(bob)).await, 200);
-    assert_eq!(get(None).await, 401);
+    assert_eq!(get_as(&app, "/api/memos", None).await, 401);
+    assert_eq!(get_as(&app, "/api/memos", Some(&bob)).await, 200);
     // Note has none: open
     assert_eq!(support::get(&app, "/api/notes").await.status, 200);
 
@@ -591,24 +557,13 @@ async fn owner_by_user_id_or_by_owner_relations() {
         .await
         .unwrap();
         let store = RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
-        let get = |user: i64| {
-            let app = app.clone();
-            let store = store.clone();
-            async move {
-                let t = store.create(&json!(user), 60, vec![]).await.unwrap().id;
-                support::send(
-                    &app,
-                    "GET",
-                    "/api/docs/1",
-                    &[("authorization", t.as_str())],
-                    None,
-                )
-                .await
-                .status
-                .as_u16()
-            }
-        };
-        assert_eq!(get(owner).await, 200, "{relations:?}");
-        assert_eq!(get(other).await, 401, "{relations:?}");
+        for (user, want) in [(owner, 200), (other, 401)] {
+            let t = store.create(&json!(user), 60, vec![]).await.unwrap().id;
+            assert_eq!(
+                get_as(&app, "/api/docs/1", Some(&t)).await,
+                want,
+                "{relations:?}"
+            );
+        }
     }
 }

@@ -475,3 +475,29 @@ async fn a_typed_client_from_the_template() {
     assert!(Maps::SETTINGS.contains("responsePath"));
     assert!(maps.datasource().function("formatted").is_some());
 }
+
+/// Operations without `functions` are called as LoopBack's `dataSource.invoke(params)` calls
+/// them (the last operation), or any of them by position; a wrong position or arguments
+/// that are neither named nor positional are errors, nothing sent.
+#[tokio::test]
+async fn operations_without_functions() {
+    let (base, log) = stub().await;
+    let api = ds(json!({"operations": [
+        {"template": {"url": format!("{base}/echo/first"), "query": {"q": "{q}"}}},
+        {"template": {"url": format!("{base}/echo/last"), "query": {"q": "{q}"}}}
+    ]}));
+    api.invoke_template(json!({"q": "x"})).await.unwrap();
+    assert_eq!(log.lock().unwrap().uri, "/echo/last?q=x");
+    api.invoke_operation(0, json!({"q": "y"})).await.unwrap();
+    assert_eq!(log.lock().unwrap().uri, "/echo/first?q=y");
+    *log.lock().unwrap() = Seen::default();
+    assert!(api.invoke_operation(2, json!({})).await.is_err());
+    let e = api
+        .invoke_operation(0, json!(["positional"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status, 400, "{}", e.message);
+    let e = api.invoke_template(json!("text")).await.unwrap_err();
+    assert_eq!(e.status, 400, "{}", e.message);
+    assert!(log.lock().unwrap().uri.is_empty(), "nothing was sent");
+}

@@ -175,10 +175,14 @@ impl AclAuthorizer {
         let Some(id) = token_id(request.uri, request.headers, &self.sources) else {
             return Ok(None);
         };
-        let store: Arc<dyn TokenStore> = match &self.tokens {
-            Tokens::Store(s) => s.clone(),
+        let rows;
+        let store: &dyn TokenStore = match &self.tokens {
+            Tokens::Store(s) => s.as_ref(),
             Tokens::Model(m) => match request.app.repository(m) {
-                Some(repo) => Arc::new(RowTokenStore::new(repo.into_owned())),
+                Some(repo) => {
+                    rows = RowTokenStore::new(repo.into_owned());
+                    &rows
+                }
                 None => return Ok(None),
             },
         };
@@ -297,10 +301,7 @@ async fn static_role(app: &App, name: &str, token: &AccessToken) -> Result<bool>
 
 /// A JSON id as text (LoopBack compares principal ids as strings).
 fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    js::to_js_string(v)
 }
 
 impl Authorizer for AclAuthorizer {

@@ -19,7 +19,7 @@ use super::{RestDataSource, RestRequest, RestResponse};
 use crate::connector::{BoxFuture, Connector, Row};
 use crate::filter::{Filter, Where};
 use crate::model::ModelDefinition;
-use crate::value::{Object, Record};
+use crate::value::{js, Object, Record};
 use crate::{Error, Result};
 
 /// The API a CRUD datasource speaks (`"dialect"` in its settings).
@@ -202,7 +202,6 @@ impl RestCrud {
             body,
             timeout_ms: None,
             json: true,
-            use_querystring: false,
         };
         self.ds.execute(request).await.map_err(remote)
     }
@@ -256,7 +255,7 @@ fn generic_query(model: &ModelDefinition, filter: &Filter) -> Vec<(String, Strin
         q.push(("skip".into(), skip.to_string()));
     }
     match json.get("order") {
-        Some(Value::Array(o)) if o.len() == 1 => q.push(("order".into(), text(&o[0]))),
+        Some(Value::Array(o)) if o.len() == 1 => q.push(("order".into(), js::to_js_string(&o[0]))),
         Some(o) => brackets("order", o, &mut q),
         None => {}
     }
@@ -270,13 +269,6 @@ fn generic_query(model: &ModelDefinition, filter: &Filter) -> Vec<(String, Strin
         brackets("fields", &Value::Array(included), &mut q);
     }
     q
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// An operation a generic REST API has no call for (LoopBack's connector has none either).

@@ -73,8 +73,8 @@ pub struct Param {
     pub name: String,
     /// A default given in the function (`"n=5"`).
     pub default: Option<Value>,
-    /// An explicit source: the value goes there, under the parameter's name, instead of
-    /// where the template put the variable.
+    /// An explicit source: where a client of the function exposed as a REST method gives the
+    /// value (LoopBack's remoting metadata); the template still decides where it is sent.
     pub source: Option<Source>,
 }
 
@@ -162,9 +162,6 @@ pub struct RestRequest {
     /// set, and an answer whose text is JSON is parsed whatever its content type. Off when
     /// the template's `accept` or `content-type` header is something else.
     pub json: bool,
-    /// `options.useQuerystring`: the query is encoded as Node's `querystring` does (arrays
-    /// as repeated names) instead of `qs` (indexed brackets).
-    pub use_querystring: bool,
 }
 
 /// The arguments with function defaults applied, and the template's variable definitions.
@@ -371,7 +368,6 @@ impl Operation {
             body,
             timeout_ms,
             json,
-            use_querystring,
         })
     }
 
