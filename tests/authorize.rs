@@ -37,7 +37,10 @@ struct NoWrites {
 }
 
 impl Authorizer for NoWrites {
-    fn authorize<'a>(&'a self, r: &'a AccessRequest<'a>) -> BoxFuture<'a, lb::Result<()>> {
+    fn authorize<'a>(
+        &'a self,
+        r: &'a AccessRequest<'a>,
+    ) -> BoxFuture<'a, lb::Result<Option<Arc<lb::auth::AccessToken>>>> {
         Box::pin(async move {
             *self.aliases.lock().unwrap() = r.property_aliases().map(str::to_string).collect();
             self.asked.lock().unwrap().push((
@@ -52,7 +55,7 @@ impl Authorizer for NoWrites {
                         .with_code("AUTHORIZATION_REQUIRED"),
                 );
             }
-            Ok(())
+            Ok(None)
         })
     }
 }

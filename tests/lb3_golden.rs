@@ -40,6 +40,50 @@ fn remove_path(v: &mut Value, path: &str) {
     }
 }
 
+/// `{{name}}` → a value captured from an earlier answer, `{{name|base64}}` → its base64 (as
+/// `record.py` does).
+fn substitute(text: &str, vars: &BTreeMap<String, String>) -> String {
+    use base64::Engine;
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        let Some(j) = rest[i..].find("}}") else { break };
+        out.push_str(&rest[..i]);
+        let spec = &rest[i + 2..i + j];
+        let (name, f) = spec.split_once('|').unwrap_or((spec, ""));
+        let v = vars
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} was not captured"));
+        match f {
+            "base64" => out.push_str(&base64::engine::general_purpose::STANDARD.encode(v)),
+            _ => out.push_str(v),
+        }
+        rest = &rest[i + j + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `"capture": {"name": "dotted.path"}`: remembers values of an answer.
+fn capture(step: &Value, body: &Value, vars: &mut BTreeMap<String, String>) {
+    for (name, path) in step
+        .get("capture")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let mut cur = body;
+        for p in path.as_str().unwrap().split('.') {
+            cur = &cur[p];
+        }
+        let v = match cur {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        vars.insert(name.clone(), v);
+    }
+}
+
 /// The JSON text: comparing texts keeps key order significant (Map equality ignores it).
 fn ordered(v: &Value) -> String {
     serde_json::to_string(v).unwrap()
@@ -90,22 +134,25 @@ async fn replay(url: &str, divergences: &BTreeMap<String, Divergence>) -> Replay
         let scenario: Value =
             serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let name = scenario["name"].as_str().unwrap().to_string();
-        let app = support::app_with(|b| b.datasource_url("db", url).expect("datasource"));
+        // the whole example, as the LoopBack 3 app: its users, notes and memos, the admin seeded
+        let app = support::full_app_with(|b| b.datasource_url("db", url).expect("datasource"));
         app.automigrate().await.expect("automigrate");
+        support::models::seed_admin(&app).await.expect("seed");
+        let mut vars = BTreeMap::new();
         for (i, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
             out.total += 1;
             let key = format!("{name}#{i}");
             let method = step["method"].as_str().unwrap();
-            let mut uri = step["path"].as_str().unwrap().to_string();
+            let mut uri = substitute(step["path"].as_str().unwrap(), &vars);
             if let Some(q) = step.get("query").and_then(Value::as_str) {
-                uri = format!("{uri}?{q}");
+                uri = format!("{uri}?{}", substitute(q, &vars));
             }
             let headers: Vec<(String, String)> = step
                 .get("headers")
                 .and_then(Value::as_object)
                 .map(|h| {
                     h.iter()
-                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        .map(|(k, v)| (k.clone(), substitute(v.as_str().unwrap_or(""), &vars)))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -113,19 +160,17 @@ async fn replay(url: &str, divergences: &BTreeMap<String, Divergence>) -> Replay
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            let reply = support::send(
-                &app,
-                method,
-                &uri,
-                &hdrs,
-                step.get("body").and_then(Value::as_str),
-            )
-            .await;
+            let body = step
+                .get("body")
+                .and_then(Value::as_str)
+                .map(|b| substitute(b, &vars));
+            let reply = support::send(&app, method, &uri, &hdrs, body.as_deref()).await;
             let (mut want_status, mut want_body) = (
                 step["response"]["status"].as_u64().unwrap_or(0) as u16,
                 step["response"]["body"].clone(),
             );
             let mut got_body = reply.json();
+            capture(step, &got_body, &mut vars);
             if let Some(d) = divergences.get(&key) {
                 out.used.insert(key.clone());
                 assert!(

@@ -116,6 +116,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .model::<Product>()
         .rest_api_root("/api")
         .debug(debug);
+    builder = models::with_users(builder)?;
     if let Some(dir) = arg_after("--config") {
         builder = builder.config_dir(dir)?;
     }
@@ -132,6 +133,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     app.autoupdate().await?;
+    models::seed_admin(&app).await?;
     if std::env::args().any(|a| a == "--demo") && Location::count(&app, ()).await? == 0 {
         seed(&app).await?;
     }

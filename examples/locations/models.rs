@@ -150,3 +150,141 @@ impl Inventory {
         }
     }
 }
+
+/// A user of the API: LoopBack's User (email, username, password, ...) plus a nickname, with
+/// the notes it owns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Model)]
+#[model(
+    name = "user",
+    plural = "users",
+    has_many(notes, model = Note, foreign_key = "ownerId")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub nickname: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+}
+
+/// A note: every signed-in user reads them, its owner (and an admin) changes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[model(plural = "notes", belongs_to(owner, model = User, foreign_key = "ownerId"))]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    pub title: String,
+    pub body: Option<String>,
+    pub owner_id: Option<f64>,
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+}
+
+/// A memo: every signed-in user reads them, only its owner writes; denials are 403.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[model(plural = "memos", belongs_to(owner, model = User, foreign_key = "ownerId"))]
+#[serde(rename_all = "camelCase")]
+pub struct Memo {
+    pub text: Option<String>,
+    pub owner_id: Option<f64>,
+    #[property(id, generated)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+}
+
+/// Note's ACLs, as the LoopBack 3 app's `note.json` has them.
+pub fn note_acls() -> serde_json::Value {
+    serde_json::json!([
+        {"accessType": "*", "principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+        {"accessType": "READ", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW"},
+        {"accessType": "WRITE", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "property": "create"},
+        {"accessType": "WRITE", "principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
+        {"accessType": "*", "principalType": "ROLE", "principalId": "admin", "permission": "ALLOW"}
+    ])
+}
+
+/// Memo's ACLs (`memo.json`).
+pub fn memo_acls() -> serde_json::Value {
+    serde_json::json!([
+        {"accessType": "*", "principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+        {"accessType": "READ", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW"},
+        {"accessType": "*", "principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"}
+    ])
+}
+
+/// The users and their access control: `user` (a User), `AccessToken`, `Role`,
+/// `RoleMapping`, `Note` and `Memo` with their ACLs, on the datasource `db`.
+pub fn with_users(builder: lb::AppBuilder) -> lb::Result<lb::AppBuilder> {
+    use lb::auth::{role_mapping_model, role_model, LogMailer, UserModel, VerifyOptions};
+    let authorizer = lb::rest::AclAuthorizer::new()
+        .acls_json("Note", &note_acls())?
+        .acls_json("Memo", &memo_acls())?
+        .acl_error_status("Memo", lb::StatusCode::FORBIDDEN);
+    Ok(builder
+        .model::<User>()
+        .model::<Note>()
+        .model::<Memo>()
+        .definition(role_model(), "db")
+        .definition(role_mapping_model(), "db")
+        .user_model(
+            UserModel::new("user")
+                .mailer(LogMailer)
+                .verify_options(VerifyOptions {
+                    from: Some("noreply@example.com".into()),
+                    ..VerifyOptions::default()
+                }),
+        )
+        .authorizer(authorizer))
+}
+
+/// At every start, as the LoopBack 3 app's `boot/authentication.js`: the user
+/// `admin@example.com` / `admin-pass` (username `admin`), the Role `admin` and the user's
+/// RoleMapping to it — each skipped when it exists (a persistent datasource).
+pub async fn seed_admin(app: &lb::App) -> lb::Result<()> {
+    use serde_json::json;
+    let repo = |name: &str| {
+        app.repository(name)
+            .map(|r| r.into_owned())
+            .ok_or_else(|| lb::Error::internal(format!("{name} is not attached")))
+    };
+    let find_one = |repo: &lb::repository::Repository, w: serde_json::Value| {
+        let where_ = lb::filter::parse_where(repo.model, &w, Default::default());
+        let repo = repo.clone();
+        async move {
+            let filter = lb::Filter {
+                where_: where_?,
+                ..lb::Filter::default()
+            };
+            repo.find_one(&filter).await
+        }
+    };
+    let users = repo("user")?;
+    let admin = match find_one(&users, json!({"email": "admin@example.com"})).await? {
+        Some(row) => row,
+        None => {
+            users
+                .create(json!({"username": "admin", "email": "admin@example.com", "password": "admin-pass"}))
+                .await?
+        }
+    };
+    let admin_id = users.row_id(&admin).unwrap_or_default();
+    let roles = repo("Role")?;
+    let role = match find_one(&roles, json!({"name": "admin"})).await? {
+        Some(row) => row,
+        None => roles.create(json!({"name": "admin"})).await?,
+    };
+    let role_id = roles.row_id(&role).unwrap_or_default();
+    let mappings = repo("RoleMapping")?;
+    let principal = match &admin_id {
+        serde_json::Value::String(s) => json!(s),
+        other => json!(other.to_string()),
+    };
+    let mapping = json!({"principalType": "USER", "principalId": principal, "roleId": role_id});
+    if find_one(&mappings, mapping.clone()).await?.is_none() {
+        mappings.create(mapping).await?;
+    }
+    Ok(())
+}

@@ -29,6 +29,19 @@ pub fn app_with(f: impl FnOnce(lb::AppBuilder) -> lb::AppBuilder) -> App {
     .expect("app builds")
 }
 
+/// The whole example app (its users, notes and memos with their ACLs too), with changes to
+/// the builder; [`models::seed_admin`] seeds it.
+pub fn full_app_with(f: impl FnOnce(lb::AppBuilder) -> lb::AppBuilder) -> App {
+    let b = App::builder()
+        .model::<models::Location>()
+        .model::<models::Inventory>()
+        .model::<models::Product>()
+        .rest_api_root("/api");
+    f(models::with_users(b).expect("the example's users"))
+        .build()
+        .expect("app builds")
+}
+
 /// A response as the tests see it.
 #[derive(Debug)]
 pub struct Reply {

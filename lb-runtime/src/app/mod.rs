@@ -7,6 +7,7 @@ mod observe;
 mod rest_datasources;
 #[cfg(feature = "rest")]
 mod rest_functions;
+mod users;
 
 use std::any::TypeId;
 use std::borrow::Cow;
@@ -84,6 +85,8 @@ pub(crate) struct AppInner {
     pub authorizer: Option<Arc<dyn rest::Authorizer>>,
     /// ACL entries by model name, from `model-config.json` (an authorizer reads them).
     pub acls: FastMap<String, Vec<crate::acl::Acl>>,
+    /// The user model (LoopBack's User), if the app has one.
+    pub users: Option<Arc<crate::auth::user::Users>>,
     /// REST datasources by name.
     #[cfg(feature = "rest")]
     pub rest: HashMap<String, crate::connector::rest::RestDataSource>,
@@ -126,6 +129,7 @@ pub struct AppBuilder {
     config: Config,
     authorizer: Option<Arc<dyn rest::Authorizer>>,
     acls: Vec<(String, Vec<crate::acl::Acl>)>,
+    user_model: Option<crate::auth::UserModel>,
 }
 
 struct PendingModel {
@@ -148,6 +152,7 @@ impl App {
             rest: Default::default(),
             shared_methods: HashMap::new(),
             acls: Vec::new(),
+            user_model: None,
             model_config: Vec::new(),
             config: Config {
                 rest_api_root: "/api".into(),
@@ -429,6 +434,7 @@ impl AppBuilder {
     /// Checks the configuration and builds the app.
     pub fn build(mut self) -> Result<App> {
         self.apply_model_config()?;
+        let user_model = self.prepare_user_model()?;
         self.attach_generated_through_models();
         if self.datasources.is_empty() {
             self.datasources
@@ -461,6 +467,10 @@ impl AppBuilder {
             self.datasources.insert(0, d);
         }
         let peers = Arc::new(crate::repository::Peers::default());
+        let users = match user_model {
+            Some(config) => Some(self.attach_user_model(config, &peers)?),
+            None => None,
+        };
         let changes = Arc::new(crate::changes::Hub::new(self.config.stream_limits));
         let mut inner = AppInner {
             models: Vec::new(),
@@ -473,7 +483,8 @@ impl AppBuilder {
             openapi_yaml: std::sync::OnceLock::new(),
             changes: changes.clone(),
             authorizer: self.authorizer.take(),
-            acls: std::mem::take(&mut self.acls).into_iter().collect(),
+            acls: users::merge_acls(std::mem::take(&mut self.acls)),
+            users,
             #[cfg(feature = "rest")]
             rest: HashMap::new(),
         };

@@ -1,14 +1,24 @@
 //! Authentication: who a request comes from — the access token's id as LoopBack 3's token
-//! middleware finds it in a request ([`token_id`]), and the tokens themselves
-//! ([`AccessToken`], kept by a [`TokenStore`]: LoopBack's `AccessToken` rows by default).
+//! middleware finds it in a request ([`token_id`]), the tokens themselves ([`AccessToken`],
+//! kept by a [`TokenStore`]: LoopBack's `AccessToken` rows by default), the caller of the
+//! request being served ([`current_token`]), LoopBack's built-in User ([`UserModel`]) with
+//! its passwords ([`Passwords`]) and mail ([`Mailer`]).
 
 mod access_token;
+mod current;
+mod mailer;
+mod password;
 mod roles;
 mod token_id;
+pub(crate) mod user;
 
 pub use access_token::{
     access_token_model, new_token_id, AccessToken, RowTokenStore, TokenStore, DEFAULT_TTL,
     TOKEN_ID_LENGTH,
 };
+pub use current::{as_caller, current_token, current_user_id};
+pub use mailer::{Email, LogMailer, Mailer, MemoryMailer};
+pub use password::{is_bcrypt, Checked, Passwords, MAX_PASSWORD_LENGTH};
 pub use roles::{role_mapping_model, role_model};
 pub use token_id::{token_id, TokenSources};
+pub use user::{ResetRequest, UserModel, UserSettings, VerifyOptions};

@@ -222,6 +222,51 @@ impl ModelDefinition {
         self.hidden.iter().any(|h| h == name)
     }
 
+    /// This model based on `base` (LoopBack's `base`): its own properties first, then the
+    /// base's it does not declare, an injected id last; the base's relations and custom
+    /// validators it does not replace; hidden properties of both.
+    pub fn inherit(&self, base: &ModelDefinition) -> ModelDefinition {
+        let mut out = self.clone();
+        let injected = out.properties[out.id_index].injected;
+        let id = out.properties.remove(out.id_index);
+        for p in &base.properties {
+            if p.id || out.property(&p.name).is_some() || p.name == id.name {
+                continue;
+            }
+            out.properties.push(p.clone());
+        }
+        if injected {
+            out.properties.push(id);
+            out.id_index = out.properties.len() - 1;
+        } else {
+            out.properties.insert(self.id_index, id);
+            out.id_index = self.id_index;
+        }
+        for r in &base.relations {
+            if out.relation(&r.name).is_none() {
+                out.relations.push(r.clone());
+            }
+        }
+        out.custom_validations
+            .extend(base.custom_validations.iter().cloned());
+        for h in &base.hidden {
+            if !out.hidden.contains(h) {
+                out.hidden.push(h.clone());
+            }
+        }
+        out
+    }
+
+    /// Hides a property (LoopBack's `hidden`).
+    pub fn hide(&mut self, name: &str) {
+        if let Some(p) = self.properties.iter_mut().find(|p| p.name == name) {
+            p.hidden = true;
+        }
+        if !self.is_hidden(name) {
+            self.hidden.push(name.to_string());
+        }
+    }
+
     /// The id is generated and forceId applies (clients cannot choose ids).
     pub fn forces_id(&self) -> bool {
         self.force_id && self.id().generated

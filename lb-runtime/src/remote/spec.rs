@@ -280,6 +280,9 @@ pub struct RemoteMethod {
     pub returns: Vec<Returns>,
     /// The access type ACLs see; `None`: LoopBack's default ([`AccessType::default_for`]).
     pub access_type: Option<AccessType>,
+    /// LoopBack's `accessScopes`: a token must hold one of them (none: `DEFAULT`, which a
+    /// token without scopes holds).
+    pub access_scopes: Vec<Cow<'static, str>>,
     /// The implementation.
     pub invoke: Invoke,
 }
@@ -316,6 +319,7 @@ impl RemoteMethod {
             accepts: Vec::new(),
             returns: Vec::new(),
             access_type: None,
+            access_scopes: Vec::new(),
             invoke: Arc::new(move |inv| Box::pin(f(inv))),
         }
     }
@@ -357,6 +361,12 @@ impl RemoteMethod {
     /// Sets the access type ACLs see (LoopBack's `accessType`).
     pub fn access_type(mut self, t: AccessType) -> Self {
         self.access_type = Some(t);
+        self
+    }
+
+    /// Sets LoopBack's `accessScopes`: only tokens holding one of these may call it.
+    pub fn access_scopes(mut self, scopes: &[&'static str]) -> Self {
+        self.access_scopes = scopes.iter().map(|s| Cow::Borrowed(*s)).collect();
         self
     }
 

@@ -137,7 +137,7 @@ impl Repository {
         }
         for u in crate::validation::unique_values(self.model, row) {
             if self.taken(&u, own_id).await? {
-                errors.add(u.property, "uniqueness", "is not unique", Some(u.value));
+                errors.add(u.property, "uniqueness", u.message, Some(u.value));
             }
         }
         errors.into_result(&self.model.name)

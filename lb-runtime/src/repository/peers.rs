@@ -31,6 +31,18 @@ impl Peers {
     fn get(&self, model: &str) -> Option<&Placement> {
         self.models.get()?.get(model)
     }
+
+    /// A model's repository, placed among its peers (its includes and related conditions
+    /// reach them).
+    pub(crate) fn repository(self: &Arc<Self>, model: &str) -> Option<Repository> {
+        let (ds, base) = self.get(model)?;
+        let mut repo = base.clone();
+        repo.home = Some(Home {
+            datasource: *ds,
+            peers: self.clone(),
+        });
+        Some(repo)
+    }
 }
 
 /// A repository's place among its app's datasources.

@@ -43,7 +43,9 @@ pub type RoleResolver =
 /// Where tokens are looked up.
 #[derive(Clone)]
 enum Tokens {
-    /// The rows of a model of the app (`AccessToken` by default).
+    /// The app's: its user model's store, else the rows of its `AccessToken` model.
+    App,
+    /// The rows of a model of the app.
     Model(String),
     /// A store of the app's choosing.
     Store(Arc<dyn TokenStore>),
@@ -70,10 +72,11 @@ impl Default for AclAuthorizer {
 }
 
 impl AclAuthorizer {
-    /// Tokens from the app's `AccessToken` model, no ACLs yet (everything allowed).
+    /// Tokens where the app keeps them (its user model's token store, else its
+    /// `AccessToken` rows), no ACLs yet (everything allowed).
     pub fn new() -> AclAuthorizer {
         AclAuthorizer {
-            tokens: Tokens::Model("AccessToken".into()),
+            tokens: Tokens::App,
             sources: TokenSources::default(),
             acls: HashMap::new(),
             error_status: HashMap::new(),
@@ -175,16 +178,22 @@ impl AclAuthorizer {
         let Some(id) = token_id(request.uri, request.headers, &self.sources) else {
             return Ok(None);
         };
-        let rows;
-        let store: &dyn TokenStore = match &self.tokens {
-            Tokens::Store(s) => s.as_ref(),
-            Tokens::Model(m) => match request.app.repository(m) {
-                Some(repo) => {
-                    rows = RowTokenStore::new(repo.into_owned());
-                    &rows
-                }
+        let store: Arc<dyn TokenStore> = match &self.tokens {
+            Tokens::Store(s) => s.clone(),
+            Tokens::App if request.app.inner.users.is_some() => match &request.app.inner.users {
+                Some(users) => users.tokens()?,
                 None => return Ok(None),
             },
+            Tokens::App | Tokens::Model(_) => {
+                let model = match &self.tokens {
+                    Tokens::Model(m) => m.as_str(),
+                    _ => "AccessToken",
+                };
+                match request.app.repository(model) {
+                    Some(repo) => Arc::new(RowTokenStore::new(repo.into_owned())),
+                    None => return Ok(None),
+                }
+            }
         };
         let Some(token) = store.find(&id).await? else {
             return Ok(None);
@@ -202,7 +211,13 @@ impl AclAuthorizer {
             return Ok(false);
         };
         let user = text(&token.user_id);
-        if self.user_model.as_deref() == Some(request.model.name.as_str()) {
+        let user_model = self.user_model.as_deref().or(request
+            .app
+            .inner
+            .users
+            .as_ref()
+            .map(|u| u.model.as_str()));
+        if user_model == Some(request.model.name.as_str()) {
             return Ok(id == user);
         }
         let Some(repo) = request.app.repository(&request.model.name) else {
@@ -215,10 +230,10 @@ impl AclAuthorizer {
             return Ok(false);
         };
         let owner_of = |key: &str| row.get(key).is_some_and(|v| text(&v) == user);
-        let mut to_user = request.model.relations.iter().filter(|r| {
-            r.kind == RelationKind::BelongsTo
-                && self.user_model.as_deref() == Some(r.target.as_str())
-        });
+        let mut to_user =
+            request.model.relations.iter().filter(|r| {
+                r.kind == RelationKind::BelongsTo && user_model == Some(r.target.as_str())
+            });
         if let Some(listed) = self.owner_relations.get(&request.model.name) {
             // LoopBack's ownerRelations: any listed relation (or any at all) names the owner
             return Ok(to_user.any(|r| {
@@ -305,8 +320,28 @@ fn text(v: &Value) -> String {
 }
 
 impl Authorizer for AclAuthorizer {
-    fn authorize<'a>(&'a self, request: &'a AccessRequest<'a>) -> BoxFuture<'a, Result<()>> {
+    fn authorize<'a>(
+        &'a self,
+        request: &'a AccessRequest<'a>,
+    ) -> BoxFuture<'a, Result<Option<Arc<AccessToken>>>> {
         Box::pin(async move {
+            let token = self.token(request).await?;
+            let denied = |token: &Option<AccessToken>| {
+                let status = self
+                    .error_status
+                    .get(&request.model.name)
+                    .copied()
+                    .unwrap_or(self.default_error_status);
+                match (token, status) {
+                    (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
+                    _ => Error::authorization_required(),
+                }
+            };
+            // LoopBack's accessScopes: a token without scopes holds `DEFAULT`, a method
+            // without any asks for it; a reset token cannot do anything else
+            if !scope_allowed(token.as_ref(), request.scopes) {
+                return Err(denied(&token));
+            }
             // the authorizer's own entries and the app's (model-config.json)
             let own = self
                 .acls
@@ -314,9 +349,8 @@ impl Authorizer for AclAuthorizer {
                 .map_or(&[][..], Vec::as_slice);
             let from_app = request.app.model_acls(&request.model.name);
             if own.is_empty() && from_app.is_empty() {
-                return Ok(());
+                return Ok(token.map(Arc::new));
             }
-            let token = self.token(request).await?;
             let property = request.property();
             let mut names: Vec<&str> = vec![property];
             names.extend(request.property_aliases());
@@ -345,17 +379,23 @@ impl Authorizer for AclAuthorizer {
                 access_type: Some(request.access_type),
             };
             if resolve(&applying, &req).is_allowed(Permission::Allow) {
-                return Ok(());
+                return Ok(token.map(Arc::new));
             }
-            let status = self
-                .error_status
-                .get(&request.model.name)
-                .copied()
-                .unwrap_or(self.default_error_status);
-            Err(match (token, status) {
-                (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
-                _ => Error::authorization_required(),
-            })
+            Err(denied(&token))
         })
     }
+}
+
+/// Whether `token` (anonymous: `DEFAULT`) holds one of the method's `scopes` (none:
+/// `DEFAULT`).
+fn scope_allowed(token: Option<&AccessToken>, scopes: &[std::borrow::Cow<'static, str>]) -> bool {
+    const DEFAULT: &str = "DEFAULT";
+    let held: Vec<&str> = match token {
+        Some(t) if !t.scopes.is_empty() => t.scopes.iter().map(String::as_str).collect(),
+        _ => vec![DEFAULT],
+    };
+    if scopes.is_empty() {
+        return held.contains(&DEFAULT);
+    }
+    scopes.iter().any(|s| held.contains(&s.as_ref()))
 }

@@ -4,10 +4,14 @@
 //! [`Authorizer`] allows everything (LoopBack without ACLs); access control plugs in here and
 //! nowhere else.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use axum::http::{HeaderMap, Method, Uri};
 
 use super::call::Call;
 use super::methods::RestMethod;
+use crate::auth::AccessToken;
 use crate::connector::BoxFuture;
 use crate::model::ModelDefinition;
 use crate::remote::AccessType;
@@ -26,7 +30,11 @@ pub struct AccessRequest<'a> {
     pub aliases: &'a [&'static str],
     /// What the method does.
     pub access_type: AccessType,
-    /// The `:id` of an instance method (its owner decides `$owner`), as sent.
+    /// The scopes a token must hold one of (LoopBack's `accessScopes`; empty: `DEFAULT`).
+    pub scopes: &'a [Cow<'static, str>],
+    /// The id of the instance the call is about (its owner decides `$owner`), as sent: the
+    /// `:id` of the path, else the body's `id`, else the query's (LoopBack's rule, so an
+    /// upsert of an existing instance is checked against its owner).
     pub id: Option<&'a str>,
     /// The HTTP verb.
     pub verb: &'a Method,
@@ -53,18 +61,30 @@ fn acl_name(name: &str) -> &str {
     name.strip_prefix("prototype.").unwrap_or(name)
 }
 
-/// Decides whether a request may run a method: `Ok(())` allows, an error is the answer
-/// (LoopBack: 401 `AUTHORIZATION_REQUIRED` without a valid token, else the model's
-/// `aclErrorStatus`).
+/// Decides whether a request may run a method: `Ok` allows — with the caller's valid access
+/// token, if it sent one, which everything the request runs then sees
+/// ([`crate::auth::current_token`]) —, an error is the answer (LoopBack: 401
+/// `AUTHORIZATION_REQUIRED` without a valid token, else the model's `aclErrorStatus`).
 pub trait Authorizer: Send + Sync + 'static {
     /// Allows or denies one call.
-    fn authorize<'a>(&'a self, request: &'a AccessRequest<'a>) -> BoxFuture<'a, Result<()>>;
+    fn authorize<'a>(
+        &'a self,
+        request: &'a AccessRequest<'a>,
+    ) -> BoxFuture<'a, Result<Option<Arc<AccessToken>>>>;
 }
 
-/// Runs the app's authorizer, if it has one, for `method` called by `call`.
-pub(crate) async fn authorize(method: &RestMethod, call: &Call) -> Result<()> {
+/// Runs the app's authorizer, if it has one, for `method` called by `call`: the caller's
+/// token when allowed.
+pub(crate) async fn authorize(
+    method: &RestMethod,
+    call: &Call,
+) -> Result<Option<Arc<AccessToken>>> {
     let Some(authorizer) = call.app.inner.authorizer.as_deref() else {
-        return Ok(());
+        return Ok(None);
+    };
+    let id = match call.param("id") {
+        Some(id) => Some(Cow::Borrowed(id)),
+        None => instance_id(call),
     };
     let request = AccessRequest {
         app: &call.app,
@@ -72,10 +92,24 @@ pub(crate) async fn authorize(method: &RestMethod, call: &Call) -> Result<()> {
         method: &method.name,
         aliases: method.aliases,
         access_type: method.access_type,
-        id: call.param("id"),
+        scopes: &method.access_scopes,
+        id: id.as_deref(),
         verb: &call.method,
         uri: call.uri(),
         headers: &call.headers,
     };
     authorizer.authorize(&request).await
+}
+
+/// The body's `id`, else the query's, as text.
+fn instance_id(call: &Call) -> Option<Cow<'static, str>> {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(Cow::Owned(s.clone())),
+        serde_json::Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    };
+    if let Some(id) = call.body.get("id").and_then(text) {
+        return Some(id);
+    }
+    call.query().get("id").and_then(text)
 }

@@ -29,10 +29,18 @@ enum Ran {
 
 /// Runs `method` for `call`; `Err` is the error to send.
 pub(crate) async fn invoke(method: &RestMethod, call: Call) -> Result<Response> {
-    // the authorize stage, before anything else sees the request
+    // the authorize stage, before anything else sees the request; the caller's token is
+    // then seen by everything the request runs
     if call.app.inner.authorizer.is_some() {
-        authorize(method, &call).await?;
+        if let Some(token) = authorize(method, &call).await? {
+            return Box::pin(crate::auth::as_caller(Some(token), run(method, call))).await;
+        }
     }
+    run(method, call).await
+}
+
+/// The stages after authorize.
+async fn run(method: &RestMethod, call: Call) -> Result<Response> {
     if let (MethodKind::Builtin(handler), true) = (&method.kind, method.hooks.is_empty()) {
         // the fast path of every CRUD request without hooks: rows go out as cached JSON
         let def = call.model();

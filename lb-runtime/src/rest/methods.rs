@@ -116,6 +116,8 @@ pub struct RestMethod {
     pub description: Option<Cow<'static, str>>,
     /// What the method does, as access control sees it.
     pub access_type: AccessType,
+    /// LoopBack's `accessScopes` (empty: `DEFAULT`).
+    pub access_scopes: Vec<Cow<'static, str>>,
     /// The remote hooks that apply, resolved when the app is built.
     pub hooks: Arc<ModelHooks>,
     /// Per `returns` entry, the model whose instances it holds (resolved when the app is
@@ -144,6 +146,7 @@ impl RestMethod {
             returns: m.returns.clone(),
             description: m.description.clone(),
             access_type: m.effective_access_type(),
+            access_scopes: m.access_scopes.clone(),
             kind: MethodKind::Remote(Arc::new(m)),
             hooks: Arc::default(),
             shapes: Vec::new(),
@@ -187,6 +190,7 @@ fn m(
         returns,
         description,
         access_type: builtin_access_type(name),
+        access_scopes: Vec::new(),
         hooks: Arc::default(),
         shapes: Vec::new(),
     }

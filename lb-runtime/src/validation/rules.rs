@@ -77,6 +77,8 @@ pub struct Validation {
     pub allow_blank: bool,
     /// A `null` value passes (`allowNull`).
     pub allow_null: bool,
+    /// The failure message instead of LoopBack's default (`message`); uniqueness only.
+    pub message: Option<String>,
 }
 
 impl From<Rule> for Validation {
@@ -85,6 +87,7 @@ impl From<Rule> for Validation {
             rule,
             allow_blank: false,
             allow_null: false,
+            message: None,
         }
     }
 }
@@ -99,6 +102,12 @@ impl Validation {
     /// With `allowNull`.
     pub fn allow_null(mut self) -> Self {
         self.allow_null = true;
+        self
+    }
+
+    /// With its own failure message (`validatesUniquenessOf('email', {message})`).
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
         self
     }
 }
@@ -201,6 +210,8 @@ pub(crate) struct UniqueCheck<'a> {
     pub scope: Vec<(&'a str, Value)>,
     /// Compared without regard to case.
     pub ignore_case: bool,
+    /// The failure message.
+    pub message: &'a str,
 }
 
 /// The uniqueness rules of properties with a non-blank value in `row`.
@@ -222,6 +233,7 @@ pub(crate) fn unique_values<'a>(def: &'a ModelDefinition, row: &'a Object) -> Ve
                     .map(|s| (s.as_str(), row.get(s).cloned().unwrap_or(Value::Null)))
                     .collect(),
                 ignore_case: *ignore_case,
+                message: val.message.as_deref().unwrap_or("is not unique"),
             });
         }
     }

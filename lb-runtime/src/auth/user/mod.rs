@@ -1,0 +1,93 @@
+//! LoopBack's built-in `User`: a model of the app based on it gets User's properties
+//! (`realm`, `username`, `password`, `email`, `emailVerified`, `verificationToken`), its
+//! checks (a valid, unique email; a unique username; a password), its hidden properties,
+//! the `accessTokens` relation, its methods (`login`, `logout`, `confirm`, `verify`,
+//! `resetPassword`, `changePassword`, `setPassword`), its ACLs and its operation hooks
+//! (passwords hashed, other tokens ended when the email or password changes, tokens deleted
+//! with the user). Attach one with `AppBuilder::user_model`.
+
+mod definition;
+mod hooks;
+mod methods;
+mod settings;
+
+use std::sync::{Arc, Weak};
+
+pub use settings::{ResetRequest, UserModel, UserSettings, VerifyOptions};
+
+pub(crate) use definition::{base_acls, token_definition, user_definition};
+
+use super::{Passwords, RowTokenStore, TokenStore};
+use crate::remote::{RemoteHook, RemoteMethod};
+use crate::repository::{Peers, Repository};
+use crate::{Error, Result};
+
+/// The app's user model at run time: its settings and where its rows and tokens are.
+pub(crate) struct Users {
+    pub model: String,
+    pub token_model: String,
+    pub settings: UserSettings,
+    pub passwords: Passwords,
+    pub config: UserModel,
+    pub rest_api_root: String,
+    pub rest_path: String,
+    peers: Weak<Peers>,
+}
+
+impl Users {
+    pub(crate) fn new(
+        config: UserModel,
+        token_model: &str,
+        rest_api_root: &str,
+        rest_path: &str,
+        peers: &Arc<Peers>,
+    ) -> Arc<Users> {
+        Arc::new(Users {
+            model: config.model.clone(),
+            token_model: token_model.to_string(),
+            settings: config.settings.clone(),
+            passwords: config.passwords.clone(),
+            config,
+            rest_api_root: rest_api_root.to_string(),
+            rest_path: rest_path.to_string(),
+            peers: Arc::downgrade(peers),
+        })
+    }
+
+    fn repository(&self, model: &str) -> Result<Repository> {
+        self.peers
+            .upgrade()
+            .and_then(|p| p.repository(model))
+            .ok_or_else(|| Error::internal(format!("model {model} is not attached")))
+    }
+
+    /// The user model's repository.
+    pub(crate) fn users(&self) -> Result<Repository> {
+        self.repository(&self.model)
+    }
+
+    /// Where the users' tokens are kept: the configured store, else the token model's rows.
+    pub(crate) fn tokens(&self) -> Result<Arc<dyn TokenStore>> {
+        if let Some(store) = &self.config.token_store {
+            return Ok(store.clone());
+        }
+        Ok(Arc::new(RowTokenStore::new(
+            self.repository(&self.token_model)?,
+        )))
+    }
+
+    /// User's remote methods.
+    pub(crate) fn methods(self: &Arc<Self>) -> Vec<RemoteMethod> {
+        methods::all(self)
+    }
+
+    /// User's remote hooks (`emailVerified` of a REST create).
+    pub(crate) fn remote_hooks(self: &Arc<Self>) -> Vec<RemoteHook> {
+        hooks::remote_hooks(&self.model)
+    }
+
+    /// User's operation hooks.
+    pub(crate) fn observers(self: &Arc<Self>) -> Vec<crate::observe::Observer> {
+        hooks::observers(self)
+    }
+}
