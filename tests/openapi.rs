@@ -8,8 +8,13 @@ mod support;
 use serde_json::{json, Value};
 use support::get;
 
+/// The whole example's app (users, notes and memos with their ACLs too).
+fn example() -> lb::App {
+    support::full_app_with(|b| b)
+}
+
 fn doc() -> Value {
-    serde_json::to_value(support::app().openapi()).expect("serializable")
+    serde_json::to_value(example().openapi()).expect("serializable")
 }
 
 fn op<'a>(d: &'a Value, path: &str, verb: &str) -> &'a Value {
@@ -65,9 +70,10 @@ fn every_endpoint_has_an_operation_with_a_loopback_operation_id() {
     ] {
         assert!(ids.iter().any(|i| i == id), "{id} in {ids:?}");
     }
-    // 3 models × 18 built-in routes (change-stream: GET and POST) + 3 custom + 7 hasMany
-    // routes + 1 belongsTo route
-    assert_eq!(ids.len(), 65);
+    // 6 models × 18 built-in routes (change-stream: GET and POST) + 3 custom + User's 7
+    // methods + 3 hasMany relations × 7 routes (inventory, notes, accessTokens) + 3 belongsTo
+    // routes
+    assert_eq!(ids.len(), 6 * 18 + 3 + 7 + 3 * 7 + 3);
 }
 
 #[test]
@@ -235,8 +241,8 @@ fn bodies_responses_and_errors() {
 
 #[test]
 fn the_document_is_deterministic_and_matches_the_committed_snapshot() {
-    let a = serde_json::to_string_pretty(&support::app().openapi()).unwrap();
-    let b = serde_json::to_string_pretty(&support::app().openapi()).unwrap();
+    let a = serde_json::to_string_pretty(&example().openapi()).unwrap();
+    let b = serde_json::to_string_pretty(&example().openapi()).unwrap();
     assert_eq!(a, b, "two builds give the same bytes");
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -417,4 +423,45 @@ fn relations_are_documented() {
         answer["oneOf"][1]["items"]["$ref"],
         "#/components/schemas/Inventory"
     );
+}
+
+/// Access control in the document: the token's two security schemes (the explorer's
+/// Authorize button), which operations need a token, and their 401/403 answers.
+#[test]
+fn operations_say_whether_they_need_a_token() {
+    let d = doc();
+    let schemes = &d["components"]["securitySchemes"];
+    assert_eq!(
+        schemes["AccessToken"],
+        json!({"type": "apiKey", "name": "Authorization", "in": "header",
+               "description": schemes["AccessToken"]["description"]})
+    );
+    assert_eq!(schemes["AccessTokenQuery"]["in"], "query");
+    assert_eq!(schemes["AccessTokenQuery"]["name"], "access_token");
+    let token = json!([{"AccessToken": []}, {"AccessTokenQuery": []}]);
+    let optional = json!([{}, {"AccessToken": []}, {"AccessTokenQuery": []}]);
+    // Note: every method needs a token; denials are 401
+    let find = op(&d, "/api/notes", "get");
+    assert_eq!(find["security"], token);
+    assert!(find["responses"]["401"].is_object());
+    assert!(find["responses"].get("403").is_none());
+    // Memo's aclErrorStatus is 403
+    assert!(op(&d, "/api/memos/{id}", "delete")["responses"]["403"].is_object());
+    // User: anyone registers and logs in; a token reads a user
+    assert_eq!(op(&d, "/api/users", "post")["security"], optional);
+    assert_eq!(op(&d, "/api/users/login", "post")["security"], optional);
+    assert_eq!(op(&d, "/api/users/{id}", "get")["security"], token);
+    assert_eq!(
+        op(&d, "/api/users/change-password", "post")["security"],
+        token
+    );
+    // open models say nothing
+    let loc = op(&d, "/api/locations", "get");
+    assert!(loc.get("security").is_none());
+    assert!(loc["responses"].get("401").is_none());
+    // the password is in no answer's schema
+    assert!(d["components"]["schemas"]["user"]["properties"]
+        .get("password")
+        .is_none());
+    assert!(d["components"]["schemas"]["Newuser"]["properties"]["password"].is_object());
 }

@@ -59,7 +59,7 @@ fi
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
     --disable-component-update --no-first-run --disable-sync --user-data-dir="$WORK/chrome" \
     --virtual-time-budget=15000 --dump-dom "$BASE/explorer/" >"$WORK/dom.html" 2>"$WORK/chrome.log" || true
-for want in 'Location' '/api/locations/nearby' 'Find nearby locations around the geo point' 'LocationFilter' 'Inventory'; do
+for want in 'Location' '/api/locations/nearby' 'Find nearby locations around the geo point' 'LocationFilter' 'Inventory' 'btn authorize' '/api/users/login'; do
     if ! grep -qF "$want" "$WORK/dom.html"; then
         echo "explorer page does not show: $want"; head -c 2000 "$WORK/dom.html"; exit 1
     fi

@@ -51,6 +51,7 @@ pub fn document(app: &App) -> OpenApi {
         .schema(schemas::COUNT, schemas::count())
         .schema(schemas::EXISTS, schemas::exists());
     let mut tags = Vec::new();
+    let mut secured = false;
     let root = app.rest_api_root();
     let models: Vec<&str> = app
         .inner
@@ -103,9 +104,37 @@ pub fn document(app: &App) -> OpenApi {
                 def.rest_path(),
                 path_template(m.path_text.trim_end_matches('/'))
             );
-            let op = operations::operation(def, m, ids[i].clone(), &models);
+            let protection = app.inner.authorizer.as_ref().and_then(|a| {
+                let method = crate::rest::MethodRef {
+                    name: &m.name,
+                    aliases: m.aliases,
+                    access_type: m.access_type,
+                };
+                a.protection(app, def, &method)
+            });
+            secured |= protection.is_some();
+            let op = operations::operation(def, m, ids[i].clone(), &models, protection);
             paths.add_path_operation(&path, vec![verb], op);
         }
+    }
+    if secured {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        components = components
+            .security_scheme(
+                operations::TOKEN_HEADER,
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                    "Authorization",
+                    "The `id` of an access token (`POST .../login`), as it is, or as \
+                     `Bearer <base64 of the id>`",
+                ))),
+            )
+            .security_scheme(
+                operations::TOKEN_QUERY,
+                SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                    "access_token",
+                    "The `id` of an access token (`POST .../login`)",
+                ))),
+            );
     }
     OpenApiBuilder::new()
         .info(

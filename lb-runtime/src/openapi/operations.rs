@@ -353,12 +353,18 @@ fn writes(m: &RestMethod) -> bool {
     )
 }
 
-/// The operation of one endpoint.
+/// The names of the security schemes: the token in the `Authorization` header, in the
+/// `access_token` query parameter.
+pub(super) const TOKEN_HEADER: &str = "AccessToken";
+pub(super) const TOKEN_QUERY: &str = "AccessTokenQuery";
+
+/// The operation of one endpoint (`protection`: how access control guards it).
 pub(super) fn operation(
     def: &ModelDefinition,
     m: &RestMethod,
     operation_id: String,
     models: &[&str],
+    protection: Option<crate::rest::Protection>,
 ) -> Operation {
     let mut op = OperationBuilder::new()
         .tag(&def.name)
@@ -435,6 +441,34 @@ pub(super) fn operation(
     }
     if writes(m) || !matches!(m.kind, MethodKind::Builtin(_)) {
         op = op.response("422", error_response("Validation failed"));
+    }
+    if let MethodKind::Remote(rm) = &m.kind {
+        for (status, description) in &rm.errors {
+            let answer = if status.is_redirection() {
+                ResponseBuilder::new().description(description.as_ref())
+            } else {
+                error_response(description)
+            };
+            op = op.response(status.as_u16().to_string(), answer);
+        }
+    }
+    if let Some(p) = protection {
+        use utoipa::openapi::security::SecurityRequirement;
+        let mut ways = Vec::new();
+        if p.anonymous {
+            // optional: `{}` allows a call without a token
+            ways.push(SecurityRequirement::default());
+        }
+        ways.push(SecurityRequirement::new::<_, _, &str>(TOKEN_HEADER, []));
+        ways.push(SecurityRequirement::new::<_, _, &str>(TOKEN_QUERY, []));
+        op = op.securities(Some(ways));
+        op = op.response(
+            "401",
+            error_response("Authorization Required: no valid access token, or access denied"),
+        );
+        if p.denied_status == axum::http::StatusCode::FORBIDDEN {
+            op = op.response("403", error_response("Access Denied to the caller's token"));
+        }
     }
     op.build()
 }

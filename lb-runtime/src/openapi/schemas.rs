@@ -174,7 +174,8 @@ pub(crate) fn model(def: &ModelDefinition, variant: Variant) -> Schema {
 /// to-many relations, the related model for to-one relations).
 pub(crate) fn with_relations(def: &ModelDefinition) -> Schema {
     let mut rels = ObjectBuilder::new().schema_type(Type::Object);
-    for r in &def.relations {
+    // `disableInclude` relations (User's accessTokens) are never included
+    for r in def.relations.iter().filter(|r| !r.disable_include) {
         if r.is_polymorphic_belongs_to() {
             // any model
             rels = rels.property(

@@ -86,6 +86,7 @@ struct State {
     args: Map<String, Value>,
     result: Option<Value>,
     error: Option<Error>,
+    redirect: Option<String>,
 }
 
 struct Inner {
@@ -124,6 +125,7 @@ impl HookContext {
                 args,
                 result: None,
                 error: None,
+                redirect: None,
             }),
         }))
     }
@@ -195,6 +197,16 @@ impl HookContext {
     /// Replaces the error (after-error hooks).
     pub fn set_error(&self, e: Error) {
         self.state().error = Some(e);
+    }
+
+    /// Answers `302 Found` to `location` instead of the result (LoopBack's
+    /// `ctx.res.location(url); ctx.res.status(302)` in an after hook).
+    pub fn redirect(&self, location: impl Into<String>) {
+        self.state().redirect = Some(location.into());
+    }
+
+    pub(crate) fn take_redirect(&self) -> Option<String> {
+        self.state().redirect.take()
     }
 
     pub(crate) fn take_result(&self) -> Option<Value> {

@@ -283,6 +283,8 @@ pub struct RemoteMethod {
     /// LoopBack's `accessScopes`: a token must hold one of them (none: `DEFAULT`, which a
     /// token without scopes holds).
     pub access_scopes: Vec<Cow<'static, str>>,
+    /// Error answers it may give beyond those of every method, for its documentation.
+    pub errors: Vec<(StatusCode, Cow<'static, str>)>,
     /// The implementation.
     pub invoke: Invoke,
 }
@@ -320,6 +322,7 @@ impl RemoteMethod {
             returns: Vec::new(),
             access_type: None,
             access_scopes: Vec::new(),
+            errors: Vec::new(),
             invoke: Arc::new(move |inv| Box::pin(f(inv))),
         }
     }
@@ -361,6 +364,12 @@ impl RemoteMethod {
     /// Sets the access type ACLs see (LoopBack's `accessType`).
     pub fn access_type(mut self, t: AccessType) -> Self {
         self.access_type = Some(t);
+        self
+    }
+
+    /// Documents an error answer it may give (`404`, "no such user").
+    pub fn error(mut self, status: StatusCode, description: impl Into<Cow<'static, str>>) -> Self {
+        self.errors.push((status, description.into()));
         self
     }
 

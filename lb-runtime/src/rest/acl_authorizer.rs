@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::authorize::{AccessRequest, Authorizer};
+use super::authorize::{AccessRequest, Authorizer, MethodRef, Protection};
 use crate::acl::{
     effective, resolve, roles, static_acls, Acl, AclRequest, Permission, PrincipalType,
 };
@@ -320,22 +320,56 @@ fn text(v: &Value) -> String {
 }
 
 impl Authorizer for AclAuthorizer {
+    fn protection(
+        &self,
+        app: &App,
+        model: &ModelDefinition,
+        method: &MethodRef<'_>,
+    ) -> Option<Protection> {
+        let entries: Vec<&Acl> = self.entries(app, &model.name).collect();
+        if entries.is_empty() {
+            return None;
+        }
+        let property = method
+            .name
+            .strip_prefix("prototype.")
+            .unwrap_or(method.name);
+        let mut names = vec![property];
+        names.extend(
+            method
+                .aliases
+                .iter()
+                .map(|a| a.strip_prefix("prototype.").unwrap_or(a)),
+        );
+        let candidates = static_acls(entries.iter().copied(), property);
+        // an anonymous caller: `$everyone` and `$unauthenticated`, nothing else
+        let applying = effective(candidates, &[], |r| {
+            r == roles::EVERYONE || r == roles::UNAUTHENTICATED
+        });
+        let req = AclRequest {
+            model: &model.name,
+            property,
+            method_names: &names,
+            access_type: Some(method.access_type),
+        };
+        Some(Protection {
+            anonymous: resolve(&applying, &req).is_allowed(Permission::Allow),
+            denied_status: self.denial_status(&model.name),
+        })
+    }
+
     fn authorize<'a>(
         &'a self,
         request: &'a AccessRequest<'a>,
     ) -> BoxFuture<'a, Result<Option<Arc<AccessToken>>>> {
         Box::pin(async move {
             let token = self.token(request).await?;
-            let denied = |token: &Option<AccessToken>| {
-                let status = self
-                    .error_status
-                    .get(&request.model.name)
-                    .copied()
-                    .unwrap_or(self.default_error_status);
-                match (token, status) {
-                    (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
-                    _ => Error::authorization_required(),
-                }
+            let denied = |token: &Option<AccessToken>| match (
+                token,
+                self.denial_status(&request.model.name),
+            ) {
+                (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
+                _ => Error::authorization_required(),
             };
             // LoopBack's accessScopes: a token without scopes holds `DEFAULT`, a method
             // without any asks for it; a reset token cannot do anything else
@@ -343,18 +377,14 @@ impl Authorizer for AclAuthorizer {
                 return Err(denied(&token));
             }
             // the authorizer's own entries and the app's (model-config.json)
-            let own = self
-                .acls
-                .get(&request.model.name)
-                .map_or(&[][..], Vec::as_slice);
-            let from_app = request.app.model_acls(&request.model.name);
-            if own.is_empty() && from_app.is_empty() {
+            let entries: Vec<&Acl> = self.entries(request.app, &request.model.name).collect();
+            if entries.is_empty() {
                 return Ok(token.map(Arc::new));
             }
             let property = request.property();
             let mut names: Vec<&str> = vec![property];
             names.extend(request.property_aliases());
-            let candidates = static_acls(own.iter().chain(from_app), property);
+            let candidates = static_acls(entries.iter().copied(), property);
             // each role named by a candidate, decided once
             let mut members = HashSet::new();
             let asked: HashSet<&str> = candidates
@@ -383,6 +413,24 @@ impl Authorizer for AclAuthorizer {
             }
             Err(denied(&token))
         })
+    }
+}
+
+impl AclAuthorizer {
+    /// The ACL entries of `model`: the authorizer's own, then the app's.
+    fn entries<'a>(&'a self, app: &'a App, model: &str) -> impl Iterator<Item = &'a Acl> {
+        self.acls
+            .get(model)
+            .into_iter()
+            .flatten()
+            .chain(app.model_acls(model))
+    }
+
+    fn denial_status(&self, model: &str) -> StatusCode {
+        self.error_status
+            .get(model)
+            .copied()
+            .unwrap_or(self.default_error_status)
     }
 }
 

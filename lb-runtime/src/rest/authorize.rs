@@ -71,6 +71,38 @@ pub trait Authorizer: Send + Sync + 'static {
         &'a self,
         request: &'a AccessRequest<'a>,
     ) -> BoxFuture<'a, Result<Option<Arc<AccessToken>>>>;
+
+    /// How a method is protected, for its documentation (the OpenAPI document): `None`
+    /// when anyone may call it.
+    fn protection(
+        &self,
+        app: &App,
+        model: &ModelDefinition,
+        method: &MethodRef<'_>,
+    ) -> Option<Protection> {
+        let _ = (app, model, method);
+        None
+    }
+}
+
+/// A method as [`Authorizer::protection`] is asked about it.
+#[derive(Debug, Clone, Copy)]
+pub struct MethodRef<'a> {
+    /// Its name (`find`, `prototype.patchAttributes`).
+    pub name: &'a str,
+    /// Its other names.
+    pub aliases: &'a [&'static str],
+    /// What it does.
+    pub access_type: AccessType,
+}
+
+/// How a method is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Protection {
+    /// A caller without a token may call it.
+    pub anonymous: bool,
+    /// The status of a denial to a caller with a valid token (401 or 403).
+    pub denied_status: axum::http::StatusCode,
 }
 
 /// Runs the app's authorizer, if it has one, for `method` called by `call`: the caller's

@@ -163,6 +163,14 @@ fn respond(ctx: &HookContext, status: StatusCode, missing: Option<Error>) -> Res
     if let (Some(e), None | Some(Value::Null)) = (missing, &result) {
         return Err(e);
     }
+    if let Some(location) = ctx.take_redirect() {
+        let mut r = void_response();
+        *r.status_mut() = StatusCode::FOUND;
+        let value = axum::http::HeaderValue::try_from(location)
+            .map_err(|_| Error::internal("a redirect to a location that is not a header value"))?;
+        r.headers_mut().insert(axum::http::header::LOCATION, value);
+        return Ok(r);
+    }
     Ok(match result {
         // a void method whose result an after hook set answers 200 with it
         Some(v) if status == StatusCode::NO_CONTENT => json_response(StatusCode::OK, &v),

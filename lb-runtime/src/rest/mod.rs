@@ -27,7 +27,7 @@ mod response;
 mod service;
 
 pub use acl_authorizer::{AclAuthorizer, RoleContext, RoleResolver};
-pub use authorize::{AccessRequest, Authorizer};
+pub use authorize::{AccessRequest, Authorizer, MethodRef, Protection};
 pub use body::ReadTimeout;
 pub use client::client_address;
 pub(crate) use client::serving;

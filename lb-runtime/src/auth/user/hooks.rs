@@ -32,11 +32,19 @@ pub(super) async fn setting_password<F: std::future::Future>(f: F) -> F::Output 
 
 const ORIGINAL: &str = "lb:originalUserData";
 
-/// User's remote hooks: a client cannot create a verified user (`beforeRemote('create')`),
-/// and a `password` that is not text is ignored, as LoopBack's setter ignores it (before
+/// User's remote hooks: a client cannot create a verified user (`beforeRemote('create')`)
+/// nor, unlike LoopBack, verify its own email by a PATCH or PUT, nor set its verification
+/// token; a `password` that is not text is ignored, as LoopBack's setter ignores it (before
 /// the values are coerced to the property's type).
 pub(super) fn remote_hooks(model: &str) -> Vec<RemoteHook> {
     vec![
+        // `afterRemote('confirm')`: on to `redirect` (checked by confirm: a path of this site)
+        RemoteHook::new(model, "confirm", HookKind::After, |ctx| async move {
+            if let Some(Value::String(to)) = ctx.arg("redirect") {
+                ctx.redirect(to);
+            }
+            Ok(())
+        }),
         each_data(model, "create", |o| {
             if o.get("emailVerified").is_some_and(js::truthy) {
                 o.insert("emailVerified".into(), Value::Bool(false));
@@ -45,6 +53,10 @@ pub(super) fn remote_hooks(model: &str) -> Vec<RemoteHook> {
         each_data(model, "**", |o| {
             if o.get("password").is_some_and(|p| !p.is_string()) {
                 o.shift_remove("password");
+            }
+            o.shift_remove("verificationToken");
+            if o.get("emailVerified").is_some_and(js::truthy) {
+                o.shift_remove("emailVerified");
             }
         }),
     ]

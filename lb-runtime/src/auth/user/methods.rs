@@ -34,6 +34,7 @@ pub(super) fn all(users: &Arc<Users>) -> Vec<RemoteMethod> {
     })
     .http(Method::POST, "/reset-password")
     .description("Reset user's password via a password-reset token.")
+    .error(StatusCode::UNAUTHORIZED, "No such user (USER_NOT_FOUND)")
     .accepts(
         Accept::new("newPassword", ArgType::String)
             .required()
@@ -58,6 +59,10 @@ pub(super) fn all(users: &Arc<Users>) -> Vec<RemoteMethod> {
                 .source(Source::Query)
                 .description("Related objects to include in the response (`user`)."),
         )
+        .error(
+            StatusCode::UNAUTHORIZED,
+            "login failed (LOGIN_FAILED, LOGIN_FAILED_EMAIL_NOT_VERIFIED)",
+        )
         .returns(Returns::root("accessToken", ArgType::Object).description(
             "The response body contains properties of the AccessToken created on login; with \
              `include=user`, also `user`, the user's own properties.",
@@ -66,7 +71,11 @@ pub(super) fn all(users: &Arc<Users>) -> Vec<RemoteMethod> {
             let u = b.clone();
             async move { logout(&u, inv).await }
         })
-        .description("Logout a user with access token."),
+        .description("Logout a user with access token.")
+        .error(
+            StatusCode::UNAUTHORIZED,
+            "accessToken is required to logout",
+        ),
         RemoteMethod::new("confirm", move |inv| {
             let u = c.clone();
             async move { confirm(&u, inv).await }
@@ -75,7 +84,9 @@ pub(super) fn all(users: &Arc<Users>) -> Vec<RemoteMethod> {
         .description("Confirm a user registration with identity verification token.")
         .accepts(Accept::new("uid", ArgType::String).required())
         .accepts(Accept::new("token", ArgType::String).required())
-        .accepts(Accept::new("redirect", ArgType::String)),
+        .accepts(Accept::new("redirect", ArgType::String))
+        .error(StatusCode::NOT_FOUND, "User not found (USER_NOT_FOUND)")
+        .error(StatusCode::FOUND, "Confirmed: on to `redirect`"),
         RemoteMethod::new("verify", move |inv| {
             let u = d.clone();
             async move { verify(&u, inv).await }
@@ -90,6 +101,10 @@ pub(super) fn all(users: &Arc<Users>) -> Vec<RemoteMethod> {
         })
         .http(Method::POST, "/reset")
         .description("Reset password for a user with email.")
+        .error(
+            StatusCode::NOT_FOUND,
+            "Email not found (EMAIL_NOT_FOUND; only with reset_reveals_unknown_email)",
+        )
         .accepts(
             Accept::new("options", ArgType::Object)
                 .required()
@@ -101,6 +116,7 @@ pub(super) fn all(users: &Arc<Users>) -> Vec<RemoteMethod> {
         })
         .http(Method::POST, "/change-password")
         .description("Change a user's password.")
+        .error(StatusCode::UNAUTHORIZED, "No such user (USER_NOT_FOUND)")
         .accepts(
             Accept::new("oldPassword", ArgType::String)
                 .required()
@@ -318,6 +334,15 @@ async fn logout(u: &Users, _inv: Invocation) -> Result<Vec<Value>> {
 async fn confirm(u: &Users, inv: Invocation) -> Result<Vec<Value>> {
     let uid = inv.arg::<String>("uid")?;
     let token = inv.arg::<String>("token")?;
+    if let Some(to) = inv.args.get("redirect").and_then(Value::as_str) {
+        if !is_local_path(to) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "redirect must be a path of this site (`/...`)",
+                "INVALID_REDIRECT",
+            ));
+        }
+    }
     let users = u.users()?;
     let user = users.find_by_id(&Value::String(uid.clone()), None).await?;
     let Some(user) = user else {
@@ -349,6 +374,11 @@ async fn confirm(u: &Users, inv: Invocation) -> Result<Vec<Value>> {
         )
         .await?;
     Ok(Vec::new())
+}
+
+/// A path on this site (`/welcome`), not another origin (`//evil.example`, `https://..`).
+fn is_local_path(to: &str) -> bool {
+    to.starts_with('/') && !to.starts_with("//") && !to.chars().any(|c| c.is_control() || c == '\\')
 }
 
 /// 64 random bytes as hex (LoopBack's `generateVerificationToken`).
