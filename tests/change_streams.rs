@@ -260,6 +260,9 @@ async fn across_processes_on_postgresql() {
         fresh().others_listen().await.unwrap(),
         "a listener is visible"
     );
+    // the child wrote at start (the example seeds its admin): it knew then that nobody
+    // listened, and sees the new listener within half a second (`Listeners::any`)
+    tokio::time::sleep(Duration::from_millis(700)).await;
     let r = http(
         port,
         "POST",

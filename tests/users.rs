@@ -768,3 +768,203 @@ async fn hooks_and_remote_methods_see_the_caller() {
     .unwrap();
     assert_eq!(seen.lock().unwrap().last(), Some(&None));
 }
+
+/// The first SSE data event of `body` within `ms`, if any.
+async fn next_event(body: &mut axum::body::Body, ms: u64) -> Option<String> {
+    use http_body_util::BodyExt;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(ms);
+    let mut buf = String::new();
+    loop {
+        if let Some(i) = buf.find("event: data\ndata: ") {
+            if let Some(end) = buf[i..].find("\n\n") {
+                return Some(buf[i + 18..i + end].to_string());
+            }
+        }
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .ok()??;
+        if let Ok(data) = frame.unwrap().into_data() {
+            buf.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+}
+
+#[tokio::test]
+async fn owner_scoped_models_show_each_caller_its_own_rows() {
+    use tower::ServiceExt;
+    let app = app_with(UserModel::new("user"), |b| b.owner_scoped("Note"));
+    let ann = register(&app, "ann@x.com", "ann-pass").await;
+    let bob = register(&app, "bob@x.com", "bob-pass").await;
+    let t_ann = token(&app, "ann@x.com", "ann-pass").await;
+    let t_bob = token(&app, "bob@x.com", "bob-pass").await;
+    for (t, owner, title) in [
+        (&t_ann, &ann, "a1"),
+        (&t_ann, &ann, "a2"),
+        (&t_bob, &bob, "b1"),
+    ] {
+        let (s, v) = call(
+            &app,
+            "POST",
+            "/api/notes",
+            Some(t),
+            Some(json!({"title": title, "ownerId": owner})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    // ann's change stream: only her notes' changes
+    let req = axum::http::Request::get("/api/notes/change-stream")
+        .header("authorization", &t_ann)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = app.clone().into_router().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut stream = res.into_body();
+
+    let titles = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, mine) = call(&app, "GET", "/api/notes", Some(&t_ann), None).await;
+    assert_eq!(titles(&mine), ["a1", "a2"]);
+    let (_, theirs) = call(&app, "GET", "/api/notes", Some(&t_bob), None).await;
+    assert_eq!(titles(&theirs), ["b1"]);
+    assert_eq!(
+        call(&app, "GET", "/api/notes/count", Some(&t_ann), None)
+            .await
+            .1,
+        json!({"count": 2})
+    );
+    // bob's note is not there for ann, whatever the where says
+    assert_eq!(
+        call(&app, "GET", "/api/notes/3", Some(&t_ann), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/notes/3/exists", Some(&t_ann), None)
+            .await
+            .1,
+        json!({"exists": false})
+    );
+    let (_, found) = call(
+        &app,
+        "GET",
+        "/api/notes?filter=%7B%22where%22%3A%7B%22title%22%3A%22b1%22%7D%7D",
+        Some(&t_ann),
+        None,
+    )
+    .await;
+    assert_eq!(found, json!([]));
+    let (_, included) = call(
+        &app,
+        "GET",
+        "/api/users/1?filter=%7B%22include%22%3A%22notes%22%7D",
+        Some(&t_ann),
+        None,
+    )
+    .await;
+    assert_eq!(included["notes"].as_array().map(Vec::len), Some(2));
+    // the typed relation list of bob's user, asked by ann: nothing
+    let bob_user = User::find_by_id(&app, bob.as_i64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    use lb::auth::TokenStore;
+    let store = lb::auth::RowTokenStore::new(app.repository("AccessToken").unwrap().into_owned());
+    let token = Arc::new(store.find(&t_ann).await.unwrap().unwrap());
+    let listed = lb::auth::as_caller(Some(token.clone()), async {
+        bob_user.notes(&app).find(()).await
+    })
+    .await
+    .unwrap();
+    assert!(listed.is_empty());
+    // updateAll and deleteAll by ann touch only her notes
+    let notes = app.repository("Note").unwrap().into_owned();
+    let n = lb::auth::as_caller(
+        Some(token.clone()),
+        notes.update_all(None, json!({"body": "mine"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+    let w =
+        lb::filter::parse_where(notes.model, &json!({"title": "b1"}), Default::default()).unwrap();
+    let n = lb::auth::as_caller(Some(token), notes.delete_all(w.as_ref()))
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "bob's note is not ann's to delete");
+    // code outside a request sees every note
+    assert_eq!(Note::count(&app, ()).await.unwrap(), 3);
+    // the change stream: bob's new note is not ann's business, hers is
+    call(
+        &app,
+        "POST",
+        "/api/notes",
+        Some(&t_bob),
+        Some(json!({"title": "b2", "ownerId": bob})),
+    )
+    .await;
+    call(
+        &app,
+        "POST",
+        "/api/notes",
+        Some(&t_ann),
+        Some(json!({"title": "a3", "ownerId": ann})),
+    )
+    .await;
+    let e = next_event(&mut stream, 3000).await.expect("an event");
+    assert!(e.contains("\"a3\""), "{e}");
+}
+
+#[tokio::test]
+async fn rows_of_the_acl_model_are_entries_too() {
+    let app = app_with(UserModel::new("user"), |b| {
+        b.definition(lb::acl::acl_model(), "db")
+    });
+    register(&app, "ann@x.com", "ann-pass").await;
+    let t = token(&app, "ann@x.com", "ann-pass").await;
+    assert_eq!(
+        call(&app, "GET", "/api/notes", Some(&t), None).await.0,
+        StatusCode::OK
+    );
+    // a row naming `find` beats Note's `$authenticated READ` (a property over `*`)
+    let table = app.repository("ACL").unwrap().into_owned();
+    let row = table
+        .create(json!({"model": "Note", "property": "find", "accessType": "READ",
+                       "permission": "DENY", "principalType": "ROLE", "principalId": "$authenticated"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&app, "GET", "/api/notes", Some(&t), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/notes/count", Some(&t), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // deleted: the next request sees it gone
+    table
+        .delete_by_id(&table.row_id(&row).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&app, "GET", "/api/notes", Some(&t), None).await.0,
+        StatusCode::OK
+    );
+    // a row that is not an entry fails closed
+    table
+        .create(json!({"model": "Note", "permission": "MAYBE"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&app, "GET", "/api/notes", Some(&t), None).await.0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+}

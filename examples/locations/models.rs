@@ -215,7 +215,7 @@ pub fn memo_acls() -> serde_json::Value {
     ])
 }
 
-/// The users and their access control: `user` (a User), `AccessToken`, `Role`,
+/// The users and their access control: `user` (a User), `AccessToken`, `ACL`, `Role`,
 /// `RoleMapping`, `Note` and `Memo` with their ACLs, on the datasource `db`.
 pub fn with_users(builder: lb::AppBuilder) -> lb::Result<lb::AppBuilder> {
     use lb::auth::{role_mapping_model, role_model, LogMailer, UserModel, VerifyOptions};
@@ -227,6 +227,7 @@ pub fn with_users(builder: lb::AppBuilder) -> lb::Result<lb::AppBuilder> {
         .model::<User>()
         .model::<Note>()
         .model::<Memo>()
+        .definition(lb::acl::acl_model(), "db")
         .definition(role_model(), "db")
         .definition(role_mapping_model(), "db")
         .user_model(

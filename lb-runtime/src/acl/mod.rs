@@ -10,9 +10,11 @@
 
 mod entry;
 mod resolve;
+pub(crate) mod table;
 
 pub use entry::{Acl, AclAccessType, Permission, PrincipalType, PropertyMatch};
 pub use resolve::{effective, matching_score, resolve, static_acls, AclRequest};
+pub use table::acl_model;
 
 /// LoopBack's built-in roles.
 pub mod roles {

@@ -87,6 +87,10 @@ pub(crate) struct AppInner {
     pub acls: FastMap<String, Vec<crate::acl::Acl>>,
     /// The user model (LoopBack's User), if the app has one.
     pub users: Option<Arc<crate::auth::user::Users>>,
+    /// Owner-scoped models and the property naming their owner.
+    pub owner_scopes: FastMap<String, String>,
+    /// The rows of the `ACL` model, when the app attaches one.
+    pub acl_table: Option<Arc<crate::acl::table::AclTable>>,
     /// REST datasources by name.
     #[cfg(feature = "rest")]
     pub rest: HashMap<String, crate::connector::rest::RestDataSource>,
@@ -130,6 +134,7 @@ pub struct AppBuilder {
     authorizer: Option<Arc<dyn rest::Authorizer>>,
     acls: Vec<(String, Vec<crate::acl::Acl>)>,
     user_model: Option<crate::auth::UserModel>,
+    owner_scoped: Vec<String>,
 }
 
 struct PendingModel {
@@ -153,6 +158,7 @@ impl App {
             shared_methods: HashMap::new(),
             acls: Vec::new(),
             user_model: None,
+            owner_scoped: Vec::new(),
             model_config: Vec::new(),
             config: Config {
                 rest_api_root: "/api".into(),
@@ -435,6 +441,14 @@ impl AppBuilder {
     pub fn build(mut self) -> Result<App> {
         self.apply_model_config()?;
         let user_model = self.prepare_user_model()?;
+        let owner_scopes =
+            self.attach_owner_scopes(user_model.as_ref().map(|u| u.model.as_str()))?;
+        // LoopBack's ACL model: its rows are entries too
+        let acl_table = self.models.iter().any(|p| p.def.name == "ACL").then(|| {
+            let table = Arc::new(crate::acl::table::AclTable::default());
+            self.observers.extend(table.observers("ACL"));
+            table
+        });
         self.attach_generated_through_models();
         if self.datasources.is_empty() {
             self.datasources
@@ -485,6 +499,8 @@ impl AppBuilder {
             authorizer: self.authorizer.take(),
             acls: users::merge_acls(std::mem::take(&mut self.acls)),
             users,
+            owner_scopes,
+            acl_table,
             #[cfg(feature = "rest")]
             rest: HashMap::new(),
         };

@@ -23,6 +23,59 @@ impl AppBuilder {
         self
     }
 
+    /// Makes `model` owner-scoped: a request sees and changes only the instances its caller
+    /// owns (find, findOne, findById, count, exists, updateAll, deleteAll, relation lists,
+    /// include, change streams); a caller without a token owns nothing; code outside a
+    /// request sees everything. The owner is the foreign key of the model's belongsTo to the
+    /// user model (else its `userId` or `ownerId`). Needs a user model.
+    pub fn owner_scoped(mut self, model: &str) -> Self {
+        self.owner_scoped.push(model.to_string());
+        self
+    }
+
+    /// The owner property of each owner-scoped model, and their hooks.
+    pub(super) fn attach_owner_scopes(
+        &mut self,
+        user_model: Option<&str>,
+    ) -> Result<FastMap<String, String>> {
+        let mut out = FastMap::default();
+        for model in std::mem::take(&mut self.owner_scoped) {
+            let user_model = user_model.ok_or_else(|| {
+                Error::internal(format!(
+                    "owner-scoped model {model}: the app has no user model (AppBuilder::user_model)"
+                ))
+            })?;
+            let def = self
+                .models
+                .iter()
+                .find(|p| p.def.name == model)
+                .map(|p| p.def)
+                .ok_or_else(|| {
+                    Error::internal(format!("owner-scoped model {model} is not attached"))
+                })?;
+            let owner = def
+                .relations
+                .iter()
+                .find(|r| r.kind == crate::model::RelationKind::BelongsTo && r.target == user_model)
+                .map(|r| r.foreign_key.clone())
+                .or_else(|| {
+                    ["userId", "ownerId"]
+                        .into_iter()
+                        .find(|p| def.property(p).is_some())
+                        .map(str::to_string)
+                })
+                .ok_or_else(|| {
+                    Error::internal(format!(
+                        "owner-scoped model {model}: no belongsTo to {user_model}, no userId or ownerId"
+                    ))
+                })?;
+            self.observers
+                .extend(crate::auth::owner_scope::observers(&model, &owner));
+            out.insert(model, owner);
+        }
+        Ok(out)
+    }
+
     /// The user model's definition based on User, and its token model.
     pub(super) fn prepare_user_model(&mut self) -> Result<Option<UserModel>> {
         let Some(config) = self.user_model.take() else {

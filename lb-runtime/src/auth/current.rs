@@ -19,6 +19,12 @@ pub fn current_token() -> Option<Arc<AccessToken>> {
     CURRENT.try_with(Clone::clone).ok().flatten()
 }
 
+/// Whether a request's authorize stage is running this code (with or without a token);
+/// `false` for code outside a request (a task of the app's own, a test, `main`).
+pub fn in_request() -> bool {
+    CURRENT.try_with(|_| ()).is_ok()
+}
+
 /// The id of the user the current request comes from (its token's `userId`).
 pub fn current_user_id() -> Option<Value> {
     current_token().map(|t| t.user_id.clone())
@@ -47,5 +53,7 @@ mod tests {
         let seen = as_caller(Some(t), async { current_user_id() }).await;
         assert_eq!(seen, Some(serde_json::json!(7)));
         assert!(current_user_id().is_none());
+        assert!(!in_request());
+        assert!(as_caller(None, async { in_request() && current_token().is_none() }).await);
     }
 }

@@ -7,6 +7,7 @@
 mod access_token;
 mod current;
 mod mailer;
+pub(crate) mod owner_scope;
 mod password;
 mod roles;
 mod token_id;
@@ -16,7 +17,7 @@ pub use access_token::{
     access_token_model, new_token_id, AccessToken, RowTokenStore, TokenStore, DEFAULT_TTL,
     TOKEN_ID_LENGTH,
 };
-pub use current::{as_caller, current_token, current_user_id};
+pub use current::{as_caller, current_token, current_user_id, in_request};
 pub use mailer::{Email, LogMailer, Mailer, MemoryMailer};
 pub use password::{is_bcrypt, Checked, Passwords, MAX_PASSWORD_LENGTH};
 pub use roles::{role_mapping_model, role_model};

@@ -376,8 +376,16 @@ impl Authorizer for AclAuthorizer {
             if !scope_allowed(token.as_ref(), request.scopes) {
                 return Err(denied(&token));
             }
-            // the authorizer's own entries and the app's (model-config.json)
-            let entries: Vec<&Acl> = self.entries(request.app, &request.model.name).collect();
+            // the authorizer's own entries, the app's (model-config.json) and the ACL
+            // model's rows
+            let rows = match (&request.app.inner.acl_table, request.app.repository("ACL")) {
+                (Some(table), Some(repo)) => Some(table.entries(&repo, &request.model.name).await?),
+                _ => None,
+            };
+            let entries: Vec<&Acl> = self
+                .entries(request.app, &request.model.name)
+                .chain(rows.iter().flat_map(|r| r.iter()))
+                .collect();
             if entries.is_empty() {
                 return Ok(token.map(Arc::new));
             }

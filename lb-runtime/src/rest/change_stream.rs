@@ -110,8 +110,20 @@ async fn event(repo: &Repository, d: &Delivered, w: Option<&Where>) -> Option<By
 /// The handler of `createChangeStream`.
 pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
     Box::pin(async move {
-        let w = where_option(&c)?;
+        let mut w = where_option(&c)?;
         let entry = &c.app.inner.models[c.model_index];
+        // an owner-scoped model: only the caller's instances
+        if let Some(owner) = c.app.inner.owner_scopes.get(&entry.repo.model.name) {
+            if let Some(mine) = crate::auth::owner_scope::owner_where(entry.repo.model, owner)? {
+                w = Some(match w {
+                    Some(mut w) => {
+                        w.0.extend(mine.0);
+                        w
+                    }
+                    None => mine,
+                });
+            }
+        }
         let connector = entry.repo.connector.clone();
         let hub = c.app.inner.changes.clone();
         let place = hub.admit(super::client_address().map(|a| a.ip()))?;

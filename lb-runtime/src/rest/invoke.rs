@@ -32,9 +32,8 @@ pub(crate) async fn invoke(method: &RestMethod, call: Call) -> Result<Response> 
     // the authorize stage, before anything else sees the request; the caller's token is
     // then seen by everything the request runs
     if call.app.inner.authorizer.is_some() {
-        if let Some(token) = authorize(method, &call).await? {
-            return Box::pin(crate::auth::as_caller(Some(token), run(method, call))).await;
-        }
+        let token = authorize(method, &call).await?;
+        return Box::pin(crate::auth::as_caller(token, run(method, call))).await;
     }
     run(method, call).await
 }
