@@ -968,3 +968,71 @@ async fn rows_of_the_acl_model_are_entries_too() {
         StatusCode::INTERNAL_SERVER_ERROR
     );
 }
+
+#[tokio::test]
+async fn roles_are_looked_up_only_when_they_can_change_the_answer() {
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
+    let authorizer = lb::rest::AclAuthorizer::new()
+        .acls_json("Note", &support::models::note_acls())
+        .unwrap()
+        .role("admin", move |_ctx| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async { Ok(false) })
+        });
+    let app = App::builder()
+        .model::<User>()
+        .model::<Note>()
+        .user_model(UserModel::new("user"))
+        .authorizer(authorizer)
+        .build()
+        .unwrap();
+    let ann = register(&app, "ann@x.com", "ann-pass").await;
+    register(&app, "bob@x.com", "bob-pass").await;
+    let t_ann = token(&app, "ann@x.com", "ann-pass").await;
+    let t_bob = token(&app, "bob@x.com", "bob-pass").await;
+    call(
+        &app,
+        "POST",
+        "/api/notes",
+        Some(&t_ann),
+        Some(json!({"title": "a", "ownerId": ann})),
+    )
+    .await;
+    let n = || asked.load(std::sync::atomic::Ordering::SeqCst);
+    // a READ by a signed-in user is allowed whatever `admin` says: not asked
+    let before = n();
+    assert_eq!(
+        call(&app, "GET", "/api/notes/1", Some(&t_bob), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(n(), before);
+    // an anonymous caller: only a resolver can grant it a role, so it is asked
+    assert_eq!(
+        call(&app, "GET", "/api/notes/1", None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(n(), before + 1);
+    // the owner's PATCH is allowed whoever the admins are: not asked
+    let (s, _) = call(
+        &app,
+        "PATCH",
+        "/api/notes/1",
+        Some(&t_ann),
+        Some(json!({"body": "x"})),
+    )
+    .await;
+    assert_eq!((s, n()), (StatusCode::OK, before + 1));
+    // bob's PATCH of ann's note: not the owner, so `admin` decides
+    let (s, _) = call(
+        &app,
+        "PATCH",
+        "/api/notes/1",
+        Some(&t_bob),
+        Some(json!({"body": "x"})),
+    )
+    .await;
+    assert_eq!((s, n()), (StatusCode::UNAUTHORIZED, before + 2));
+}

@@ -3,7 +3,7 @@
 //! ([`RowTokenStore`]), so tokens survive restarts and work across processes.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::connector::BoxFuture;
 use crate::filter::{parse_where, ParseOptions};
@@ -44,28 +44,36 @@ impl AccessToken {
         }
     }
 
-    fn from_row(row: &Map<String, Value>) -> Option<AccessToken> {
-        Some(AccessToken {
-            id: row.get("id")?.as_str()?.to_string(),
-            ttl: row
-                .get("ttl")
-                .and_then(Value::as_f64)
-                .map_or(DEFAULT_TTL, |t| t as i64),
-            scopes: row
-                .get("scopes")
-                .and_then(Value::as_array)
-                .map(|a| {
+    fn from_row(row: &crate::value::Record) -> Option<AccessToken> {
+        let id = row.get("id")?.as_str()?.to_string();
+        let ttl = row
+            .get("ttl")
+            .and_then(|t| t.as_f64())
+            .map_or(DEFAULT_TTL, |t| t as i64);
+        let scopes = row
+            .get("scopes")
+            .and_then(|v| {
+                v.as_array().map(|a| {
                     a.iter()
                         .filter_map(|s| s.as_str().map(str::to_string))
                         .collect()
                 })
-                .unwrap_or_default(),
-            created: row
-                .get("created")
-                .and_then(Value::as_str)
-                .and_then(|c| DateTime::parse_from_rfc3339(c).ok())?
-                .with_timezone(&Utc),
-            user_id: row.get("userId").cloned().unwrap_or(Value::Null),
+            })
+            .unwrap_or_default();
+        let created = row
+            .get("created")
+            .and_then(|c| {
+                c.as_str()
+                    .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
+            })?
+            .with_timezone(&Utc);
+        let user_id = row.get("userId").map_or(Value::Null, |v| v.into_owned());
+        Some(AccessToken {
+            id,
+            ttl,
+            scopes,
+            created,
+            user_id,
         })
     }
 }
@@ -164,7 +172,7 @@ impl TokenStore for RowTokenStore {
             // the stored id must be the one sent, byte for byte and in constant time: a
             // database may compare ids loosely (MySQL's default collation ignores case)
             Ok(row
-                .and_then(|r| AccessToken::from_row(&r.to_object()))
+                .and_then(|r| AccessToken::from_row(&r))
                 .filter(|t| same_id(&t.id, id)))
         })
     }

@@ -1,6 +1,6 @@
 //! Passwords: Argon2id at the `argon2` crate's defaults (19 MiB, 2 passes, 1 lane: OWASP's
-//! minimum), hashed and checked on tokio's blocking pool under a bound, never on the async
-//! workers. bcrypt hashes imported from a LoopBack 3 database (`$2a$`/`$2b$`/`$2y$`) are
+//! minimum), hashed and checked on a small pool of threads of their own at a lower priority,
+//! never on the async workers. bcrypt hashes imported from a LoopBack 3 database (`$2a$`/`$2b$`/`$2y$`) are
 //! checked and reported for rehashing.
 
 use std::sync::Arc;
@@ -10,7 +10,6 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, Params};
 use axum::http::StatusCode;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 
 use crate::{Error, Result};
 
@@ -29,11 +28,12 @@ pub enum Checked {
     MatchRehash,
 }
 
-/// Hashes and checks passwords on the blocking pool, at most `concurrency` at once (each
-/// Argon2id hash holds 19 MiB and a core for tens of milliseconds).
+/// Hashes and checks passwords on threads of their own, `concurrency` of them (each
+/// Argon2id hash holds 19 MiB and a core for about 15 ms), at a lower priority than the
+/// requests.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    pool: Arc<HashPool>,
     params: Params,
     max_length: usize,
     dummy: Arc<std::sync::OnceLock<String>>,
@@ -72,7 +72,7 @@ impl Passwords {
     /// At most `concurrency` hashes at once, Argon2id with `params`.
     pub fn new(concurrency: usize, params: Params) -> Passwords {
         Passwords {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            pool: Arc::new(HashPool::new(concurrency)),
             params,
             max_length: MAX_PASSWORD_LENGTH,
             dummy: Arc::default(),
@@ -123,14 +123,14 @@ impl Passwords {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pool
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
             .map_err(|_| Error::internal("the password pool is closed"))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| Error::internal(format!("password hashing failed: {e}")))
+        rx.await
+            .map_err(|_| Error::internal("password hashing failed"))
     }
 
     /// An Argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) of `plain`.
@@ -188,6 +188,66 @@ impl Passwords {
             }
         })
         .await
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that hash: `threads` of them, started at the first hash, each 10 nice
+/// levels below the process (Linux), so a hash takes the CPU the requests leave and a burst
+/// of logins does not slow every other request down. Jobs wait in a queue.
+struct HashPool {
+    threads: usize,
+    queue: std::sync::OnceLock<std::sync::mpsc::Sender<Job>>,
+}
+
+impl HashPool {
+    fn new(threads: usize) -> HashPool {
+        HashPool {
+            threads: threads.max(1),
+            queue: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn send(&self, job: Job) -> std::result::Result<(), ()> {
+        let queue = self.queue.get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel::<Job>();
+            let rx = Arc::new(std::sync::Mutex::new(rx));
+            for i in 0..self.threads {
+                let rx = rx.clone();
+                let _ = std::thread::Builder::new()
+                    .name(format!("lb-password-{i}"))
+                    .spawn(move || {
+                        lower_priority();
+                        loop {
+                            let job = match rx.lock() {
+                                Ok(r) => r.recv(),
+                                Err(_) => return,
+                            };
+                            match job {
+                                Ok(job) => job(),
+                                Err(_) => return,
+                            }
+                        }
+                    });
+            }
+            tx
+        });
+        queue.send(job).map_err(|_| ())
+    }
+}
+
+/// This thread 10 nice levels below where it is (Linux; elsewhere nothing).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: getpriority/setpriority on this thread's own id; nothing is shared
+    unsafe {
+        let tid = libc::gettid() as libc::id_t;
+        *libc::__errno_location() = 0;
+        let now = libc::getpriority(libc::PRIO_PROCESS, tid);
+        if *libc::__errno_location() == 0 {
+            libc::setpriority(libc::PRIO_PROCESS, tid, (now + 10).min(19));
+        }
     }
 }
 

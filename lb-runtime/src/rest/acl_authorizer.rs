@@ -6,7 +6,9 @@
 //! denial is 401 `AUTHORIZATION_REQUIRED` without a valid token, else the
 //! model's `aclErrorStatus` (or the app's; 401 by default, 403 `ACCESS_DENIED`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -56,12 +58,12 @@ enum Tokens {
 pub struct AclAuthorizer {
     tokens: Tokens,
     sources: TokenSources,
-    acls: HashMap<String, Vec<Acl>>,
-    error_status: HashMap<String, StatusCode>,
+    acls: Map<String, Vec<Acl>>,
+    error_status: Map<String, StatusCode>,
     default_error_status: StatusCode,
-    resolvers: HashMap<String, RoleResolver>,
+    resolvers: Map<String, RoleResolver>,
     user_model: Option<String>,
-    owner_relations: HashMap<String, Vec<String>>,
+    owner_relations: Map<String, Vec<String>>,
     allow_eternal_tokens: bool,
 }
 
@@ -78,12 +80,12 @@ impl AclAuthorizer {
         AclAuthorizer {
             tokens: Tokens::App,
             sources: TokenSources::default(),
-            acls: HashMap::new(),
-            error_status: HashMap::new(),
+            acls: Map::default(),
+            error_status: Map::default(),
             default_error_status: StatusCode::UNAUTHORIZED,
-            resolvers: HashMap::new(),
+            resolvers: Map::default(),
             user_model: None,
-            owner_relations: HashMap::new(),
+            owner_relations: Map::default(),
             allow_eternal_tokens: false,
         }
     }
@@ -249,6 +251,23 @@ impl AclAuthorizer {
         Ok(to_user.next().is_some_and(|r| owner_of(&r.foreign_key)))
     }
 
+    /// A role decided without any lookup: `$everyone`, `$authenticated`,
+    /// `$unauthenticated`, and every other role of an anonymous caller (unless a resolver
+    /// decides it).
+    fn known_role(&self, role: &str, token: Option<&AccessToken>) -> Option<bool> {
+        if self.resolvers.contains_key(role) {
+            return None;
+        }
+        match role {
+            roles::EVERYONE => Some(true),
+            roles::AUTHENTICATED => Some(token.is_some()),
+            roles::UNAUTHENTICATED => Some(token.is_none()),
+            roles::RELATED => Some(false),
+            _ if token.is_none() => Some(false),
+            _ => None,
+        }
+    }
+
     async fn in_role(
         &self,
         role: &str,
@@ -393,30 +412,49 @@ impl Authorizer for AclAuthorizer {
             let mut names: Vec<&str> = vec![property];
             names.extend(request.property_aliases());
             let candidates = static_acls(entries.iter().copied(), property);
-            // each role named by a candidate, decided once
-            let mut members = HashSet::new();
-            let asked: HashSet<&str> = candidates
-                .iter()
-                .filter(|a| a.principal_type == PrincipalType::Role)
-                .map(|a| a.principal_id.as_str())
-                .collect();
-            for role in asked {
-                if self.in_role(role, request, token.as_ref()).await? {
-                    members.insert(role.to_string());
-                }
-            }
             let principals: Vec<(PrincipalType, String)> = token
                 .iter()
                 .map(|t| (PrincipalType::User, text(&t.user_id)))
                 .collect();
-            let applying = effective(candidates, &principals, |r| members.contains(r));
             let req = AclRequest {
                 model: &request.model.name,
                 property,
                 method_names: &names,
                 access_type: Some(request.access_type),
             };
-            if resolve(&applying, &req).is_allowed(Permission::Allow) {
+            let decide = |is_member: &dyn Fn(&str) -> bool| {
+                let applying = effective(candidates.iter().copied(), &principals, is_member);
+                resolve(&applying, &req).is_allowed(Permission::Allow)
+            };
+            // the roles the candidates name: the built-in ones known at once, the others
+            // ($owner: a read of the instance; static roles: two queries; resolvers) only
+            // decided while they can still change the answer
+            let mut members: Vec<&str> = Vec::new();
+            let mut unknown: Vec<&str> = Vec::new();
+            for role in candidates
+                .iter()
+                .filter(|a| a.principal_type == PrincipalType::Role)
+                .map(|a| a.principal_id.as_str())
+            {
+                if members.contains(&role) || unknown.contains(&role) {
+                    continue;
+                }
+                match self.known_role(role, token.as_ref()) {
+                    Some(true) => members.push(role),
+                    Some(false) => {}
+                    None => unknown.push(role),
+                }
+            }
+            let allowed = loop {
+                if let Some(decision) = settled(&members, &unknown, &decide) {
+                    break decision;
+                }
+                let role = unknown.remove(0);
+                if self.in_role(role, request, token.as_ref()).await? {
+                    members.push(role);
+                }
+            };
+            if allowed {
                 return Ok(token.map(Arc::new));
             }
             Err(denied(&token))
@@ -440,6 +478,35 @@ impl AclAuthorizer {
             .copied()
             .unwrap_or(self.default_error_status)
     }
+}
+
+/// The decision when every assignment of the `unknown` roles gives the same one (up to
+/// 2^8 assignments; more unknown roles are decided one by one).
+fn settled(
+    members: &[&str],
+    unknown: &[&str],
+    decide: &dyn Fn(&dyn Fn(&str) -> bool) -> bool,
+) -> Option<bool> {
+    if unknown.len() > 8 {
+        return None;
+    }
+    let mut first = None;
+    for mask in 0u32..(1 << unknown.len()) {
+        let is_member = |r: &str| {
+            members.contains(&r)
+                || unknown
+                    .iter()
+                    .enumerate()
+                    .any(|(i, u)| mask & (1 << i) != 0 && *u == r)
+        };
+        let d = decide(&is_member);
+        match first {
+            None => first = Some(d),
+            Some(f) if f != d => return None,
+            Some(_) => {}
+        }
+    }
+    first
 }
 
 /// Whether `token` (anonymous: `DEFAULT`) holds one of the method's `scopes` (none:
