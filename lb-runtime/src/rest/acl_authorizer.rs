@@ -480,12 +480,15 @@ impl AclAuthorizer {
     }
 }
 
+/// Whether a caller with the roles the given function says is allowed.
+type Decide<'a> = dyn Fn(&dyn Fn(&str) -> bool) -> bool + 'a;
+
 /// The decision when every assignment of the `unknown` roles gives the same one (up to
 /// 2^8 assignments; more unknown roles are decided one by one).
 fn settled(
     members: &[&str],
     unknown: &[&str],
-    decide: &dyn Fn(&dyn Fn(&str) -> bool) -> bool,
+    decide: &Decide<'_>,
 ) -> Option<bool> {
     if unknown.len() > 8 {
         return None;
