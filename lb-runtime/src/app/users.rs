@@ -150,3 +150,14 @@ pub(super) fn merge_acls(lists: Vec<(String, Vec<Acl>)>) -> FastMap<String, Vec<
     }
     out
 }
+
+impl crate::App {
+    /// Deletes the expired access tokens of the app's user model now; how many. A served
+    /// app also does it every hour (`UserModel::purge_expired_tokens_every`).
+    pub async fn purge_expired_tokens(&self) -> Result<u64> {
+        match &self.inner.users {
+            Some(users) => users.purge_expired_tokens().await,
+            None => Ok(0),
+        }
+    }
+}

@@ -145,6 +145,13 @@ pub trait TokenStore: Send + Sync + 'static {
         user_id: &'a Value,
         except: Option<&'a str>,
     ) -> BoxFuture<'a, Result<u64>>;
+
+    /// Deletes the tokens expired at `now`; how many. The default deletes nothing (a store
+    /// whose tokens expire by themselves).
+    fn purge_expired(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64>> {
+        let _ = now;
+        Box::pin(async { Ok(0) })
+    }
 }
 
 /// Tokens as rows of the `AccessToken` model on a datasource (LoopBack's way): the repository
@@ -227,6 +234,39 @@ impl TokenStore for RowTokenStore {
             }
             let w = parse_where(self.repo.model, &w, ParseOptions::default())?;
             self.repo.delete_all(w.as_ref()).await
+        })
+    }
+
+    fn purge_expired(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(async move {
+            // oldest first, a page at a time; an expired token's validity is decided as when
+            // it is presented (eternal tokens are kept)
+            const PAGE: u64 = 500;
+            let mut deleted = 0;
+            let mut kept = 0;
+            loop {
+                let filter = crate::filter::parse_filter(
+                    self.repo.model,
+                    &json!({"order": "created ASC", "limit": PAGE, "skip": kept}),
+                    ParseOptions::default(),
+                )?;
+                let page = self.repo.find(&filter).await?;
+                let n = page.len() as u64;
+                let expired: Vec<Value> = page
+                    .iter()
+                    .filter_map(|r| AccessToken::from_row(r))
+                    .filter(|t| t.ttl > 0 && !t.is_valid(now, false))
+                    .map(|t| json!(t.id))
+                    .collect();
+                kept += n - expired.len() as u64;
+                if !expired.is_empty() {
+                    let w = parse_where(self.repo.model, &json!({"id": {"inq": expired}}), ParseOptions::default())?;
+                    deleted += self.repo.delete_all(w.as_ref()).await?;
+                }
+                if n < PAGE {
+                    return Ok(deleted);
+                }
+            }
         })
     }
 }

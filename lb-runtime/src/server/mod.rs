@@ -146,6 +146,10 @@ impl Server {
         shutdown: impl Future<Output = ()>,
     ) -> io::Result<()> {
         let o = self.options;
+        // expired tokens deleted in the background while the app is served
+        if let Some(users) = &self.app.inner.users {
+            users.spawn_purge();
+        }
         let admission = Admission::new(o.max_connections, o.max_connections_per_address);
         let per_request = Arc::new(PerRequest {
             service: AppService::new(self.app.clone()),

@@ -76,6 +76,31 @@ impl Users {
         )))
     }
 
+    /// Deletes the expired tokens now; how many.
+    pub(crate) async fn purge_expired_tokens(&self) -> Result<u64> {
+        self.tokens()?.purge_expired(chrono::Utc::now()).await
+    }
+
+    /// The background task of a served app: the expired tokens deleted every
+    /// `purge_every`, for as long as the app lives.
+    pub(crate) fn spawn_purge(self: &Arc<Self>) {
+        let Some(every) = self.config.purge_every else {
+            return;
+        };
+        let me = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(users) = me.upgrade() else { return };
+                if let Err(e) = users.purge_expired_tokens().await {
+                    eprintln!("lb: purging expired tokens failed: {}", e.message);
+                }
+            }
+        });
+    }
+
     /// User's remote methods.
     pub(crate) fn methods(self: &Arc<Self>) -> Vec<RemoteMethod> {
         methods::all(self)

@@ -121,6 +121,7 @@ pub struct UserModel {
     pub(crate) verify: VerifyOptions,
     pub(crate) token_store: Option<Arc<dyn TokenStore>>,
     pub(crate) on_reset: Option<ResetHandler>,
+    pub(crate) purge_every: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for UserModel {
@@ -145,6 +146,7 @@ impl UserModel {
             verify: VerifyOptions::default(),
             token_store: None,
             on_reset: None,
+            purge_every: Some(std::time::Duration::from_secs(3600)),
         }
     }
 
@@ -175,6 +177,13 @@ impl UserModel {
     /// Where tokens are kept (default: rows of the `AccessToken` model).
     pub fn token_store(mut self, store: impl TokenStore) -> Self {
         self.token_store = Some(Arc::new(store));
+        self
+    }
+
+    /// How often a served app deletes its expired tokens (every hour by default; `None`:
+    /// never — LoopBack never does, and its token table only grows).
+    pub fn purge_expired_tokens_every(mut self, every: Option<std::time::Duration>) -> Self {
+        self.purge_every = every;
         self
     }
 
