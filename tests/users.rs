@@ -1043,27 +1043,49 @@ async fn roles_are_looked_up_only_when_they_can_change_the_answer() {
 async fn expired_tokens_are_purged_on_every_datasource() {
     for url in support::datasource_urls() {
         let _g = support::database_lock(&url).await;
-        let app = app_with(UserModel::new("user"), |b| b.datasource_url("db", &url).unwrap());
+        let app = app_with(UserModel::new("user"), |b| {
+            b.datasource_url("db", &url).unwrap()
+        });
         app.automigrate().await.unwrap();
         register(&app, "ann@x.com", "ann-pass").await;
         let short = |ttl: u64| {
             let app = app.clone();
             async move {
-                let (_, v) = call(&app, "POST", "/api/users/login", None,
-                    Some(json!({"email": "ann@x.com", "password": "ann-pass", "ttl": ttl}))).await;
+                let (_, v) = call(
+                    &app,
+                    "POST",
+                    "/api/users/login",
+                    None,
+                    Some(json!({"email": "ann@x.com", "password": "ann-pass", "ttl": ttl})),
+                )
+                .await;
                 v["id"].as_str().unwrap().to_string()
             }
         };
         let gone = short(1).await;
         let gone_too = short(1).await;
         let stays = short(3600).await;
-        assert_eq!(app.purge_expired_tokens().await.unwrap(), 0, "{url}: nothing expired yet");
+        assert_eq!(
+            app.purge_expired_tokens().await.unwrap(),
+            0,
+            "{url}: nothing expired yet"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
         assert_eq!(app.purge_expired_tokens().await.unwrap(), 2, "{url}");
         let tokens = app.repository("AccessToken").unwrap();
         for (id, left) in [(&gone, false), (&gone_too, false), (&stays, true)] {
-            assert_eq!(tokens.find_by_id(&json!(id), None).await.unwrap().is_some(), left, "{url}");
+            assert_eq!(
+                tokens.find_by_id(&json!(id), None).await.unwrap().is_some(),
+                left,
+                "{url}"
+            );
         }
-        assert_eq!(call(&app, "GET", "/api/users/1", Some(&stays), None).await.0, StatusCode::OK, "{url}");
+        assert_eq!(
+            call(&app, "GET", "/api/users/1", Some(&stays), None)
+                .await
+                .0,
+            StatusCode::OK,
+            "{url}"
+        );
     }
 }

@@ -260,7 +260,11 @@ impl TokenStore for RowTokenStore {
                     .collect();
                 kept += n - expired.len() as u64;
                 if !expired.is_empty() {
-                    let w = parse_where(self.repo.model, &json!({"id": {"inq": expired}}), ParseOptions::default())?;
+                    let w = parse_where(
+                        self.repo.model,
+                        &json!({"id": {"inq": expired}}),
+                        ParseOptions::default(),
+                    )?;
                     deleted += self.repo.delete_all(w.as_ref()).await?;
                 }
                 if n < PAGE {

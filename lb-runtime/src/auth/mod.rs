@@ -10,6 +10,8 @@ mod mailer;
 pub(crate) mod owner_scope;
 mod password;
 mod roles;
+#[cfg(feature = "smtp")]
+mod smtp;
 mod token_id;
 pub(crate) mod user;
 
@@ -21,5 +23,7 @@ pub use current::{as_caller, current_token, current_user_id, in_request};
 pub use mailer::{Email, LogMailer, Mailer, MemoryMailer};
 pub use password::{is_bcrypt, Checked, Passwords, MAX_PASSWORD_LENGTH};
 pub use roles::{role_mapping_model, role_model};
+#[cfg(feature = "smtp")]
+pub use smtp::SmtpMailer;
 pub use token_id::{token_id, TokenSources};
 pub use user::{ResetRequest, UserModel, UserSettings, VerifyOptions};

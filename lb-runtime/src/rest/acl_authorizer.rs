@@ -485,11 +485,7 @@ type Decide<'a> = dyn Fn(&dyn Fn(&str) -> bool) -> bool + 'a;
 
 /// The decision when every assignment of the `unknown` roles gives the same one (up to
 /// 2^8 assignments; more unknown roles are decided one by one).
-fn settled(
-    members: &[&str],
-    unknown: &[&str],
-    decide: &Decide<'_>,
-) -> Option<bool> {
+fn settled(members: &[&str], unknown: &[&str], decide: &Decide<'_>) -> Option<bool> {
     if unknown.len() > 8 {
         return None;
     }
