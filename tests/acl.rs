@@ -33,6 +33,25 @@ pub struct Note {
     pub owner_id: Option<i64>,
 }
 
+#[lb::remote_methods]
+impl Note {
+    /// A custom read (GET: access type READ).
+    #[remote_method(verb = "get", path = "/titles", returns(arg = "titles", root))]
+    async fn titles(app: &lb::App) -> lb::Result<Vec<String>> {
+        Ok(Note::find(app, ())
+            .await?
+            .into_iter()
+            .filter_map(|n| n.title)
+            .collect())
+    }
+
+    /// A custom instance method (POST: access type EXECUTE).
+    #[remote_method(verb = "post", path = "/archive")]
+    async fn archive(&self) -> lb::Result<()> {
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, Model)]
 #[model(plural = "memos", belongs_to(owner, model = User, foreign_key = "ownerId"))]
 pub struct Memo {
@@ -185,8 +204,15 @@ async fn status(w: &World, verb: &str, path: &str, token: Option<&str>) -> (u16,
     if let Some(t) = token {
         headers.push(("authorization", t));
     }
-    let body = json!({"title": "t", "text": "t", "ownerId": 2}).to_string();
-    let body = (verb != "GET" && verb != "DELETE").then_some(body.as_str());
+    // upserts name the instance by the body's id
+    let upsert = (matches!(verb, "PATCH" | "PUT") && matches!(path, "/api/notes" | "/api/memos"))
+        || path.ends_with("/replaceOrCreate");
+    let mut body = json!({"title": "t", "text": "t", "ownerId": 2});
+    if upsert {
+        body["id"] = json!(1);
+    }
+    let body = body.to_string();
+    let body = matches!(verb, "POST" | "PUT" | "PATCH").then_some(body.as_str());
     let r = support::send(&w.app, verb, path, &headers, body).await;
     (r.status.as_u16(), r.json())
 }
@@ -230,6 +256,8 @@ async fn check(matrix: &[(&str, &str, [u16; 6])], denied_code_with_token: &str) 
             let (got, body) = status(&w, verb, path, token.as_deref()).await;
             assert_eq!(got, *want, "{verb} {path} as {caller:?}: {body}");
             match got {
+                // a HEAD answer has no body
+                _ if *verb == "HEAD" => {}
                 401 => assert_eq!(body["error"]["code"], "AUTHORIZATION_REQUIRED", "{body}"),
                 403 => assert_eq!(body["error"]["code"], denied_code_with_token, "{body}"),
                 _ => {}
@@ -245,14 +273,59 @@ async fn note_acls_as_loopback_decides_them() {
     // anonymous, bogus token, expired token, bob (a user), ann (the owner), admin
     check(
         &[
+            // reads: every signed-in caller
             ("GET", "/api/notes", [401, 401, 401, 200, 200, 200]),
             ("GET", "/api/notes/1", [401, 401, 401, 200, 200, 200]),
+            ("HEAD", "/api/notes/1", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/notes/1/exists", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/notes/findOne", [401, 401, 401, 200, 200, 200]),
             ("GET", "/api/notes/count", [401, 401, 401, 200, 200, 200]),
+            // include runs with the source model's ACL
+            (
+                "GET",
+                "/api/notes?filter=%7B%22include%22%3A%22owner%22%7D",
+                [401, 401, 401, 200, 200, 200],
+            ),
+            // create: every signed-in caller
             ("POST", "/api/notes", [401, 401, 401, 200, 200, 200]),
+            // writes of one instance: its owner and the admin
             ("PATCH", "/api/notes/1", [401, 401, 401, 401, 200, 200]),
+            ("PUT", "/api/notes/1", [401, 401, 401, 401, 200, 200]),
+            (
+                "POST",
+                "/api/notes/1/replace",
+                [401, 401, 401, 401, 200, 200],
+            ),
             ("DELETE", "/api/notes/1", [401, 401, 401, 401, 200, 200]),
-            // a relation method counts with the source model's ACL (READ of user 1's notes)
+            // upserts of an existing instance (its id in the body): its owner and the admin
+            ("PATCH", "/api/notes", [401, 401, 401, 401, 200, 200]),
+            ("PUT", "/api/notes", [401, 401, 401, 401, 200, 200]),
+            (
+                "POST",
+                "/api/notes/replaceOrCreate",
+                [401, 401, 401, 401, 200, 200],
+            ),
+            // writes by where: no instance, so no owner: the admin only
+            (
+                "POST",
+                "/api/notes/update?where=%7B%7D",
+                [401, 401, 401, 401, 401, 200],
+            ),
+            (
+                "POST",
+                "/api/notes/upsertWithWhere?where=%7B%22id%22%3A1%7D",
+                [401, 401, 401, 401, 401, 200],
+            ),
+            // a relation method counts with the source model's ACL (READ of the owner)
             ("GET", "/api/notes/1/owner", [401, 401, 401, 200, 200, 200]),
+            // remote methods: a GET reads; an instance POST executes (WRITE rules do not
+            // cover EXECUTE: only `*` entries, so the admin)
+            ("GET", "/api/notes/titles", [401, 401, 401, 200, 200, 200]),
+            (
+                "POST",
+                "/api/notes/1/archive",
+                [401, 401, 401, 401, 401, 204],
+            ),
         ],
         "",
     )
@@ -266,8 +339,28 @@ async fn memo_denials_with_a_token_are_403() {
     check(
         &[
             ("GET", "/api/memos", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/memos/1", [401, 401, 401, 200, 200, 200]),
+            ("HEAD", "/api/memos/1", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/memos/1/exists", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/memos/findOne", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/memos/count", [401, 401, 401, 200, 200, 200]),
+            ("GET", "/api/memos/1/owner", [401, 401, 401, 200, 200, 200]),
+            // no instance to own: nobody creates (admin has no Memo rule)
             ("POST", "/api/memos", [401, 401, 401, 403, 403, 403]),
+            (
+                "POST",
+                "/api/memos/update?where=%7B%7D",
+                [401, 401, 401, 403, 403, 403],
+            ),
+            // the owner does everything to its memo
             ("PATCH", "/api/memos/1", [401, 401, 401, 403, 200, 403]),
+            ("PUT", "/api/memos/1", [401, 401, 401, 403, 200, 403]),
+            (
+                "POST",
+                "/api/memos/1/replace",
+                [401, 401, 401, 403, 200, 403],
+            ),
+            ("PATCH", "/api/memos", [401, 401, 401, 403, 200, 403]),
             ("DELETE", "/api/memos/1", [401, 401, 401, 403, 200, 403]),
         ],
         "ACCESS_DENIED",

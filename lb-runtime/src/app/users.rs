@@ -98,7 +98,7 @@ impl AppBuilder {
         if !self.models.iter().any(|p| p.def.name == "AccessToken") {
             self.models.push(PendingModel {
                 type_id: None,
-                def: Box::leak(Box::new(token_definition(&config.model))),
+                def: Box::leak(Box::new(token_definition(def))),
                 datasource,
                 remote_methods: Vec::new(),
             });

@@ -89,18 +89,21 @@ pub(crate) fn user_definition(model: &ModelDefinition, settings: &UserSettings) 
     out
 }
 
-/// LoopBack's `AccessToken` with `user` belongsTo the app's user model (`userId`).
-pub(crate) fn token_definition(user_model: &str) -> ModelDefinition {
+/// LoopBack's `AccessToken` with `user` belongsTo the app's user model (`userId`, of the
+/// type of the user model's id, as LoopBack's connectors make it).
+pub(crate) fn token_definition(user_model: &ModelDefinition) -> ModelDefinition {
     let mut def = access_token_model().clone();
-    def.relations.push(crate::model::RelationDefinition::new(
+    if let Some(p) = def.properties.iter_mut().find(|p| p.name == "userId") {
+        p.data_type = user_model.id().data_type.clone();
+    }
+    let mut user = crate::model::RelationDefinition::new(
         "user",
         RelationKind::BelongsTo,
-        user_model,
+        &user_model.name,
         "AccessToken",
-    ));
-    if let Some(r) = def.relations.last_mut() {
-        r.foreign_key = "userId".into();
-    }
+    );
+    user.foreign_key = "userId".into();
+    def.relations.push(user);
     def
 }
 

@@ -38,22 +38,48 @@ fn bind(
 
 fn decode(r: &MySqlRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
     Ok(match t {
-        DataType::Integer => r.try_get::<Option<i64>, _>(i)?.map(Value::from),
-        // a `number` id is an integer column
-        DataType::Number => match r.try_get::<Option<f64>, _>(i) {
-            Ok(v) => v.map(js::number),
-            Err(_) => r.try_get::<Option<i64>, _>(i)?.map(Value::from),
+        DataType::Integer | DataType::Number => number(r, i)?,
+        DataType::Boolean => match r.try_get::<Option<bool>, _>(i) {
+            Ok(v) => v.map(Value::Bool),
+            Err(e) => number(r, i)
+                .map_err(|_| e)?
+                .map(|n| Value::Bool(n.as_f64().is_some_and(|f| f != 0.0))),
         },
-        DataType::Boolean => r.try_get::<Option<bool>, _>(i)?.map(Value::Bool),
         DataType::Date => r
             .try_get::<Option<NaiveDateTime>, _>(i)?
             .map(|d| date_value(d.and_utc().with_timezone(&Utc))),
-        t if is_json(t) => r
-            .try_get::<Option<sqlx::types::Json<Value>>, _>(i)?
-            .map(|j| j.0),
+        t if is_json(t) => match r.try_get::<Option<sqlx::types::Json<Value>>, _>(i) {
+            Ok(v) => v.map(|j| j.0),
+            // a column of another type (LoopBack's connector made INT(11) for foreign keys)
+            Err(e) => match number(r, i) {
+                Ok(v) => v,
+                Err(_) => match r.try_get::<Option<String>, _>(i) {
+                    Ok(s) => s.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))),
+                    Err(_) => return Err(e),
+                },
+            },
+        },
         _ => r.try_get::<Option<String>, _>(i)?.map(Value::String),
     }
     .unwrap_or(Value::Null))
+}
+
+/// A number from any numeric column: lb's own (`DOUBLE`, `BIGINT`) and those LoopBack's
+/// connector made (`INT(11)`, `TINYINT`, `FLOAT`).
+fn number(r: &MySqlRow, i: usize) -> Result<Option<Value>, sqlx::Error> {
+    if let Ok(v) = r.try_get::<Option<f64>, _>(i) {
+        return Ok(v.map(js::number));
+    }
+    if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+        return Ok(v.map(Value::from));
+    }
+    if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
+        return Ok(v.map(Value::from));
+    }
+    if let Ok(v) = r.try_get::<Option<f32>, _>(i) {
+        return Ok(v.map(|f| js::number(f64::from(f))));
+    }
+    Ok(r.try_get::<Option<i8>, _>(i)?.map(Value::from))
 }
 
 /// A pool for `mysql://..` / `mariadb://..` (connections are opened on first use).

@@ -36,18 +36,42 @@ fn bind(
 
 fn decode(r: &PgRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
     Ok(match t {
-        DataType::Integer => r.try_get::<Option<i64>, _>(i)?.map(Value::from),
-        // a `number` id is an integer column
-        DataType::Number => match r.try_get::<Option<f64>, _>(i) {
-            Ok(v) => v.map(js::number),
-            Err(_) => r.try_get::<Option<i64>, _>(i)?.map(Value::from),
-        },
+        DataType::Integer | DataType::Number => number(r, i)?,
         DataType::Boolean => r.try_get::<Option<bool>, _>(i)?.map(Value::Bool),
         DataType::Date => r.try_get::<Option<DateTime<Utc>>, _>(i)?.map(date_value),
-        t if is_json(t) => r.try_get::<Option<Value>, _>(i)?,
+        t if is_json(t) => match r.try_get::<Option<Value>, _>(i) {
+            Ok(v) => v,
+            // a column of another type (LoopBack's connector made TEXT for arrays and
+            // INTEGER for foreign keys): its value, JSON text read as JSON
+            Err(e) => match number(r, i) {
+                Ok(v) => v,
+                Err(_) => match r.try_get::<Option<String>, _>(i) {
+                    Ok(s) => s.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))),
+                    Err(_) => return Err(e),
+                },
+            },
+        },
         _ => r.try_get::<Option<String>, _>(i)?.map(Value::String),
     }
     .unwrap_or(Value::Null))
+}
+
+/// A number from any numeric column: lb's own (`DOUBLE PRECISION`, `BIGINT`) and those
+/// LoopBack's connector made (`INTEGER`, `SMALLINT`, `REAL`).
+fn number(r: &PgRow, i: usize) -> Result<Option<Value>, sqlx::Error> {
+    if let Ok(v) = r.try_get::<Option<f64>, _>(i) {
+        return Ok(v.map(js::number));
+    }
+    if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+        return Ok(v.map(Value::from));
+    }
+    if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
+        return Ok(v.map(Value::from));
+    }
+    if let Ok(v) = r.try_get::<Option<f32>, _>(i) {
+        return Ok(v.map(|f| js::number(f64::from(f))));
+    }
+    Ok(r.try_get::<Option<i16>, _>(i)?.map(Value::from))
 }
 
 /// A pool for `postgres://..` (connections are opened on first use).
