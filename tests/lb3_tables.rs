@@ -221,5 +221,15 @@ async fn loopback3_tables_are_read_as_they_are() {
             StatusCode::UNAUTHORIZED,
             "{url}"
         );
+        // a new role mapping in LoopBack's table (a SERIAL id)
+        let mapping = app
+            .repository("RoleMapping")
+            .unwrap()
+            .create(json!({"principalType": "USER", "principalId": "1", "roleId": 1}))
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(mapping.get("id").unwrap().into_owned(), json!(2), "{url}");
+        // the tables go, so the next test finds lb's own layout
+        db.execute(ddl(postgres)[0]).await.unwrap();
     }
 }

@@ -57,7 +57,12 @@ macro_rules! driver_fns {
         /// The integer in the first column of the first row (`COUNT(*)`).
         pub(crate) async fn integer(c: &mut $conn, sql: Sql) -> Result<i64, sqlx::Error> {
             use sqlx::Row;
-            query(sql).fetch_one(&mut *c).await?.try_get::<i64, _>(0)
+            // a BIGINT (lb's tables, counts) or an INTEGER (LoopBack's SERIAL ids)
+            let row = query(sql).fetch_one(&mut *c).await?;
+            match row.try_get::<i64, _>(0) {
+                Ok(v) => Ok(v),
+                Err(e) => row.try_get::<i32, _>(0).map(i64::from).map_err(|_| e),
+            }
         }
     };
 }
