@@ -660,3 +660,53 @@ async fn owner_by_user_id_or_by_owner_relations() {
         }
     }
 }
+
+/// ACLs declared on the model (`#[model(acl = "..")]`): the names of remote methods, which the
+/// derive cannot see, are checked when the app is built.
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(plural = "gadgets", acl = "DENY $everyone * frobnicate")]
+pub struct Gadget {
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[model(
+    plural = "widgets",
+    acl = "DENY $everyone",
+    acl = "ALLOW $everyone * spin",
+    acl_error_status = 403
+)]
+pub struct Widget {
+    pub name: Option<String>,
+}
+
+#[lb::remote_methods]
+impl Widget {
+    /// A remote method the ACL names.
+    #[remote_method(verb = "get", path = "/spin")]
+    async fn spin() -> lb::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn declared_acls_name_methods_of_the_model() {
+    let e = App::builder()
+        .model::<Gadget>()
+        .authorizer(AclAuthorizer::new())
+        .build()
+        .unwrap_err();
+    assert!(
+        e.message
+            .contains("names `frobnicate`, which is no method of Gadget"),
+        "{}",
+        e.message
+    );
+    let app = App::builder()
+        .model::<Widget>()
+        .authorizer(AclAuthorizer::new())
+        .build()
+        .unwrap();
+    assert_eq!(get_as(&app, "/api/widgets/spin", None).await, 204);
+    assert_eq!(get_as(&app, "/api/widgets", None).await, 401);
+}

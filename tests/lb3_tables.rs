@@ -128,11 +128,7 @@ async fn loopback3_tables_are_read_as_they_are() {
             .definition(role_mapping_model(), "db")
             .user_model(UserModel::new("user"))
             .debug(true)
-            .authorizer(
-                lb::rest::AclAuthorizer::new()
-                    .acls_json("Note", &support::models::note_acls())
-                    .unwrap(),
-            )
+            .authorizer(lb::rest::AclAuthorizer::new())
             .build()
             .unwrap();
         // what lb adds (the Note table, the user's nickname column); LoopBack's stay as they are

@@ -17,9 +17,7 @@ use support::models::{Note, User};
 
 /// `user` and `Note` (Note's ACLs as in the example) with `users`' settings.
 fn app_with(users: UserModel, f: impl FnOnce(lb::AppBuilder) -> lb::AppBuilder) -> App {
-    let authorizer = lb::rest::AclAuthorizer::new()
-        .acls_json("Note", &support::models::note_acls())
-        .unwrap();
+    let authorizer = lb::rest::AclAuthorizer::new();
     f(App::builder()
         .model::<User>()
         .model::<Note>()
@@ -973,13 +971,10 @@ async fn rows_of_the_acl_model_are_entries_too() {
 async fn roles_are_looked_up_only_when_they_can_change_the_answer() {
     let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = asked.clone();
-    let authorizer = lb::rest::AclAuthorizer::new()
-        .acls_json("Note", &support::models::note_acls())
-        .unwrap()
-        .role("admin", move |_ctx| {
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Box::pin(async { Ok(false) })
-        });
+    let authorizer = lb::rest::AclAuthorizer::new().role("admin", move |_ctx| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async { Ok(false) })
+    });
     let app = App::builder()
         .model::<User>()
         .model::<Note>()

@@ -172,7 +172,15 @@ pub struct User {
 
 /// A note: every signed-in user reads them, its owner (and an admin) changes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
-#[model(plural = "notes", belongs_to(owner, model = User, foreign_key = "ownerId"))]
+#[model(
+    plural = "notes",
+    belongs_to(owner, model = User, foreign_key = "ownerId"),
+    acl = "DENY $everyone",
+    acl = "ALLOW $authenticated READ",
+    acl = "ALLOW $authenticated WRITE create",
+    acl = "ALLOW $owner WRITE",
+    acl = "ALLOW role:admin"
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Note {
     pub title: String,
@@ -185,7 +193,14 @@ pub struct Note {
 
 /// A memo: every signed-in user reads them, only its owner writes; denials are 403.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
-#[model(plural = "memos", belongs_to(owner, model = User, foreign_key = "ownerId"))]
+#[model(
+    plural = "memos",
+    belongs_to(owner, model = User, foreign_key = "ownerId"),
+    acl = "DENY $everyone",
+    acl = "ALLOW $authenticated READ",
+    acl = "ALLOW $owner",
+    acl_error_status = 403
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Memo {
     pub text: Option<String>,
@@ -195,34 +210,12 @@ pub struct Memo {
     pub id: Option<i64>,
 }
 
-/// Note's ACLs, as the LoopBack 3 app's `note.json` has them.
-pub fn note_acls() -> serde_json::Value {
-    serde_json::json!([
-        {"accessType": "*", "principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-        {"accessType": "READ", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW"},
-        {"accessType": "WRITE", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "property": "create"},
-        {"accessType": "WRITE", "principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
-        {"accessType": "*", "principalType": "ROLE", "principalId": "admin", "permission": "ALLOW"}
-    ])
-}
-
-/// Memo's ACLs (`memo.json`).
-pub fn memo_acls() -> serde_json::Value {
-    serde_json::json!([
-        {"accessType": "*", "principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-        {"accessType": "READ", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW"},
-        {"accessType": "*", "principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"}
-    ])
-}
-
 /// The users and their access control: `user` (a User), `AccessToken`, `ACL`, `Role`,
 /// `RoleMapping`, `Note` and `Memo` with their ACLs, on the datasource `db`.
 pub fn with_users(builder: lb::AppBuilder) -> lb::Result<lb::AppBuilder> {
     use lb::auth::{role_mapping_model, role_model, LogMailer, UserModel, VerifyOptions};
-    let authorizer = lb::rest::AclAuthorizer::new()
-        .acls_json("Note", &note_acls())?
-        .acls_json("Memo", &memo_acls())?
-        .acl_error_status("Memo", lb::StatusCode::FORBIDDEN);
+    // the ACLs are the models' own (`#[model(acl = "..")]`); a user model switches access
+    // control on (lb::rest::AclAuthorizer)
     Ok(builder
         .model::<User>()
         .model::<Note>()
@@ -237,8 +230,7 @@ pub fn with_users(builder: lb::AppBuilder) -> lb::Result<lb::AppBuilder> {
                     from: Some("noreply@example.com".into()),
                     ..VerifyOptions::default()
                 }),
-        )
-        .authorizer(authorizer))
+        ))
 }
 
 /// At every start, as the LoopBack 3 app's `boot/authentication.js`: the user

@@ -30,6 +30,8 @@ pub const MODEL_KEYS: &[&str] = &[
     "validate",
     "validate_async",
     "validate_upsert",
+    "acl",
+    "acl_error_status",
 ];
 pub const PROPERTY_KEYS: &[&str] = &[
     "id",
@@ -145,6 +147,8 @@ pub struct ModelAttrs {
     pub relations: Vec<RelationOpt>,
     pub validators: Vec<ValidatorOpt>,
     pub validate_upsert: Option<bool>,
+    pub acls: Vec<super::acl::AclOpt>,
+    pub acl_error_status: Option<u16>,
 }
 
 /// `validate(name, with = Self::name_ok, code = "..", message = "..")` (also
@@ -286,6 +290,18 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
                         .push(validator_opt(cx, &m, key == "validate_async")?)
                 }
                 "validate_upsert" => set(cx, &mut out.validate_upsert, flag(&m)?, &m, &key),
+                "acl" => {
+                    if let Some(a) = super::acl::acl_opt(cx, &m)? {
+                        out.acls.push(a);
+                    }
+                }
+                "acl_error_status" => {
+                    let v: syn::LitInt = m.value()?.parse()?;
+                    match v.base10_parse::<u16>() {
+                        Ok(s @ (401 | 403)) => set(cx, &mut out.acl_error_status, s, &m, &key),
+                        _ => cx.error(&v, "`acl_error_status` is 401 or 403"),
+                    }
+                }
                 "force_id" => set(cx, &mut out.force_id, flag(&m)?, &m, &key),
                 "public" => set(cx, &mut out.public, flag(&m)?, &m, &key),
                 "replace_on_put" => set(cx, &mut out.replace_on_put, flag(&m)?, &m, &key),
@@ -329,6 +345,7 @@ pub fn model_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
             cx.syn_error(e);
         }
     }
+    super::acl::check_properties(cx, &out.acls, &out.relations);
     out
 }
 

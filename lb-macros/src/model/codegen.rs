@@ -200,6 +200,15 @@ pub fn generate(m: &Model) -> TokenStream {
     if m.validate_upsert {
         builder.push(quote!(.validate_upsert(true)));
     }
+    for a in &m.acls {
+        let (perm, pt, pid, access) =
+            (&a.permission, &a.principal_type, &a.principal_id, &a.access);
+        let props = &a.properties;
+        builder.push(quote!(.acl(#perm, #pt, #pid, #access, &[#(#props),*])));
+    }
+    if let Some(s) = m.acl_error_status {
+        builder.push(quote!(.acl_error_status(#s)));
+    }
     for v in &m.validators {
         builder.push(validator(ident, v));
     }

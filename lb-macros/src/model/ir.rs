@@ -34,6 +34,10 @@ pub struct Model {
     pub validators: Vec<Validator>,
     /// `validate_upsert`.
     pub validate_upsert: bool,
+    /// `acl = ".."` entries.
+    pub acls: Vec<super::acl::AclOpt>,
+    /// `acl_error_status`.
+    pub acl_error_status: Option<u16>,
 }
 
 /// A checked custom validator.
@@ -475,6 +479,8 @@ impl Model {
             injected_id,
             validators,
             validate_upsert: opts.validate_upsert.unwrap_or(false),
+            acls: opts.acls,
+            acl_error_status: opts.acl_error_status,
         })
     }
 }

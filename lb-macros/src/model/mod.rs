@@ -1,5 +1,6 @@
 //! `#[derive(Model)]`: attributes → checked IR → generated code.
 
+mod acl;
 mod attr;
 mod check;
 mod codegen;

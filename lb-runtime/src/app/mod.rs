@@ -441,6 +441,15 @@ impl AppBuilder {
     pub fn build(mut self) -> Result<App> {
         self.apply_model_config()?;
         let user_model = self.prepare_user_model()?;
+        // the models' own ACLs (`#[model(acl = "..")]`), after User's and before
+        // model-config.json's
+        let declared = users::declared_acls(&self.models)?;
+        let at = usize::from(user_model.is_some()).min(self.acls.len());
+        let acl_names: Vec<(String, Vec<String>)> = declared
+            .iter()
+            .map(|(m, acls)| (m.clone(), users::named_methods(acls)))
+            .collect();
+        self.acls.splice(at..at, declared);
         let owner_scopes =
             self.attach_owner_scopes(user_model.as_ref().map(|u| u.model.as_str()))?;
         // LoopBack's ACL model: its rows are entries too
@@ -608,6 +617,7 @@ impl AppBuilder {
             )));
         }
         check_relations(&inner)?;
+        users::check_acl_methods(&inner, &acl_names)?;
         resolve_shapes(&mut inner);
         for entry in &mut inner.models {
             entry.routes = rest::methods::RouteIndex::new(&entry.methods);

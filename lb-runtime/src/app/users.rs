@@ -161,3 +161,63 @@ impl crate::App {
         }
     }
 }
+
+/// The ACL entries the models declare (`#[model(acl = "..")]`), parsed; a malformed one is an
+/// error naming the model.
+pub(super) fn declared_acls(models: &[PendingModel]) -> Result<Vec<(String, Vec<Acl>)>> {
+    models
+        .iter()
+        .filter(|p| !p.def.acls.is_empty())
+        .map(|p| {
+            let acls = p
+                .def
+                .acls
+                .iter()
+                .map(|a| Acl::from_json(&p.def.name, a))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((p.def.name.clone(), acls))
+        })
+        .collect()
+}
+
+/// The method names ACL entries name (not `*`).
+pub(super) fn named_methods(acls: &[Acl]) -> Vec<String> {
+    use crate::acl::PropertyMatch;
+    let mut out = Vec::new();
+    for a in acls {
+        match &a.property {
+            PropertyMatch::All => {}
+            PropertyMatch::Name(n) => out.push(n.clone()),
+            PropertyMatch::List(l) => out.extend(l.iter().cloned()),
+        }
+    }
+    out
+}
+
+/// Every method a model's declared ACLs name is one of its methods (built-in, relation or
+/// remote; by name or alias): the names `#[model(acl = "..")]` could not check at compile time
+/// (remote methods) are checked when the app is built.
+pub(super) fn check_acl_methods(
+    inner: &super::AppInner,
+    named: &[(String, Vec<String>)],
+) -> Result<()> {
+    for (model, names) in named {
+        let Some(&i) = inner.by_name.get(model) else {
+            continue;
+        };
+        let methods = &inner.models[i].methods;
+        let known: Vec<&str> = methods
+            .iter()
+            .flat_map(|m| std::iter::once(m.name.as_ref()).chain(m.aliases.iter().copied()))
+            .map(|n| n.strip_prefix("prototype.").unwrap_or(n))
+            .collect();
+        for name in names {
+            if !known.contains(&name.as_str()) {
+                return Err(Error::internal(format!(
+                    "an ACL of {model} names `{name}`, which is no method of {model}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -141,6 +141,10 @@ pub struct ModelDefinition {
     pub custom_validations: Vec<CustomValidation>,
     /// `validateUpsert`: patchOrCreate of an existing instance validates it (default false).
     pub validate_upsert: bool,
+    /// The model's ACL entries in LoopBack's JSON (`acls`), checked when the app is built.
+    pub acls: Vec<Value>,
+    /// `aclErrorStatus`: the status of a denial to a caller with a valid token (401 or 403).
+    pub acl_error_status: Option<u16>,
     hidden: Vec<String>,
 }
 
@@ -184,6 +188,8 @@ impl ModelDefinition {
             relations: Vec::new(),
             custom_validations: Vec::new(),
             validate_upsert: false,
+            acls: Vec::new(),
+            acl_error_status: None,
         }
     }
 
@@ -292,6 +298,8 @@ pub struct ModelBuilder {
     relations: Vec<super::RelationDefinition>,
     custom_validations: Vec<CustomValidation>,
     validate_upsert: bool,
+    acls: Vec<Value>,
+    acl_error_status: Option<u16>,
 }
 
 /// Options of one property, passed to [`ModelBuilder::property`].
@@ -396,6 +404,36 @@ impl ModelBuilder {
             message: message.unwrap_or("is invalid").into(),
             check,
         });
+        self
+    }
+    /// Adds an ACL entry (LoopBack's `acls`): `permission` `ALLOW`/`DENY`, the principal
+    /// (`ROLE` `$everyone`, `USER` `7`, ...), the access type (`READ`, `WRITE`, `EXECUTE`,
+    /// `REPLICATE`, `*`) and the methods it is about (empty: all).
+    pub fn acl(
+        mut self,
+        permission: &str,
+        principal_type: &str,
+        principal_id: &str,
+        access_type: &str,
+        properties: &[&str],
+    ) -> Self {
+        let mut e = serde_json::json!({
+            "principalType": principal_type,
+            "principalId": principal_id,
+            "permission": permission,
+            "accessType": access_type,
+        });
+        match properties {
+            [] => {}
+            [one] => e["property"] = Value::from(*one),
+            many => e["property"] = Value::from(many.to_vec()),
+        }
+        self.acls.push(e);
+        self
+    }
+    /// Sets `aclErrorStatus` (401 or 403).
+    pub fn acl_error_status(mut self, status: u16) -> Self {
+        self.acl_error_status = Some(status);
         self
     }
     /// Sets `validateUpsert`.
@@ -525,6 +563,8 @@ impl ModelBuilder {
             relations: self.relations,
             custom_validations: self.custom_validations,
             validate_upsert: self.validate_upsert,
+            acls: self.acls,
+            acl_error_status: self.acl_error_status,
             hidden,
         }
     }

@@ -373,7 +373,7 @@ impl Authorizer for AclAuthorizer {
         };
         Some(Protection {
             anonymous: resolve(&applying, &req).is_allowed(Permission::Allow),
-            denied_status: self.denial_status(&model.name),
+            denied_status: self.denial_status(model),
         })
     }
 
@@ -383,13 +383,11 @@ impl Authorizer for AclAuthorizer {
     ) -> BoxFuture<'a, Result<Option<Arc<AccessToken>>>> {
         Box::pin(async move {
             let token = self.token(request).await?;
-            let denied = |token: &Option<AccessToken>| match (
-                token,
-                self.denial_status(&request.model.name),
-            ) {
-                (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
-                _ => Error::authorization_required(),
-            };
+            let denied =
+                |token: &Option<AccessToken>| match (token, self.denial_status(request.model)) {
+                    (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
+                    _ => Error::authorization_required(),
+                };
             // LoopBack's accessScopes: a token without scopes holds `DEFAULT`, a method
             // without any asks for it; a reset token cannot do anything else
             if !scope_allowed(token.as_ref(), request.scopes) {
@@ -472,10 +470,17 @@ impl AclAuthorizer {
             .chain(app.model_acls(model))
     }
 
-    fn denial_status(&self, model: &str) -> StatusCode {
+    /// The status of a denial with a valid token: the authorizer's setting for the model,
+    /// else the model's `aclErrorStatus`, else the app's.
+    fn denial_status(&self, model: &ModelDefinition) -> StatusCode {
         self.error_status
-            .get(model)
+            .get(&model.name)
             .copied()
+            .or_else(|| {
+                model
+                    .acl_error_status
+                    .and_then(|s| StatusCode::from_u16(s).ok())
+            })
             .unwrap_or(self.default_error_status)
     }
 }
