@@ -180,6 +180,8 @@ pub mod guide {
     pub mod validation {}
     #[doc = include_str!("../docs/guide/operation-hooks.md")]
     pub mod operation_hooks {}
+    #[doc = include_str!("../docs/guide/access-control.md")]
+    pub mod access_control {}
     #[doc = include_str!("../docs/guide/change-streams.md")]
     pub mod change_streams {}
     #[cfg(feature = "rest")]

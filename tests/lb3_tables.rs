@@ -11,7 +11,8 @@ mod support;
 use axum::http::StatusCode;
 use lb::auth::{role_mapping_model, role_model, UserModel};
 use lb::{App, SqlConnector};
-use serde_json::{json, Value};
+use serde_json::json;
+use support::call;
 use support::models::{Note, User};
 
 const TOKEN: &str = "lb3TokenAbcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRST";
@@ -76,22 +77,6 @@ fn rows(postgres: bool, hash_ann: &str, hash_admin: &str) -> Vec<&'static str> {
             q("ACL"), q("model"), q("property"), q("accessType"), q("permission"), q("principalType"), q("principalId")
         )),
     ]
-}
-
-async fn call(
-    app: &App,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut headers = vec![("content-type", "application/json")];
-    if let Some(t) = token {
-        headers.push(("authorization", t));
-    }
-    let body = body.map(|b| b.to_string());
-    let r = support::send(app, method, uri, &headers, body.as_deref()).await;
-    (r.status, r.json())
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use lb::auth::{MemoryMailer, ResetRequest, UserModel, UserSettings, VerifyOptions};
 use lb::{App, OperationHook};
 use serde_json::{json, Value};
+use support::call;
 use support::models::{Note, User};
 
 /// `user` and `Note` (Note's ACLs as in the example) with `users`' settings.
@@ -29,23 +30,6 @@ fn app_with(users: UserModel, f: impl FnOnce(lb::AppBuilder) -> lb::AppBuilder) 
 
 fn app(users: UserModel) -> App {
     app_with(users, |b| b)
-}
-
-/// A request with an optional token and JSON body: status and JSON answer.
-async fn call(
-    app: &App,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut headers = vec![("content-type", "application/json")];
-    if let Some(t) = token {
-        headers.push(("authorization", t));
-    }
-    let body = body.map(|b| b.to_string());
-    let r = support::send(app, method, uri, &headers, body.as_deref()).await;
-    (r.status, r.json())
 }
 
 async fn register(app: &App, email: &str, password: &str) -> Value {

@@ -125,6 +125,24 @@ pub async fn json(app: &App, method: &str, uri: &str, body: &Value) -> Reply {
     .await
 }
 
+/// A request with an optional token (`Authorization`, raw) and JSON body: status and JSON
+/// answer.
+pub async fn call(
+    app: &App,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(t) = token {
+        headers.push(("authorization", t));
+    }
+    let body = body.map(|b| b.to_string());
+    let r = send(app, method, uri, &headers, body.as_deref()).await;
+    (r.status, r.json())
+}
+
 /// The datasource URLs a connector test runs on: memory, an in-memory SQLite database, and the
 /// PostgreSQL and MySQL/MariaDB servers named by `DATABASE_URL_POSTGRES` and
 /// `DATABASE_URL_MYSQL`. A server without its variable is skipped with a message on stderr —
