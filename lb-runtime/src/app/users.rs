@@ -103,6 +103,27 @@ impl AppBuilder {
                 remote_methods: Vec::new(),
             });
         }
+        #[cfg(feature = "jwt")]
+        if let Some(key) = &config.jwt_key {
+            if key.len() < 32 {
+                return Err(Error::internal(
+                    "the JWT signing key must be at least 32 bytes",
+                ));
+            }
+            let datasource = self
+                .models
+                .iter()
+                .find(|p| p.def.name == config.model)
+                .and_then(|p| p.datasource.clone());
+            if !self.models.iter().any(|p| p.def.name == "RevokedToken") {
+                self.models.push(PendingModel {
+                    type_id: None,
+                    def: crate::auth::revoked_token_model(),
+                    datasource,
+                    remote_methods: Vec::new(),
+                });
+            }
+        }
         // User's ACLs come before the model's own (model-config.json's)
         self.acls
             .insert(0, (config.model.clone(), base_acls(&config.model)));

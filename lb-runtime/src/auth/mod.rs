@@ -6,6 +6,8 @@
 
 mod access_token;
 mod current;
+#[cfg(feature = "jwt")]
+mod jwt;
 mod mailer;
 pub(crate) mod owner_scope;
 mod password;
@@ -20,6 +22,8 @@ pub use access_token::{
     TOKEN_ID_LENGTH,
 };
 pub use current::{as_caller, current_token, current_user_id, in_request};
+#[cfg(feature = "jwt")]
+pub use jwt::revoked_token_model;
 pub use mailer::{Email, LogMailer, Mailer, MemoryMailer};
 pub use password::{is_bcrypt, Checked, Passwords, MAX_PASSWORD_LENGTH};
 pub use roles::{role_mapping_model, role_model};

@@ -71,6 +71,13 @@ impl Users {
         if let Some(store) = &self.config.token_store {
             return Ok(store.clone());
         }
+        #[cfg(feature = "jwt")]
+        if let Some(key) = &self.config.jwt_key {
+            return Ok(Arc::new(crate::auth::jwt::JwtTokenStore::new(
+                key,
+                self.repository("RevokedToken")?,
+            )));
+        }
         Ok(Arc::new(RowTokenStore::new(
             self.repository(&self.token_model)?,
         )))

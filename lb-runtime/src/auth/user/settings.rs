@@ -122,6 +122,8 @@ pub struct UserModel {
     pub(crate) token_store: Option<Arc<dyn TokenStore>>,
     pub(crate) on_reset: Option<ResetHandler>,
     pub(crate) purge_every: Option<std::time::Duration>,
+    #[cfg_attr(not(feature = "jwt"), allow(dead_code))]
+    pub(crate) jwt_key: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for UserModel {
@@ -147,6 +149,7 @@ impl UserModel {
             token_store: None,
             on_reset: None,
             purge_every: Some(std::time::Duration::from_secs(3600)),
+            jwt_key: None,
         }
     }
 
@@ -184,6 +187,15 @@ impl UserModel {
     /// never — LoopBack never does, and its token table only grows).
     pub fn purge_expired_tokens_every(mut self, every: Option<std::time::Duration>) -> Self {
         self.purge_every = every;
+        self
+    }
+
+    /// Signed stateless tokens (feature `jwt`): HS256 JWTs signed with `key` (at least 32
+    /// bytes) instead of `AccessToken` rows; a `RevokedToken` model is attached on the user
+    /// model's datasource for logout and ended tokens.
+    #[cfg(feature = "jwt")]
+    pub fn jwt_tokens(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.jwt_key = Some(key.into());
         self
     }
 
