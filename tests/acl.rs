@@ -423,6 +423,36 @@ async fn token_sources() {
         get_with(app, "/api/notes", &[("authorization", &plain)]).await,
         401
     );
+    // a JSON or form body's `access_token`, as LoopBack's `req.param`
+    let json_body = json!({"title": "t", "access_token": w.bob}).to_string();
+    let r = support::send(
+        app,
+        "POST",
+        "/api/notes",
+        &[("content-type", "application/json")],
+        Some(&json_body),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let form = format!("title=t&access_token={}", w.bob);
+    let r = support::send(
+        app,
+        "POST",
+        "/api/notes",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(&form),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let r = support::send(
+        app,
+        "POST",
+        "/api/notes",
+        &[("content-type", "application/json")],
+        Some(r#"{"title":"t"}"#),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 401);
 }
 
 /// A role decided in Rust (LoopBack's `Role.registerResolver`): here, user 2 is staff.

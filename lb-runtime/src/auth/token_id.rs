@@ -1,5 +1,6 @@
 //! Where an access token's id is read from, in LoopBack 3's order (`AccessToken.getIdForRequest`
-//! with the token middleware's defaults): the `access_token` query parameter, then the
+//! with the token middleware's defaults): the `access_token` field of a JSON or form body, then
+//! the `access_token` query parameter, then the
 //! `X-Access-Token` and `Authorization` headers — the latter raw, `Bearer <base64 of the id>`
 //! (LoopBack's default; a plain `Bearer <id>` with `bearer_base64: false`) or `Basic
 //! <base64 of user:pass>` (the longer part is the id, so `curl -u TOKEN:` works). Signed
@@ -11,7 +12,7 @@ use base64::Engine;
 /// Where to look besides LoopBack's defaults, and how to read a `Bearer` value.
 #[derive(Debug, Clone)]
 pub struct TokenSources {
-    /// Extra query parameters, looked at before `access_token`.
+    /// Extra body fields and query parameters, looked at before `access_token`.
     pub params: Vec<String>,
     /// Extra headers, looked at before `X-Access-Token` and `Authorization`.
     pub headers: Vec<String>,
@@ -33,8 +34,13 @@ impl Default for TokenSources {
     }
 }
 
-/// The access token id a request carries, if any.
-pub fn token_id(uri: &Uri, headers: &HeaderMap, sources: &TokenSources) -> Option<String> {
+/// The access token id a request carries, if any (`body`: the parsed body, if read).
+pub fn token_id(
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Option<&serde_json::Value>,
+    sources: &TokenSources,
+) -> Option<String> {
     let default_params = ["access_token"];
     let default_headers = ["X-Access-Token", "authorization"];
     let params = sources.params.iter().map(String::as_str).chain(
@@ -46,6 +52,14 @@ pub fn token_id(uri: &Uri, headers: &HeaderMap, sources: &TokenSources) -> Optio
     );
     let query = uri.query().unwrap_or("");
     for name in params {
+        // LoopBack's `req.param(name)`: the body's field, then the query's
+        let in_body = body
+            .and_then(|b| b.get(name))
+            .and_then(serde_json::Value::as_str)
+            .filter(|v| !v.is_empty());
+        if let Some(v) = in_body {
+            return Some(v.to_string());
+        }
         if let Some(v) = query_value(query, name) {
             return Some(v);
         }
@@ -115,7 +129,22 @@ mod tests {
         for (k, v) in headers {
             h.append(*k, HeaderValue::from_str(v).unwrap());
         }
-        token_id(&uri, &h, &TokenSources::default())
+        token_id(&uri, &h, None, &TokenSources::default())
+    }
+
+    #[test]
+    fn a_body_field_comes_before_the_query() {
+        let uri: Uri = "/n?access_token=q".parse().unwrap();
+        let h = HeaderMap::new();
+        let body = serde_json::json!({"access_token": "b", "title": "t"});
+        let s = TokenSources::default();
+        assert_eq!(token_id(&uri, &h, Some(&body), &s).as_deref(), Some("b"));
+        let empty = serde_json::json!({"access_token": ""});
+        assert_eq!(token_id(&uri, &h, Some(&empty), &s).as_deref(), Some("q"));
+        assert_eq!(
+            token_id(&uri, &h, Some(&serde_json::Value::Null), &s).as_deref(),
+            Some("q")
+        );
     }
 
     #[test]
@@ -183,7 +212,7 @@ mod tests {
             ..TokenSources::default()
         };
         assert_eq!(
-            token_id(&"/n".parse().unwrap(), &h, &plain).as_deref(),
+            token_id(&"/n".parse().unwrap(), &h, None, &plain).as_deref(),
             Some("plain")
         );
         let own = TokenSources {
@@ -191,9 +220,9 @@ mod tests {
             defaults: false,
             ..TokenSources::default()
         };
-        assert_eq!(token_id(&uri, &h, &own).as_deref(), Some("p"));
+        assert_eq!(token_id(&uri, &h, None, &own).as_deref(), Some("p"));
         assert_eq!(
-            token_id(&"/n".parse().unwrap(), &h, &own),
+            token_id(&"/n".parse().unwrap(), &h, None, &own),
             None,
             "defaults off"
         );

@@ -177,22 +177,32 @@ impl AclAuthorizer {
     /// The caller's valid token: an unknown one is anonymous, an expired one is deleted and
     /// anonymous.
     async fn token(&self, request: &AccessRequest<'_>) -> Result<Option<AccessToken>> {
-        let Some(id) = token_id(request.uri, request.headers, &self.sources) else {
+        let Some(id) = token_id(
+            request.uri,
+            request.headers,
+            Some(request.body),
+            &self.sources,
+        ) else {
             return Ok(None);
         };
-        let store: Arc<dyn TokenStore> = match &self.tokens {
-            Tokens::Store(s) => s.clone(),
-            Tokens::App if request.app.inner.users.is_some() => match &request.app.inner.users {
-                Some(users) => users.tokens()?,
-                None => return Ok(None),
-            },
-            Tokens::App | Tokens::Model(_) => {
+        let rows;
+        let shared;
+        let store: &dyn TokenStore = match (&self.tokens, &request.app.inner.users) {
+            (Tokens::Store(s), _) => s.as_ref(),
+            (Tokens::App, Some(users)) => {
+                shared = users.tokens()?;
+                shared.as_ref()
+            }
+            (Tokens::App, None) | (Tokens::Model(_), _) => {
                 let model = match &self.tokens {
                     Tokens::Model(m) => m.as_str(),
                     _ => "AccessToken",
                 };
                 match request.app.repository(model) {
-                    Some(repo) => Arc::new(RowTokenStore::new(repo.into_owned())),
+                    Some(repo) => {
+                        rows = RowTokenStore::new(repo.into_owned());
+                        &rows
+                    }
                     None => return Ok(None),
                 }
             }
@@ -395,9 +405,12 @@ impl Authorizer for AclAuthorizer {
             }
             // the authorizer's own entries, the app's (model-config.json) and the ACL
             // model's rows
-            let rows = match (&request.app.inner.acl_table, request.app.repository("ACL")) {
-                (Some(table), Some(repo)) => Some(table.entries(&repo, &request.model.name).await?),
-                _ => None,
+            let rows = match &request.app.inner.acl_table {
+                Some(table) => match request.app.repository("ACL") {
+                    Some(repo) => Some(table.entries(&repo, &request.model.name).await?),
+                    None => None,
+                },
+                None => None,
             };
             let entries: Vec<&Acl> = self
                 .entries(request.app, &request.model.name)

@@ -42,6 +42,8 @@ pub struct AccessRequest<'a> {
     pub uri: &'a Uri,
     /// The request headers (`Authorization`, `X-Access-Token`, cookies).
     pub headers: &'a HeaderMap,
+    /// The parsed body (`null` when there is none): its `access_token` and `id`.
+    pub body: &'a serde_json::Value,
 }
 
 impl AccessRequest<'_> {
@@ -129,6 +131,7 @@ pub(crate) async fn authorize(
         verb: &call.method,
         uri: call.uri(),
         headers: &call.headers,
+        body: &call.body,
     };
     authorizer.authorize(&request).await
 }

@@ -65,14 +65,13 @@ pub(super) fn remote_hooks(model: &str) -> Vec<RemoteHook> {
 /// A before hook of `pattern` changing each object of the `data` argument.
 fn each_data(model: &str, pattern: &str, change: fn(&mut Map<String, Value>)) -> RemoteHook {
     RemoteHook::new(model, pattern, HookKind::Before, move |ctx| async move {
-        let unverify = change;
         if let Some(mut data) = ctx.arg("data") {
             match &mut data {
-                Value::Object(o) => unverify(o),
+                Value::Object(o) => change(o),
                 Value::Array(items) => items
                     .iter_mut()
                     .filter_map(Value::as_object_mut)
-                    .for_each(unverify),
+                    .for_each(change),
                 _ => {}
             }
             ctx.set_arg("data", data);

@@ -11,7 +11,7 @@ mod hooks;
 mod methods;
 mod settings;
 
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 pub use settings::{ResetRequest, UserModel, UserSettings, VerifyOptions};
 
@@ -32,6 +32,7 @@ pub(crate) struct Users {
     pub rest_api_root: String,
     pub rest_path: String,
     peers: Weak<Peers>,
+    store: OnceLock<Arc<dyn TokenStore>>,
 }
 
 impl Users {
@@ -51,6 +52,7 @@ impl Users {
             rest_api_root: rest_api_root.to_string(),
             rest_path: rest_path.to_string(),
             peers: Arc::downgrade(peers),
+            store: OnceLock::new(),
         })
     }
 
@@ -66,21 +68,37 @@ impl Users {
         self.repository(&self.model)
     }
 
-    /// Where the users' tokens are kept: the configured store, else the token model's rows.
+    /// Where the users' tokens are kept: the configured store, else the token model's rows
+    /// (made on first use, then shared: every request with a token asks).
     pub(crate) fn tokens(&self) -> Result<Arc<dyn TokenStore>> {
-        if let Some(store) = &self.config.token_store {
+        if let Some(store) = self.store.get() {
             return Ok(store.clone());
         }
-        #[cfg(feature = "jwt")]
-        if let Some(key) = &self.config.jwt_key {
-            return Ok(Arc::new(crate::auth::jwt::JwtTokenStore::new(
-                key,
-                self.repository("RevokedToken")?,
-            )));
-        }
-        Ok(Arc::new(RowTokenStore::new(
-            self.repository(&self.token_model)?,
-        )))
+        let store: Arc<dyn TokenStore> = if let Some(store) = &self.config.token_store {
+            store.clone()
+        } else {
+            // the store's repository is not placed among the peers: the app holds the users,
+            // which must not hold the app
+            let unplaced = |model: &str| {
+                self.repository(model).map(|mut r| {
+                    r.home = None;
+                    r
+                })
+            };
+            #[cfg(feature = "jwt")]
+            let jwt = self.config.jwt_key.as_ref().map(|key| {
+                unplaced("RevokedToken").map(|r| {
+                    Arc::new(crate::auth::jwt::JwtTokenStore::new(key, r)) as Arc<dyn TokenStore>
+                })
+            });
+            #[cfg(not(feature = "jwt"))]
+            let jwt: Option<Result<Arc<dyn TokenStore>>> = None;
+            match jwt {
+                Some(store) => store?,
+                None => Arc::new(RowTokenStore::new(unplaced(&self.token_model)?)),
+            }
+        };
+        Ok(self.store.get_or_init(|| store).clone())
     }
 
     /// Deletes the expired tokens now; how many.
