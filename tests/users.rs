@@ -1068,3 +1068,51 @@ async fn expired_tokens_are_purged_on_every_datasource() {
         );
     }
 }
+
+/// With a cookie secret, a token in a signed `access_token` cookie (as `cookie-parser` signs
+/// it, so a LoopBack 3 app sharing the secret can have set it) identifies the caller; an
+/// unsigned or tampered cookie does not.
+#[tokio::test]
+async fn signed_cookies_carry_tokens_when_a_secret_is_set() {
+    let sources = lb::auth::TokenSources::default().cookie_secret("s3cret");
+    let app = App::builder()
+        .model::<User>()
+        .model::<Note>()
+        .user_model(UserModel::new("user"))
+        .authorizer(lb::rest::AclAuthorizer::new().token_sources(sources))
+        .build()
+        .unwrap();
+    register(&app, "ann@x.com", "ann-pass").await;
+    let tok = token(&app, "ann@x.com", "ann-pass").await;
+    let signed = lb::auth::sign_cookie(&tok, "s3cret").replace(':', "%3A");
+    let with_cookie = |cookie: String| {
+        let app = app.clone();
+        async move {
+            support::send(&app, "GET", "/api/notes", &[("cookie", &cookie)], None)
+                .await
+                .status
+        }
+    };
+    assert_eq!(
+        with_cookie(format!("access_token={signed}")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        with_cookie(format!("theme=dark; authorization={signed}")).await,
+        StatusCode::OK
+    );
+    for bad in [
+        format!("access_token={tok}"),
+        format!("access_token={}", signed.replace(&tok[..4], "AAAA")),
+        format!(
+            "access_token={}",
+            lb::auth::sign_cookie(&tok, "other").replace(':', "%3A")
+        ),
+    ] {
+        assert_eq!(
+            with_cookie(bad.clone()).await,
+            StatusCode::UNAUTHORIZED,
+            "{bad}"
+        );
+    }
+}

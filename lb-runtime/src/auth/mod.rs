@@ -29,5 +29,5 @@ pub use password::{is_bcrypt, Checked, Passwords, MAX_PASSWORD_LENGTH};
 pub use roles::{role_mapping_model, role_model};
 #[cfg(feature = "smtp")]
 pub use smtp::SmtpMailer;
-pub use token_id::{token_id, TokenSources};
+pub use token_id::{sign_cookie, token_id, TokenSources};
 pub use user::{ResetRequest, UserModel, UserSettings, VerifyOptions};

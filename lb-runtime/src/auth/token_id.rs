@@ -3,11 +3,19 @@
 //! the `access_token` query parameter, then the
 //! `X-Access-Token` and `Authorization` headers — the latter raw, `Bearer <base64 of the id>`
 //! (LoopBack's default; a plain `Bearer <id>` with `bearer_base64: false`) or `Basic
-//! <base64 of user:pass>` (the longer part is the id, so `curl -u TOKEN:` works). Signed
-//! cookies are not read (LoopBack reads them only with a cookie secret set up).
+//! <base64 of user:pass>` (the longer part is the id, so `curl -u TOKEN:` works) — then, when a
+//! cookie secret is set ([`TokenSources::cookie_secret`], LoopBack's `cookieParser(secret)`),
+//! the signed cookies `access_token` and `authorization`. A signed cookie is
+//! `cookie-parser`'s: `s:<value>.<HMAC-SHA256 of value, base64 without padding>`, so an lb
+//! server and a LoopBack 3 server sharing a secret read each other's cookies ([`sign_cookie`]
+//! makes one). Unsigned cookies and cookies with a bad signature are never read.
 
-use axum::http::{HeaderMap, Uri};
+use std::sync::Arc;
+
+use axum::http::{header::COOKIE, HeaderMap, Uri};
 use base64::Engine;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
 /// Where to look besides LoopBack's defaults, and how to read a `Bearer` value.
 #[derive(Debug, Clone)]
@@ -21,6 +29,18 @@ pub struct TokenSources {
     /// A `Bearer` value is the base64 of the id (LoopBack's `bearerTokenBase64Encoded`,
     /// on by default).
     pub bearer_base64: bool,
+    /// Extra signed cookies, looked at before `access_token` and `authorization`.
+    pub cookies: Vec<String>,
+    /// The secret cookies are signed with; without one no cookie is read.
+    pub cookie_secret: Option<Arc<[u8]>>,
+}
+
+impl TokenSources {
+    /// Reads tokens from cookies signed with `secret` too (as `cookie-parser` does).
+    pub fn cookie_secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.cookie_secret = Some(Arc::from(secret.as_ref()));
+        self
+    }
 }
 
 impl Default for TokenSources {
@@ -30,6 +50,8 @@ impl Default for TokenSources {
             headers: Vec::new(),
             defaults: true,
             bearer_base64: true,
+            cookies: Vec::new(),
+            cookie_secret: None,
         }
     }
 }
@@ -100,7 +122,56 @@ pub fn token_id(
         }
         return Some(v.to_string());
     }
-    None
+    let secret = sources.cookie_secret.as_deref()?;
+    let default_cookies = ["access_token", "authorization"];
+    let mut names = sources.cookies.iter().map(String::as_str).chain(
+        sources
+            .defaults
+            .then_some(default_cookies.iter().copied())
+            .into_iter()
+            .flatten(),
+    );
+    names.find_map(|name| signed_cookie(headers, name, secret))
+}
+
+/// `value` signed with `secret` as `cookie-parser` signs a cookie: `s:<value>.<signature>`
+/// (percent-encode it when it goes into a `Set-Cookie` header, as Express's `res.cookie` does).
+pub fn sign_cookie(value: &str, secret: impl AsRef<[u8]>) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+    format!("s:{value}.{}", b64.encode(mac(value, secret.as_ref())))
+}
+
+fn mac(value: &str, secret: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(value.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// The value of the first cookie `name` whose signature is right (the `Cookie` headers'
+/// pairs, percent-decoded as the `cookie` module does).
+fn signed_cookie(headers: &HeaderMap, name: &str, secret: &[u8]) -> Option<String> {
+    let pairs = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='));
+    // `cookie` keeps the first of repeated names
+    let (_, raw) = pairs.into_iter().find(|(k, _)| k.trim() == name)?;
+    let raw = raw.trim().trim_matches('"');
+    let value = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()?;
+    let signed = value.strip_prefix("s:")?;
+    let (val, sig) = signed.rsplit_once('.')?;
+    let sig = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(sig)
+        .ok()?;
+    let mut check = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    check.update(val.as_bytes());
+    // constant time, as `cookie-signature` compares
+    check.verify_slice(&sig).ok()?;
+    Some(val.to_string()).filter(|v| !v.is_empty())
 }
 
 /// The first value of query parameter `name` (percent-decoded), if it is a plain string (as
@@ -122,6 +193,7 @@ fn query_value(query: &str, name: &str) -> Option<String> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
     fn id(uri: &str, headers: &[(&'static str, &str)]) -> Option<String> {
         let uri: Uri = uri.parse().unwrap();
@@ -200,6 +272,45 @@ mod tests {
             Some("h")
         );
         assert_eq!(id("/n", &[("access_token", "nope")]), None);
+    }
+
+    #[test]
+    fn signed_cookies_with_a_secret() {
+        let secret = "keyboard cat";
+        let signed = sign_cookie("tok", secret);
+        // cookie-signature's own known answer
+        assert_eq!(
+            sign_cookie("hello", "tobiiscool"),
+            "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI"
+        );
+        let encoded = utf8_percent_encode(&signed, NON_ALPHANUMERIC).to_string();
+        let cookie = format!("other=1; access_token={encoded}");
+        let with = TokenSources::default().cookie_secret(secret);
+        let uri: Uri = "/n".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
+        assert_eq!(token_id(&uri, &h, None, &with).as_deref(), Some("tok"));
+        // without a secret no cookie is read
+        assert_eq!(token_id(&uri, &h, None, &TokenSources::default()), None);
+        // a wrong secret, a tampered value, an unsigned cookie: not read
+        let other = TokenSources::default().cookie_secret("other");
+        assert_eq!(token_id(&uri, &h, None, &other), None);
+        for bad in [
+            cookie.replace("s%3Atok", "s%3Atoz"),
+            "access_token=tok".to_string(),
+            "access_token=s%3Atok".to_string(),
+        ] {
+            h.insert(COOKIE, HeaderValue::from_str(&bad).unwrap());
+            assert_eq!(token_id(&uri, &h, None, &with), None, "{bad}");
+        }
+        // headers come before cookies; `authorization` is a cookie name too
+        h.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("authorization={encoded}")).unwrap(),
+        );
+        assert_eq!(token_id(&uri, &h, None, &with).as_deref(), Some("tok"));
+        h.insert("x-access-token", HeaderValue::from_static("hdr"));
+        assert_eq!(token_id(&uri, &h, None, &with).as_deref(), Some("hdr"));
     }
 
     #[test]
