@@ -28,6 +28,7 @@ const LAYERS: &[&str] = &[
     "typed",      // the typed API behind #[derive(Model)], relation accessors
     "rest",       // the HTTP edge: dispatch, the pipeline, built-in handlers
     "openapi",    // the OpenAPI document from the method tables
+    "middleware", // middleware at LoopBack's phases, built-in middleware
     "app",        // App / AppBuilder: assembles everything
     "server",     // the HTTP server: connections, timeouts, caps (App::serve)
     "lib",        // the crate root: re-exports

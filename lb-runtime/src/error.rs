@@ -158,8 +158,37 @@ impl Error {
 
     /// The `{"error":{...}}` body. `debug` = development mode (LoopBack's `debug: true`).
     pub fn to_envelope(&self, debug: bool) -> Value {
+        self.to_envelope_with(debug, &[])
+    }
+
+    /// The envelope in production or development mode, keeping `safe_fields` (`code`,
+    /// `details`, `name`, `message`: strong-error-handler's `safeFields`) on a production 5xx.
+    pub fn to_envelope_with(&self, debug: bool, safe_fields: &[String]) -> Value {
         let mut o = Map::new();
         self.write_fields(&mut o, debug);
+        if self.status.is_server_error() && !debug {
+            for f in safe_fields {
+                match f.as_str() {
+                    "name" => {
+                        o.insert("name".into(), Value::from(&*self.name));
+                    }
+                    "message" => {
+                        o.insert("message".into(), Value::from(self.message.clone()));
+                    }
+                    "code" => {
+                        if let Some(code) = &self.code {
+                            o.insert("code".into(), Value::from(&**code));
+                        }
+                    }
+                    "details" => {
+                        if let Some(d) = &self.details {
+                            o.insert("details".into(), (**d).clone());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         let mut env = Map::new();
         env.insert("error".into(), Value::Object(o));
         Value::Object(env)

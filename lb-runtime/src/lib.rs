@@ -14,6 +14,7 @@ pub mod connector;
 mod error;
 pub mod filter;
 mod future;
+pub mod middleware;
 pub mod model;
 pub mod observe;
 pub mod openapi;

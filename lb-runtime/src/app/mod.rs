@@ -3,6 +3,8 @@
 mod config;
 mod datasources;
 mod observe;
+mod platform;
+pub(crate) use platform::Pipeline;
 #[cfg(feature = "rest")]
 mod rest_datasources;
 #[cfg(feature = "rest")]
@@ -91,6 +93,8 @@ pub(crate) struct AppInner {
     pub owner_scopes: FastMap<String, String>,
     /// The rows of the `ACL` model, when the app attaches one.
     pub acl_table: Option<Arc<crate::acl::table::AclTable>>,
+    /// Middleware, settings, the rest of the platform.
+    pub platform: platform::Platform,
     /// REST datasources by name.
     #[cfg(feature = "rest")]
     pub rest: HashMap<String, crate::connector::rest::RestDataSource>,
@@ -116,6 +120,13 @@ pub(crate) struct Config {
     pub stream_limits: crate::changes::StreamLimits,
     pub explorer_path: Option<String>,
     pub openapi_info: crate::openapi::Info,
+    /// Fields of a 5xx error kept in production answers (strong-error-handler's
+    /// `safeFields`).
+    pub safe_fields: Vec<String>,
+    /// The app's `aclErrorStatus`.
+    pub acl_error_status: Option<axum::http::StatusCode>,
+    /// Log every error answered, 4xx too (strong-error-handler's `log`).
+    pub log_errors: bool,
 }
 
 /// Builds an [`App`].
@@ -135,6 +146,7 @@ pub struct AppBuilder {
     acls: Vec<(String, Vec<crate::acl::Acl>)>,
     user_model: Option<crate::auth::UserModel>,
     owner_scoped: Vec<String>,
+    platform: platform::Platform,
 }
 
 struct PendingModel {
@@ -168,8 +180,12 @@ impl App {
                 stream_limits: crate::changes::StreamLimits::default(),
                 explorer_path: Some("/explorer".into()),
                 openapi_info: crate::openapi::Info::default(),
+                safe_fields: Vec::new(),
+                acl_error_status: None,
+                log_errors: false,
             },
             authorizer: None,
+            platform: platform::Platform::default(),
         }
     }
 
@@ -246,9 +262,10 @@ impl App {
         rest::router(self.clone())
     }
 
-    /// Like [`App::router`] plus LoopBack's `Cannot GET /x` 404 for every other path.
+    /// The whole app as a router: its middleware around [`App::router`]'s routes, and
+    /// LoopBack's `Cannot GET /x` 404 for every other path.
     pub fn into_router(self) -> axum::Router {
-        rest::router_with_fallback(self)
+        axum::Router::new().fallback_service(self.pipeline())
     }
 }
 
@@ -439,6 +456,7 @@ impl AppBuilder {
 
     /// Checks the configuration and builds the app.
     pub fn build(mut self) -> Result<App> {
+        self.check_middleware()?;
         self.apply_model_config()?;
         let user_model = self.prepare_user_model()?;
         // the models' own ACLs (`#[model(acl = "..")]`), after User's and before
@@ -510,6 +528,7 @@ impl AppBuilder {
             users,
             owner_scopes,
             acl_table,
+            platform: std::mem::take(&mut self.platform),
             #[cfg(feature = "rest")]
             rest: HashMap::new(),
         };

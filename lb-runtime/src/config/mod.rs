@@ -2,6 +2,7 @@
 //! `${VAR}` / `${VAR:-default}` environment substitution. They override the code's choices
 //! (see [`crate::AppBuilder::config_dir`]).
 
+pub mod boot;
 pub mod datasources;
 mod env;
 pub mod model_config;

@@ -297,8 +297,9 @@ impl Repository {
         };
         let pending = self.pending_changes.as_deref();
         if let Err(e) = hub.publish(self.connector.as_ref(), change, pending).await {
-            eprintln!(
-                "lb: a change of {} was saved but not published: {}",
+            tracing::error!(
+                target: "lb::changes",
+                "a change of {} was saved but not published: {}",
                 self.model.name, e.message
             );
         }

@@ -60,7 +60,7 @@ pub struct AclAuthorizer {
     sources: TokenSources,
     acls: Map<String, Vec<Acl>>,
     error_status: Map<String, StatusCode>,
-    default_error_status: StatusCode,
+    default_error_status: Option<StatusCode>,
     resolvers: Map<String, RoleResolver>,
     user_model: Option<String>,
     owner_relations: Map<String, Vec<String>>,
@@ -82,7 +82,7 @@ impl AclAuthorizer {
             sources: TokenSources::default(),
             acls: Map::default(),
             error_status: Map::default(),
-            default_error_status: StatusCode::UNAUTHORIZED,
+            default_error_status: None,
             resolvers: Map::default(),
             user_model: None,
             owner_relations: Map::default(),
@@ -133,9 +133,11 @@ impl AclAuthorizer {
         self
     }
 
-    /// The app's `aclErrorStatus` (401 unless set).
+    /// The status of a denial on models without their own: the app's `aclErrorStatus`
+    /// ([`AppBuilder::acl_error_status`](crate::AppBuilder::acl_error_status), 401 unless set)
+    /// when not set here.
     pub fn default_acl_error_status(mut self, status: StatusCode) -> Self {
-        self.default_error_status = status;
+        self.default_error_status = Some(status);
         self
     }
 
@@ -383,7 +385,7 @@ impl Authorizer for AclAuthorizer {
         };
         Some(Protection {
             anonymous: resolve(&applying, &req).is_allowed(Permission::Allow),
-            denied_status: self.denial_status(model),
+            denied_status: self.denial_status(model, app),
         })
     }
 
@@ -393,11 +395,13 @@ impl Authorizer for AclAuthorizer {
     ) -> BoxFuture<'a, Result<Option<Arc<AccessToken>>>> {
         Box::pin(async move {
             let token = self.token(request).await?;
-            let denied =
-                |token: &Option<AccessToken>| match (token, self.denial_status(request.model)) {
-                    (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
-                    _ => Error::authorization_required(),
-                };
+            let denied = |token: &Option<AccessToken>| match (
+                token,
+                self.denial_status(request.model, request.app),
+            ) {
+                (Some(_), StatusCode::FORBIDDEN) => Error::access_denied(),
+                _ => Error::authorization_required(),
+            };
             // LoopBack's accessScopes: a token without scopes holds `DEFAULT`, a method
             // without any asks for it; a reset token cannot do anything else
             if !scope_allowed(token.as_ref(), request.scopes) {
@@ -484,8 +488,8 @@ impl AclAuthorizer {
     }
 
     /// The status of a denial with a valid token: the authorizer's setting for the model,
-    /// else the model's `aclErrorStatus`, else the app's.
-    fn denial_status(&self, model: &ModelDefinition) -> StatusCode {
+    /// else the model's `aclErrorStatus`, else the authorizer's default, else the app's.
+    fn denial_status(&self, model: &ModelDefinition, app: &App) -> StatusCode {
         self.error_status
             .get(&model.name)
             .copied()
@@ -494,7 +498,9 @@ impl AclAuthorizer {
                     .acl_error_status
                     .and_then(|s| StatusCode::from_u16(s).ok())
             })
-            .unwrap_or(self.default_error_status)
+            .or(self.default_error_status)
+            .or(app.inner.config.acl_error_status)
+            .unwrap_or(StatusCode::UNAUTHORIZED)
     }
 }
 

@@ -60,14 +60,16 @@ pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
     serve(app, req).await
 }
 
+/// Whether `path` is the REST root or under it.
+pub(crate) fn is_rest_path(app: &App, path: &str) -> bool {
+    let root = app.inner.config.rest_api_root.as_str();
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Everything: the REST root and below through [`serve`], `Cannot GET /x` elsewhere.
 pub(crate) async fn dispatch_or_not_found(app: App, req: Request) -> Response {
-    let root = app.inner.config.rest_api_root.as_str();
-    let path = req.uri().path();
-    let under_root = path
-        .strip_prefix(root)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if under_root {
+    if is_rest_path(&app, req.uri().path()) {
         serve(app, req).await
     } else {
         url_not_found(req.method(), req.uri(), app.inner.config.debug)
@@ -153,7 +155,7 @@ async fn serve(app: App, req: Request) -> Response {
         ));
         match read.await {
             Ok(b) => b,
-            Err(e) => return error_response(&e, debug),
+            Err(e) => return app_error(&app, &e),
         }
     };
     let body_is_json = body::is_json(&parts.headers);
@@ -170,8 +172,14 @@ async fn serve(app: App, req: Request) -> Response {
     .json_body(body_is_json);
     match super::invoke::invoke(method, call).await {
         Ok(r) => r,
-        Err(e) => error_response(&e, debug),
+        Err(e) => app_error(&app, &e),
     }
+}
+
+/// An error of a call, rendered with the app's strong-error-handler settings.
+fn app_error(app: &App, e: &Error) -> Response {
+    let c = &app.inner.config;
+    super::response::error_response_with(e, c.debug, &c.safe_fields, c.log_errors)
 }
 
 /// Percent-decodes a path segment (`+` stays a plus in paths).

@@ -31,8 +31,9 @@ pub use authorize::{AccessRequest, Authorizer, MethodRef, Protection};
 pub use body::ReadTimeout;
 pub use client::client_address;
 pub(crate) use client::serving;
+pub(crate) use dispatch::url_not_found;
 pub(crate) use methods::{MethodKind, RestMethod};
-pub(crate) use response::error_response;
+pub(crate) use response::{error_response, json_response};
 pub(crate) use service::AppService;
 
 use axum::routing::any;
@@ -52,10 +53,4 @@ pub(crate) fn router(app: App) -> axum::Router {
             .route(&format!("{root}/{{*rest}}"), any(dispatch::dispatch))
     };
     r.with_state(app)
-}
-
-/// The REST routes plus LoopBack's `Cannot GET /x` for everything else: the
-/// [`AppService`] that `App::serve` runs, as a router.
-pub(crate) fn router_with_fallback(app: App) -> axum::Router {
-    axum::Router::new().fallback_service(AppService::new(app))
 }

@@ -29,12 +29,39 @@ fn serialize<T: Serialize>(status: StatusCode, v: &T) -> Response {
 
 /// The LoopBack error envelope as a response.
 pub(crate) fn error_response(e: &Error, debug: bool) -> Response {
+    error_response_with(e, debug, &[], false)
+}
+
+/// The envelope with strong-error-handler's settings: `safe_fields` kept on a production 5xx,
+/// and every error logged when `log_all` (5xx ones always are).
+pub(crate) fn error_response_with(
+    e: &Error,
+    debug: bool,
+    safe_fields: &[String],
+    log_all: bool,
+) -> Response {
     if e.status.is_server_error() {
         // production answers hide a 5xx's message: the operator still needs it (LoopBack's
         // strong-error-handler logs it too)
-        eprintln!("lb: {} {}", e.status.as_u16(), e.message);
+        tracing::error!(
+            target: "lb::error",
+            status = e.status.as_u16(),
+            name = %e.name,
+            code = e.code.as_deref().unwrap_or(""),
+            "{}",
+            e.message
+        );
+    } else if log_all {
+        tracing::warn!(
+            target: "lb::error",
+            status = e.status.as_u16(),
+            name = %e.name,
+            code = e.code.as_deref().unwrap_or(""),
+            "{}",
+            e.message
+        );
     }
-    let mut r = json_response(e.status, &e.to_envelope(debug));
+    let mut r = json_response(e.status, &e.to_envelope_with(debug, safe_fields));
     r.headers_mut().insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),

@@ -24,12 +24,36 @@ pub(crate) struct AppService(Arc<Parts>);
 struct Parts {
     app: App,
     explorer: axum::Router,
+    /// What answers a request outside the routes (the middleware after `routes`); LoopBack's
+    /// `Cannot GET /x` when `None`.
+    fallback: Option<Fallback>,
 }
+
+/// The rest of the middleware chain, for requests no route answers.
+pub(crate) type Fallback = tower::util::BoxCloneSyncService<Request, Response, Infallible>;
 
 impl AppService {
     pub(crate) fn new(app: App) -> Self {
         let explorer = explorer::routes(&app).with_state(app.clone());
-        AppService(Arc::new(Parts { app, explorer }))
+        AppService(Arc::new(Parts {
+            app,
+            explorer,
+            fallback: None,
+        }))
+    }
+
+    /// The routes, with `fallback` answering what they do not.
+    pub(crate) fn with_fallback(self, fallback: Fallback) -> Self {
+        let Parts { app, explorer, .. } = Arc::try_unwrap(self.0).unwrap_or_else(|p| Parts {
+            app: p.app.clone(),
+            explorer: p.explorer.clone(),
+            fallback: None,
+        });
+        AppService(Arc::new(Parts {
+            app,
+            explorer,
+            fallback: Some(fallback),
+        }))
     }
 
     /// Whether the document or explorer routes answer `path` (they win over the REST root,
@@ -67,6 +91,11 @@ where
         if self.is_explorer(req.uri().path()) {
             let router = self.0.explorer.clone();
             return Box::pin(async move { router.oneshot(req).await });
+        }
+        if let Some(fallback) = &self.0.fallback {
+            if !dispatch::is_rest_path(&self.0.app, req.uri().path()) {
+                return Box::pin(fallback.clone().oneshot(req));
+            }
         }
         let app = self.0.app.clone();
         let head = req.method() == Method::HEAD;

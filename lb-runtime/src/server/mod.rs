@@ -38,7 +38,7 @@ use tower::Service;
 
 pub use options::ServerOptions;
 
-use crate::rest::{self, AppService};
+use crate::rest;
 use crate::{App, Error};
 use admission::Admission;
 use deadline::BodyDeadline;
@@ -152,7 +152,7 @@ impl Server {
         }
         let admission = Admission::new(o.max_connections, o.max_connections_per_address);
         let per_request = Arc::new(PerRequest {
-            service: AppService::new(self.app.clone()),
+            service: self.app.pipeline(),
             debug: self.app.debug(),
             body_read_timeout: o.body_read_timeout,
             request_timeout: o.request_timeout,
@@ -212,7 +212,7 @@ impl Server {
 
 /// What every request of every connection shares.
 struct PerRequest {
-    service: AppService,
+    service: crate::app::Pipeline,
     debug: bool,
     body_read_timeout: Duration,
     request_timeout: Option<Duration>,

@@ -511,7 +511,7 @@ async fn reset_password(u: &Users, inv: Invocation) -> Result<Vec<Value>> {
         // after the answer, so its time does not tell whether the email exists
         tokio::spawn(async move {
             if let Err(e) = handler(request).await {
-                eprintln!("lb: the password reset handler failed: {}", e.message);
+                tracing::error!(target: "lb::auth", "the password reset handler failed: {}", e.message);
             }
         });
     }

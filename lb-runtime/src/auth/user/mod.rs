@@ -120,7 +120,7 @@ impl Users {
                 tick.tick().await;
                 let Some(users) = me.upgrade() else { return };
                 if let Err(e) = users.purge_expired_tokens().await {
-                    eprintln!("lb: purging expired tokens failed: {}", e.message);
+                    tracing::error!(target: "lb::auth", "purging expired tokens failed: {}", e.message);
                 }
             }
         });

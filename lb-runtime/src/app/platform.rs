@@ -1,0 +1,259 @@
+//! The builder's middleware methods and how the app's routes are wrapped by them: the
+//! pipeline the server runs (the routes alone when no middleware is registered).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
+
+use super::{App, AppBuilder};
+use crate::future::BoxFuture;
+use crate::middleware::{
+    self, wrap_layer, Cors, Factory, Middlewares, Phase, Route, Scope, SecurityHeaders, Slot, Wrap,
+};
+use crate::rest::AppService;
+use crate::Result;
+
+/// What the builder collects for the platform: middleware, factories named by
+/// `middleware.json`, the app's free-form settings.
+#[derive(Clone, Default)]
+pub(crate) struct Platform {
+    pub middlewares: Middlewares,
+    pub factories: HashMap<String, Factory>,
+    /// `config.json`'s settings (LoopBack's `app.get(key)`).
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AppBuilder {
+    /// Runs a tower `layer` at a middleware phase, as LoopBack's `app.middleware(phase, fn)`:
+    /// `Phase::Initial`, `Phase::Routes.before()`, `Slot::parse("final:after")?`. Layers at one
+    /// slot run in the order they were added. See the README's "Operating lb" for what each
+    /// phase sees.
+    pub fn middleware<L, S, B>(self, slot: impl Into<Slot>, layer: L) -> Self
+    where
+        L: Layer<Route, Service = S> + Send + Sync + 'static,
+        S: Service<Request, Response = axum::http::Response<B>> + Clone + Send + Sync + 'static,
+        S::Future: Send + 'static,
+        S::Error: std::fmt::Display + Send + 'static,
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        let name = std::any::type_name::<L>();
+        self.middleware_wrap(slot, name, Scope::default(), wrap_layer(layer))
+    }
+
+    /// Runs a [`Wrap`] (a type-erased middleware) at `slot` for the requests `scope` matches;
+    /// `name` identifies it in [`App::middleware_order`].
+    pub fn middleware_wrap(
+        mut self,
+        slot: impl Into<Slot>,
+        name: &str,
+        scope: Scope,
+        wrap: Wrap,
+    ) -> Self {
+        self.platform
+            .middlewares
+            .add(slot.into(), name, scope, wrap);
+        self
+    }
+
+    /// Defines phases of the app's own (`app.defineMiddlewarePhases`): each goes just before
+    /// `parse`, after the ones defined earlier, as LoopBack 3's code places them.
+    pub fn middleware_phases<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        self.platform
+            .middlewares
+            .custom_phases
+            .extend(names.into_iter().map(String::from));
+        self
+    }
+
+    /// A middleware of the app's own that `middleware.json` can name (`"my-audit": {"params":
+    /// ..}`): `make` receives the entry's `params`.
+    pub fn middleware_factory(
+        mut self,
+        name: &str,
+        make: impl Fn(&serde_json::Value) -> Result<Wrap> + Send + Sync + 'static,
+    ) -> Self {
+        self.platform
+            .factories
+            .insert(name.to_string(), Arc::new(make));
+        self
+    }
+
+    /// CORS at `initial`, as the `cors` package answers ([`Cors::default`] is the LoopBack 3
+    /// scaffold's: any origin reflected, credentials, a day of max age).
+    pub fn cors(self, cors: Cors) -> Self {
+        self.middleware_wrap(Phase::Initial, "cors", Scope::default(), cors.wrap())
+    }
+
+    /// Security headers at `initial` ([`SecurityHeaders::scaffold`] is the LoopBack 3
+    /// scaffold's helmet selection).
+    pub fn security_headers(self, headers: SecurityHeaders) -> Self {
+        self.middleware_wrap(Phase::Initial, "helmet", Scope::default(), headers.wrap())
+    }
+
+    /// `loopback#status` at `routes:before`: `GET path` answers `{"started", "uptime"}`.
+    pub fn status_route(self, path: &str) -> Self {
+        self.middleware_wrap(
+            Phase::Routes.before(),
+            "loopback#status",
+            Scope::default(),
+            middleware::status(path),
+        )
+    }
+
+    /// Static files of `dir` at `files` (seen only by requests no route answered).
+    pub fn static_files(self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.middleware_wrap(
+            Phase::Files,
+            "loopback#static",
+            Scope::default(),
+            middleware::static_files(dir),
+        )
+    }
+
+    /// What LoopBack 3's scaffold (`lb app`) serves with, besides the REST API: CORS
+    /// ([`Cors::default`]) and helmet's headers ([`SecurityHeaders::scaffold`]) at `initial`,
+    /// and `loopback#status` at `/`.
+    pub fn scaffold_defaults(self) -> Self {
+        self.cors(Cors::default())
+            .security_headers(SecurityHeaders::scaffold())
+            .status_route("/")
+    }
+
+    /// Applies a `middleware.json` text (see [`AppBuilder::config_dir`] for the files and
+    /// their merging): LoopBack's built-in middleware by name with their `params`, `paths`
+    /// and `methods`, and the app's own ([`AppBuilder::middleware_factory`]). Relative paths
+    /// start at the current directory.
+    pub fn middleware_json(self, text: &str) -> Result<Self> {
+        let v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| crate::Error::internal(format!("middleware.json: not valid JSON: {e}")))?;
+        self.apply_middleware_json("middleware.json", &v, std::path::Path::new("."))
+    }
+
+    /// Reads a `middleware.json` value (merged with its per-environment files): middleware at
+    /// their phases, and the settings some of them are in lb (body limits, the REST root,
+    /// strong-error-handler's). `file` names it in errors; relative paths start at `base`.
+    pub(crate) fn apply_middleware_json(
+        mut self,
+        file: &str,
+        doc: &serde_json::Value,
+        base: &std::path::Path,
+    ) -> Result<Self> {
+        let factories = self.platform.factories.clone();
+        let root = self.config.rest_api_root.clone();
+        let entries =
+            middleware::json::parse(file, doc, base, &root, &|n| factories.get(n).cloned())?;
+        for e in entries {
+            self = match e.builtin {
+                middleware::Builtin::Wrap(w) => self.middleware_wrap(e.slot, &e.name, e.scope, w),
+                middleware::Builtin::Nothing => self,
+                middleware::Builtin::BodyLimit(n) => self.body_limit(n),
+                middleware::Builtin::RestRoot(p) => self.rest_api_root(&p),
+                middleware::Builtin::ErrorHandler(h) => self.error_handler(h),
+            };
+        }
+        Ok(self)
+    }
+
+    /// strong-error-handler's settings: development mode (`debug`), every error logged
+    /// (`log`; 5xx errors always are, through `tracing`), and the fields of a 5xx error a
+    /// production answer keeps (`safe_fields`: `code`, `details`, `name`, `message`).
+    pub fn error_handler(mut self, h: crate::middleware::ErrorHandler) -> Self {
+        if let Some(d) = h.debug {
+            self.config.debug = d;
+        }
+        if let Some(l) = h.log {
+            self.config.log_errors = l;
+        }
+        self.config.safe_fields = h.safe_fields;
+        self
+    }
+
+    /// Checks the middleware's phases (at build).
+    pub(super) fn check_middleware(&self) -> Result<()> {
+        self.platform.middlewares.order().map(|_| ())
+    }
+}
+
+impl App {
+    /// The app's middleware as `(slot, name)` in the order a request meets them.
+    pub fn middleware_order(&self) -> Vec<(String, String)> {
+        self.inner.platform.middlewares.order().unwrap_or_default()
+    }
+
+    /// A setting of `config.json` (LoopBack's `app.get(key)`): any key, LoopBack's or the
+    /// app's own.
+    pub fn setting(&self, key: &str) -> Option<&serde_json::Value> {
+        self.inner.platform.settings.get(key)
+    }
+
+    /// The app's request pipeline: its routes, wrapped in its middleware.
+    pub(crate) fn pipeline(&self) -> Pipeline {
+        let mw = &self.inner.platform.middlewares;
+        if mw.is_empty() {
+            return Pipeline::Plain(AppService::new(self.clone()));
+        }
+        let app = self.clone();
+        let debug = self.inner.config.debug;
+        let not_found: Route = BoxCloneSyncService::new(tower::service_fn(move |req: Request| {
+            let res = crate::rest::url_not_found(req.method(), req.uri(), debug);
+            async move { Ok::<_, Infallible>(res) }
+        }));
+        let assembled = mw.assemble(
+            move |fallback| BoxCloneSyncService::new(AppService::new(app).with_fallback(fallback)),
+            not_found,
+        );
+        match assembled {
+            Ok(route) => Pipeline::Layered(route),
+            // checked at build: cannot happen
+            Err(e) => {
+                let e = Arc::new(e);
+                Pipeline::Layered(BoxCloneSyncService::new(tower::service_fn(
+                    move |_req: Request| {
+                        let res = crate::rest::error_response(&e, false);
+                        async move { Ok::<_, Infallible>(res) }
+                    },
+                )))
+            }
+        }
+    }
+}
+
+/// What a server runs per request.
+#[derive(Clone)]
+pub(crate) enum Pipeline {
+    /// No middleware: the routes.
+    Plain(AppService),
+    /// The routes in their middleware.
+    Layered(Route),
+}
+
+impl<B> Service<axum::http::Request<B>> for Pipeline
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, std::result::Result<Response, Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::result::Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        match self {
+            Pipeline::Plain(s) => s.call(req),
+            Pipeline::Layered(r) => Box::pin(r.clone().oneshot(req.map(Body::new))),
+        }
+    }
+}
