@@ -151,6 +151,17 @@ pub trait Connector: Send + Sync + 'static {
         })
     }
 
+    /// Checks that the datasource answers (LoopBack's `dataSource.ping()`): one cheap round
+    /// trip on a pooled connection. The default: always up (memory).
+    fn ping(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Connections of the pool: `(open, idle)`, for connectors that pool them.
+    fn pool_usage(&self) -> Option<(u32, u32)> {
+        None
+    }
+
     /// Drops and re-creates the storage of `models` (LoopBack's `automigrate`). The default:
     /// nothing to create (memory).
     fn automigrate<'a>(

@@ -404,6 +404,14 @@ impl Connector for SqlConnector {
         self.shared.dialect.connector_name()
     }
 
+    fn ping(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.shared.pool.ping())
+    }
+
+    fn pool_usage(&self) -> Option<(u32, u32)> {
+        Some(self.shared.pool.usage())
+    }
+
     fn define(&self, model: &'static ModelDefinition) {
         self.table(model);
     }

@@ -111,6 +111,32 @@ impl Pool {
         })
     }
 
+    /// One round trip on a pooled connection (sqlx's `ping`).
+    pub(super) async fn ping(&self) -> Result<()> {
+        use sqlx::Connection;
+        match self {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => p.acquire().await.map_err(pool_error)?.ping().await,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => p.acquire().await.map_err(pool_error)?.ping().await,
+            #[cfg(feature = "mysql")]
+            Pool::Mysql(p) => p.acquire().await.map_err(pool_error)?.ping().await,
+        }
+        .map_err(pool_error)
+    }
+
+    /// `(open, idle)` connections.
+    pub(super) fn usage(&self) -> (u32, u32) {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => (p.size(), p.num_idle() as u32),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => (p.size(), p.num_idle() as u32),
+            #[cfg(feature = "mysql")]
+            Pool::Mysql(p) => (p.size(), p.num_idle() as u32),
+        }
+    }
+
     /// Listens on a PostgreSQL channel: a task forwards the payloads until the receiver is
     /// dropped (a lost connection is re-established by the listener, a short pause apart).
     pub(super) async fn listen(
