@@ -188,16 +188,7 @@ impl Server {
             let phase = Arc::new(Phase::default());
             let head = HeadDeadline::new(o.header_read_timeout, phase.clone());
             let io = StallGuard::new(TokioIo::new(stream), o.write_timeout, head);
-            let per_request = per_request.clone();
-            let service = hyper::service::service_fn(move |req| {
-                phase.seen();
-                let per_request = per_request.clone();
-                let phase = phase.clone();
-                async move {
-                    let answer = per_request.answer(req).await;
-                    Ok::<_, Infallible>(answer.map(|body| Answer::new(body, phase)))
-                }
-            });
+            let service = http1_service(per_request.clone(), phase);
             let conn = graceful.watch(http.serve_connection(io, service));
             tokio::spawn(rest::serving(peer, async move {
                 let _ = conn.await;
@@ -208,6 +199,28 @@ impl Server {
         let _ = tokio::time::timeout(o.shutdown_grace, graceful.shutdown()).await;
         Ok(())
     }
+}
+
+/// The service of an HTTP/1.1 connection: tells `phase` when a head has arrived and when its
+/// answer has ended.
+fn http1_service(
+    per_request: Arc<PerRequest>,
+    phase: Arc<Phase>,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = hyper::Response<Answer>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<hyper::Response<Answer>, Infallible>> + Send,
+> + Send {
+    hyper::service::service_fn(move |req| {
+        phase.seen();
+        let per_request = per_request.clone();
+        let phase = phase.clone();
+        async move {
+            let answer = per_request.answer(req).await;
+            Ok::<_, Infallible>(answer.map(|body| Answer::new(body, phase)))
+        }
+    })
 }
 
 /// What every request of every connection shares.
