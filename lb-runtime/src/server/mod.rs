@@ -15,12 +15,25 @@
 //!     .await
 //! # }
 //! ```
+//!
+//! With the feature `https`, [`Server::tls`] serves HTTPS (rustls with *ring*) with a
+//! `TlsConfig` — PEM files, PEM in memory, or a rustls configuration of your own — and
+//! HTTP/2 to the clients whose TLS handshake (ALPN) asks for it, HTTP/1.1 to the others. The
+//! limits hold over both: the handshake counts toward the first request head's time (a
+//! client that opens a connection and never says hello is dropped after the header-read
+//! timeout); an HTTP/2 connection is idle, and closed after that timeout, while none of its
+//! requests is in flight; `max_header_bytes` is its header list size (431 beyond); an answer
+//! the client's flow control holds back with no progress for the write timeout closes the
+//! connection as a blocked write does; a shutdown lets the streams in flight finish. Plain
+//! HTTP is served as before — over HTTP/1.1 only (no cleartext HTTP/2), at the same cost.
 
 mod admission;
 mod deadline;
 mod head;
 mod options;
 mod stall;
+#[cfg(feature = "https")]
+mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -37,6 +50,8 @@ use tokio::net::TcpListener;
 use tower::Service;
 
 pub use options::ServerOptions;
+#[cfg(feature = "https")]
+pub use tls::TlsConfig;
 
 use crate::rest;
 use crate::{App, Error};
@@ -45,7 +60,8 @@ use deadline::BodyDeadline;
 use head::{Answer, HeadDeadline, Phase};
 use stall::StallGuard;
 
-/// Serves an [`App`] over HTTP/1.1 with [`ServerOptions`]' limits. Made by [`App::server`].
+/// Serves an [`App`] over HTTP/1.1 (and HTTPS with HTTP/2, feature `https`) with
+/// [`ServerOptions`]' limits. Made by [`App::server`].
 pub struct Server {
     app: App,
     options: ServerOptions,
@@ -127,6 +143,14 @@ impl Server {
         self
     }
 
+    /// Serves HTTPS with this certificate and key (feature `https`); see
+    /// [`ServerOptions::tls`].
+    #[cfg(feature = "https")]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.options.tls = Some(tls);
+        self
+    }
+
     /// Serves on `addr` until SIGTERM or Ctrl-C.
     pub async fn serve(self, addr: impl Into<SocketAddr>) -> io::Result<()> {
         let listener = TcpListener::bind(addr.into()).await?;
@@ -163,6 +187,11 @@ impl Server {
         http.header_read_timeout(None::<Duration>)
             .max_buf_size(o.max_header_bytes.max(8192))
             .keep_alive(true);
+        #[cfg(feature = "https")]
+        let tls = o
+            .tls
+            .as_ref()
+            .map(|tls| Arc::new(tls::Tls::new(tls, &o, &http, per_request.clone())));
         let graceful = GracefulShutdown::new();
         tokio::pin!(shutdown);
         loop {
@@ -185,19 +214,16 @@ impl Server {
                 continue;
             };
             let _ = stream.set_nodelay(true);
+            #[cfg(feature = "https")]
+            if let Some(tls) = &tls {
+                let serve = tls.clone().serve(stream, graceful.watcher(), ticket);
+                tokio::spawn(rest::serving(peer, serve));
+                continue;
+            }
             let phase = Arc::new(Phase::default());
             let head = HeadDeadline::new(o.header_read_timeout, phase.clone());
             let io = StallGuard::new(TokioIo::new(stream), o.write_timeout, head);
-            let per_request = per_request.clone();
-            let service = hyper::service::service_fn(move |req| {
-                phase.seen();
-                let per_request = per_request.clone();
-                let phase = phase.clone();
-                async move {
-                    let answer = per_request.answer(req).await;
-                    Ok::<_, Infallible>(answer.map(|body| Answer::new(body, phase)))
-                }
-            });
+            let service = http1_service(per_request.clone(), phase);
             let conn = graceful.watch(http.serve_connection(io, service));
             tokio::spawn(rest::serving(peer, async move {
                 let _ = conn.await;
@@ -208,6 +234,28 @@ impl Server {
         let _ = tokio::time::timeout(o.shutdown_grace, graceful.shutdown()).await;
         Ok(())
     }
+}
+
+/// The service of an HTTP/1.1 connection: tells `phase` when a head has arrived and when its
+/// answer has ended.
+fn http1_service(
+    per_request: Arc<PerRequest>,
+    phase: Arc<Phase>,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = hyper::Response<Answer>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<hyper::Response<Answer>, Infallible>> + Send,
+> + Send {
+    hyper::service::service_fn(move |req| {
+        phase.seen();
+        let per_request = per_request.clone();
+        let phase = phase.clone();
+        async move {
+            let answer = per_request.answer(req).await;
+            Ok::<_, Infallible>(answer.map(|body| Answer::new(body, phase)))
+        }
+    })
 }
 
 /// What every request of every connection shares.

@@ -34,6 +34,12 @@ pub struct ServerOptions {
     /// After a shutdown signal, time given to requests in flight before their connections
     /// are dropped. Default 10 s.
     pub shutdown_grace: Duration,
+    /// Serve HTTPS with this certificate and key (feature `https`): HTTP/2 to clients whose
+    /// TLS handshake (ALPN) asks for it, HTTP/1.1 to the others; a plain-HTTP client gets
+    /// no answer. The handshake counts toward the first request head's time
+    /// ([`header_read_timeout`](Self::header_read_timeout)). Default `None`: plain HTTP/1.1.
+    #[cfg(feature = "https")]
+    pub tls: Option<super::TlsConfig>,
 }
 
 impl Default for ServerOptions {
@@ -47,6 +53,8 @@ impl Default for ServerOptions {
             max_connections_per_address: 256,
             max_header_bytes: 64 * 1024,
             shutdown_grace: Duration::from_secs(10),
+            #[cfg(feature = "https")]
+            tls: None,
         }
     }
 }

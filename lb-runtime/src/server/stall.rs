@@ -13,19 +13,19 @@ use std::time::Duration;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use tokio::time::{sleep, Sleep};
 
-use super::head::HeadDeadline;
+use super::head::{HeadDeadline, Phase, Turns};
 
 /// `io` with its deadlines (see the module docs).
-pub(super) struct StallGuard<T> {
+pub(super) struct StallGuard<T, P: Turns = Phase> {
     io: T,
     timeout: Duration,
     /// Armed while a write is blocked; reset by any progress.
     blocked: Option<Pin<Box<Sleep>>>,
-    head: HeadDeadline,
+    head: HeadDeadline<P>,
 }
 
-impl<T> StallGuard<T> {
-    pub(super) fn new(io: T, timeout: Duration, head: HeadDeadline) -> Self {
+impl<T, P: Turns> StallGuard<T, P> {
+    pub(super) fn new(io: T, timeout: Duration, head: HeadDeadline<P>) -> Self {
         StallGuard {
             io,
             timeout,
@@ -58,7 +58,7 @@ impl<T> StallGuard<T> {
     }
 }
 
-impl<T: Read + Unpin> Read for StallGuard<T> {
+impl<T: Read + Unpin, P: Turns> Read for StallGuard<T, P> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -74,7 +74,7 @@ impl<T: Read + Unpin> Read for StallGuard<T> {
     }
 }
 
-impl<T: Write + Unpin> Write for StallGuard<T> {
+impl<T: Write + Unpin, P: Turns> Write for StallGuard<T, P> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
