@@ -125,8 +125,8 @@ pub use lb_macros::{remote_methods, Model};
 /// The trait `#[derive(Model)]` implements (same name as the derive, another namespace).
 pub use lb_runtime::Model;
 pub use lb_runtime::{
-    acl, auth, changes, config, connector, filter, middleware, model, observe, openapi, remote,
-    repository, rest, server, typed, validation, value,
+    acl, auth, changes, config, connector, filter, health, middleware, model, observe, openapi,
+    remote, repository, rest, server, telemetry, typed, validation, value,
 };
 pub use lb_runtime::{
     Accept, AccessRequest, AccessType, App, AppBuilder, ArgType, Authorizer, Condition, Connector,

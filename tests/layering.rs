@@ -29,6 +29,8 @@ const LAYERS: &[&str] = &[
     "rest",       // the HTTP edge: dispatch, the pipeline, built-in handlers
     "openapi",    // the OpenAPI document from the method tables
     "middleware", // middleware at LoopBack's phases, built-in middleware
+    "health",     // /health, /live, /ready and the app's lifecycle state
+    "telemetry",  // metrics, traced datasource calls, a tracing subscriber
     "app",        // App / AppBuilder: assembles everything
     "server",     // the HTTP server: connections, timeouts, caps (App::serve)
     "lib",        // the crate root: re-exports

@@ -127,6 +127,8 @@ pub(crate) struct Config {
     pub acl_error_status: Option<axum::http::StatusCode>,
     /// Log every error answered, 4xx too (strong-error-handler's `log`).
     pub log_errors: bool,
+    /// Put the matched route in every REST answer's extensions (metrics read it).
+    pub record_routes: bool,
 }
 
 /// Builds an [`App`].
@@ -183,6 +185,7 @@ impl App {
                 safe_fields: Vec::new(),
                 acl_error_status: None,
                 log_errors: false,
+                record_routes: false,
             },
             authorizer: None,
             platform: platform::Platform::default(),
@@ -265,6 +268,10 @@ impl App {
     /// The whole app as a router: its middleware around [`App::router`]'s routes, and
     /// LoopBack's `Cannot GET /x` 404 for every other path.
     pub fn into_router(self) -> axum::Router {
+        // served by the caller from now on
+        if self.lifecycle().state() == crate::health::State::Starting {
+            self.lifecycle().set(crate::health::State::Up);
+        }
         axum::Router::new().fallback_service(self.pipeline())
     }
 }
@@ -481,6 +488,7 @@ impl AppBuilder {
             self.datasources
                 .push(("db".into(), Arc::new(Memory::new())));
         }
+        self.prepare_telemetry()?;
         let default_ds = self
             .datasources
             .iter()
@@ -638,8 +646,18 @@ impl AppBuilder {
         check_relations(&inner)?;
         users::check_acl_methods(&inner, &acl_names)?;
         resolve_shapes(&mut inner);
-        for entry in &mut inner.models {
+        let mut paths: Vec<(usize, String)> =
+            inner.by_path.iter().map(|(p, &i)| (i, p.clone())).collect();
+        paths.sort();
+        let root = inner.config.rest_api_root.clone();
+        for (i, entry) in inner.models.iter_mut().enumerate() {
             entry.routes = rest::methods::RouteIndex::new(&entry.methods);
+            let path = paths.iter().find(|(j, _)| *j == i).map_or("", |(_, p)| p);
+            let base = format!("{root}/{path}");
+            let model = entry.repo.model.name.clone();
+            for m in &mut entry.methods {
+                m.matched = Some(Arc::new(rest::MatchedRoute::of(&base, &model, m)));
+            }
         }
         peers.fill(
             inner

@@ -21,12 +21,38 @@ use crate::Result;
 
 /// What the builder collects for the platform: middleware, factories named by
 /// `middleware.json`, the app's free-form settings.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Platform {
     pub middlewares: Middlewares,
     pub factories: HashMap<String, Factory>,
     /// `config.json`'s settings (LoopBack's `app.get(key)`).
     pub settings: serde_json::Map<String, serde_json::Value>,
+    /// `/health`, `/live`, `/ready`, when turned on, and the app's own checks.
+    pub health: Option<crate::health::HealthOptions>,
+    pub checks: Vec<crate::health::Check>,
+    /// `/metrics` and the HTTP metrics, when turned on.
+    pub metrics: Option<crate::telemetry::MetricsOptions>,
+    pub recorder: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The app's lifecycle state (the server moves it; health reads it).
+    pub lifecycle: Arc<crate::health::Lifecycle>,
+    /// When the builder was made (start-up time is logged from it).
+    pub created: std::time::Instant,
+}
+
+impl Default for Platform {
+    fn default() -> Platform {
+        Platform {
+            middlewares: Middlewares::default(),
+            factories: HashMap::new(),
+            settings: serde_json::Map::new(),
+            health: None,
+            checks: Vec::new(),
+            metrics: None,
+            recorder: None,
+            lifecycle: Arc::default(),
+            created: std::time::Instant::now(),
+        }
+    }
 }
 
 impl AppBuilder {
@@ -175,6 +201,60 @@ impl AppBuilder {
         self
     }
 
+    /// Serves `/health`, `/live` and `/ready` (LoopBack 4's `@loopback/health` shapes and
+    /// statuses) with every datasource pinged as a readiness check. The routes are left out
+    /// of the OpenAPI document.
+    pub fn health(mut self, options: crate::health::HealthOptions) -> Self {
+        self.platform.health = Some(options);
+        self
+    }
+
+    /// Adds a check of the app's own to `/health` and to `/live` or `/ready`: `Ok` is UP,
+    /// `Err(reason)` DOWN. Keep liveness checks free of dependencies (a database outage must
+    /// not make the orchestrator restart every process).
+    pub fn health_check<F, Fut>(mut self, name: &str, probe: crate::health::Probe, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = std::result::Result<(), String>> + Send + 'static,
+    {
+        self.platform.checks.push(crate::health::Check {
+            name: name.to_string(),
+            probe,
+            run: Arc::new(move || Box::pin(check())),
+        });
+        self
+    }
+
+    /// Records Prometheus metrics (OpenTelemetry's HTTP server histogram by route template,
+    /// requests in flight, datasource operation durations, pool connections, change-stream
+    /// subscribers) and serves them at `/metrics` (left out of the OpenAPI document). The
+    /// `metrics` facade has one recorder per process: lb installs the Prometheus one.
+    pub fn metrics(mut self, options: crate::telemetry::MetricsOptions) -> Self {
+        self.platform.metrics = Some(options);
+        self
+    }
+
+    /// The recorder when metrics are on; datasources traced and timed when metrics are on or
+    /// a subscriber wants `lb::connector` spans (at build).
+    pub(super) fn prepare_telemetry(&mut self) -> Result<()> {
+        let metrics = self.platform.metrics.is_some();
+        if metrics {
+            self.platform.recorder = Some(crate::telemetry::recorder()?);
+            self.config.record_routes = true;
+        }
+        let traced = tracing::enabled!(target: "lb::connector", tracing::Level::DEBUG);
+        if metrics || traced {
+            for (name, c) in &mut self.datasources {
+                *c = Arc::new(crate::telemetry::Instrumented::new(
+                    name,
+                    c.clone(),
+                    metrics,
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the middleware's phases (at build).
     pub(super) fn check_middleware(&self) -> Result<()> {
         self.platform.middlewares.order().map(|_| ())
@@ -193,10 +273,49 @@ impl App {
         self.inner.platform.settings.get(key)
     }
 
+    /// The app's lifecycle state (STARTING until served; the server moves it to UP, then to
+    /// STOPPING on a shutdown signal). `/ready` answers 503 unless UP.
+    pub fn lifecycle(&self) -> &crate::health::Lifecycle {
+        &self.inner.platform.lifecycle
+    }
+
     /// The app's request pipeline: its routes, wrapped in its middleware.
     pub(crate) fn pipeline(&self) -> Pipeline {
-        let mw = &self.inner.platform.middlewares;
-        if mw.is_empty() {
+        let p = &self.inner.platform;
+        let mut owned;
+        let mut mw = &p.middlewares;
+        if let Some(options) = &p.health {
+            let mut checks: Vec<crate::health::Check> = Vec::new();
+            if options.ping_datasources {
+                for (name, c) in &self.inner.datasources {
+                    checks.push(crate::health::datasource_check(name, c.clone()));
+                }
+            }
+            checks.extend(p.checks.iter().cloned());
+            owned = mw.clone();
+            owned.add(
+                Phase::Routes.before(),
+                "health",
+                Scope::default(),
+                crate::health::wrap(options.clone(), checks, p.lifecycle.clone()),
+            );
+            mw = &owned;
+        }
+        let metrics = match (&p.metrics, &p.recorder) {
+            (Some(o), Some(h)) => {
+                let changes = self.inner.changes.clone();
+                Some(crate::telemetry::metrics_wrap(
+                    o.clone(),
+                    h.clone(),
+                    crate::telemetry::Sampled {
+                        datasources: self.inner.datasources.clone(),
+                        subscribers: Arc::new(move || changes.subscribers()),
+                    },
+                ))
+            }
+            _ => None,
+        };
+        if mw.is_empty() && metrics.is_none() {
             return Pipeline::Plain(AppService::new(self.clone()));
         }
         let app = self.clone();
@@ -210,7 +329,10 @@ impl App {
             not_found,
         );
         match assembled {
-            Ok(route) => Pipeline::Layered(route),
+            Ok(route) => Pipeline::Layered(match metrics {
+                Some(m) => m(route),
+                None => route,
+            }),
             // checked at build: cannot happen
             Err(e) => {
                 let e = Arc::new(e);

@@ -148,6 +148,8 @@ pub(crate) struct Hub {
     /// Datasources (by position) whose connector carries changes between processes: started
     /// once this process listens to them.
     listening: Mutex<HashMap<usize, Arc<tokio::sync::OnceCell<()>>>>,
+    /// Set when the app shuts down: every subscription ends.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// Changes kept for a slow subscriber before it misses some.
@@ -183,7 +185,27 @@ impl Hub {
             by_address: Arc::default(),
             limits,
             listening: Mutex::new(HashMap::new()),
+            closing: tokio::sync::watch::channel(false).0,
         }
+    }
+
+    /// Ends every subscription (a shutdown: their answers finish, so their connections can
+    /// close); new ones are refused.
+    pub(crate) fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Completes when the hub is closed.
+    pub(crate) fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|c| *c).await;
+        }
+    }
+
+    /// Whether the hub is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        *self.closing.borrow()
     }
 
     /// The limits the hub was made with.

@@ -157,6 +157,11 @@ pub trait Connector: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// Closes the datasource's connections (at shutdown). The default: nothing to close.
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
     /// Connections of the pool: `(open, idle)`, for connectors that pool them.
     fn pool_usage(&self) -> Option<(u32, u32)> {
         None

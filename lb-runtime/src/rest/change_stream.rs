@@ -126,13 +126,21 @@ pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
         }
         let connector = entry.repo.connector.clone();
         let hub = c.app.inner.changes.clone();
+        if hub.is_closed() {
+            return Err(crate::Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is shutting down",
+            ));
+        }
         let place = hub.admit(super::client_address().map(|a| a.ip()))?;
         let mut changes = hub.subscribe(entry.datasource, &connector).await?;
         let repo = entry.repo.clone();
         let model = repo.model.name.clone();
         let (tx, rx) = mpsc::channel::<Bytes>(hub.limits().buffer.max(1));
+        let closed = hub.closed();
         tokio::spawn(async move {
             let _place = place;
+            tokio::pin!(closed);
             if tx.try_send(Bytes::from_static(b":ok\n\n")).is_err() {
                 return;
             }
@@ -140,6 +148,8 @@ pub(crate) fn change_stream(c: Call) -> BoxFuture<'static, Result<Outcome>> {
                 let d = tokio::select! {
                     // the client went away: stop now, not at the next change
                     _ = tx.closed() => return,
+                    // the app shuts down: the stream ends
+                    () = &mut closed => return,
                     d = changes.recv() => d,
                 };
                 // a subscriber that fell behind is disconnected rather than silently missing

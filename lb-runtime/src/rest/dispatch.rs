@@ -170,10 +170,25 @@ async fn serve(app: App, req: Request) -> Response {
     )
     .with_extensions(parts.extensions)
     .json_body(body_is_json);
-    match super::invoke::invoke(method, call).await {
+    let matched = method.matched.clone();
+    if let Some(m) = &matched {
+        let span = tracing::Span::current();
+        if !span.is_disabled() {
+            span.record("http.route", m.template.as_str());
+            span.record("lb.method", m.method.as_str());
+            span.record("lb.model", m.model.as_str());
+        }
+    }
+    let mut res = match super::invoke::invoke(method, call).await {
         Ok(r) => r,
         Err(e) => app_error(&app, &e),
+    };
+    if app.inner.config.record_routes {
+        if let Some(m) = matched {
+            res.extensions_mut().insert(m);
+        }
     }
+    res
 }
 
 /// An error of a call, rendered with the app's strong-error-handler settings.

@@ -123,6 +123,41 @@ pub struct RestMethod {
     /// Per `returns` entry, the model whose instances it holds (resolved when the app is
     /// built): the output stage shapes those values with LoopBack's `toJSON`.
     pub shapes: Vec<Option<&'static ModelDefinition>>,
+    /// The method as observability names it (set when the app is built).
+    pub matched: Option<Arc<MatchedRoute>>,
+}
+
+/// The route a request matched, as logs, traces and metrics name it: put in the answer's
+/// extensions by the REST API when the app records routes (metrics on), and in the request's
+/// tracing span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedRoute {
+    /// The route template, never the raw path (`/api/locations/{id}`): bounded cardinality.
+    pub template: String,
+    /// LoopBack's method name (`Location.find`, `Location.prototype.patchAttributes`).
+    pub method: String,
+    /// The model.
+    pub model: String,
+}
+
+impl MatchedRoute {
+    /// The route of `method` of `model`, served under `base` (`/api/locations`).
+    pub(crate) fn of(base: &str, model: &str, method: &RestMethod) -> MatchedRoute {
+        let path: Vec<String> = method
+            .path_text
+            .split('/')
+            .map(|seg| match seg.strip_prefix(':') {
+                Some(p) => format!("{{{p}}}"),
+                None => seg.to_string(),
+            })
+            .collect();
+        let path = path.join("/");
+        MatchedRoute {
+            template: format!("{base}{}", if path == "/" { "" } else { &path }),
+            method: format!("{model}.{}", method.name),
+            model: model.to_string(),
+        }
+    }
 }
 
 impl RestMethod {
@@ -150,6 +185,7 @@ impl RestMethod {
             kind: MethodKind::Remote(Arc::new(m)),
             hooks: Arc::default(),
             shapes: Vec::new(),
+            matched: None,
         }
     }
 
@@ -193,6 +229,7 @@ fn m(
         access_scopes: Vec::new(),
         hooks: Arc::default(),
         shapes: Vec::new(),
+        matched: None,
     }
 }
 

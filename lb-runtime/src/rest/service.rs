@@ -11,6 +11,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
 use axum::response::Response;
 use tower::{Service, ServiceExt};
+use tracing::Instrument;
 
 use super::{dispatch, explorer};
 use crate::connector::BoxFuture;
@@ -99,10 +100,41 @@ where
         }
         let app = self.0.app.clone();
         let head = req.method() == Method::HEAD;
-        Box::pin(async move {
-            let res = dispatch::dispatch_or_not_found(app, req).await;
-            Ok(if head { without_body(res) } else { res })
-        })
+        // one span per request (`lb::request`, INFO): free when no subscriber wants it; the
+        // dispatcher records the route, LoopBack's method name and the model in it. The path
+        // is logged without its query (a token may be there).
+        let span = tracing::info_span!(
+            target: "lb::request",
+            "request",
+            http.request.method = %req.method(),
+            url.path = %req.uri().path(),
+            http.route = tracing::field::Empty,
+            lb.method = tracing::field::Empty,
+            lb.model = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+        );
+        if span.is_disabled() {
+            return Box::pin(async move {
+                let res = dispatch::dispatch_or_not_found(app, req).await;
+                Ok(if head { without_body(res) } else { res })
+            });
+        }
+        Box::pin(
+            async move {
+                let started = std::time::Instant::now();
+                let res = dispatch::dispatch_or_not_found(app, req).await;
+                let span = tracing::Span::current();
+                span.record("http.response.status_code", res.status().as_u16());
+                tracing::debug!(
+                    target: "lb::request",
+                    status = res.status().as_u16(),
+                    duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "answered"
+                );
+                Ok(if head { without_body(res) } else { res })
+            }
+            .instrument(span),
+        )
     }
 }
 

@@ -137,6 +137,12 @@ impl Server {
         self
     }
 
+    /// See [`ServerOptions::drain_delay`].
+    pub fn drain_delay(mut self, d: Duration) -> Self {
+        self.options.drain_delay = d;
+        self
+    }
+
     /// See [`ServerOptions::shutdown_grace`].
     pub fn shutdown_grace(mut self, d: Duration) -> Self {
         self.options.shutdown_grace = d;
@@ -193,7 +199,31 @@ impl Server {
             .as_ref()
             .map(|tls| Arc::new(tls::Tls::new(tls, &o, &http, per_request.clone())));
         let graceful = GracefulShutdown::new();
+        let lifecycle = self.app.inner.platform.lifecycle.clone();
+        // on the signal, readiness fails first; the listener stays open for the drain delay,
+        // so a load balancer sees 503 before connections are refused
+        let drain_delay = o.drain_delay;
+        let stopping = std::sync::OnceLock::new();
+        let shutdown = {
+            let lifecycle = lifecycle.clone();
+            let stopping = &stopping;
+            async move {
+                shutdown.await;
+                let _ = stopping.set(std::time::Instant::now());
+                lifecycle.set(crate::health::State::Stopping);
+                tracing::info!(target: "lb::server", "shutting down: readiness is 503 now");
+                tokio::time::sleep(drain_delay).await;
+            }
+        };
         tokio::pin!(shutdown);
+        lifecycle.set(crate::health::State::Up);
+        tracing::info!(
+            target: "lb::server",
+            address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+            tls = has_tls(&o),
+            startup_ms = self.app.inner.platform.created.elapsed().as_secs_f64() * 1000.0,
+            "serving"
+        );
         loop {
             let place = tokio::select! {
                 p = admission.place() => p,
@@ -231,7 +261,23 @@ impl Server {
             }));
         }
         drop(listener);
-        let _ = tokio::time::timeout(o.shutdown_grace, graceful.shutdown()).await;
+        // change streams end, requests in flight finish (within the grace), pools close
+        self.app.inner.changes.close();
+        let drained = tokio::time::timeout(o.shutdown_grace, graceful.shutdown())
+            .await
+            .is_ok();
+        for (_, c) in &self.app.inner.datasources {
+            c.close().await;
+        }
+        lifecycle.set(crate::health::State::Stopped);
+        tracing::info!(
+            target: "lb::server",
+            drained,
+            shutdown_ms = stopping
+                .get()
+                .map_or(0.0, |t: &std::time::Instant| t.elapsed().as_secs_f64() * 1000.0),
+            "stopped"
+        );
         Ok(())
     }
 }
@@ -256,6 +302,16 @@ fn http1_service(
             Ok::<_, Infallible>(answer.map(|body| Answer::new(body, phase)))
         }
     })
+}
+
+#[cfg(feature = "https")]
+fn has_tls(o: &ServerOptions) -> bool {
+    o.tls.is_some()
+}
+
+#[cfg(not(feature = "https"))]
+fn has_tls(_: &ServerOptions) -> bool {
+    false
 }
 
 /// What every request of every connection shares.
@@ -296,7 +352,7 @@ async fn accept_failed(e: io::Error) {
     ) {
         return;
     }
-    eprintln!("lb: accepting a connection failed: {e}");
+    tracing::warn!(target: "lb::server", "accepting a connection failed: {e}");
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 

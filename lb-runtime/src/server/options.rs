@@ -34,6 +34,10 @@ pub struct ServerOptions {
     /// After a shutdown signal, time given to requests in flight before their connections
     /// are dropped. Default 10 s.
     pub shutdown_grace: Duration,
+    /// After a shutdown signal, time the server keeps accepting while `/ready` answers 503,
+    /// so a load balancer stops sending before connections are refused. Default 0 (set it to
+    /// a few seconds behind Kubernetes).
+    pub drain_delay: Duration,
     /// Serve HTTPS with this certificate and key (feature `https`): HTTP/2 to clients whose
     /// TLS handshake (ALPN) asks for it, HTTP/1.1 to the others; a plain-HTTP client gets
     /// no answer. The handshake counts toward the first request head's time
@@ -53,6 +57,7 @@ impl Default for ServerOptions {
             max_connections_per_address: 256,
             max_header_bytes: 64 * 1024,
             shutdown_grace: Duration::from_secs(10),
+            drain_delay: Duration::ZERO,
             #[cfg(feature = "https")]
             tls: None,
         }

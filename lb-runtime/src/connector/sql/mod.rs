@@ -412,6 +412,10 @@ impl Connector for SqlConnector {
         Some(self.shared.pool.usage())
     }
 
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.shared.pool.close())
+    }
+
     fn define(&self, model: &'static ModelDefinition) {
         self.table(model);
     }
