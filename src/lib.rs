@@ -184,6 +184,8 @@ pub mod guide {
     pub mod access_control {}
     #[doc = include_str!("../docs/guide/change-streams.md")]
     pub mod change_streams {}
+    #[doc = include_str!("../docs/guide/operating.md")]
+    pub mod operating {}
     #[cfg(feature = "rest")]
     #[doc = include_str!("../docs/guide/rest-connector.md")]
     pub mod rest_connector {}

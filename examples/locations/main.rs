@@ -2,10 +2,16 @@
 //!
 //! Env: `PORT` (3000), `HOST` (127.0.0.1), `DATASOURCE_URL` (`memory:`; `memory:file.json`
 //! persists; `sqlite:file.db`, `sqlite::memory:`, `postgres://..`, `mysql://..`), `LB_ENV`
-//! (`production` errors by default, or `development`).
+//! (`production` errors by default, or `development`), `RUST_LOG` (`info`; `lb::request=info`
+//! logs a span per request), `LB_PLATFORM=off` (no CORS, security headers, status, health or
+//! metrics: the bench's baseline).
 //!
-//! * `--config DIR` reads LoopBack's `datasources.json` / `model-config.json` from `DIR`
-//!   (see `examples/locations/config`), overriding `DATASOURCE_URL`.
+//! It serves with the LoopBack 3 scaffold's defaults — CORS, helmet's headers, `loopback#status`
+//! at `/` — plus `/health`, `/live`, `/ready` and `/metrics`.
+//!
+//! * `--config DIR` boots from a LoopBack `server/` folder instead (see
+//!   `examples/locations/config`: `config.json`, `datasources.json`, `model-config.json`,
+//!   `middleware.json` and their per-environment files), overriding all of the above.
 //! * `--demo` seeds a few rows when the datasource is empty; by default it starts empty.
 //! * `migrate` creates the SQL tables, columns and indexes that are missing and exits
 //!   (`autoupdate`: no data is lost); `migrate --drop` drops and re-creates them
@@ -105,8 +111,7 @@ fn arg_after(flag: &str) -> Option<String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = env_or("PORT", "3000").parse()?;
-    let host = env_or("HOST", "127.0.0.1");
+    lb::telemetry::init_tracing();
     let url = env_or("DATASOURCE_URL", "memory:");
     let debug = env_or("LB_ENV", "production") == "development";
     let mut builder = App::builder()
@@ -115,10 +120,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .model::<Inventory>()
         .model::<Product>()
         .rest_api_root("/api")
-        .debug(debug);
+        .debug(debug)
+        .setting("host", "127.0.0.1".into());
     builder = models::with_users(builder)?;
     if let Some(dir) = arg_after("--config") {
         builder = builder.config_dir(dir)?;
+    } else if env_or("LB_PLATFORM", "on") != "off" {
+        builder = builder
+            .scaffold_defaults()
+            .health(Default::default())
+            .metrics(Default::default());
     }
     let app = builder.build()?;
     let connector = app.datasource("db").map_or("none", |c| c.name());
@@ -137,9 +148,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--demo") && Location::count(&app, ()).await? == 0 {
         seed(&app).await?;
     }
-    let addr: SocketAddr = format!("{host}:{port}").parse()?;
+    let addr: SocketAddr = app.listen_address()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    eprintln!("lb locations example listening at http://{addr}/api (datasource: {connector})");
+    let root = app.rest_api_root().to_string();
+    eprintln!("lb locations example listening at http://{addr}{root} (datasource: {connector})");
     app.serve_on(listener).await?;
     Ok(())
 }

@@ -164,11 +164,94 @@ impl AppBuilder {
                     ));
                 }
                 "remoting" => self = self.remoting(file, val)?,
+                "health" => self = self.health_setting(file, val)?,
+                "metrics" => self = self.metrics_setting(file, val)?,
                 _ => {}
             }
             self.platform.settings.insert(key.clone(), val.clone());
         }
         Ok(self)
+    }
+
+    /// `config.json`'s `health`: `false`, or `{healthPath, livePath, readyPath (a path or
+    /// false), checkTimeout (ms or "3s"), pingDatasources}` (LoopBack 4's health options).
+    fn health_setting(mut self, file: &str, v: &Value) -> Result<Self> {
+        let bad = |key: &str, want: &str, got: &Value| {
+            Error::internal(format!("{file}: `health.{key}` must be {want}, not {got}"))
+        };
+        let o = match v {
+            Value::Bool(false) => {
+                self.platform.health = None;
+                return Ok(self);
+            }
+            Value::Bool(true) => serde_json::Map::new(),
+            Value::Object(o) => o.clone(),
+            other => {
+                return Err(Error::internal(format!(
+                    "{file}: `health` must be false or an object, not {other}"
+                )))
+            }
+        };
+        let mut h = crate::health::HealthOptions::default();
+        for (k, x) in &o {
+            let path = |x: &Value| -> Result<Option<String>> {
+                match x {
+                    Value::Bool(false) => Ok(None),
+                    Value::String(p) if p.starts_with('/') => Ok(Some(p.clone())),
+                    _ => Err(bad(k, "a path starting with / or false", x)),
+                }
+            };
+            match k.as_str() {
+                "healthPath" => h.health_path = path(x)?,
+                "livePath" => h.live_path = path(x)?,
+                "readyPath" => h.ready_path = path(x)?,
+                "checkTimeout" => {
+                    h.check_timeout = crate::middleware::parse_duration(x)
+                        .map_err(|e| bad(k, &e.message, x))?
+                }
+                "pingDatasources" => {
+                    h.ping_datasources = x.as_bool().ok_or_else(|| bad(k, "true or false", x))?
+                }
+                other => {
+                    return Err(bad(
+                        other,
+                        "a known option (healthPath, livePath, readyPath, checkTimeout, pingDatasources)",
+                        x,
+                    ))
+                }
+            }
+        }
+        Ok(self.health(h))
+    }
+
+    /// `config.json`'s `metrics`: `false`, or `{path}`.
+    fn metrics_setting(mut self, file: &str, v: &Value) -> Result<Self> {
+        let mut m = crate::telemetry::MetricsOptions::default();
+        match v {
+            Value::Bool(false) => {
+                self.platform.metrics = None;
+                return Ok(self);
+            }
+            Value::Bool(true) => {}
+            Value::Object(o) => {
+                for (k, x) in o {
+                    match (k.as_str(), x) {
+                        ("path", Value::String(p)) if p.starts_with('/') => m.path = p.clone(),
+                        _ => {
+                            return Err(Error::internal(format!(
+                                "{file}: `metrics.{k}` is not a known option (path: a path starting with /), {x}"
+                            )))
+                        }
+                    }
+                }
+            }
+            other => {
+                return Err(Error::internal(format!(
+                    "{file}: `metrics` must be false or an object, not {other}"
+                )))
+            }
+        }
+        Ok(self.metrics(m))
     }
 
     /// `config.json`'s `remoting` (strong-remoting's options).

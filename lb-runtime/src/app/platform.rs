@@ -273,6 +273,35 @@ impl App {
         self.inner.platform.settings.get(key)
     }
 
+    /// Where to listen, as loopback-boot decides it: the `HOST` and `PORT` environment
+    /// variables, else `config.json`'s `host` and `port`, else all interfaces and port 3000.
+    pub fn listen_address(&self) -> Result<std::net::SocketAddr> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let host = env("HOST")
+            .or_else(|| {
+                self.setting("host")
+                    .and_then(|v| v.as_str())
+                    .map(String::from)
+            })
+            .unwrap_or_else(|| "0.0.0.0".to_string());
+        let port = match env("PORT") {
+            Some(p) => p.parse::<u16>().map_err(|_| {
+                crate::Error::internal(format!("PORT must be a port number, not {p:?}"))
+            })?,
+            None => self
+                .setting("port")
+                .and_then(super::config::port_of)
+                .unwrap_or(3000),
+        };
+        let ip: std::net::IpAddr = match host.as_str() {
+            "localhost" => std::net::IpAddr::from([127, 0, 0, 1]),
+            h => h.parse().map_err(|_| {
+                crate::Error::internal(format!("host must be an IP address, not {h:?}"))
+            })?,
+        };
+        Ok(std::net::SocketAddr::new(ip, port))
+    }
+
     /// The app's lifecycle state (STARTING until served; the server moves it to UP, then to
     /// STOPPING on a shutdown signal). `/ready` answers 503 unless UP.
     pub fn lifecycle(&self) -> &crate::health::Lifecycle {

@@ -19,8 +19,10 @@ pub fn init_tracing() {
     {
         filter.push_str(",lb=debug");
     }
+    let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(colors)
         .try_init();
 }
