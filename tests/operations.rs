@@ -6,7 +6,7 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -221,41 +221,15 @@ async fn metrics_by_route_template_with_datasource_timings() {
     assert!(!text.contains("77777") && !text.contains("12345"), "{text}");
 }
 
-/// Spans written by a `tracing` subscriber while `f` runs on one thread.
-fn traced(filter: &str, f: impl FnOnce()) -> String {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let out = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(move || out.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    let bytes = buf.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
-}
-
 #[test]
 fn every_request_has_a_span_with_route_method_model_and_status() {
-    let text = traced("lb=debug", || {
+    let text = support::traced("lb=debug", || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async {
-            // built under the subscriber: its datasource calls are traced too
-            let app = support::app();
+            let app = support::app_with(|b| b.trace_datasources(true));
             let router = app.into_router();
             let _ = get(&router, "/api/locations/5?access_token=SECRET").await;
             let _ = get(&router, "/api/locations?filter=%7B%22limit%22%3A1%7D").await;
@@ -282,7 +256,7 @@ fn every_request_has_a_span_with_route_method_model_and_status() {
         "the query is never logged: {text}"
     );
     // a 5xx is logged through tracing, at ERROR
-    let text = traced("lb=info", || {
+    let text = support::traced("lb=info", || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -327,14 +301,10 @@ async fn graceful_shutdown_fails_readiness_first_and_lets_work_finish() {
                 methods: vec![],
             },
             Arc::new(|_inner: lb::middleware::Route| {
-                tower::util::BoxCloneSyncService::new(tower::service_fn(
-                    |_req: Request<Body>| async {
-                        tokio::time::sleep(Duration::from_millis(800)).await;
-                        Ok::<_, std::convert::Infallible>(axum::response::Response::new(
-                            Body::from("done"),
-                        ))
-                    },
-                ))
+                lb::middleware::endpoint(|_req: Request<Body>| async {
+                    tokio::time::sleep(Duration::from_millis(800)).await;
+                    axum::response::Response::new(Body::from("done"))
+                })
             }),
         )
     });

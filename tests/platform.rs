@@ -493,15 +493,13 @@ async fn strong_error_handler_safe_fields_and_timeouts() {
         )
         .middleware_factory("slow", |_| {
             Ok(std::sync::Arc::new(|inner: lb::middleware::Route| {
-                tower::util::BoxCloneSyncService::new(tower::service_fn(
-                    move |req: Request<Body>| {
-                        let inner = inner.clone();
-                        async move {
-                            tokio::time::sleep(Duration::from_millis(500)).await;
-                            inner.oneshot(req).await
-                        }
-                    },
-                ))
+                lb::middleware::endpoint(move |req: Request<Body>| {
+                    let inner = inner.clone();
+                    async move {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        inner.call(req).await
+                    }
+                })
             }))
         })
         .middleware_json(&json!({"final": {"slow": {}}}).to_string())

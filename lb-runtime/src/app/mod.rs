@@ -127,8 +127,6 @@ pub(crate) struct Config {
     pub acl_error_status: Option<axum::http::StatusCode>,
     /// Log every error answered, 4xx too (strong-error-handler's `log`).
     pub log_errors: bool,
-    /// Put the matched route in every REST answer's extensions (metrics read it).
-    pub record_routes: bool,
 }
 
 /// Builds an [`App`].
@@ -185,7 +183,6 @@ impl App {
                 safe_fields: Vec::new(),
                 acl_error_status: None,
                 log_errors: false,
-                record_routes: false,
             },
             authorizer: None,
             platform: platform::Platform::default(),

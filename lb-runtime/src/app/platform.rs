@@ -8,13 +8,13 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
-use tower::util::BoxCloneSyncService;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 use super::{App, AppBuilder};
 use crate::future::BoxFuture;
 use crate::middleware::{
-    self, wrap_layer, Cors, Factory, Middlewares, Phase, Route, Scope, SecurityHeaders, Slot, Wrap,
+    self, wrap_layer, Cors, Factory, Middlewares, Phase, Route, RouteService, Scope,
+    SecurityHeaders, Slot, Wrap,
 };
 use crate::rest::AppService;
 use crate::Result;
@@ -37,6 +37,9 @@ pub(crate) struct Platform {
     pub lifecycle: Arc<crate::health::Lifecycle>,
     /// When the builder was made (start-up time is logged from it).
     pub created: std::time::Instant,
+    /// Trace every datasource call (`None`: when a subscriber wants `lb::connector` spans at
+    /// build time).
+    pub trace_datasources: Option<bool>,
 }
 
 impl Default for Platform {
@@ -51,6 +54,7 @@ impl Default for Platform {
             recorder: None,
             lifecycle: Arc::default(),
             created: std::time::Instant::now(),
+            trace_datasources: None,
         }
     }
 }
@@ -62,7 +66,7 @@ impl AppBuilder {
     /// phase sees.
     pub fn middleware<L, S, B>(self, slot: impl Into<Slot>, layer: L) -> Self
     where
-        L: Layer<Route, Service = S> + Send + Sync + 'static,
+        L: Layer<RouteService, Service = S> + Send + Sync + 'static,
         S: Service<Request, Response = axum::http::Response<B>> + Clone + Send + Sync + 'static,
         S::Future: Send + 'static,
         S::Error: std::fmt::Display + Send + 'static,
@@ -240,9 +244,11 @@ impl AppBuilder {
         let metrics = self.platform.metrics.is_some();
         if metrics {
             self.platform.recorder = Some(crate::telemetry::recorder()?);
-            self.config.record_routes = true;
         }
-        let traced = tracing::enabled!(target: "lb::connector", tracing::Level::DEBUG);
+        let traced = self
+            .platform
+            .trace_datasources
+            .unwrap_or_else(|| tracing::enabled!(target: "lb::connector", tracing::Level::DEBUG));
         if metrics || traced {
             for (name, c) in &mut self.datasources {
                 *c = Arc::new(crate::telemetry::Instrumented::new(
@@ -253,6 +259,14 @@ impl AppBuilder {
             }
         }
         Ok(())
+    }
+
+    /// Wraps every datasource in an `lb::connector` span per call (`true`), or never
+    /// (`false`; metrics still time them). By default they are traced when, at build time, a
+    /// `tracing` subscriber wants `lb::connector` at DEBUG.
+    pub fn trace_datasources(mut self, on: bool) -> Self {
+        self.platform.trace_datasources = Some(on);
+        self
     }
 
     /// Checks the middleware's phases (at build).
@@ -349,12 +363,16 @@ impl App {
         }
         let app = self.clone();
         let debug = self.inner.config.debug;
-        let not_found: Route = BoxCloneSyncService::new(tower::service_fn(move |req: Request| {
+        let not_found: Route = Arc::new(move |req: Request| -> BoxFuture<'static, Response> {
             let res = crate::rest::url_not_found(req.method(), req.uri(), debug);
-            async move { Ok::<_, Infallible>(res) }
-        }));
+            Box::pin(async move { res })
+        });
         let assembled = mw.assemble(
-            move |fallback| BoxCloneSyncService::new(AppService::new(app).with_fallback(fallback)),
+            move |fallback: Route| {
+                let fallback: crate::rest::Fallback = Arc::new(move |req| fallback.call(req));
+                let routes = AppService::new(app).with_fallback(fallback);
+                Arc::new(move |req: Request| routes.answer(req)) as Route
+            },
             not_found,
         );
         match assembled {
@@ -365,12 +383,12 @@ impl App {
             // checked at build: cannot happen
             Err(e) => {
                 let e = Arc::new(e);
-                Pipeline::Layered(BoxCloneSyncService::new(tower::service_fn(
-                    move |_req: Request| {
+                Pipeline::Layered(Arc::new(
+                    move |_req: Request| -> BoxFuture<'static, Response> {
                         let res = crate::rest::error_response(&e, false);
-                        async move { Ok::<_, Infallible>(res) }
+                        Box::pin(async move { res })
                     },
-                )))
+                ))
             }
         }
     }
@@ -404,7 +422,10 @@ where
     fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
         match self {
             Pipeline::Plain(s) => s.call(req),
-            Pipeline::Layered(r) => Box::pin(r.clone().oneshot(req.map(Body::new))),
+            Pipeline::Layered(r) => {
+                let answer = r.call(req.map(Body::new));
+                Box::pin(async move { Ok(answer.await) })
+            }
         }
     }
 }

@@ -18,12 +18,10 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
-use tower::util::BoxCloneSyncService;
-use tower::{Service, ServiceExt};
 
 use crate::connector::Connector;
 use crate::future::BoxFuture;
-use crate::middleware::{Route, Wrap};
+use crate::middleware::{Endpoint, Route, Wrap};
 
 /// Where the app is in its life, as cloud-health names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,34 +136,22 @@ pub fn datasource_check(name: &str, connector: Arc<dyn Connector>) -> Check {
 pub fn wrap(options: HealthOptions, checks: Vec<Check>, lifecycle: Arc<Lifecycle>) -> Wrap {
     let shared = Arc::new((options, checks, lifecycle));
     Arc::new(move |inner: Route| {
-        BoxCloneSyncService::new(HealthService {
+        Arc::new(HealthService {
             shared: shared.clone(),
             inner,
-        })
+        }) as Route
     })
 }
 
 type Shared = Arc<(HealthOptions, Vec<Check>, Arc<Lifecycle>)>;
 
-#[derive(Clone)]
 struct HealthService {
     shared: Shared,
     inner: Route,
 }
 
-impl Service<Request> for HealthService {
-    type Response = axum::response::Response;
-    type Error = std::convert::Infallible;
-    type Future = BoxFuture<'static, Result<axum::response::Response, std::convert::Infallible>>;
-
-    fn poll_ready(
-        &mut self,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
+impl Endpoint for HealthService {
+    fn call(&self, req: Request) -> BoxFuture<'static, axum::response::Response> {
         let (options, _, _) = &*self.shared;
         let path = req.uri().path();
         let is = |p: &Option<String>| p.as_deref() == Some(path);
@@ -176,10 +162,11 @@ impl Service<Request> for HealthService {
         } else if is(&options.ready_path) {
             Some(Probe::Ready)
         } else {
-            return Box::pin(self.inner.clone().oneshot(req));
+            // not a health route: the rest of the chain, at no cost
+            return self.inner.call(req);
         };
         if !(req.method() == Method::GET || req.method() == Method::HEAD) {
-            return Box::pin(self.inner.clone().oneshot(req));
+            return self.inner.call(req);
         }
         let shared = self.shared.clone();
         Box::pin(async move {
@@ -189,7 +176,7 @@ impl Service<Request> for HealthService {
                 axum::http::header::CACHE_CONTROL,
                 axum::http::HeaderValue::from_static("no-store"),
             );
-            Ok(res)
+            res
         })
     }
 }

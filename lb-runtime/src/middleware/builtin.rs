@@ -5,10 +5,8 @@
 //! `strong-error-handler`. Each is either a middleware ([`Wrap`]) or a setting of the app
 //! (body limits, the REST root, how errors are rendered).
 
-use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -16,12 +14,11 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
-use tower::util::BoxCloneSyncService;
-use tower::{Service, ServiceExt};
+use tower::ServiceExt;
 
 use super::cors::Cors;
 use super::headers::SecurityHeaders;
-use super::stack::{wrap_layer, Route, Wrap};
+use super::stack::{wrap_layer, Endpoint, Route, Wrap};
 use crate::future::BoxFuture;
 use crate::{Error, Result};
 
@@ -320,18 +317,15 @@ pub fn request_id() -> Wrap {
 /// Answers 503 in LoopBack's envelope when the rest of the chain takes longer than `limit`.
 pub fn timeout(limit: Duration) -> Wrap {
     Arc::new(move |inner: Route| {
-        BoxCloneSyncService::new(tower::service_fn(move |req: Request| {
-            let inner = inner.clone();
-            async move {
-                match tokio::time::timeout(limit, inner.oneshot(req)).await {
+        Arc::new(move |req: Request| -> BoxFuture<'static, Response> {
+            let answer = inner.call(req);
+            Box::pin(async move {
+                match tokio::time::timeout(limit, answer).await {
                     Ok(r) => r,
-                    Err(_) => Ok(crate::rest::error_response(
-                        &Error::request_timeout(limit),
-                        false,
-                    )),
+                    Err(_) => crate::rest::error_response(&Error::request_timeout(limit), false),
                 }
-            }
-        }))
+            })
+        }) as Route
     })
 }
 
@@ -342,9 +336,9 @@ pub fn status(path: &str) -> Wrap {
     let path: Arc<str> = Arc::from(path);
     Arc::new(move |inner: Route| {
         let path = path.clone();
-        BoxCloneSyncService::new(Answering {
+        Arc::new(Answering {
             inner,
-            answer: Arc::new(move |req: &Request| {
+            answer: Box::new(move |req: &Request| {
                 if !(req.method() == Method::GET || req.method() == Method::HEAD)
                     || req.uri().path() != &*path
                 {
@@ -356,7 +350,7 @@ pub fn status(path: &str) -> Wrap {
                 });
                 Some(crate::rest::json_response(StatusCode::OK, &body))
             }),
-        })
+        }) as Route
     })
 }
 
@@ -383,9 +377,9 @@ fn favicon(params: &Value, base: &Path) -> Result<Wrap> {
     };
     Ok(Arc::new(move |inner: Route| {
         let icon = icon.clone();
-        BoxCloneSyncService::new(Answering {
+        Arc::new(Answering {
             inner,
-            answer: Arc::new(move |req: &Request| {
+            answer: Box::new(move |req: &Request| {
                 if req.uri().path() != "/favicon.ico"
                     || !(req.method() == Method::GET || req.method() == Method::HEAD)
                 {
@@ -411,33 +405,26 @@ fn favicon(params: &Value, base: &Path) -> Result<Wrap> {
                 }
                 Some(res)
             }),
-        })
+        }) as Route
     }))
 }
 
-type Answer = Arc<dyn Fn(&Request) -> Option<Response> + Send + Sync>;
-
-/// Answers the requests `answer` takes, passes the others on.
-#[derive(Clone)]
+/// Answers the requests `answer` takes; the others go on at no cost (the rest of the chain's
+/// own future is returned).
 struct Answering {
     inner: Route,
     answer: Answer,
 }
 
-impl Service<Request> for Answering {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, std::result::Result<Response, Infallible>>;
+/// What an [`Answering`] middleware answers (`None`: not its request).
+type Answer = Box<dyn Fn(&Request) -> Option<Response> + Send + Sync>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<std::result::Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        if let Some(res) = (self.answer)(&req) {
-            return Box::pin(async move { Ok(res) });
+impl Endpoint for Answering {
+    fn call(&self, req: Request) -> BoxFuture<'static, Response> {
+        match (self.answer)(&req) {
+            Some(res) => Box::pin(async move { res }),
+            None => self.inner.call(req),
         }
-        Box::pin(self.inner.clone().oneshot(req))
     }
 }
 
@@ -456,37 +443,36 @@ pub fn static_files_at(mount: &str, dir: impl Into<PathBuf>) -> Wrap {
         let mount = mount.clone();
         let serve =
             tower_http::services::ServeDir::new(&dir).append_index_html_on_directories(true);
-        BoxCloneSyncService::new(tower::service_fn(move |req: Request| {
-            let inner = inner.clone();
-            let serve = serve.clone();
-            let mount = mount.clone();
-            async move {
-                if !(req.method() == Method::GET || req.method() == Method::HEAD) {
-                    return inner.oneshot(req).await;
-                }
-                // the file lookup sees the head only: the request goes on whole when there is
-                // no file
-                let Some(rest) = req
-                    .uri()
-                    .path()
-                    .strip_prefix(&*mount)
-                    .filter(|r| r.is_empty() || r.starts_with('/'))
-                else {
-                    return inner.oneshot(req).await;
-                };
-                let Ok(uri) = (if rest.is_empty() { "/" } else { rest }).parse::<axum::http::Uri>()
-                else {
-                    return inner.oneshot(req).await;
-                };
-                let mut probe = Request::new(Body::empty());
-                *probe.method_mut() = req.method().clone();
-                *probe.uri_mut() = uri;
-                *probe.headers_mut() = req.headers().clone();
-                match serve.oneshot(probe).await {
-                    Ok(res) if res.status() != StatusCode::NOT_FOUND => Ok(res.map(Body::new)),
-                    _ => inner.oneshot(req).await,
-                }
+        Arc::new(move |req: Request| -> BoxFuture<'static, Response> {
+            if !(req.method() == Method::GET || req.method() == Method::HEAD) {
+                return inner.call(req);
             }
-        }))
+            let Some(rest) = req
+                .uri()
+                .path()
+                .strip_prefix(&*mount)
+                .filter(|r| r.is_empty() || r.starts_with('/'))
+            else {
+                return inner.call(req);
+            };
+            let Ok(uri) = (if rest.is_empty() { "/" } else { rest }).parse::<axum::http::Uri>()
+            else {
+                return inner.call(req);
+            };
+            // the file lookup sees the head only: the request goes on whole when there is no
+            // file
+            let mut probe = Request::new(Body::empty());
+            *probe.method_mut() = req.method().clone();
+            *probe.uri_mut() = uri;
+            *probe.headers_mut() = req.headers().clone();
+            let serve = serve.clone();
+            let inner = inner.clone();
+            Box::pin(async move {
+                match serve.oneshot(probe).await {
+                    Ok(res) if res.status() != StatusCode::NOT_FOUND => res.map(Body::new),
+                    _ => inner.call(req).await,
+                }
+            })
+        }) as Route
     })
 }

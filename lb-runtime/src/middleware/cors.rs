@@ -4,19 +4,15 @@
 //! methods, the requested headers reflected (`Vary: Access-Control-Request-Headers`) and the
 //! max age; other requests go on and their answers — errors included — carry the headers.
 
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
-use tower::util::BoxCloneSyncService;
-use tower::{Service, ServiceExt};
 
-use super::stack::{Route, Wrap};
+use super::stack::{Endpoint, Route, Wrap};
 use crate::future::BoxFuture;
 use crate::{Error, Result};
 
@@ -152,12 +148,12 @@ impl Cors {
 
     /// As a middleware.
     pub fn wrap(self) -> Wrap {
-        let cors = Arc::new(self);
+        let cors = Arc::new(Prepared::new(self));
         Arc::new(move |inner: Route| {
-            BoxCloneSyncService::new(CorsService {
+            Arc::new(CorsService {
                 cors: cors.clone(),
                 inner,
-            })
+            }) as Route
         })
     }
 
@@ -271,39 +267,102 @@ fn list(v: &Value) -> Option<Vec<String>> {
     }
 }
 
-#[derive(Clone)]
+/// The options with the header values every answer shares, made once.
+struct Prepared {
+    cors: Cors,
+    /// `Access-Control-Allow-Origin` when it does not depend on the request.
+    fixed_origin: Option<HeaderValue>,
+    /// `Vary: Origin` is due on every answer (the origin is reflected or fixed).
+    vary_origin: bool,
+    expose: Option<HeaderValue>,
+}
+
+impl Prepared {
+    fn new(cors: Cors) -> Prepared {
+        let fixed_origin = match &cors.origin {
+            Origin::Any => Some(HeaderValue::from_static("*")),
+            Origin::Fixed(o) => HeaderValue::from_str(o).ok(),
+            _ => None,
+        };
+        let expose = (!cors.exposed_headers.is_empty())
+            .then(|| HeaderValue::from_str(&cors.exposed_headers.join(",")).ok())
+            .flatten();
+        Prepared {
+            vary_origin: cors.origin != Origin::Any,
+            cors,
+            fixed_origin,
+            expose,
+        }
+    }
+
+    /// The headers of a simple (not preflight) answer, onto `out`: set before the route ran in
+    /// Express, so a header the route set itself wins; `Vary` is merged.
+    fn simple(&self, origin: Option<HeaderValue>, out: &mut HeaderMap) {
+        out.reserve(4);
+        let allowed = match (&self.fixed_origin, &self.cors.origin) {
+            (Some(v), _) => Some(v.clone()),
+            (None, Origin::List(l)) => {
+                origin.filter(|o| o.to_str().is_ok_and(|o| l.iter().any(|a| a == o)))
+            }
+            (None, _) => origin,
+        };
+        if let Some(v) = allowed {
+            out.entry(header::ACCESS_CONTROL_ALLOW_ORIGIN).or_insert(v);
+        }
+        if self.cors.credentials {
+            out.entry(header::ACCESS_CONTROL_ALLOW_CREDENTIALS)
+                .or_insert(HeaderValue::from_static("true"));
+        }
+        if let Some(v) = &self.expose {
+            out.entry(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+                .or_insert_with(|| v.clone());
+        }
+        if self.vary_origin {
+            if out.contains_key(header::VARY) {
+                add_vary(out, &["Origin"]);
+            } else {
+                out.insert(header::VARY, HeaderValue::from_static("Origin"));
+            }
+        }
+    }
+}
+
 struct CorsService {
-    cors: Arc<Cors>,
+    cors: Arc<Prepared>,
     inner: Route,
 }
 
-impl Service<Request> for CorsService {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, std::result::Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<std::result::Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let cors = self.cors.clone();
-        let preflight = req.method() == Method::OPTIONS;
-        let mut headers = HeaderMap::new();
-        cors.headers(req.headers(), preflight, &mut headers);
-        if preflight && !cors.preflight_continue {
+impl Endpoint for CorsService {
+    fn call(&self, req: Request) -> BoxFuture<'static, Response> {
+        let p = &self.cors;
+        if req.method() == Method::OPTIONS && !p.cors.preflight_continue {
+            let mut headers = HeaderMap::new();
+            p.cors.headers(req.headers(), true, &mut headers);
             let mut res = Response::new(Body::empty());
-            *res.status_mut() = cors.options_success_status;
+            *res.status_mut() = p.cors.options_success_status;
             res.headers_mut()
                 .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
             merge(res.headers_mut(), headers);
-            return Box::pin(async move { Ok(res) });
+            return Box::pin(async move { res });
         }
-        let inner = self.inner.clone();
+        if req.method() == Method::OPTIONS {
+            // a preflight that goes on: its headers are the preflight's
+            let mut headers = HeaderMap::new();
+            p.cors.headers(req.headers(), true, &mut headers);
+            let answer = self.inner.call(req);
+            return Box::pin(async move {
+                let mut res = answer.await;
+                merge(res.headers_mut(), headers);
+                res
+            });
+        }
+        let origin = req.headers().get(header::ORIGIN).cloned();
+        let answer = self.inner.call(req);
+        let p = p.clone();
         Box::pin(async move {
-            let mut res = inner.oneshot(req).await?;
-            merge(res.headers_mut(), headers);
-            Ok(res)
+            let mut res = answer.await;
+            p.simple(origin, res.headers_mut());
+            res
         })
     }
 }

@@ -2,18 +2,14 @@
 //! ([`SecurityHeaders::scaffold`]), helmet 3's defaults ([`SecurityHeaders::helmet`]) and each
 //! of helmet's middleware by name (`helmet#frameguard`, …) for `middleware.json`.
 
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
 use serde_json::Value;
-use tower::util::BoxCloneSyncService;
-use tower::{Service, ServiceExt};
 
-use super::stack::{Route, Wrap};
+use super::stack::{Endpoint, Route, Wrap};
 use crate::future::BoxFuture;
 use crate::{Error, Result};
 
@@ -172,35 +168,27 @@ impl SecurityHeaders {
     pub fn wrap(self) -> Wrap {
         let h = Arc::new(self);
         Arc::new(move |inner: Route| {
-            BoxCloneSyncService::new(HeadersService {
+            Arc::new(HeadersService {
                 headers: h.clone(),
                 inner,
-            })
+            }) as Route
         })
     }
 }
 
-#[derive(Clone)]
 struct HeadersService {
     headers: Arc<SecurityHeaders>,
     inner: Route,
 }
 
-impl Service<Request> for HeadersService {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, std::result::Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<std::result::Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
+impl Endpoint for HeadersService {
+    fn call(&self, req: Request) -> BoxFuture<'static, Response> {
         let h = self.headers.clone();
-        let inner = self.inner.clone();
+        let answer = self.inner.call(req);
         Box::pin(async move {
-            let mut res = inner.oneshot(req).await?;
+            let mut res = answer.await;
             let out = res.headers_mut();
+            out.reserve(h.set.len());
             for (name, value) in &h.set {
                 if !out.contains_key(name) {
                     out.insert(name.clone(), value.clone());
@@ -209,7 +197,7 @@ impl Service<Request> for HeadersService {
             for name in &h.remove {
                 out.remove(name);
             }
-            Ok(res)
+            res
         })
     }
 }

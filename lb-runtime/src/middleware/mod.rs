@@ -21,4 +21,4 @@ pub use cors::{Cors, Origin};
 pub use headers::SecurityHeaders;
 pub use json::Factory;
 pub use phase::{Phase, Slot, SubPhase, PHASES};
-pub use stack::{wrap_layer, Middlewares, Route, Scope, Wrap};
+pub use stack::{endpoint, wrap_layer, Endpoint, Middlewares, Route, RouteService, Scope, Wrap};

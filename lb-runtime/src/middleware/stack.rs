@@ -5,6 +5,7 @@
 //! ends the chain — down to LoopBack's `Cannot GET /x`.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -12,24 +13,67 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::response::Response;
-use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
 use super::phase::{ordered, rank, Phase, Slot, SubPhase};
 use crate::future::BoxFuture;
 use crate::{Error, Result};
 
-/// A service in the middleware chain: a request in, an answer out, never an error.
-pub type Route = BoxCloneSyncService<Request, Response, Infallible>;
+/// One step of the middleware chain: a request in, an answer out (errors are answers).
+/// Called through a shared reference, so passing a request on costs no clone of the chain.
+pub trait Endpoint: Send + Sync + 'static {
+    /// Answers `req`.
+    fn call(&self, req: Request) -> BoxFuture<'static, Response>;
+}
+
+impl<F> Endpoint for F
+where
+    F: Fn(Request) -> BoxFuture<'static, Response> + Send + Sync + 'static,
+{
+    fn call(&self, req: Request) -> BoxFuture<'static, Response> {
+        self(req)
+    }
+}
+
+/// The rest of the chain, shared.
+pub type Route = Arc<dyn Endpoint>;
 
 /// A middleware: wraps the rest of the chain (what a tower `Layer` does, type-erased).
 pub type Wrap = Arc<dyn Fn(Route) -> Route + Send + Sync>;
+
+/// A [`Route`] from an async function.
+pub fn endpoint<F, Fut>(f: F) -> Route
+where
+    F: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    Arc::new(move |req: Request| -> BoxFuture<'static, Response> { Box::pin(f(req)) })
+}
+
+/// A [`Route`] as a tower service (what a tower layer wraps); cloning it is an `Arc` clone.
+#[derive(Clone)]
+pub struct RouteService(pub Route);
+
+impl Service<Request> for RouteService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, std::result::Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<std::result::Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let f = self.0.call(req);
+        Box::pin(async move { Ok(f.await) })
+    }
+}
 
 /// Makes a [`Wrap`] of any tower layer whose service answers HTTP responses; an error of the
 /// layer's service (a tower-http timeout, …) answers 500 in LoopBack's envelope.
 pub fn wrap_layer<L, S, B>(layer: L) -> Wrap
 where
-    L: Layer<Route, Service = S> + Send + Sync + 'static,
+    L: Layer<RouteService, Service = S> + Send + Sync + 'static,
     S: Service<Request, Response = axum::http::Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: std::fmt::Display + Send + 'static,
@@ -37,16 +81,16 @@ where
     B::Error: Into<axum::BoxError>,
 {
     Arc::new(move |inner: Route| {
-        let svc = layer.layer(inner);
-        BoxCloneSyncService::new(tower::service_fn(move |req: Request| {
+        let svc = layer.layer(RouteService(inner));
+        Arc::new(move |req: Request| -> BoxFuture<'static, Response> {
             let svc = svc.clone();
-            async move {
-                Ok::<_, Infallible>(match svc.oneshot(req).await {
+            Box::pin(async move {
+                match svc.oneshot(req).await {
                     Ok(res) => res.map(Body::new),
                     Err(e) => crate::rest::error_response(&Error::internal(e.to_string()), false),
-                })
-            }
-        }))
+                }
+            })
+        }) as Route
     })
 }
 
@@ -184,35 +228,25 @@ fn scoped(e: &Entry, inner: Route) -> Route {
     if e.scope.is_all() {
         return wrapped;
     }
-    BoxCloneSyncService::new(Scoped {
-        scope: Arc::new(e.scope.clone()),
+    Arc::new(Scoped {
+        scope: e.scope.clone(),
         wrapped,
         inner,
     })
 }
 
-#[derive(Clone)]
 struct Scoped {
-    scope: Arc<Scope>,
+    scope: Scope,
     wrapped: Route,
     inner: Route,
 }
 
-impl Service<Request> for Scoped {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, std::result::Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<std::result::Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let svc = if self.scope.matches(req.method(), req.uri().path()) {
-            self.wrapped.clone()
+impl Endpoint for Scoped {
+    fn call(&self, req: Request) -> BoxFuture<'static, Response> {
+        if self.scope.matches(req.method(), req.uri().path()) {
+            self.wrapped.call(req)
         } else {
-            self.inner.clone()
-        };
-        Box::pin(svc.oneshot(req))
+            self.inner.call(req)
+        }
     }
 }

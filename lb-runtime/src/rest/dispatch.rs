@@ -170,8 +170,8 @@ async fn serve(app: App, req: Request) -> Response {
     )
     .with_extensions(parts.extensions)
     .json_body(body_is_json);
-    let matched = method.matched.clone();
-    if let Some(m) = &matched {
+    if let Some(m) = &method.matched {
+        super::methods::record_matched_route(m);
         let span = tracing::Span::current();
         if !span.is_disabled() {
             span.record("http.route", m.template.as_str());
@@ -179,16 +179,10 @@ async fn serve(app: App, req: Request) -> Response {
             span.record("lb.model", m.model.as_str());
         }
     }
-    let mut res = match super::invoke::invoke(method, call).await {
+    match super::invoke::invoke(method, call).await {
         Ok(r) => r,
         Err(e) => app_error(&app, &e),
-    };
-    if app.inner.config.record_routes {
-        if let Some(m) = matched {
-            res.extensions_mut().insert(m);
-        }
     }
-    res
 }
 
 /// An error of a call, rendered with the app's strong-error-handler settings.

@@ -127,9 +127,8 @@ pub struct RestMethod {
     pub matched: Option<Arc<MatchedRoute>>,
 }
 
-/// The route a request matched, as logs, traces and metrics name it: put in the answer's
-/// extensions by the REST API when the app records routes (metrics on), and in the request's
-/// tracing span.
+/// The route a request matched, as logs, traces and metrics name it: recorded in the request's
+/// tracing span, and handed to whoever runs the request inside [`with_matched_route`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatchedRoute {
     /// The route template, never the raw path (`/api/locations/{id}`): bounded cardinality.
@@ -138,6 +137,30 @@ pub struct MatchedRoute {
     pub method: String,
     /// The model.
     pub model: String,
+}
+
+tokio::task_local! {
+    static MATCHED: std::cell::RefCell<Option<Arc<MatchedRoute>>>;
+}
+
+/// Runs `answer` and tells which route it matched (`None`: no route of the app's routes;
+/// a middleware answered, or nothing did). What the metrics middleware labels answers with.
+pub async fn with_matched_route<F: std::future::Future>(
+    answer: F,
+) -> (F::Output, Option<Arc<MatchedRoute>>) {
+    MATCHED
+        .scope(std::cell::RefCell::new(None), async move {
+            let out = answer.await;
+            let matched = MATCHED.with(|m| m.borrow_mut().take());
+            (out, matched)
+        })
+        .await
+}
+
+/// Records the route the request being answered matched (nothing outside
+/// [`with_matched_route`]).
+pub fn record_matched_route(route: &Arc<MatchedRoute>) {
+    let _ = MATCHED.try_with(|m| *m.borrow_mut() = Some(route.clone()));
 }
 
 impl MatchedRoute {

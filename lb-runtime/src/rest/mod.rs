@@ -32,10 +32,10 @@ pub use body::ReadTimeout;
 pub use client::client_address;
 pub(crate) use client::serving;
 pub(crate) use dispatch::url_not_found;
-pub use methods::MatchedRoute;
+pub use methods::{record_matched_route, with_matched_route, MatchedRoute};
 pub(crate) use methods::{MethodKind, RestMethod};
 pub(crate) use response::{error_response, json_response};
-pub(crate) use service::AppService;
+pub(crate) use service::{AppService, Fallback};
 
 use axum::routing::any;
 

@@ -31,7 +31,7 @@ struct Parts {
 }
 
 /// The rest of the middleware chain, for requests no route answers.
-pub(crate) type Fallback = tower::util::BoxCloneSyncService<Request, Response, Infallible>;
+pub(crate) type Fallback = Arc<dyn Fn(Request) -> BoxFuture<'static, Response> + Send + Sync>;
 
 impl AppService {
     pub(crate) fn new(app: App) -> Self {
@@ -71,31 +71,32 @@ impl AppService {
     }
 }
 
-impl<B> Service<axum::http::Request<B>> for AppService
-where
-    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
+impl AppService {
+    /// Answers a request (what the middleware chain calls).
+    pub(crate) fn answer(&self, req: Request) -> BoxFuture<'static, Response> {
+        self.route(req, |r| r)
     }
 
-    fn call(
-        &mut self,
-        req: axum::http::Request<B>,
-    ) -> BoxFuture<'static, Result<Response, Infallible>> {
-        let req: Request = req.map(Body::new);
+    /// The one boxed future of a request, its answer passed through `done` (the tower service
+    /// wraps it in `Ok`, the middleware chain takes it as it is).
+    fn route<T: Send + 'static>(
+        &self,
+        req: Request,
+        done: fn(Response) -> T,
+    ) -> BoxFuture<'static, T> {
         if self.is_explorer(req.uri().path()) {
             let router = self.0.explorer.clone();
-            return Box::pin(async move { router.oneshot(req).await });
+            return Box::pin(async move {
+                match router.oneshot(req).await {
+                    Ok(r) => done(r),
+                    Err(never) => match never {},
+                }
+            });
         }
         if let Some(fallback) = &self.0.fallback {
             if !dispatch::is_rest_path(&self.0.app, req.uri().path()) {
-                return Box::pin(fallback.clone().oneshot(req));
+                let answer = fallback(req);
+                return Box::pin(async move { done(answer.await) });
             }
         }
         let app = self.0.app.clone();
@@ -116,7 +117,7 @@ where
         if span.is_disabled() {
             return Box::pin(async move {
                 let res = dispatch::dispatch_or_not_found(app, req).await;
-                Ok(if head { without_body(res) } else { res })
+                done(if head { without_body(res) } else { res })
             });
         }
         Box::pin(
@@ -131,10 +132,31 @@ where
                     duration_ms = started.elapsed().as_secs_f64() * 1000.0,
                     "answered"
                 );
-                Ok(if head { without_body(res) } else { res })
+                done(if head { without_body(res) } else { res })
             }
             .instrument(span),
         )
+    }
+}
+
+impl<B> Service<axum::http::Request<B>> for AppService
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(
+        &mut self,
+        req: axum::http::Request<B>,
+    ) -> BoxFuture<'static, Result<Response, Infallible>> {
+        self.route(req.map(Body::new), Ok)
     }
 }
 

@@ -4,6 +4,7 @@
 //! datasources when it records metrics or traces connector calls; a transaction's own
 //! connector is wrapped too.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,7 +23,12 @@ pub struct Instrumented {
     inner: Arc<dyn Connector>,
     datasource: Arc<str>,
     metrics: bool,
+    /// Histogram handles by model (its name's address: names live as long as the app) and
+    /// operation.
+    handles: Arc<Handles>,
 }
+
+type Handles = std::sync::RwLock<HashMap<(usize, &'static str), metrics::Histogram>>;
 
 impl Instrumented {
     /// `inner`, named `datasource` in spans and metrics; `metrics`: record durations too.
@@ -31,7 +37,31 @@ impl Instrumented {
             inner,
             datasource: Arc::from(datasource),
             metrics,
+            handles: Arc::default(),
         }
+    }
+
+    fn histogram(&self, model: &str, operation: &'static str) -> metrics::Histogram {
+        let key = (model.as_ptr() as usize, operation);
+        if let Some(h) = self
+            .handles
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return h.clone();
+        }
+        let h = metrics::histogram!(
+            "lb_datasource_operation_duration_seconds",
+            "datasource" => self.datasource.to_string(),
+            "model" => model.to_string(),
+            "operation" => operation,
+        );
+        self.handles
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, h.clone());
+        h
     }
 
     fn run<'a, T: 'a>(
@@ -56,13 +86,8 @@ impl Instrumented {
                 let r = fut.await;
                 let elapsed = started.elapsed();
                 if self.metrics {
-                    metrics::histogram!(
-                        "lb_datasource_operation_duration_seconds",
-                        "datasource" => self.datasource.to_string(),
-                        "model" => model.to_string(),
-                        "operation" => operation,
-                    )
-                    .record(elapsed.as_secs_f64());
+                    self.histogram(model, operation)
+                        .record(elapsed.as_secs_f64());
                 }
                 let ms = elapsed.as_secs_f64() * 1000.0;
                 match &r {
@@ -109,6 +134,7 @@ impl Instrumented {
             inner: tx.connector(),
             datasource: self.datasource.clone(),
             metrics: self.metrics,
+            handles: self.handles.clone(),
         });
         Arc::new(InstrumentedTx {
             inner: tx,

@@ -4,19 +4,18 @@
 //! template — never the raw path — and `http_server_active_requests`), datasource operation
 //! durations, pool connections and change-stream subscribers, rendered at `/metrics`.
 
-use std::convert::Infallible;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tower::util::BoxCloneSyncService;
-use tower::ServiceExt;
 
 use crate::connector::Connector;
-use crate::middleware::{Route, Wrap};
+use crate::future::BoxFuture;
+use crate::middleware::{Endpoint, Route, Wrap};
 use crate::rest::MatchedRoute;
 use crate::{Error, Result};
 
@@ -68,44 +67,132 @@ pub struct Sampled {
     pub subscribers: Arc<dyn Fn() -> usize + Send + Sync>,
 }
 
+/// The route part of a histogram's labels: a matched route (by its address: the app keeps
+/// its routes for its lifetime), or one of the two fixed values.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum RouteKey {
+    Matched(usize),
+    Unmatched,
+    Other,
+}
+
+/// Histogram and gauge handles already registered, so a request costs a map lookup, not a
+/// registry lookup with its labels built.
+#[derive(Default)]
+struct Handles {
+    durations: RwLock<HashMap<(&'static str, RouteKey, u16), metrics::Histogram>>,
+    active: RwLock<HashMap<&'static str, metrics::Gauge>>,
+}
+
+impl Handles {
+    fn active(&self, method: &'static str) -> metrics::Gauge {
+        if let Some(g) = self
+            .active
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(method)
+        {
+            return g.clone();
+        }
+        let g = metrics::gauge!("http_server_active_requests", "http_request_method" => method);
+        self.active
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(method, g.clone());
+        g
+    }
+
+    fn duration(
+        &self,
+        method: &'static str,
+        res: &Response,
+        matched: Option<&Arc<MatchedRoute>>,
+    ) -> metrics::Histogram {
+        let route = match matched {
+            Some(m) => RouteKey::Matched(Arc::as_ptr(m) as usize),
+            None if res.status() == StatusCode::NOT_FOUND => RouteKey::Unmatched,
+            None => RouteKey::Other,
+        };
+        let key = (method, route, res.status().as_u16());
+        if let Some(h) = self
+            .durations
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return h.clone();
+        }
+        let template = match (route, matched) {
+            (RouteKey::Matched(_), Some(m)) => m.template.clone(),
+            (RouteKey::Unmatched, _) => "unmatched".to_string(),
+            _ => "other".to_string(),
+        };
+        let h = metrics::histogram!(
+            "http_server_request_duration_seconds",
+            "http_request_method" => method,
+            "http_route" => template,
+            "http_response_status_code" => res.status().as_str().to_string(),
+        );
+        self.durations
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, h.clone());
+        h
+    }
+}
+
 /// The HTTP metrics and the scrape endpoint as a middleware (outermost: every answer counts).
 pub fn wrap(options: MetricsOptions, handle: PrometheusHandle, sampled: Sampled) -> Wrap {
-    let shared = Arc::new((options, handle, sampled));
+    let shared = Arc::new(Metrics {
+        options,
+        handle,
+        sampled,
+        handles: Handles::default(),
+    });
     Arc::new(move |inner: Route| {
-        let shared = shared.clone();
-        BoxCloneSyncService::new(tower::service_fn(move |req: Request| {
-            let shared = shared.clone();
-            let inner = inner.clone();
-            async move {
-                let (options, handle, sampled) = &*shared;
-                if req.uri().path() == options.path
-                    && (req.method() == Method::GET || req.method() == Method::HEAD)
-                {
-                    return Ok::<_, Infallible>(scrape(handle, sampled));
-                }
-                let method = method_label(req.method());
-                let active =
-                    metrics::gauge!("http_server_active_requests", "http_request_method" => method);
-                active.increment(1.0);
-                let started = Instant::now();
-                let res = inner.oneshot(req).await?;
-                active.decrement(1.0);
-                let route: String = match res.extensions().get::<Arc<MatchedRoute>>() {
-                    Some(m) => m.template.clone(),
-                    None if res.status() == StatusCode::NOT_FOUND => "unmatched".into(),
-                    None => "other".into(),
-                };
-                metrics::histogram!(
-                    "http_server_request_duration_seconds",
-                    "http_request_method" => method,
-                    "http_route" => route,
-                    "http_response_status_code" => res.status().as_str().to_string(),
-                )
-                .record(started.elapsed().as_secs_f64());
-                Ok(res)
-            }
-        }))
+        Arc::new(MetricsService {
+            shared: shared.clone(),
+            inner,
+        }) as Route
     })
+}
+
+struct Metrics {
+    options: MetricsOptions,
+    handle: PrometheusHandle,
+    sampled: Sampled,
+    handles: Handles,
+}
+
+struct MetricsService {
+    shared: Arc<Metrics>,
+    inner: Route,
+}
+
+impl Endpoint for MetricsService {
+    fn call(&self, req: Request) -> BoxFuture<'static, Response> {
+        let m = &self.shared;
+        if req.uri().path() == m.options.path
+            && (req.method() == Method::GET || req.method() == Method::HEAD)
+        {
+            let res = scrape(&m.handle, &m.sampled);
+            return Box::pin(async move { res });
+        }
+        let method = method_label(req.method());
+        let active = m.handles.active(method);
+        active.increment(1.0);
+        let started = Instant::now();
+        let answer = crate::rest::with_matched_route(self.inner.call(req));
+        let m = m.clone();
+        Box::pin(async move {
+            let (res, matched) = answer.await;
+            active.decrement(1.0);
+            m.handles
+                .duration(method, &res, matched.as_ref())
+                .record(started.elapsed().as_secs_f64());
+            res
+        })
+    }
 }
 
 /// OpenTelemetry's method label: the known methods, `_OTHER` for the rest (bounded).
@@ -140,10 +227,5 @@ fn scrape(handle: &PrometheusHandle, sampled: &Sampled) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
-    res.extensions_mut().insert(Arc::new(MatchedRoute {
-        template: "/metrics".into(),
-        method: "metrics".into(),
-        model: String::new(),
-    }));
     res
 }

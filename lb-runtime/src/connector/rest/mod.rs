@@ -20,6 +20,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use serde_json::{Map, Value};
 
 pub use crud::{CrudDialect, RestCrud};
@@ -267,6 +269,42 @@ impl RestDataSource {
     /// Sends a request through the hooks; a status ≥ 400 is an error with the status, headers
     /// and body.
     pub async fn execute(&self, request: RestRequest) -> Result<RestResponse> {
+        // a `lb::rest_connector` span per call: method, host and path (never the query, where
+        // API keys live), status and duration
+        let span = tracing::debug_span!(
+            target: "lb::rest_connector",
+            "rest_connector",
+            http.request.method = %request.method,
+            server.address = tracing::field::Empty,
+            url.path = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+        );
+        if span.is_disabled() {
+            return self.send(request).await;
+        }
+        if let Ok(u) = reqwest::Url::parse(&request.url) {
+            span.record("server.address", u.host_str().unwrap_or(""));
+            span.record("url.path", u.path());
+        }
+        let started = std::time::Instant::now();
+        let result = self.send(request).instrument(span.clone()).await;
+        let status = match &result {
+            Ok(r) => r.status,
+            Err(e) => e.status.as_u16(),
+        };
+        span.record("http.response.status_code", status);
+        span.in_scope(|| {
+            tracing::debug!(
+                target: "lb::rest_connector",
+                status,
+                duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "answered"
+            )
+        });
+        result
+    }
+
+    async fn send(&self, request: RestRequest) -> Result<RestResponse> {
         let mut request = request;
         for h in &self.before {
             request = h(request).await?;
