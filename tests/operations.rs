@@ -1,6 +1,6 @@
 //! Operating an lb server: `/health`, `/live`, `/ready` in `@loopback/health`'s shapes and
 //! statuses (lifecycle states, a database that is not there, checks of the app's own),
-//! Prometheus metrics by route template, the request and connector spans, and a graceful
+//! Prometheus metrics by route template (the spans are in `tests/tracing.rs`), and a graceful
 //! shutdown (readiness fails first, a request in flight finishes, change streams end).
 
 mod support;
@@ -219,61 +219,6 @@ async fn metrics_by_route_template_with_datasource_timings() {
     has("lb_change_stream_subscribers 0");
     // never a raw path: bounded cardinality
     assert!(!text.contains("77777") && !text.contains("12345"), "{text}");
-}
-
-#[test]
-fn every_request_has_a_span_with_route_method_model_and_status() {
-    let text = support::traced("lb=debug", || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let app = support::app_with(|b| b.trace_datasources(true));
-            let router = app.into_router();
-            let _ = get(&router, "/api/locations/5?access_token=SECRET").await;
-            let _ = get(&router, "/api/locations?filter=%7B%22limit%22%3A1%7D").await;
-        });
-    });
-    assert!(text.contains("http.request.method=GET"), "{text}");
-    assert!(text.contains("url.path=/api/locations/5"), "{text}");
-    assert!(
-        text.contains(r#"http.route="/api/locations/{id}""#),
-        "{text}"
-    );
-    assert!(text.contains(r#"lb.method="Location.findById""#), "{text}");
-    assert!(text.contains(r#"lb.model="Location""#), "{text}");
-    assert!(text.contains("status=404"), "{text}");
-    assert!(text.contains("answered"), "{text}");
-    assert!(
-        text.contains("db.operation=\"findById\"") || text.contains("db.operation=findById"),
-        "{text}"
-    );
-    assert!(text.contains("db.datasource=db"), "{text}");
-    assert!(text.contains(r#"lb.method="Location.find" "#), "{text}");
-    assert!(
-        !text.contains("SECRET"),
-        "the query is never logged: {text}"
-    );
-    // a 5xx is logged through tracing, at ERROR
-    let text = support::traced("lb=info", || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let app = support::app_with(|b| {
-                b.observe("Location", lb::OperationHook::Access, |_| async {
-                    Err(lb::Error::internal("the disk is full"))
-                })
-            });
-            let _ = get(&app.into_router(), "/api/locations").await;
-        });
-    });
-    assert!(
-        text.contains("ERROR") && text.contains("the disk is full"),
-        "{text}"
-    );
 }
 
 /// Sends a raw HTTP/1.1 request and reads the whole answer (the server closes it).

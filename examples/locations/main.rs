@@ -3,8 +3,8 @@
 //! Env: `PORT` (3000), `HOST` (127.0.0.1), `DATASOURCE_URL` (`memory:`; `memory:file.json`
 //! persists; `sqlite:file.db`, `sqlite::memory:`, `postgres://..`, `mysql://..`), `LB_ENV`
 //! (`production` errors by default, or `development`), `RUST_LOG` (`info`; `lb::request=info`
-//! logs a span per request), `LB_PLATFORM=off` (no CORS, security headers, status, health or
-//! metrics: the bench's baseline).
+//! logs a span per request), `LB_PLATFORM` (`on`; `off`: no CORS, security headers, status,
+//! health or metrics — the bench's baseline; or a list of them: `cors,helmet,status,health,metrics`).
 //!
 //! It serves with the LoopBack 3 scaffold's defaults — CORS, helmet's headers, `loopback#status`
 //! at `/` — plus `/health`, `/live`, `/ready` and `/metrics`.
@@ -125,11 +125,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     builder = models::with_users(builder)?;
     if let Some(dir) = arg_after("--config") {
         builder = builder.config_dir(dir)?;
-    } else if env_or("LB_PLATFORM", "on") != "off" {
-        builder = builder
-            .scaffold_defaults()
-            .health(Default::default())
-            .metrics(Default::default());
+    } else {
+        // `on` (everything), `off`, or a list: cors,helmet,status,health,metrics
+        let platform = env_or("LB_PLATFORM", "on");
+        let on = |part: &str| platform == "on" || platform.split(',').any(|p| p.trim() == part);
+        if on("cors") {
+            builder = builder.cors(lb::middleware::Cors::default());
+        }
+        if on("helmet") {
+            builder = builder.security_headers(lb::middleware::SecurityHeaders::scaffold());
+        }
+        if on("status") {
+            builder = builder.status_route("/");
+        }
+        if on("health") {
+            builder = builder.health(Default::default());
+        }
+        if on("metrics") {
+            builder = builder.metrics(Default::default());
+        }
     }
     let app = builder.build()?;
     let connector = app.datasource("db").map_or("none", |c| c.name());

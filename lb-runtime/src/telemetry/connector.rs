@@ -28,7 +28,9 @@ pub struct Instrumented {
     handles: Arc<Handles>,
 }
 
-type Handles = std::sync::RwLock<HashMap<(usize, &'static str), metrics::Histogram>>;
+type Handles = std::sync::RwLock<
+    HashMap<(usize, &'static str), metrics::Histogram, foldhash::fast::RandomState>,
+>;
 
 impl Instrumented {
     /// `inner`, named `datasource` in spans and metrics; `metrics`: record durations too.
@@ -80,6 +82,18 @@ impl Instrumented {
             db.operation = operation,
             db.rows = tracing::field::Empty,
         );
+        if span.is_disabled() {
+            // metrics only: the duration, no span
+            return Box::pin(async move {
+                let started = Instant::now();
+                let r = fut.await;
+                if self.metrics {
+                    self.histogram(model, operation)
+                        .record(started.elapsed().as_secs_f64());
+                }
+                r
+            });
+        }
         Box::pin(
             async move {
                 let started = Instant::now();

@@ -51,9 +51,20 @@ pub fn recorder() -> Result<PrometheusHandle> {
                     &DURATION_BUCKETS,
                 )
                 .map_err(|e| e.to_string())?;
-            builder.install_recorder().map_err(|e| {
+            let handle = builder.install_recorder().map_err(|e| {
                 format!("metrics: the process already has a metrics recorder ({e}); lb installs the Prometheus one")
-            })
+            })?;
+            // histograms keep every sample until upkeep drains them: without it memory grows
+            // with every request between two scrapes
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("lb-metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                    upkeep.run_upkeep();
+                })
+                .map_err(|e| format!("metrics: the upkeep thread did not start: {e}"))?;
+            Ok(handle)
         })
         .clone()
         .map_err(Error::internal)
@@ -80,28 +91,15 @@ enum RouteKey {
 /// registry lookup with its labels built.
 #[derive(Default)]
 struct Handles {
-    durations: RwLock<HashMap<(&'static str, RouteKey, u16), metrics::Histogram>>,
-    active: RwLock<HashMap<&'static str, metrics::Gauge>>,
+    durations: RwLock<FastMap<(&'static str, RouteKey, u16), metrics::Histogram>>,
+    /// Requests in flight per method label (published as a gauge when scraped: no shared
+    /// gauge updated twice per request).
+    active: [std::sync::atomic::AtomicI64; METHODS.len()],
 }
 
-impl Handles {
-    fn active(&self, method: &'static str) -> metrics::Gauge {
-        if let Some(g) = self
-            .active
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(method)
-        {
-            return g.clone();
-        }
-        let g = metrics::gauge!("http_server_active_requests", "http_request_method" => method);
-        self.active
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(method, g.clone());
-        g
-    }
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+impl Handles {
     fn duration(
         &self,
         method: &'static str,
@@ -175,18 +173,22 @@ impl Endpoint for MetricsService {
         if req.uri().path() == m.options.path
             && (req.method() == Method::GET || req.method() == Method::HEAD)
         {
-            let res = scrape(&m.handle, &m.sampled);
+            let res = scrape(m);
             return Box::pin(async move { res });
         }
         let method = method_label(req.method());
-        let active = m.handles.active(method);
-        active.increment(1.0);
+        let slot = METHODS
+            .iter()
+            .position(|x| *x == method)
+            .unwrap_or(METHODS.len() - 1);
+        let active = &m.handles.active[slot];
+        active.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
         let answer = crate::rest::with_matched_route(self.inner.call(req));
         let m = m.clone();
         Box::pin(async move {
             let (res, matched) = answer.await;
-            active.decrement(1.0);
+            m.handles.active[slot].fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             m.handles
                 .duration(method, &res, matched.as_ref())
                 .record(started.elapsed().as_secs_f64());
@@ -194,6 +196,11 @@ impl Endpoint for MetricsService {
         })
     }
 }
+
+/// The method labels, `_OTHER` last.
+const METHODS: [&str; 10] = [
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT", "_OTHER",
+];
 
 /// OpenTelemetry's method label: the known methods, `_OTHER` for the rest (bounded).
 fn method_label(m: &Method) -> &'static str {
@@ -211,7 +218,13 @@ fn method_label(m: &Method) -> &'static str {
     }
 }
 
-fn scrape(handle: &PrometheusHandle, sampled: &Sampled) -> Response {
+fn scrape(m: &Metrics) -> Response {
+    let (handle, sampled) = (&m.handle, &m.sampled);
+    for (method, n) in METHODS.iter().zip(&m.handles.active) {
+        let n = n.load(std::sync::atomic::Ordering::Relaxed);
+        metrics::gauge!("http_server_active_requests", "http_request_method" => *method)
+            .set(n as f64);
+    }
     for (name, c) in &sampled.datasources {
         if let Some((open, idle)) = c.pool_usage() {
             metrics::gauge!("lb_datasource_pool_connections", "datasource" => name.clone(), "state" => "open")
