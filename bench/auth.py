@@ -45,8 +45,8 @@ def request(port, method, path, body=None, headers=None):
     return r.status, (json.loads(data) if data else None)
 
 
-def start(binary, port):
-    env = dict(os.environ, PORT=str(port), HOST=HOST, DATASOURCE_URL="memory:")
+def start(binary, port, **extra_env):
+    env = dict(os.environ, PORT=str(port), HOST=HOST, DATASOURCE_URL="memory:", **extra_env)
     proc = subprocess.Popen(["taskset", "-c", "0", binary], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)

@@ -20,10 +20,8 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from auth import HOST, request, stop, wrk  # noqa: E402
+from auth import HOST, request, start, stop, wrk  # noqa: E402
 
-import subprocess  # noqa: E402
-import time  # noqa: E402
 
 
 def q(f):
@@ -42,22 +40,6 @@ WORKLOADS = [
 ]
 
 
-def start(binary, port, platform):
-    env = dict(os.environ, PORT=str(port), HOST=HOST, DATASOURCE_URL="memory:",
-               LB_PLATFORM=platform, RUST_LOG="warn")
-    proc = subprocess.Popen(["taskset", "-c", "0", binary], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    for _ in range(300):
-        try:
-            if request(port, "GET", "/api/locations/count")[0] == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not start")
-
-
 def seed(port, n):
     first = None
     for i in range(n):
@@ -70,7 +52,7 @@ def seed(port, n):
 
 
 def measure(binary, port, platform, duration, conns):
-    proc = start(binary, port, platform)
+    proc = start(binary, port, LB_PLATFORM=platform, RUST_LOG="warn")
     try:
         first = seed(port, 1000)
         out = {}
