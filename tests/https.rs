@@ -361,6 +361,62 @@ async fn http2_requests_in_flight_finish_on_shutdown() {
         .unwrap();
 }
 
+/// `config.json`'s `https` names the PEM files, relative to the config folder.
+#[tokio::test]
+async fn https_from_config_json() {
+    let cert = cert();
+    let dir = std::env::temp_dir().join(format!("lb-https-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cert.pem"), &cert.pem).unwrap();
+    std::fs::write(dir.join("key.pem"), &cert.key_pem).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        json!({"https": {"cert": "cert.pem", "key": "key.pem"}}).to_string(),
+    )
+    .unwrap();
+    let app = App::builder()
+        .model::<support::models::Location>()
+        .model::<support::models::Inventory>()
+        .model::<support::models::Product>()
+        .config_dir_for(&dir, "development")
+        .unwrap()
+        .build()
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(app.server().serve_until(listener, async {
+        let _ = rx.await;
+    }));
+    let res = client(&cert, addr, false)
+        .get(url(addr, "/api/locations"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.version(), Version::HTTP_2);
+    let _ = stop.send(());
+    done.await.unwrap().unwrap();
+    // a certificate file that is not there: serving fails with its name
+    std::fs::write(
+        dir.join("config.json"),
+        json!({"https": {"cert": "missing.pem", "key": "key.pem"}}).to_string(),
+    )
+    .unwrap();
+    let app = App::builder()
+        .model::<support::models::Location>()
+        .model::<support::models::Inventory>()
+        .model::<support::models::Product>()
+        .config_dir_for(&dir, "development")
+        .unwrap()
+        .build()
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let e = app.server().serve_until(listener, async {}).await.unwrap_err();
+    assert!(e.to_string().contains("missing.pem"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn certificate_errors_name_the_file_and_the_problem() {
     let cert = cert();

@@ -456,6 +456,9 @@ fn bad_configuration_is_a_start_up_error_naming_file_and_key() {
             "LB_SURELY_UNSET_X",
         ),
         (vec![("config.json", json!([1]))], "must be a JSON object"),
+        (vec![("config.json", json!({"https": {"cert": "c.pem"}}))], "`https` must be"),
+        (vec![("config.json", json!({"health": {"path": "/h"}}))], "`health.path`"),
+        (vec![("config.json", json!({"metrics": 5}))], "`metrics` must be false or an object"),
     ];
     for (files, want) in cases {
         let dir = server_dir(&files);
@@ -605,4 +608,24 @@ async fn compression_mounted_files_and_a_status_path_from_middleware_json() {
     let (s, _, _) = send(&app, "GET", "/", &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn health_and_metrics_routes_are_in_the_openapi_document_only_when_asked() {
+    let paths = |files: &[(&str, Value)]| -> Vec<String> {
+        let dir = server_dir(files);
+        let app = booted(&dir, "development").unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        app.openapi().paths.paths.keys().cloned().collect()
+    };
+    let off = paths(&[("config.json", json!({"health": {}, "metrics": {}}))]);
+    assert!(!off.iter().any(|p| p == "/health" || p == "/metrics"), "{off:?}");
+    let on = paths(&[(
+        "config.json",
+        json!({"health": {"openApiSpec": true, "livePath": false}, "metrics": {"openApiSpec": true, "path": "/prom"}}),
+    )]);
+    for p in ["/health", "/ready", "/prom"] {
+        assert!(on.iter().any(|x| x == p), "{p} in {on:?}");
+    }
+    assert!(!on.iter().any(|x| x == "/live"), "{on:?}");
 }

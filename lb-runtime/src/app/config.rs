@@ -86,6 +86,16 @@ impl AppBuilder {
         if let Some((mut v, files)) = boot::load(dir, "config", env, Kind::Plain)? {
             let name = shown(&files);
             boot::substitute(&mut v, &name, None)?;
+            // certificate files are named relative to the folder
+            if let Some(h) = v.get_mut("https").and_then(Value::as_object_mut) {
+                for k in ["cert", "key"] {
+                    if let Some(Value::String(p)) = h.get_mut(k) {
+                        if std::path::Path::new(p.as_str()).is_relative() {
+                            *p = dir.join(&*p).display().to_string();
+                        }
+                    }
+                }
+            }
             self = self.config_json_value(&name, &v)?;
         }
         let settings = self.platform.settings.clone();
@@ -165,6 +175,26 @@ impl AppBuilder {
                 }
                 "remoting" => self = self.remoting(file, val)?,
                 "health" => self = self.health_setting(file, val)?,
+                "https" => {
+                    let ok = val.as_object().is_some_and(|o| {
+                        o.len() == 2
+                            && ["cert", "key"]
+                                .iter()
+                                .all(|k| o.get(*k).is_some_and(Value::is_string))
+                    });
+                    if !ok {
+                        return Err(bad(
+                            key,
+                            "{\"cert\": \"<PEM file>\", \"key\": \"<PEM file>\"}",
+                            val,
+                        ));
+                    }
+                    if !cfg!(feature = "https") {
+                        return Err(Error::internal(format!(
+                            "{file}: `https` needs lb's `https` feature"
+                        )));
+                    }
+                }
                 "metrics" => self = self.metrics_setting(file, val)?,
                 _ => {}
             }
@@ -212,10 +242,11 @@ impl AppBuilder {
                 "pingDatasources" => {
                     h.ping_datasources = x.as_bool().ok_or_else(|| bad(k, "true or false", x))?
                 }
+                "openApiSpec" => h.openapi = x.as_bool().ok_or_else(|| bad(k, "true or false", x))?,
                 other => {
                     return Err(bad(
                         other,
-                        "a known option (healthPath, livePath, readyPath, checkTimeout, pingDatasources)",
+                        "a known option (healthPath, livePath, readyPath, checkTimeout, pingDatasources, openApiSpec)",
                         x,
                     ))
                 }
@@ -237,9 +268,10 @@ impl AppBuilder {
                 for (k, x) in o {
                     match (k.as_str(), x) {
                         ("path", Value::String(p)) if p.starts_with('/') => m.path = p.clone(),
+                        ("openApiSpec", Value::Bool(b)) => m.openapi = *b,
                         _ => {
                             return Err(Error::internal(format!(
-                                "{file}: `metrics.{k}` is not a known option (path: a path starting with /), {x}"
+                                "{file}: `metrics.{k}` is not a known option (path: a path starting with /; openApiSpec: true or false), {x}"
                             )))
                         }
                     }

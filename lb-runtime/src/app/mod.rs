@@ -127,6 +127,9 @@ pub(crate) struct Config {
     pub acl_error_status: Option<axum::http::StatusCode>,
     /// Log every error answered, 4xx too (strong-error-handler's `log`).
     pub log_errors: bool,
+    /// Routes of the platform (health, metrics) the OpenAPI document lists: path, summary,
+    /// content type.
+    pub documented: Vec<(String, &'static str, &'static str)>,
 }
 
 /// Builds an [`App`].
@@ -183,6 +186,7 @@ impl App {
                 safe_fields: Vec::new(),
                 acl_error_status: None,
                 log_errors: false,
+                documented: Vec::new(),
             },
             authorizer: None,
             platform: platform::Platform::default(),

@@ -241,6 +241,25 @@ impl AppBuilder {
     /// The recorder when metrics are on; datasources traced and timed when metrics are on or
     /// a subscriber wants `lb::connector` spans (at build).
     pub(super) fn prepare_telemetry(&mut self) -> Result<()> {
+        // the platform's routes the OpenAPI document lists, when asked
+        if let Some(h) = self.platform.health.as_ref().filter(|h| h.openapi) {
+            for (path, summary) in [
+                (&h.health_path, "Health: every check (`@loopback/health`'s body)"),
+                (&h.live_path, "Liveness: the liveness checks"),
+                (&h.ready_path, "Readiness: the readiness checks, every datasource pinged"),
+            ] {
+                if let Some(p) = path {
+                    self.config.documented.push((p.clone(), summary, "application/json"));
+                }
+            }
+        }
+        if let Some(m) = self.platform.metrics.as_ref().filter(|m| m.openapi) {
+            self.config.documented.push((
+                m.path.clone(),
+                "Prometheus metrics (text exposition format)",
+                "text/plain",
+            ));
+        }
         let metrics = self.platform.metrics.is_some();
         if metrics {
             self.platform.recorder = Some(crate::telemetry::recorder()?);

@@ -106,6 +106,9 @@ pub struct HealthOptions {
     pub check_timeout: Duration,
     /// Ping every datasource as a readiness check (default `true`).
     pub ping_datasources: bool,
+    /// List the routes in the OpenAPI document (default `false`, as LoopBack 4's
+    /// `openApiSpec`).
+    pub openapi: bool,
 }
 
 impl Default for HealthOptions {
@@ -116,6 +119,7 @@ impl Default for HealthOptions {
             ready_path: Some("/ready".into()),
             check_timeout: Duration::from_secs(3),
             ping_datasources: true,
+            openapi: false,
         }
     }
 }

@@ -117,6 +117,13 @@ pub fn document(app: &App) -> OpenApi {
             paths.add_path_operation(&path, vec![verb], op);
         }
     }
+    for (path, summary, content_type) in &app.inner.config.documented {
+        paths.add_path_operation(
+            path,
+            vec![utoipa::openapi::HttpMethod::Get],
+            operations::platform_route(summary, content_type),
+        );
+    }
     if secured {
         use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
         components = components

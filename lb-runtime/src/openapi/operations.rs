@@ -472,3 +472,28 @@ pub(super) fn operation(
     }
     op.build()
 }
+
+/// A route of the platform (health, metrics): `GET`, 200 with its content type, 503 when the
+/// app is not ready or a check is down.
+pub(super) fn platform_route(summary: &str, content_type: &str) -> utoipa::openapi::path::Operation {
+    use utoipa::openapi::path::OperationBuilder;
+    use utoipa::openapi::{ContentBuilder, ResponseBuilder};
+    OperationBuilder::new()
+        .summary(Some(summary))
+        .tag("platform")
+        .response(
+            "200",
+            ResponseBuilder::new()
+                .description("Up")
+                .content(content_type, ContentBuilder::new().build())
+                .build(),
+        )
+        .response(
+            "503",
+            ResponseBuilder::new()
+                .description("Starting, stopping, or a check is down")
+                .content(content_type, ContentBuilder::new().build())
+                .build(),
+        )
+        .build()
+}

@@ -175,7 +175,16 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> io::Result<()> {
-        let o = self.options;
+        #[allow(unused_mut)]
+        let mut o = self.options;
+        // `config.json`'s `https` (checked when it was read): PEM files
+        #[cfg(feature = "https")]
+        if o.tls.is_none() {
+            if let Some(h) = self.app.setting("https") {
+                let file = |k: &str| h.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+                o.tls = Some(TlsConfig::from_pem_files(file("cert"), file("key"))?);
+            }
+        }
         // expired tokens deleted in the background while the app is served
         if let Some(users) = &self.app.inner.users {
             users.spawn_purge();

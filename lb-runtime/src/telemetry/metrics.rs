@@ -29,12 +29,15 @@ pub const DURATION_BUCKETS: [f64; 14] = [
 pub struct MetricsOptions {
     /// The path of the Prometheus scrape endpoint (`/metrics`).
     pub path: String,
+    /// List it in the OpenAPI document (default `false`).
+    pub openapi: bool,
 }
 
 impl Default for MetricsOptions {
     fn default() -> MetricsOptions {
         MetricsOptions {
             path: "/metrics".into(),
+            openapi: false,
         }
     }
 }
