@@ -412,7 +412,11 @@ async fn https_from_config_json() {
         .build()
         .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let e = app.server().serve_until(listener, async {}).await.unwrap_err();
+    let e = app
+        .server()
+        .serve_until(listener, async {})
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("missing.pem"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -456,9 +456,18 @@ fn bad_configuration_is_a_start_up_error_naming_file_and_key() {
             "LB_SURELY_UNSET_X",
         ),
         (vec![("config.json", json!([1]))], "must be a JSON object"),
-        (vec![("config.json", json!({"https": {"cert": "c.pem"}}))], "`https` must be"),
-        (vec![("config.json", json!({"health": {"path": "/h"}}))], "`health.path`"),
-        (vec![("config.json", json!({"metrics": 5}))], "`metrics` must be false or an object"),
+        (
+            vec![("config.json", json!({"https": {"cert": "c.pem"}}))],
+            "`https` must be",
+        ),
+        (
+            vec![("config.json", json!({"health": {"path": "/h"}}))],
+            "`health.path`",
+        ),
+        (
+            vec![("config.json", json!({"metrics": 5}))],
+            "`metrics` must be false or an object",
+        ),
     ];
     for (files, want) in cases {
         let dir = server_dir(&files);
@@ -619,7 +628,10 @@ fn health_and_metrics_routes_are_in_the_openapi_document_only_when_asked() {
         app.openapi().paths.paths.keys().cloned().collect()
     };
     let off = paths(&[("config.json", json!({"health": {}, "metrics": {}}))]);
-    assert!(!off.iter().any(|p| p == "/health" || p == "/metrics"), "{off:?}");
+    assert!(
+        !off.iter().any(|p| p == "/health" || p == "/metrics"),
+        "{off:?}"
+    );
     let on = paths(&[(
         "config.json",
         json!({"health": {"openApiSpec": true, "livePath": false}, "metrics": {"openApiSpec": true, "path": "/prom"}}),

@@ -244,12 +244,20 @@ impl AppBuilder {
         // the platform's routes the OpenAPI document lists, when asked
         if let Some(h) = self.platform.health.as_ref().filter(|h| h.openapi) {
             for (path, summary) in [
-                (&h.health_path, "Health: every check (`@loopback/health`'s body)"),
+                (
+                    &h.health_path,
+                    "Health: every check (`@loopback/health`'s body)",
+                ),
                 (&h.live_path, "Liveness: the liveness checks"),
-                (&h.ready_path, "Readiness: the readiness checks, every datasource pinged"),
+                (
+                    &h.ready_path,
+                    "Readiness: the readiness checks, every datasource pinged",
+                ),
             ] {
                 if let Some(p) = path {
-                    self.config.documented.push((p.clone(), summary, "application/json"));
+                    self.config
+                        .documented
+                        .push((p.clone(), summary, "application/json"));
                 }
             }
         }

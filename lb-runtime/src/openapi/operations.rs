@@ -475,7 +475,10 @@ pub(super) fn operation(
 
 /// A route of the platform (health, metrics): `GET`, 200 with its content type, 503 when the
 /// app is not ready or a check is down.
-pub(super) fn platform_route(summary: &str, content_type: &str) -> utoipa::openapi::path::Operation {
+pub(super) fn platform_route(
+    summary: &str,
+    content_type: &str,
+) -> utoipa::openapi::path::Operation {
     use utoipa::openapi::path::OperationBuilder;
     use utoipa::openapi::{ContentBuilder, ResponseBuilder};
     OperationBuilder::new()
