@@ -7,6 +7,8 @@
 
 mod support;
 
+use support::net::closed_within;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -88,25 +90,6 @@ fn client(cert: &Cert, addr: SocketAddr, http1_only: bool) -> reqwest::Client {
 
 fn url(addr: SocketAddr, path: &str) -> String {
     format!("https://localhost:{}{path}", addr.port())
-}
-
-/// Reads until the server closes the connection; the time it took, or `None` if it was still
-/// open after `limit`.
-async fn closed_within<S: AsyncReadExt + Unpin>(s: &mut S, limit: Duration) -> Option<Duration> {
-    let started = Instant::now();
-    let mut buf = [0u8; 4096];
-    let wait = async {
-        loop {
-            match s.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => continue,
-            }
-        }
-    };
-    tokio::time::timeout(limit, wait)
-        .await
-        .ok()
-        .map(|()| started.elapsed())
 }
 
 /// The example app, with the client address every `Product.find` saw.

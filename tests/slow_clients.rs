@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::net::{connect_from, rss};
+use support::net::{closed_within, connect_from, rss};
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,25 +59,6 @@ async fn request_status(addr: SocketAddr) -> u16 {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
-}
-
-/// Reads until the server closes the connection (EOF or reset); the time it took, or `None`
-/// if it was still open after `limit`.
-async fn closed_within(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
-    let started = Instant::now();
-    let mut buf = [0u8; 4096];
-    let wait = async {
-        loop {
-            match s.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => continue,
-            }
-        }
-    };
-    tokio::time::timeout(limit, wait)
-        .await
-        .ok()
-        .map(|()| started.elapsed())
 }
 
 /// Headers sent one byte at a time, never finished: the connection is closed after the

@@ -21,3 +21,27 @@ pub fn rss() -> usize {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
         .map_or(0, |kb| kb * 1024)
 }
+
+/// Reads until the server closes the connection (EOF or reset); the time it took, or `None`
+/// if it was still open after `limit`.
+#[allow(dead_code)]
+pub async fn closed_within<S>(s: &mut S, limit: std::time::Duration) -> Option<std::time::Duration>
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 4096];
+    let wait = async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    };
+    tokio::time::timeout(limit, wait)
+        .await
+        .ok()
+        .map(|()| started.elapsed())
+}
