@@ -641,3 +641,45 @@ fn health_and_metrics_routes_are_in_the_openapi_document_only_when_asked() {
     }
     assert!(!on.iter().any(|x| x == "/live"), "{on:?}");
 }
+
+/// `paths` and `methods` limit a middleware to the requests they name; `remoting.cors`
+/// (strong-remoting's CORS) answers the REST root only.
+#[tokio::test]
+async fn paths_methods_and_remoting_cors_scope_middleware() {
+    let dir = server_dir(&[
+        (
+            "config.json",
+            json!({"remoting": {"cors": {"origin": true, "credentials": true}}}),
+        ),
+        (
+            "middleware.json",
+            json!({"initial": {"helmet#frameguard": {"params": ["deny"], "paths": ["/api/locations"], "methods": "get"}}}),
+        ),
+    ]);
+    let app = booted(&dir, "development").unwrap();
+    let origin = [("origin", "https://ui.example")];
+    let (_, h, _) = send(&app, "GET", "/api/locations", &origin).await;
+    assert_eq!(header(&h, "x-frame-options"), Some("DENY"));
+    assert_eq!(
+        header(&h, "access-control-allow-origin"),
+        Some("https://ui.example")
+    );
+    // another method, another path under the root, a path outside it
+    let (_, h, _) = send(&app, "HEAD", "/api/locations", &origin).await;
+    assert_eq!(header(&h, "x-frame-options"), None);
+    let (_, h, _) = send(&app, "GET", "/api/locationsx", &origin).await;
+    assert_eq!(
+        header(&h, "x-frame-options"),
+        None,
+        "a prefix matches at a segment boundary"
+    );
+    let (_, h, _) = send(&app, "GET", "/api/products", &origin).await;
+    assert_eq!(header(&h, "x-frame-options"), None);
+    assert_eq!(
+        header(&h, "access-control-allow-origin"),
+        Some("https://ui.example")
+    );
+    let (_, h, _) = send(&app, "GET", "/elsewhere", &origin).await;
+    assert_eq!(header(&h, "access-control-allow-origin"), None);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,7 +2,7 @@
 //!
 //! Env: `PORT` (3000), `HOST` (127.0.0.1), `DATASOURCE_URL` (`memory:`; `memory:file.json`
 //! persists; `sqlite:file.db`, `sqlite::memory:`, `postgres://..`, `mysql://..`), `LB_ENV`
-//! (`production` errors by default, or `development`), `RUST_LOG` (`info`; `lb::request=info`
+//! (`production` errors by default, or `development`), `RUST_LOG` (`info`; `lb::request=debug`
 //! logs a span per request), `LB_PLATFORM` (`on`; `off`: no CORS, security headers, status,
 //! health or metrics — the bench's baseline; or a list of them: `cors,helmet,status,health,metrics`).
 //!

@@ -397,7 +397,7 @@ impl App {
         let assembled = mw.assemble(
             move |fallback: Route| {
                 let fallback: crate::rest::Fallback = Arc::new(move |req| fallback.call(req));
-                let routes = AppService::new(app).with_fallback(fallback);
+                let routes = AppService::answering(app, Some(fallback));
                 Arc::new(move |req: Request| routes.answer(req)) as Route
             },
             not_found,

@@ -64,10 +64,7 @@ pub fn load(
             )));
         }
         merged = Some(match merged {
-            None if variant != format!("{name}.json") => {
-                // an override without its main file: it is the whole configuration
-                value
-            }
+            // the first file found (an override without its main file is the whole of it)
             None => value,
             Some(mut target) => {
                 let result = match kind {

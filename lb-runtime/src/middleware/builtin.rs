@@ -174,8 +174,15 @@ pub fn parse_duration(v: &Value) -> Result<Duration> {
 }
 
 /// The middleware `name` with its `params`; relative paths are read from `base` (the
-/// folder of `middleware.json`). `rest_root`: the app's REST root.
-pub(crate) fn named(name: &str, params: &Value, base: &Path, rest_root: &str) -> Result<Builtin> {
+/// folder of `middleware.json`). `mount`: the one path `loopback#status` answers at or static
+/// files are served under (`/` when `None`).
+pub(crate) fn named(
+    name: &str,
+    params: &Value,
+    base: &Path,
+    mount: Option<&str>,
+) -> Result<Builtin> {
+    let mount = mount.unwrap_or("/");
     let no_params = |who: &str| -> Result<()> {
         match params {
             Value::Null => Ok(()),
@@ -215,7 +222,7 @@ pub(crate) fn named(name: &str, params: &Value, base: &Path, rest_root: &str) ->
                     .ok_or_else(|| Error::internal(format!("{name}: params must name a folder (`root`)")))?,
                 _ => return Err(Error::internal(format!("{name}: params must name a folder, not {params}"))),
             };
-            Builtin::Wrap(static_files(resolve(base, &dir)))
+            Builtin::Wrap(static_files_at(mount, resolve(base, &dir)))
         }
         "body-parser#json" | "body-parser#urlencoded" | "body-parser#raw" | "body-parser#text" => {
             match params.get("limit") {
@@ -240,7 +247,7 @@ pub(crate) fn named(name: &str, params: &Value, base: &Path, rest_root: &str) ->
         }
         "loopback#status" => {
             no_params(name)?;
-            Builtin::Wrap(status("/"))
+            Builtin::Wrap(status(mount))
         }
         "loopback#favicon" | "serve-favicon" => Builtin::Wrap(favicon(params, base)?),
         "loopback#urlNotFound" => {
@@ -260,7 +267,6 @@ pub(crate) fn named(name: &str, params: &Value, base: &Path, rest_root: &str) ->
             Builtin::ErrorHandler(ErrorHandler::from_json(params)?)
         }
         other => {
-            let _ = rest_root;
             return Err(Error::internal(format!(
                 "unknown middleware `{other}` (lb knows cors, compression, helmet, helmet#<name>, loopback#static, serve-static, body-parser#json, body-parser#urlencoded, request-id, timeout, loopback#status, loopback#favicon, loopback#rest, loopback#urlNotFound, strong-error-handler; register your own with AppBuilder::middleware_factory)"
             )));
@@ -269,7 +275,7 @@ pub(crate) fn named(name: &str, params: &Value, base: &Path, rest_root: &str) ->
 }
 
 /// `$!../client` (LoopBack's "relative to this file") or a plain relative path, from `base`.
-pub(super) fn resolve(base: &Path, p: &str) -> PathBuf {
+fn resolve(base: &Path, p: &str) -> PathBuf {
     let p = p.strip_prefix("$!").unwrap_or(p);
     let path = Path::new(p);
     if path.is_absolute() {

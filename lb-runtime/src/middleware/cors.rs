@@ -157,8 +157,9 @@ impl Cors {
         })
     }
 
-    /// The headers of an answer to a request with these headers.
-    fn headers(&self, req: &HeaderMap, preflight: bool, out: &mut HeaderMap) {
+    /// The headers of a preflight answer to a request with these headers (a simple answer's
+    /// are [`Prepared::simple`]'s).
+    fn preflight(&self, req: &HeaderMap, out: &mut HeaderMap) {
         let origin = req.get(header::ORIGIN);
         let mut vary: Vec<&str> = Vec::new();
         match &self.origin {
@@ -193,23 +194,21 @@ impl Cors {
                 HeaderValue::from_static("true"),
             );
         }
-        if preflight {
-            if let Ok(v) = HeaderValue::from_str(&self.methods.join(",")) {
-                out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v);
+        if let Ok(v) = HeaderValue::from_str(&self.methods.join(",")) {
+            out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v);
+        }
+        let allowed = match &self.allowed_headers {
+            Some(h) => HeaderValue::from_str(&h.join(",")).ok(),
+            None => {
+                vary.push("Access-Control-Request-Headers");
+                req.get(header::ACCESS_CONTROL_REQUEST_HEADERS).cloned()
             }
-            let allowed = match &self.allowed_headers {
-                Some(h) => HeaderValue::from_str(&h.join(",")).ok(),
-                None => {
-                    vary.push("Access-Control-Request-Headers");
-                    req.get(header::ACCESS_CONTROL_REQUEST_HEADERS).cloned()
-                }
-            };
-            if let Some(v) = allowed.filter(|v| !v.is_empty()) {
-                out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v);
-            }
-            if let Some(age) = self.max_age.filter(|a| *a > 0) {
-                out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(age));
-            }
+        };
+        if let Some(v) = allowed.filter(|v| !v.is_empty()) {
+            out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v);
+        }
+        if let Some(age) = self.max_age.filter(|a| *a > 0) {
+            out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(age));
         }
         if !self.exposed_headers.is_empty() {
             if let Ok(v) = HeaderValue::from_str(&self.exposed_headers.join(",")) {
@@ -337,7 +336,7 @@ impl Endpoint for CorsService {
         let p = &self.cors;
         if req.method() == Method::OPTIONS && !p.cors.preflight_continue {
             let mut headers = HeaderMap::new();
-            p.cors.headers(req.headers(), true, &mut headers);
+            p.cors.preflight(req.headers(), &mut headers);
             let mut res = Response::new(Body::empty());
             *res.status_mut() = p.cors.options_success_status;
             res.headers_mut()
@@ -348,7 +347,7 @@ impl Endpoint for CorsService {
         if req.method() == Method::OPTIONS {
             // a preflight that goes on: its headers are the preflight's
             let mut headers = HeaderMap::new();
-            p.cors.headers(req.headers(), true, &mut headers);
+            p.cors.preflight(req.headers(), &mut headers);
             let answer = self.inner.call(req);
             return Box::pin(async move {
                 let mut res = answer.await;

@@ -90,9 +90,22 @@ pub(crate) fn parse(
                 let builtin = match factory(name) {
                     Some(f) => Builtin::Wrap(f(&params).map_err(|e| at(e.message))?),
                     None => {
-                        let b = named(name, &params, base, rest_root).map_err(|e| at(e.message))?;
-                        let b = rest_at(name, &scope, rest_root, b).map_err(|e| at(e.message))?;
-                        mounted(name, &params, base, &mut scope, b)
+                        // `loopback#status` and static files given one path: answered at it,
+                        // served under it (the path stripped, as Express's mount strips it)
+                        let mounts = matches!(
+                            name.as_str(),
+                            "loopback#status"
+                                | "loopback#static"
+                                | "serve-static"
+                                | "loopback.static"
+                        );
+                        let mount = match scope.paths.as_slice() {
+                            [_] if mounts => scope.paths.pop(),
+                            _ => None,
+                        };
+                        let b = named(name, &params, base, mount.as_deref())
+                            .map_err(|e| at(e.message))?;
+                        rest_at(name, &scope, rest_root, b).map_err(|e| at(e.message))?
                     }
                 };
                 out.push(Configured {
@@ -119,40 +132,6 @@ fn rest_at(name: &str, scope: &Scope, rest_root: &str, b: Builtin) -> Result<Bui
         _ => Err(Error::internal(
             "loopback#rest: the REST API is mounted at one path",
         )),
-    }
-}
-
-/// `loopback#status` and static files given one path: answered at that path (the status) or
-/// served under it (the files, the path stripped as Express's mount strips it).
-fn mounted(name: &str, params: &Value, base: &Path, scope: &mut Scope, b: Builtin) -> Builtin {
-    let [path] = scope.paths.as_slice() else {
-        return b;
-    };
-    let path = path.clone();
-    match name {
-        "loopback#status" => {
-            scope.paths.clear();
-            Builtin::Wrap(super::builtin::status(&path))
-        }
-        "loopback#static" | "serve-static" | "loopback.static" => {
-            let dir = match params {
-                Value::String(s) => Some(s.clone()),
-                Value::Array(a) => a.first().and_then(Value::as_str).map(String::from),
-                Value::Object(o) => o.get("root").and_then(Value::as_str).map(String::from),
-                _ => None,
-            };
-            match dir {
-                Some(d) => {
-                    scope.paths.clear();
-                    Builtin::Wrap(super::builtin::static_files_at(
-                        &path,
-                        super::builtin::resolve(base, &d),
-                    ))
-                }
-                None => b,
-            }
-        }
-        _ => b,
     }
 }
 

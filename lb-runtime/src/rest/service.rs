@@ -35,25 +35,16 @@ pub(crate) type Fallback = Arc<dyn Fn(Request) -> BoxFuture<'static, Response> +
 
 impl AppService {
     pub(crate) fn new(app: App) -> Self {
+        Self::answering(app, None)
+    }
+
+    /// The routes, with `fallback` answering what they do not (`None`: `Cannot GET /x`).
+    pub(crate) fn answering(app: App, fallback: Option<Fallback>) -> Self {
         let explorer = explorer::routes(&app).with_state(app.clone());
         AppService(Arc::new(Parts {
             app,
             explorer,
-            fallback: None,
-        }))
-    }
-
-    /// The routes, with `fallback` answering what they do not.
-    pub(crate) fn with_fallback(self, fallback: Fallback) -> Self {
-        let Parts { app, explorer, .. } = Arc::try_unwrap(self.0).unwrap_or_else(|p| Parts {
-            app: p.app.clone(),
-            explorer: p.explorer.clone(),
-            fallback: None,
-        });
-        AppService(Arc::new(Parts {
-            app,
-            explorer,
-            fallback: Some(fallback),
+            fallback,
         }))
     }
 
@@ -101,10 +92,10 @@ impl AppService {
         }
         let app = self.0.app.clone();
         let head = req.method() == Method::HEAD;
-        // one span per request (`lb::request`, INFO): free when no subscriber wants it; the
+        // one span per request (`lb::request`, DEBUG): free when no subscriber wants it; the
         // dispatcher records the route, LoopBack's method name and the model in it. The path
         // is logged without its query (a token may be there).
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             target: "lb::request",
             "request",
             http.request.method = %req.method(),

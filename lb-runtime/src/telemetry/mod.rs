@@ -9,7 +9,7 @@ pub use connector::Instrumented;
 pub use metrics::{recorder, wrap as metrics_wrap, MetricsOptions, Sampled, DURATION_BUCKETS};
 
 /// Installs a `tracing` subscriber printing to stderr, filtered by `RUST_LOG` (`info` when
-/// unset; `lb::request=info` logs every request's span, `lb::connector=debug` every
+/// unset; `lb::request=debug` logs every request (its span and an `answered` event), `lb::connector=debug` every
 /// datasource call). LoopBack's `DEBUG=loopback:*` turns lb's own debug output on too. Does
 /// nothing when the process already has a subscriber.
 pub fn init_tracing() {
