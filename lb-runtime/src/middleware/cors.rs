@@ -8,10 +8,12 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
+use axum::http::header::Entry;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
+use super::headers::static_value;
 use super::stack::{Endpoint, Route, Wrap};
 use crate::future::BoxFuture;
 use crate::{Error, Result};
@@ -280,11 +282,11 @@ impl Prepared {
     fn new(cors: Cors) -> Prepared {
         let fixed_origin = match &cors.origin {
             Origin::Any => Some(HeaderValue::from_static("*")),
-            Origin::Fixed(o) => HeaderValue::from_str(o).ok(),
+            Origin::Fixed(o) => static_value(o),
             _ => None,
         };
         let expose = (!cors.exposed_headers.is_empty())
-            .then(|| HeaderValue::from_str(&cors.exposed_headers.join(",")).ok())
+            .then(|| static_value(&cors.exposed_headers.join(",")))
             .flatten();
         Prepared {
             vary_origin: cors.origin != Origin::Any,
@@ -297,7 +299,6 @@ impl Prepared {
     /// The headers of a simple (not preflight) answer, onto `out`: set before the route ran in
     /// Express, so a header the route set itself wins; `Vary` is merged.
     fn simple(&self, origin: Option<HeaderValue>, out: &mut HeaderMap) {
-        out.reserve(4);
         let allowed = match (&self.fixed_origin, &self.cors.origin) {
             (Some(v), _) => Some(v.clone()),
             (None, Origin::List(l)) => {
@@ -317,10 +318,11 @@ impl Prepared {
                 .or_insert_with(|| v.clone());
         }
         if self.vary_origin {
-            if out.contains_key(header::VARY) {
-                add_vary(out, &["Origin"]);
-            } else {
-                out.insert(header::VARY, HeaderValue::from_static("Origin"));
+            match out.entry(header::VARY) {
+                Entry::Vacant(slot) => {
+                    slot.insert(HeaderValue::from_static("Origin"));
+                }
+                Entry::Occupied(_) => add_vary(out, &["Origin"]),
             }
         }
     }

@@ -2,9 +2,11 @@
 //! ([`SecurityHeaders::scaffold`]), helmet 3's defaults ([`SecurityHeaders::helmet`]) and each
 //! of helmet's middleware by name (`helmet#frameguard`, …) for `middleware.json`.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::Request;
+use axum::http::header::Entry;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
 use serde_json::Value;
@@ -76,7 +78,7 @@ impl SecurityHeaders {
             ))
         };
         let mut set = |n: &'static str, v: String| -> Result<()> {
-            let value = HeaderValue::from_str(&v).map_err(|_| bad("header text"))?;
+            let value = static_value(&v).ok_or_else(|| bad("header text"))?;
             let name = HeaderName::from_static(n);
             self.set.retain(|(k, _)| *k != name);
             self.set.push((name, value));
@@ -188,10 +190,9 @@ impl Endpoint for HeadersService {
         Box::pin(async move {
             let mut res = answer.await;
             let out = res.headers_mut();
-            out.reserve(h.set.len());
             for (name, value) in &h.set {
-                if !out.contains_key(name) {
-                    out.insert(name.clone(), value.clone());
+                if let Entry::Vacant(slot) = out.entry(name) {
+                    slot.insert(value.clone());
                 }
             }
             for name in &h.remove {
@@ -200,4 +201,23 @@ impl Endpoint for HeadersService {
             res
         })
     }
+}
+
+/// A header value that is free to clone onto every answer: its text kept for the process's
+/// life, once per distinct text (apps built again and again share them). `None`: not a
+/// valid header value.
+pub(crate) fn static_value(text: &str) -> Option<HeaderValue> {
+    static TEXTS: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    HeaderValue::from_str(text).ok()?;
+    let mut texts = TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+    let texts = texts.get_or_insert_with(HashSet::new);
+    let kept: &'static str = match texts.get(text) {
+        Some(t) => t,
+        None => {
+            let t: &'static str = Box::leak(text.to_string().into_boxed_str());
+            texts.insert(t);
+            t
+        }
+    };
+    Some(HeaderValue::from_static(kept))
 }

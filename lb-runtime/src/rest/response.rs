@@ -1,7 +1,7 @@
 //! JSON responses shaped as LoopBack sends them (hidden properties never leave the server).
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
@@ -16,6 +16,9 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=ut
 fn bytes_response(status: StatusCode, bytes: impl Into<Body>) -> Response {
     let mut r = Response::new(bytes.into());
     *r.status_mut() = status;
+    // room for the headers middleware adds (the scaffold's CORS and helmet headers are 8):
+    // the map is sized once instead of growing and rehashing on the way out
+    *r.headers_mut() = HeaderMap::with_capacity(12);
     r.headers_mut().insert(header::CONTENT_TYPE, JSON);
     r
 }

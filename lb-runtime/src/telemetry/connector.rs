@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde_json::Value;
 use tracing::Instrument;
 
+use super::histogram::{self, Histogram};
 use crate::connector::{Connector, Row, Transaction};
 use crate::filter::{Filter, Where};
 use crate::future::BoxFuture;
@@ -28,9 +28,8 @@ pub struct Instrumented {
     handles: Arc<Handles>,
 }
 
-type Handles = std::sync::RwLock<
-    HashMap<(usize, &'static str), metrics::Histogram, foldhash::fast::RandomState>,
->;
+type Handles =
+    std::sync::RwLock<HashMap<(usize, &'static str), Arc<Histogram>, foldhash::fast::RandomState>>;
 
 impl Instrumented {
     /// `inner`, named `datasource` in spans and metrics; `metrics`: record durations too.
@@ -43,7 +42,7 @@ impl Instrumented {
         }
     }
 
-    fn histogram(&self, model: &str, operation: &'static str) -> metrics::Histogram {
+    fn record(&self, model: &str, operation: &'static str, nanos: u64) {
         let key = (model.as_ptr() as usize, operation);
         if let Some(h) = self
             .handles
@@ -51,19 +50,18 @@ impl Instrumented {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
         {
-            return h.clone();
+            return h.record(nanos);
         }
-        let h = metrics::histogram!(
-            "lb_datasource_operation_duration_seconds",
-            "datasource" => self.datasource.to_string(),
-            "model" => model.to_string(),
-            "operation" => operation,
-        );
+        let h = histogram::DATASOURCE_DURATION.series(&[
+            ("datasource", &self.datasource),
+            ("model", model),
+            ("operation", operation),
+        ]);
+        h.record(nanos);
         self.handles
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, h.clone());
-        h
+            .insert(key, h);
     }
 
     fn run<'a, T: 'a>(
@@ -83,27 +81,26 @@ impl Instrumented {
             db.rows = tracing::field::Empty,
         );
         if span.is_disabled() {
+            if !self.metrics {
+                return fut;
+            }
             // metrics only: the duration, no span
             return Box::pin(async move {
-                let started = Instant::now();
+                let started = histogram::now();
                 let r = fut.await;
-                if self.metrics {
-                    self.histogram(model, operation)
-                        .record(started.elapsed().as_secs_f64());
-                }
+                self.record(model, operation, histogram::nanos_since(started));
                 r
             });
         }
         Box::pin(
             async move {
-                let started = Instant::now();
+                let started = histogram::now();
                 let r = fut.await;
-                let elapsed = started.elapsed();
+                let nanos = histogram::nanos_since(started);
                 if self.metrics {
-                    self.histogram(model, operation)
-                        .record(elapsed.as_secs_f64());
+                    self.record(model, operation, nanos);
                 }
-                let ms = elapsed.as_secs_f64() * 1000.0;
+                let ms = nanos as f64 / 1e6;
                 match &r {
                     Ok(v) => {
                         let n = rows(v);

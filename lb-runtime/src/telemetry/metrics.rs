@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Instant;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -19,10 +18,8 @@ use crate::middleware::{Endpoint, Route, Wrap};
 use crate::rest::MatchedRoute;
 use crate::{Error, Result};
 
-/// OpenTelemetry's advised buckets for HTTP durations, in seconds.
-pub const DURATION_BUCKETS: [f64; 14] = [
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-];
+pub use super::histogram::DURATION_BUCKETS;
+use super::histogram::{self, Histogram};
 
 /// Where `/metrics` is served, and whether the answer lists the process's metrics only.
 #[derive(Debug, Clone)]
@@ -94,7 +91,7 @@ enum RouteKey {
 /// registry lookup with its labels built.
 #[derive(Default)]
 struct Handles {
-    durations: RwLock<FastMap<(&'static str, RouteKey, u16), metrics::Histogram>>,
+    durations: RwLock<FastMap<(&'static str, RouteKey, u16), Arc<Histogram>>>,
     /// Requests in flight per method label (published as a gauge when scraped: no shared
     /// gauge updated twice per request).
     active: [std::sync::atomic::AtomicI64; METHODS.len()],
@@ -103,12 +100,13 @@ struct Handles {
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 impl Handles {
-    fn duration(
+    fn record(
         &self,
         method: &'static str,
         res: &Response,
         matched: Option<&Arc<MatchedRoute>>,
-    ) -> metrics::Histogram {
+        nanos: u64,
+    ) {
         let route = match matched {
             Some(m) => RouteKey::Matched(Arc::as_ptr(m) as usize),
             None if res.status() == StatusCode::NOT_FOUND => RouteKey::Unmatched,
@@ -121,24 +119,23 @@ impl Handles {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
         {
-            return h.clone();
+            return h.record(nanos);
         }
         let template = match (route, matched) {
-            (RouteKey::Matched(_), Some(m)) => m.template.clone(),
-            (RouteKey::Unmatched, _) => "unmatched".to_string(),
-            _ => "other".to_string(),
+            (RouteKey::Matched(_), Some(m)) => m.template.as_str(),
+            (RouteKey::Unmatched, _) => "unmatched",
+            _ => "other",
         };
-        let h = metrics::histogram!(
-            "http_server_request_duration_seconds",
-            "http_request_method" => method,
-            "http_route" => template,
-            "http_response_status_code" => res.status().as_str().to_string(),
-        );
+        let h = histogram::HTTP_DURATION.series(&[
+            ("http_request_method", method),
+            ("http_route", template),
+            ("http_response_status_code", res.status().as_str()),
+        ]);
+        h.record(nanos);
         self.durations
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, h.clone());
-        h
+            .insert(key, h);
     }
 }
 
@@ -186,15 +183,18 @@ impl Endpoint for MetricsService {
             .unwrap_or(METHODS.len() - 1);
         let active = &m.handles.active[slot];
         active.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let started = Instant::now();
+        let started = histogram::now();
         let answer = crate::rest::with_matched_route(self.inner.call(req));
         let m = m.clone();
         Box::pin(async move {
             let (res, matched) = answer.await;
             m.handles.active[slot].fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            m.handles
-                .duration(method, &res, matched.as_ref())
-                .record(started.elapsed().as_secs_f64());
+            m.handles.record(
+                method,
+                &res,
+                matched.as_ref(),
+                histogram::nanos_since(started),
+            );
             res
         })
     }
@@ -238,7 +238,13 @@ fn scrape(m: &Metrics) -> Response {
     }
     metrics::gauge!("lb_change_stream_subscribers").set((sampled.subscribers)() as f64);
     handle.run_upkeep();
-    let mut res = Response::new(axum::body::Body::from(handle.render()));
+    let mut text = handle.render();
+    if !text.is_empty() && !text.ends_with("\n\n") {
+        text.push('\n');
+    }
+    histogram::HTTP_DURATION.render(&mut text);
+    histogram::DATASOURCE_DURATION.render(&mut text);
+    let mut res = Response::new(axum::body::Body::from(text));
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

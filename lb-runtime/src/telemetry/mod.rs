@@ -3,6 +3,7 @@
 //! ([`init_tracing`]: `RUST_LOG`, or LoopBack's `DEBUG=loopback:*`).
 
 mod connector;
+mod histogram;
 mod metrics;
 
 pub use connector::Instrumented;
