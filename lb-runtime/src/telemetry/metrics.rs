@@ -91,11 +91,14 @@ enum RouteKey {
 /// registry lookup with its labels built.
 #[derive(Default)]
 struct Handles {
-    durations: RwLock<FastMap<(&'static str, RouteKey, u16), Arc<Histogram>>>,
+    durations: RwLock<FastMap<SeriesKey, Arc<Histogram>>>,
     /// Requests in flight per method label (published as a gauge when scraped: no shared
     /// gauge updated twice per request).
     active: [std::sync::atomic::AtomicI64; METHODS.len()],
 }
+
+/// Method label, route, status.
+type SeriesKey = (&'static str, RouteKey, u16);
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
