@@ -44,6 +44,21 @@ impl AccessToken {
         }
     }
 
+    /// [`is_valid`](Self::is_valid) at the system clock's time, read without a calendar
+    /// conversion (what every request with a token asks).
+    pub fn is_valid_now(&self, allow_eternal: bool) -> bool {
+        match self.ttl {
+            -1 => allow_eternal,
+            ttl if ttl > 0 => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                now.saturating_sub(self.created.timestamp_millis()) < ttl.saturating_mul(1000)
+            }
+            _ => false,
+        }
+    }
+
     fn from_row(row: &crate::value::Record) -> Option<AccessToken> {
         let id = row.get("id")?.as_str()?.to_string();
         let ttl = row
@@ -80,8 +95,24 @@ impl AccessToken {
 
 /// Whether two token ids are equal, in time independent of where they differ.
 pub(crate) fn same_id(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    // every byte is read whatever the others hold: the differences are or-ed eight bytes at
+    // a time, and the optimizer cannot see the total to stop early
+    let mut diff = 0u64;
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ta, tb) = (wa.remainder(), wb.remainder());
+    for (x, y) in wa.zip(wb) {
+        let x = u64::from_ne_bytes(x.try_into().unwrap_or([0; 8]));
+        let y = u64::from_ne_bytes(y.try_into().unwrap_or([0; 8]));
+        diff |= std::hint::black_box(x ^ y);
+    }
+    for (x, y) in ta.iter().zip(tb) {
+        diff |= u64::from(x ^ y);
+    }
+    std::hint::black_box(diff) == 0
 }
 
 /// A new token id: 64 characters from `[A-Za-z0-9]` drawn from the operating system's
@@ -278,6 +309,33 @@ impl TokenStore for RowTokenStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validity_now_agrees_with_validity_at_a_time() {
+        let token = |ago_ms: i64, ttl: i64| AccessToken {
+            id: "x".into(),
+            ttl,
+            scopes: vec![],
+            created: Utc::now() - chrono::Duration::milliseconds(ago_ms),
+            user_id: Value::from(1),
+        };
+        for (ago, ttl, valid) in [
+            (0, 10, true),
+            (9_000, 10, true),
+            (11_000, 10, false),
+            (5_000, 0, false),
+            (1_000_000_000, -1, false),
+        ] {
+            let t = token(ago, ttl);
+            assert_eq!(t.is_valid_now(false), valid, "{ago} ms ago, ttl {ttl}");
+            assert_eq!(
+                t.is_valid(Utc::now(), false),
+                valid,
+                "{ago} ms ago, ttl {ttl}"
+            );
+        }
+        assert!(token(1_000_000_000, -1).is_valid_now(true));
+    }
 
     #[test]
     fn token_ids_are_64_alphanumerics_and_differ() {

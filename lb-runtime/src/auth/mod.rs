@@ -14,6 +14,7 @@ mod password;
 mod roles;
 #[cfg(feature = "smtp")]
 mod smtp;
+mod token_cache;
 mod token_id;
 pub(crate) mod user;
 
@@ -29,5 +30,6 @@ pub use password::{is_bcrypt, Checked, Passwords, MAX_PASSWORD_LENGTH};
 pub use roles::{role_mapping_model, role_model};
 #[cfg(feature = "smtp")]
 pub use smtp::SmtpMailer;
+pub use token_cache::{TokenCache, TOKEN_CACHE_CAPACITY, TOKEN_CACHE_FRESH};
 pub use token_id::{sign_cookie, token_id, TokenSources};
 pub use user::{ResetRequest, UserModel, UserSettings, VerifyOptions};

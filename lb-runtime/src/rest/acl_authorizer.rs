@@ -12,9 +12,9 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde_json::{json, Value};
 
+use super::acl_decisions::Decisions;
 use super::authorize::{AccessRequest, Authorizer, MethodRef, Protection};
 use crate::acl::{
     effective, resolve, roles, static_acls, Acl, AclRequest, Permission, PrincipalType,
@@ -65,6 +65,7 @@ pub struct AclAuthorizer {
     user_model: Option<String>,
     owner_relations: Map<String, Vec<String>>,
     allow_eternal_tokens: bool,
+    decisions: Decisions,
 }
 
 impl Default for AclAuthorizer {
@@ -87,6 +88,7 @@ impl AclAuthorizer {
             user_model: None,
             owner_relations: Map::default(),
             allow_eternal_tokens: false,
+            decisions: Decisions::default(),
         }
     }
 
@@ -178,7 +180,7 @@ impl AclAuthorizer {
 
     /// The caller's valid token: an unknown one is anonymous, an expired one is deleted and
     /// anonymous.
-    async fn token(&self, request: &AccessRequest<'_>) -> Result<Option<AccessToken>> {
+    async fn token(&self, request: &AccessRequest<'_>) -> Result<Option<Arc<AccessToken>>> {
         let Some(id) = token_id(
             request.uri,
             request.headers,
@@ -187,35 +189,41 @@ impl AclAuthorizer {
         ) else {
             return Ok(None);
         };
-        let rows;
-        let shared;
-        let store: &dyn TokenStore = match (&self.tokens, &request.app.inner.users) {
-            (Tokens::Store(s), _) => s.as_ref(),
-            (Tokens::App, Some(users)) => {
-                shared = users.tokens()?;
-                shared.as_ref()
-            }
-            (Tokens::App, None) | (Tokens::Model(_), _) => {
-                let model = match &self.tokens {
-                    Tokens::Model(m) => m.as_str(),
-                    _ => "AccessToken",
-                };
-                match request.app.repository(model) {
-                    Some(repo) => {
-                        rows = RowTokenStore::new(repo.into_owned());
-                        &rows
-                    }
-                    None => return Ok(None),
-                }
-            }
+        let users = request.app.inner.users.as_ref();
+        let model = match &self.tokens {
+            Tokens::Model(m) => m.as_str(),
+            _ => "AccessToken",
         };
-        let Some(token) = store.find(&id).await? else {
+        let rows = || {
+            request
+                .app
+                .repository(model)
+                .map(|repo| RowTokenStore::new(repo.into_owned()))
+        };
+        let token = match (&self.tokens, users) {
+            (Tokens::Store(s), _) => s.find(&id).await?.map(Arc::new),
+            (Tokens::App, Some(users)) => users.find_token(&id).await?,
+            (Tokens::App, None) | (Tokens::Model(_), _) => match rows() {
+                Some(store) => store.find(&id).await?.map(Arc::new),
+                None => None,
+            },
+        };
+        let Some(token) = token else {
             return Ok(None);
         };
-        if token.is_valid(Utc::now(), self.allow_eternal_tokens) {
+        if token.is_valid_now(self.allow_eternal_tokens) {
             return Ok(Some(token));
         }
-        store.delete(&token.id).await?;
+        // expired: deleted where it was found
+        match (&self.tokens, users) {
+            (Tokens::Store(s), _) => s.delete(&token.id).await?,
+            (Tokens::App, Some(users)) => users.tokens()?.delete(&token.id).await?,
+            _ => {
+                if let Some(store) = rows() {
+                    store.delete(&token.id).await?;
+                }
+            }
+        }
         Ok(None)
     }
 
@@ -395,7 +403,7 @@ impl Authorizer for AclAuthorizer {
     ) -> BoxFuture<'a, Result<Option<Arc<AccessToken>>>> {
         Box::pin(async move {
             let token = self.token(request).await?;
-            let denied = |token: &Option<AccessToken>| match (
+            let denied = |token: &Option<Arc<AccessToken>>| match (
                 token,
                 self.denial_status(request.model, request.app),
             ) {
@@ -404,7 +412,7 @@ impl Authorizer for AclAuthorizer {
             };
             // LoopBack's accessScopes: a token without scopes holds `DEFAULT`, a method
             // without any asks for it; a reset token cannot do anything else
-            if !scope_allowed(token.as_ref(), request.scopes) {
+            if !scope_allowed(token.as_deref(), request.scopes) {
                 return Err(denied(&token));
             }
             // the authorizer's own entries, the app's (model-config.json) and the ACL
@@ -421,9 +429,25 @@ impl Authorizer for AclAuthorizer {
                 .chain(rows.iter().flat_map(|r| r.iter()))
                 .collect();
             if entries.is_empty() {
-                return Ok(token.map(Arc::new));
+                return Ok(token);
             }
             let property = request.property();
+            let shape = (
+                request.model.name.as_str(),
+                property,
+                request.access_type,
+                token.is_some(),
+            );
+            if let Some(allowed) =
+                self.decisions
+                    .get(shape.0, shape.1, shape.2, shape.3, rows.as_ref())
+            {
+                return if allowed {
+                    Ok(token)
+                } else {
+                    Err(denied(&token))
+                };
+            }
             let mut names: Vec<&str> = vec![property];
             names.extend(request.property_aliases());
             let candidates = static_acls(entries.iter().copied(), property);
@@ -454,23 +478,40 @@ impl Authorizer for AclAuthorizer {
                 if members.contains(&role) || unknown.contains(&role) {
                     continue;
                 }
-                match self.known_role(role, token.as_ref()) {
+                match self.known_role(role, token.as_deref()) {
                     Some(true) => members.push(role),
                     Some(false) => {}
                     None => unknown.push(role),
                 }
             }
+            // the same for every caller of this shape when every entry names a role and
+            // no role is looked up
+            let mut for_everyone = candidates
+                .iter()
+                .all(|a| a.principal_type == PrincipalType::Role);
             let allowed = loop {
                 if let Some(decision) = settled(&members, &unknown, &decide) {
                     break decision;
                 }
+                for_everyone = false;
                 let role = unknown.remove(0);
-                if self.in_role(role, request, token.as_ref()).await? {
+                if self.in_role(role, request, token.as_deref()).await? {
                     members.push(role);
                 }
             };
+            if for_everyone {
+                let (model, property, access_type, has_token) = shape;
+                self.decisions.put(
+                    model,
+                    property,
+                    access_type,
+                    has_token,
+                    rows.as_ref(),
+                    allowed,
+                );
+            }
             if allowed {
-                return Ok(token.map(Arc::new));
+                return Ok(token);
             }
             Err(denied(&token))
         })
@@ -536,12 +577,12 @@ fn settled(members: &[&str], unknown: &[&str], decide: &Decide<'_>) -> Option<bo
 /// `DEFAULT`).
 fn scope_allowed(token: Option<&AccessToken>, scopes: &[std::borrow::Cow<'static, str>]) -> bool {
     const DEFAULT: &str = "DEFAULT";
-    let held: Vec<&str> = match token {
-        Some(t) if !t.scopes.is_empty() => t.scopes.iter().map(String::as_str).collect(),
-        _ => vec![DEFAULT],
+    let held = |scope: &str| match token {
+        Some(t) if !t.scopes.is_empty() => t.scopes.iter().any(|s| s == scope),
+        _ => scope == DEFAULT,
     };
     if scopes.is_empty() {
-        return held.contains(&DEFAULT);
+        return held(DEFAULT);
     }
-    scopes.iter().any(|s| held.contains(&s.as_ref()))
+    scopes.iter().any(|s| held(s))
 }

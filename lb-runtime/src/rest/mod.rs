@@ -7,6 +7,7 @@
 //! [`Authorizer`] of the authorize stage and the client's address ([`client_address`]).
 
 mod acl_authorizer;
+mod acl_decisions;
 mod arguments;
 mod authorize;
 mod body;

@@ -83,7 +83,22 @@ fn each_data(model: &str, pattern: &str, change: fn(&mut Map<String, Value>)) ->
 pub(super) fn observers(users: &Arc<Users>) -> Vec<Observer> {
     let model = users.model.clone();
     let (a, b, c) = (users.clone(), users.clone(), users.clone());
-    vec![
+    // a write to the token rows (or the revoked tokens) drops the cached tokens
+    let mut token_models = vec![users.token_model.clone()];
+    if users.config.jwt_key.is_some() {
+        token_models.push("RevokedToken".to_string());
+    }
+    let written = token_models.iter().flat_map(|m| {
+        [OperationHook::AfterSave, OperationHook::AfterDelete].map(|hook| {
+            let writes = users.token_writes.clone();
+            Observer::new(m, hook, move |ctx| {
+                writes.fetch_add(1, std::sync::atomic::Ordering::Release);
+                async move { Ok(ctx) }
+            })
+        })
+    });
+    let mut out: Vec<Observer> = written.collect();
+    out.extend([
         Observer::new(&model, OperationHook::BeforeSave, move |ctx| {
             let u = a.clone();
             async move { before_save(&u, ctx).await }
@@ -96,7 +111,8 @@ pub(super) fn observers(users: &Arc<Users>) -> Vec<Observer> {
             let u = c.clone();
             async move { before_delete(&u, ctx).await }
         }),
-    ]
+    ]);
+    out
 }
 
 fn target(ctx: &mut OperationContext) -> Option<&mut Object> {

@@ -11,13 +11,14 @@ mod hooks;
 mod methods;
 mod settings;
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock, Weak};
 
 pub use settings::{ResetRequest, UserModel, UserSettings, VerifyOptions};
 
 pub(crate) use definition::{base_acls, token_definition, user_definition};
 
-use super::{Passwords, RowTokenStore, TokenStore};
+use super::{AccessToken, Passwords, RowTokenStore, TokenCache, TokenStore};
 use crate::remote::{RemoteHook, RemoteMethod};
 use crate::repository::{Peers, Repository};
 use crate::{Error, Result};
@@ -33,6 +34,10 @@ pub(crate) struct Users {
     pub rest_path: String,
     peers: Weak<Peers>,
     store: OnceLock<Arc<dyn TokenStore>>,
+    /// The store behind its cache, when tokens are cached.
+    cache: OnceLock<Option<Arc<TokenCache>>>,
+    /// Bumped by every write to the token rows seen here: cached tokens are dropped.
+    pub(crate) token_writes: Arc<AtomicU64>,
 }
 
 impl Users {
@@ -53,6 +58,8 @@ impl Users {
             rest_path: rest_path.to_string(),
             peers: Arc::downgrade(peers),
             store: OnceLock::new(),
+            cache: OnceLock::new(),
+            token_writes: Arc::default(),
         })
     }
 
@@ -98,7 +105,34 @@ impl Users {
                 None => Arc::new(RowTokenStore::new(unplaced(&self.token_model)?)),
             }
         };
+        let store = match self.config.token_cache {
+            Some(fresh) => {
+                let cache = Arc::new(TokenCache::with_generation(
+                    store,
+                    fresh,
+                    self.token_writes.clone(),
+                ));
+                let _ = self.cache.set(Some(cache.clone()));
+                cache as Arc<dyn TokenStore>
+            }
+            None => {
+                let _ = self.cache.set(None);
+                store
+            }
+        };
         Ok(self.store.get_or_init(|| store).clone())
+    }
+
+    /// The token with this id, from the cache when tokens are cached.
+    pub(crate) async fn find_token(&self, id: &str) -> Result<Option<Arc<AccessToken>>> {
+        if let Some(Some(cache)) = self.cache.get() {
+            return cache.find_shared(id).await;
+        }
+        let store = self.tokens()?;
+        match self.cache.get() {
+            Some(Some(cache)) => cache.find_shared(id).await,
+            _ => Ok(store.find(id).await?.map(Arc::new)),
+        }
     }
 
     /// Deletes the expired tokens now; how many.

@@ -122,6 +122,7 @@ pub struct UserModel {
     pub(crate) token_store: Option<Arc<dyn TokenStore>>,
     pub(crate) on_reset: Option<ResetHandler>,
     pub(crate) purge_every: Option<std::time::Duration>,
+    pub(crate) token_cache: Option<std::time::Duration>,
     #[cfg_attr(not(feature = "jwt"), allow(dead_code))]
     pub(crate) jwt_key: Option<Vec<u8>>,
 }
@@ -149,6 +150,7 @@ impl UserModel {
             token_store: None,
             on_reset: None,
             purge_every: Some(std::time::Duration::from_secs(3600)),
+            token_cache: Some(crate::auth::TOKEN_CACHE_FRESH),
             jwt_key: None,
         }
     }
@@ -187,6 +189,16 @@ impl UserModel {
     /// never — LoopBack never does, and its token table only grows).
     pub fn purge_expired_tokens_every(mut self, every: Option<std::time::Duration>) -> Self {
         self.purge_every = every;
+        self
+    }
+
+    /// How long a token found in the store is used before the store is asked again (one
+    /// second by default; `None`: every request reads the store, as LoopBack does). A token
+    /// ended in this process (logout, a changed password, any write to the token rows) is
+    /// refused at once; one ended by another process sharing the datasource, within this
+    /// time. See [`TokenCache`](crate::auth::TokenCache).
+    pub fn token_cache(mut self, fresh: Option<std::time::Duration>) -> Self {
+        self.token_cache = fresh;
         self
     }
 
