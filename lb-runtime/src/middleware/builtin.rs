@@ -17,8 +17,9 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::cors::Cors;
+use super::endpoint::{Endpoint, Route, Wrap};
 use super::headers::SecurityHeaders;
-use super::stack::{wrap_layer, Endpoint, Route, Wrap};
+use super::stack::wrap_layer;
 use crate::future::BoxFuture;
 use crate::{Error, Result};
 

@@ -13,8 +13,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
+use super::endpoint::{Decorate, Endpoint, HeadersOnly, Route, Wrap};
 use super::headers::static_value;
-use super::stack::{Endpoint, Route, Wrap};
 use crate::future::BoxFuture;
 use crate::{Error, Result};
 
@@ -365,6 +365,24 @@ impl Endpoint for CorsService {
             p.simple(origin, res.headers_mut());
             res
         })
+    }
+
+    fn headers_only(&self) -> Option<HeadersOnly> {
+        Some(HeadersOnly {
+            decorators: vec![self.cors.clone() as Arc<dyn Decorate>],
+            inner: self.inner.clone(),
+        })
+    }
+}
+
+/// A simple request's CORS headers (a preflight needs the whole middleware).
+impl Decorate for Prepared {
+    fn capture(&self, req: &Request) -> Option<Option<HeaderValue>> {
+        (req.method() != Method::OPTIONS).then(|| req.headers().get(header::ORIGIN).cloned())
+    }
+
+    fn decorate(&self, origin: Option<HeaderValue>, res: &mut Response) {
+        self.simple(origin, res.headers_mut());
     }
 }
 

@@ -11,7 +11,7 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::stack::{Endpoint, Route, Wrap};
+use super::endpoint::{Decorate, Endpoint, HeadersOnly, Route, Wrap};
 use crate::future::BoxFuture;
 use crate::{Error, Result};
 
@@ -189,17 +189,35 @@ impl Endpoint for HeadersService {
         let answer = self.inner.call(req);
         Box::pin(async move {
             let mut res = answer.await;
-            let out = res.headers_mut();
-            for (name, value) in &h.set {
-                if let Entry::Vacant(slot) = out.entry(name) {
-                    slot.insert(value.clone());
-                }
-            }
-            for name in &h.remove {
-                out.remove(name);
-            }
+            h.decorate(None, &mut res);
             res
         })
+    }
+
+    fn headers_only(&self) -> Option<HeadersOnly> {
+        Some(HeadersOnly {
+            decorators: vec![self.headers.clone() as Arc<dyn Decorate>],
+            inner: self.inner.clone(),
+        })
+    }
+}
+
+impl Decorate for SecurityHeaders {
+    fn capture(&self, _req: &Request) -> Option<Option<HeaderValue>> {
+        Some(None)
+    }
+
+    /// Sets the headers the answer does not have yet, removes the others.
+    fn decorate(&self, _: Option<HeaderValue>, res: &mut Response) {
+        let out = res.headers_mut();
+        for (name, value) in &self.set {
+            if let Entry::Vacant(slot) = out.entry(name) {
+                slot.insert(value.clone());
+            }
+        }
+        for name in &self.remove {
+            out.remove(name);
+        }
     }
 }
 

@@ -9,8 +9,9 @@ use axum::http::Method;
 use serde_json::{Map, Value};
 
 use super::builtin::{named, Builtin};
+use super::endpoint::Wrap;
 use super::phase::Slot;
-use super::stack::{Scope, Wrap};
+use super::stack::Scope;
 use crate::{Error, Result};
 
 /// One middleware of `middleware.json`, ready to register.

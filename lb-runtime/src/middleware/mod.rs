@@ -7,6 +7,8 @@
 
 mod builtin;
 mod cors;
+mod decorate;
+mod endpoint;
 mod headers;
 pub(crate) mod json;
 mod phase;
@@ -18,7 +20,8 @@ pub use builtin::{
     ErrorHandler,
 };
 pub use cors::{Cors, Origin};
+pub use endpoint::{endpoint, Decorate, Endpoint, HeadersOnly, Route, Wrap};
 pub use headers::SecurityHeaders;
 pub use json::Factory;
 pub use phase::{Phase, Slot, SubPhase, PHASES};
-pub use stack::{endpoint, wrap_layer, Endpoint, Middlewares, Route, RouteService, Scope, Wrap};
+pub use stack::{wrap_layer, Middlewares, RouteService, Scope};

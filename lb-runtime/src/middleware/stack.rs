@@ -5,7 +5,6 @@
 //! ends the chain — down to LoopBack's `Cannot GET /x`.
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -15,40 +14,11 @@ use axum::http::Method;
 use axum::response::Response;
 use tower::{Layer, Service, ServiceExt};
 
+use super::decorate::fuse;
+use super::endpoint::{Endpoint, Route, Wrap};
 use super::phase::{ordered, rank, Phase, Slot, SubPhase};
 use crate::future::BoxFuture;
 use crate::{Error, Result};
-
-/// One step of the middleware chain: a request in, an answer out (errors are answers).
-/// Called through a shared reference, so passing a request on costs no clone of the chain.
-pub trait Endpoint: Send + Sync + 'static {
-    /// Answers `req`.
-    fn call(&self, req: Request) -> BoxFuture<'static, Response>;
-}
-
-impl<F> Endpoint for F
-where
-    F: Fn(Request) -> BoxFuture<'static, Response> + Send + Sync + 'static,
-{
-    fn call(&self, req: Request) -> BoxFuture<'static, Response> {
-        self(req)
-    }
-}
-
-/// The rest of the chain, shared.
-pub type Route = Arc<dyn Endpoint>;
-
-/// A middleware: wraps the rest of the chain (what a tower `Layer` does, type-erased).
-pub type Wrap = Arc<dyn Fn(Route) -> Route + Send + Sync>;
-
-/// A [`Route`] from an async function.
-pub fn endpoint<F, Fut>(f: F) -> Route
-where
-    F: Fn(Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Response> + Send + 'static,
-{
-    Arc::new(move |req: Request| -> BoxFuture<'static, Response> { Box::pin(f(req)) })
-}
 
 /// A [`Route`] as a tower service (what a tower layer wraps); cloning it is an `Arc` clone.
 #[derive(Clone)]
@@ -226,7 +196,7 @@ impl Middlewares {
 fn scoped(e: &Entry, inner: Route) -> Route {
     let wrapped = (e.wrap)(inner.clone());
     if e.scope.is_all() {
-        return wrapped;
+        return fuse(wrapped);
     }
     Arc::new(Scoped {
         scope: e.scope.clone(),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use super::acl_decisions::Decisions;
+use super::acl_decisions::{Decisions, Shape};
 use super::authorize::{AccessRequest, Authorizer, MethodRef, Protection};
 use crate::acl::{
     effective, resolve, roles, static_acls, Acl, AclRequest, Permission, PrincipalType,
@@ -432,16 +432,13 @@ impl Authorizer for AclAuthorizer {
                 return Ok(token);
             }
             let property = request.property();
-            let shape = (
-                request.model.name.as_str(),
+            let shape = Shape {
+                model: &request.model.name,
                 property,
-                request.access_type,
-                token.is_some(),
-            );
-            if let Some(allowed) =
-                self.decisions
-                    .get(shape.0, shape.1, shape.2, shape.3, rows.as_ref())
-            {
+                access_type: request.access_type,
+                has_token: token.is_some(),
+            };
+            if let Some(allowed) = self.decisions.get(&shape, rows.as_ref()) {
                 return if allowed {
                     Ok(token)
                 } else {
@@ -500,15 +497,7 @@ impl Authorizer for AclAuthorizer {
                 }
             };
             if for_everyone {
-                let (model, property, access_type, has_token) = shape;
-                self.decisions.put(
-                    model,
-                    property,
-                    access_type,
-                    has_token,
-                    rows.as_ref(),
-                    allowed,
-                );
+                self.decisions.put(&shape, rows.as_ref(), allowed);
             }
             if allowed {
                 return Ok(token);

@@ -45,49 +45,91 @@ fn same_rows(a: &Option<Arc<Vec<Acl>>>, b: Option<&Arc<Vec<Acl>>>) -> bool {
     }
 }
 
+/// What a kept decision is looked up by.
+#[derive(Clone, Copy)]
+pub(crate) struct Shape<'a> {
+    pub model: &'a str,
+    pub property: &'a str,
+    pub access_type: AccessType,
+    pub has_token: bool,
+}
+
+impl Decision {
+    fn fits(&self, shape: &Shape<'_>) -> bool {
+        self.access_type == shape.access_type && self.has_token == shape.has_token
+    }
+}
+
 impl Decisions {
-    /// The kept decision for this request shape, if any.
-    pub(crate) fn get(
-        &self,
-        model: &str,
-        property: &str,
-        access_type: AccessType,
-        has_token: bool,
-        rows: Option<&Arc<Vec<Acl>>>,
-    ) -> Option<bool> {
+    /// The kept decision for this request shape, made with these `ACL` rows, if any.
+    pub(crate) fn get(&self, shape: &Shape<'_>, rows: Option<&Arc<Vec<Acl>>>) -> Option<bool> {
         let by_model = self.by_model.read().unwrap_or_else(|e| e.into_inner());
         by_model
-            .get(model)?
-            .get(property)?
+            .get(shape.model)?
+            .get(shape.property)?
             .iter()
-            .find(|d| {
-                d.access_type == access_type && d.has_token == has_token && same_rows(&d.rows, rows)
-            })
+            .find(|d| d.fits(shape) && same_rows(&d.rows, rows))
             .map(|d| d.allowed)
     }
 
     /// Keeps a decision (one per shape: one made with older rows is replaced).
-    pub(crate) fn put(
-        &self,
-        model: &str,
-        property: &str,
-        access_type: AccessType,
-        has_token: bool,
-        rows: Option<&Arc<Vec<Acl>>>,
-        allowed: bool,
-    ) {
+    pub(crate) fn put(&self, shape: &Shape<'_>, rows: Option<&Arc<Vec<Acl>>>, allowed: bool) {
         let mut by_model = self.by_model.write().unwrap_or_else(|e| e.into_inner());
         let list = by_model
-            .entry(model.to_string())
+            .entry(shape.model.to_string())
             .or_default()
-            .entry(property.to_string())
+            .entry(shape.property.to_string())
             .or_default();
-        list.retain(|d| !(d.access_type == access_type && d.has_token == has_token));
+        list.retain(|d| !d.fits(shape));
         list.push(Decision {
-            access_type,
-            has_token,
+            access_type: shape.access_type,
+            has_token: shape.has_token,
             rows: rows.cloned(),
             allowed,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_is_found_only_for_its_shape_and_its_rows() {
+        let d = Decisions::default();
+        let rows = Some(Arc::new(Vec::new()));
+        let shape = Shape {
+            model: "Note",
+            property: "findById",
+            access_type: AccessType::Read,
+            has_token: true,
+        };
+        assert_eq!(d.get(&shape, rows.as_ref()), None);
+        d.put(&shape, rows.as_ref(), true);
+        assert_eq!(d.get(&shape, rows.as_ref()), Some(true));
+        // anonymous, another method, another access type: not this decision
+        let anonymous = Shape {
+            has_token: false,
+            ..shape
+        };
+        assert_eq!(d.get(&anonymous, rows.as_ref()), None);
+        let other = Shape {
+            property: "find",
+            ..shape
+        };
+        assert_eq!(d.get(&other, rows.as_ref()), None);
+        let write = Shape {
+            access_type: AccessType::Write,
+            ..shape
+        };
+        assert_eq!(d.get(&write, rows.as_ref()), None);
+        // the ACL rows read again (equal, but another read): stale
+        let reread = Some(Arc::new(Vec::new()));
+        assert_eq!(d.get(&shape, reread.as_ref()), None);
+        d.put(&shape, reread.as_ref(), false);
+        assert_eq!(d.get(&shape, reread.as_ref()), Some(false));
+        assert_eq!(d.get(&shape, rows.as_ref()), None);
+        // a clone starts empty
+        assert_eq!(d.clone().get(&shape, reread.as_ref()), None);
     }
 }
