@@ -1116,3 +1116,63 @@ async fn signed_cookies_carry_tokens_when_a_secret_is_set() {
         );
     }
 }
+
+/// Tokens found in the store are kept for the freshness time (`UserModel::token_cache`): a
+/// logout through this app is seen at once; one through another app sharing the datasource
+/// (another process, in production) within the freshness time; with the cache off, at once.
+#[tokio::test]
+async fn a_logout_elsewhere_is_seen_within_the_token_cache_freshness() {
+    let file = std::env::temp_dir().join(format!("lb-token-cache-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let url = format!("sqlite://{}", file.display());
+    let fresh = std::time::Duration::from_millis(400);
+    let on = |fresh: Option<std::time::Duration>| {
+        let url = url.clone();
+        app_with(UserModel::new("user").token_cache(fresh), move |b| {
+            b.datasource_url("db", &url).unwrap()
+        })
+    };
+    let (here, elsewhere, uncached) = (on(Some(fresh)), on(Some(fresh)), on(None));
+    here.automigrate().await.unwrap();
+    register(&here, "ann@x.com", "ann-pass").await;
+    let me = |app: &App, token: &str| {
+        let (app, token) = (app.clone(), token.to_string());
+        async move {
+            call(&app, "GET", "/api/users/1", Some(&token), None)
+                .await
+                .0
+        }
+    };
+    // a logout here: refused by the next request here
+    let t = token(&here, "ann@x.com", "ann-pass").await;
+    assert_eq!(me(&here, &t).await, StatusCode::OK);
+    let (s, _) = call(&here, "POST", "/api/users/logout", Some(&t), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(me(&here, &t).await, StatusCode::UNAUTHORIZED);
+
+    // a logout elsewhere: still accepted here until the token is read again
+    let t = token(&here, "ann@x.com", "ann-pass").await;
+    assert_eq!(me(&here, &t).await, StatusCode::OK);
+    assert_eq!(me(&uncached, &t).await, StatusCode::OK);
+    let (s, _) = call(&elsewhere, "POST", "/api/users/logout", Some(&t), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(me(&uncached, &t).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me(&here, &t).await,
+        StatusCode::OK,
+        "kept for the freshness time"
+    );
+    tokio::time::sleep(fresh + std::time::Duration::from_millis(100)).await;
+    assert_eq!(me(&here, &t).await, StatusCode::UNAUTHORIZED);
+
+    // a token row deleted by code of this app (not through the store): seen at once
+    let t = token(&here, "ann@x.com", "ann-pass").await;
+    assert_eq!(me(&here, &t).await, StatusCode::OK);
+    here.repository("AccessToken")
+        .unwrap()
+        .delete_by_id(&json!(t))
+        .await
+        .unwrap();
+    assert_eq!(me(&here, &t).await, StatusCode::UNAUTHORIZED);
+    let _ = std::fs::remove_file(&file);
+}

@@ -434,7 +434,7 @@ impl Authorizer for AclAuthorizer {
             let property = request.property();
             let shape = Shape {
                 model: &request.model.name,
-                property,
+                method: request.method,
                 access_type: request.access_type,
                 has_token: token.is_some(),
             };

@@ -49,7 +49,9 @@ fn same_rows(a: &Option<Arc<Vec<Acl>>>, b: Option<&Arc<Vec<Acl>>>) -> bool {
 #[derive(Clone, Copy)]
 pub(crate) struct Shape<'a> {
     pub model: &'a str,
-    pub property: &'a str,
+    /// The method's full name (`prototype.patchAttributes`): a static and an instance
+    /// method of one name may have other aliases.
+    pub method: &'a str,
     pub access_type: AccessType,
     pub has_token: bool,
 }
@@ -66,7 +68,7 @@ impl Decisions {
         let by_model = self.by_model.read().unwrap_or_else(|e| e.into_inner());
         by_model
             .get(shape.model)?
-            .get(shape.property)?
+            .get(shape.method)?
             .iter()
             .find(|d| d.fits(shape) && same_rows(&d.rows, rows))
             .map(|d| d.allowed)
@@ -78,7 +80,7 @@ impl Decisions {
         let list = by_model
             .entry(shape.model.to_string())
             .or_default()
-            .entry(shape.property.to_string())
+            .entry(shape.method.to_string())
             .or_default();
         list.retain(|d| !d.fits(shape));
         list.push(Decision {
@@ -100,7 +102,7 @@ mod tests {
         let rows = Some(Arc::new(Vec::new()));
         let shape = Shape {
             model: "Note",
-            property: "findById",
+            method: "findById",
             access_type: AccessType::Read,
             has_token: true,
         };
@@ -114,7 +116,7 @@ mod tests {
         };
         assert_eq!(d.get(&anonymous, rows.as_ref()), None);
         let other = Shape {
-            property: "find",
+            method: "prototype.findById",
             ..shape
         };
         assert_eq!(d.get(&other, rows.as_ref()), None);
