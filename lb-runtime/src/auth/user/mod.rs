@@ -23,6 +23,9 @@ use crate::remote::{RemoteHook, RemoteMethod};
 use crate::repository::{Peers, Repository};
 use crate::{Error, Result};
 
+/// The token store (the cache itself when tokens are cached) and the cache.
+type Stores = (Arc<dyn TokenStore>, Option<Arc<TokenCache>>);
+
 /// The app's user model at run time: its settings and where its rows and tokens are.
 pub(crate) struct Users {
     pub model: String,
@@ -33,9 +36,8 @@ pub(crate) struct Users {
     pub rest_api_root: String,
     pub rest_path: String,
     peers: Weak<Peers>,
-    store: OnceLock<Arc<dyn TokenStore>>,
-    /// The store behind its cache, when tokens are cached.
-    cache: OnceLock<Option<Arc<TokenCache>>>,
+    /// The token store (the cache when tokens are cached) and the cache, made together once.
+    store: OnceLock<Stores>,
     /// Bumped by every write to the token rows seen here: cached tokens are dropped.
     pub(crate) token_writes: Arc<AtomicU64>,
 }
@@ -58,7 +60,6 @@ impl Users {
             rest_path: rest_path.to_string(),
             peers: Arc::downgrade(peers),
             store: OnceLock::new(),
-            cache: OnceLock::new(),
             token_writes: Arc::default(),
         })
     }
@@ -78,8 +79,13 @@ impl Users {
     /// Where the users' tokens are kept: the configured store, else the token model's rows
     /// (made on first use, then shared: every request with a token asks).
     pub(crate) fn tokens(&self) -> Result<Arc<dyn TokenStore>> {
-        if let Some(store) = self.store.get() {
-            return Ok(store.clone());
+        Ok(self.store()?.0.clone())
+    }
+
+    /// The store and, when tokens are cached, the cache it is.
+    fn store(&self) -> Result<&Stores> {
+        if let Some(made) = self.store.get() {
+            return Ok(made);
         }
         let store: Arc<dyn TokenStore> = if let Some(store) = &self.config.token_store {
             store.clone()
@@ -105,33 +111,26 @@ impl Users {
                 None => Arc::new(RowTokenStore::new(unplaced(&self.token_model)?)),
             }
         };
-        let store = match self.config.token_cache {
+        let made = match self.config.token_cache {
             Some(fresh) => {
                 let cache = Arc::new(TokenCache::with_generation(
                     store,
                     fresh,
                     self.token_writes.clone(),
                 ));
-                let _ = self.cache.set(Some(cache.clone()));
-                cache as Arc<dyn TokenStore>
+                (cache.clone() as Arc<dyn TokenStore>, Some(cache))
             }
-            None => {
-                let _ = self.cache.set(None);
-                store
-            }
+            None => (store, None),
         };
-        Ok(self.store.get_or_init(|| store).clone())
+        // two first requests at once: one pair is kept, both use it
+        Ok(self.store.get_or_init(|| made))
     }
 
     /// The token with this id, from the cache when tokens are cached.
     pub(crate) async fn find_token(&self, id: &str) -> Result<Option<Arc<AccessToken>>> {
-        if let Some(Some(cache)) = self.cache.get() {
-            return cache.find_shared(id).await;
-        }
-        let store = self.tokens()?;
-        match self.cache.get() {
-            Some(Some(cache)) => cache.find_shared(id).await,
-            _ => Ok(store.find(id).await?.map(Arc::new)),
+        match self.store()? {
+            (_, Some(cache)) => cache.find_shared(id).await,
+            (store, None) => Ok(store.find(id).await?.map(Arc::new)),
         }
     }
 
