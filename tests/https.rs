@@ -357,14 +357,17 @@ async fn https_from_config_json() {
         json!({"https": {"cert": "cert.pem", "key": "key.pem"}}).to_string(),
     )
     .unwrap();
-    let app = App::builder()
-        .model::<support::models::Location>()
-        .model::<support::models::Inventory>()
-        .model::<support::models::Product>()
-        .config_dir_for(&dir, "development")
-        .unwrap()
-        .build()
-        .unwrap();
+    let build = || {
+        App::builder()
+            .model::<support::models::Location>()
+            .model::<support::models::Inventory>()
+            .model::<support::models::Product>()
+            .config_dir_for(&dir, "development")
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    let app = build();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
@@ -386,14 +389,7 @@ async fn https_from_config_json() {
         json!({"https": {"cert": "missing.pem", "key": "key.pem"}}).to_string(),
     )
     .unwrap();
-    let app = App::builder()
-        .model::<support::models::Location>()
-        .model::<support::models::Inventory>()
-        .model::<support::models::Product>()
-        .config_dir_for(&dir, "development")
-        .unwrap()
-        .build()
-        .unwrap();
+    let app = build();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let e = app
         .server()

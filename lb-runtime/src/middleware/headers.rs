@@ -3,7 +3,7 @@
 //! of helmet's middleware by name (`helmet#frameguard`, …) for `middleware.json`.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::extract::Request;
 use axum::http::header::Entry;
@@ -225,12 +225,11 @@ impl Decorate for SecurityHeaders {
 /// life, once per distinct text (apps built again and again share them). `None`: not a
 /// valid header value.
 pub(crate) fn static_value(text: &str) -> Option<HeaderValue> {
-    static TEXTS: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    static TEXTS: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Mutex::default);
     HeaderValue::from_str(text).ok()?;
     let mut texts = TEXTS.lock().unwrap_or_else(|e| e.into_inner());
-    let texts = texts.get_or_insert_with(HashSet::new);
-    let kept: &'static str = match texts.get(text) {
-        Some(t) => t,
+    let kept = match texts.get(text) {
+        Some(t) => *t,
         None => {
             let t: &'static str = Box::leak(text.to_string().into_boxed_str());
             texts.insert(t);

@@ -1,6 +1,7 @@
 //! The two histograms recorded on every request — HTTP durations and datasource operation
-//! durations — as Prometheus histograms with fixed buckets: a sample is three relaxed atomic
-//! additions, rendered next to the `metrics` recorder's output at `/metrics`.
+//! durations — as Prometheus histograms with fixed buckets: a sample is two relaxed atomic
+//! additions (its bucket and the sum; the count is the buckets' total), rendered next to the
+//! `metrics` recorder's output at `/metrics`.
 //!
 //! Why not the recorder's own histograms: the Prometheus exporter keeps every sample (with a
 //! timestamp, under an epoch guard) until its upkeep folds them into buckets, about 0.2 µs a
