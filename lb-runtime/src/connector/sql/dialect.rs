@@ -213,7 +213,7 @@ impl Dialect {
                     .ident(c)
                     .push(") WHERE ");
                 cond(sql, ElementRef::Scalar("value"));
-                sql.push(")");
+                self.close_exists(sql);
             }
             Dialect::Postgres => {
                 sql.push("EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(")
@@ -232,6 +232,16 @@ impl Dialect {
                 sql.push(")");
             }
         }
+    }
+
+    /// Closes an `EXISTS (SELECT 1 ..` subquery. SQLite 3.51 turns an `EXISTS` into a join
+    /// and, with an `OFFSET`, skips the rows the join repeats (one per matching element or
+    /// related row) before removing them: `LIMIT 1` keeps it a subquery, one answer per row.
+    pub fn close_exists(self, sql: &mut Sql) {
+        if self == Dialect::Sqlite {
+            sql.push(" LIMIT 1");
+        }
+        sql.push(")");
     }
 
     /// The number of elements of the JSON array in column `c`.

@@ -159,7 +159,7 @@ fn related(sql: &mut Sql, t: &Table, r: &crate::filter::Related, q: &str) {
         .ident(&t.columns[si])
         .push(" AND ");
     where_in(sql, &target, &r.where_, &alias);
-    sql.push(")");
+    sql.dialect().close_exists(sql);
 }
 
 fn operator(sql: &mut Sql, r: &Resolved<'_>, op: &Op) {
