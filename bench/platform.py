@@ -17,7 +17,10 @@ without them: what those headers cost any server, the part of lb's cost no code 
 remove. Per request (µs of the server's core), lb's own cost is what turning the platform on
 adds to lb minus what the headers alone add to the floor.
 
+`--parts LIST ...` adds lb servers with only some parts on (`LB_PLATFORM=metrics,health`, say).
+
 Usage: bench/platform.py [--bin PATH] [--runs 6] [--duration 5] [--conns 50] [--floor]
+                         [--parts LIST ...]
 Needs wrk and ../shared/bench/bench/wrk.lua.
 """
 
@@ -91,9 +94,13 @@ def main():
     ap.add_argument("--conns", type=int, default=50)
     ap.add_argument("--port", type=int, default=3906)
     ap.add_argument("--floor", action="store_true", help="also measure bench/floor's headers")
+    ap.add_argument("--parts", nargs="*", default=[], metavar="LIST",
+                    help="also lb with only these parts on (LB_PLATFORM lists: metrics,health)")
     a = ap.parse_args()
     modes = {"on": (a.bin, {"LB_PLATFORM": "on", "RUST_LOG": "warn"}),
              "off": (a.bin, {"LB_PLATFORM": "off", "RUST_LOG": "warn"})}
+    for parts in a.parts:
+        modes[parts] = (a.bin, {"LB_PLATFORM": parts, "RUST_LOG": "warn"})
     if a.floor:
         floor = os.path.join(os.path.dirname(os.path.abspath(__file__)), "floor")
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=floor, check=True)
@@ -139,6 +146,11 @@ def main():
                      "+%.2f µs; lb's own part %.2f µs = %.1f%%") % (
                 fl_ratio, lb_us, base, fl_us, lb_us - fl_us, 100 * (lb_us - fl_us) / base)
         print(line)
+        for parts in a.parts:
+            ratio = statistics.median(x / y for x, y in zip(rps[parts], rps["off"]))
+            us = statistics.median(1e6 / x - 1e6 / y for x, y in zip(rps[parts], rps["off"]))
+            print("  only %s on: on/off %.3f (cost %.1f%%, +%.2f µs per request)" % (
+                parts, ratio, 100 * (1 - ratio), us))
 
 
 if __name__ == "__main__":
