@@ -68,6 +68,57 @@ macro_rules! driver_fns {
 }
 pub(crate) use driver_fns;
 
+/// JSON text read from a column (text that is not JSON is a string).
+pub(crate) fn parse_json(s: String) -> serde_json::Value {
+    serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))
+}
+
+/// A number from any numeric column: lb's own (a double, `BIGINT`) and those LoopBack's
+/// connectors made (`INT(11)`, `INTEGER`, `SMALLINT`, `TINYINT`, `FLOAT`, `REAL`).
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub(crate) fn number<R>(r: &R, i: usize) -> Result<Option<serde_json::Value>, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> f32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i16: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i8: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    use crate::value::js;
+    use serde_json::Value;
+    if let Ok(v) = r.try_get::<Option<f64>, _>(i) {
+        return Ok(v.map(js::number));
+    }
+    if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+        return Ok(v.map(Value::from));
+    }
+    if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
+        return Ok(v.map(Value::from));
+    }
+    if let Ok(v) = r.try_get::<Option<f32>, _>(i) {
+        return Ok(v.map(|f| js::number(f64::from(f))));
+    }
+    if let Ok(v) = r.try_get::<Option<i16>, _>(i) {
+        return Ok(v.map(Value::from));
+    }
+    Ok(r.try_get::<Option<i8>, _>(i)?.map(Value::from))
+}
+
+/// A text column's value read as JSON (for a JSON property kept in a column LoopBack's
+/// connector made `TEXT`).
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub(crate) fn text_as_json<R>(r: &R, i: usize) -> Result<Option<serde_json::Value>, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(r.try_get::<Option<String>, _>(i)?.map(parse_json))
+}
+
 /// Whether a column type is stored as JSON.
 pub(crate) fn is_json(t: &DataType) -> bool {
     matches!(

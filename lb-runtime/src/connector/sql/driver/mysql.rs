@@ -14,9 +14,8 @@ use sqlx::Row;
 use super::super::statement::{Arg, Sql};
 use super::super::values::date_value;
 use super::super::PoolSettings;
-use super::is_json;
+use super::{is_json, number, text_as_json};
 use crate::model::DataType;
-use crate::value::js;
 
 super::driver_fns!(MySql, MySqlConnection);
 
@@ -53,33 +52,12 @@ fn decode(r: &MySqlRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
             // a column of another type (LoopBack's connector made INT(11) for foreign keys)
             Err(e) => match number(r, i) {
                 Ok(v) => v,
-                Err(_) => match r.try_get::<Option<String>, _>(i) {
-                    Ok(s) => s.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))),
-                    Err(_) => return Err(e),
-                },
+                Err(_) => text_as_json(r, i).map_err(|_| e)?,
             },
         },
         _ => r.try_get::<Option<String>, _>(i)?.map(Value::String),
     }
     .unwrap_or(Value::Null))
-}
-
-/// A number from any numeric column: lb's own (`DOUBLE`, `BIGINT`) and those LoopBack's
-/// connector made (`INT(11)`, `TINYINT`, `FLOAT`).
-fn number(r: &MySqlRow, i: usize) -> Result<Option<Value>, sqlx::Error> {
-    if let Ok(v) = r.try_get::<Option<f64>, _>(i) {
-        return Ok(v.map(js::number));
-    }
-    if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
-        return Ok(v.map(Value::from));
-    }
-    if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
-        return Ok(v.map(Value::from));
-    }
-    if let Ok(v) = r.try_get::<Option<f32>, _>(i) {
-        return Ok(v.map(|f| js::number(f64::from(f))));
-    }
-    Ok(r.try_get::<Option<i8>, _>(i)?.map(Value::from))
 }
 
 /// A pool for `mysql://..` / `mariadb://..` (connections are opened on first use).

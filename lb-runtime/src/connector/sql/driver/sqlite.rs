@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use super::super::statement::{Arg, Sql};
 use super::super::PoolSettings;
-use super::is_json;
+use super::{is_json, parse_json};
 use crate::model::DataType;
 use crate::value::{js, DistanceUnit, GeoPoint};
 
@@ -47,11 +47,6 @@ fn decode(r: &SqliteRow, i: usize, t: &DataType) -> Result<Value, sqlx::Error> {
         _ => r.try_get::<Option<String>, _>(i)?.map(Value::String),
     }
     .unwrap_or(Value::Null))
-}
-
-/// JSON text read from a column.
-fn parse_json(s: String) -> Value {
-    serde_json::from_str(&s).unwrap_or(Value::String(s))
 }
 
 /// A pool for `sqlite://path`, `sqlite:path` or `sqlite::memory:` (one connection, kept
