@@ -37,23 +37,24 @@ impl AccessToken {
     /// LoopBack's `validate`: alive when less than `ttl` seconds have passed since `created`;
     /// an eternal token (`ttl` -1) only when `allow_eternal`.
     pub fn is_valid(&self, now: DateTime<Utc>, allow_eternal: bool) -> bool {
-        match self.ttl {
-            -1 => allow_eternal,
-            ttl if ttl > 0 => (now - self.created).num_milliseconds() < ttl * 1000,
-            _ => false,
-        }
+        self.alive_at(now.timestamp_millis(), allow_eternal)
     }
 
     /// [`is_valid`](Self::is_valid) at the system clock's time, read without a calendar
     /// conversion (what every request with a token asks).
     pub fn is_valid_now(&self, allow_eternal: bool) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        self.alive_at(now, allow_eternal)
+    }
+
+    /// The validity rule at `now_ms` (milliseconds since the Unix epoch).
+    fn alive_at(&self, now_ms: i64, allow_eternal: bool) -> bool {
         match self.ttl {
             -1 => allow_eternal,
             ttl if ttl > 0 => {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-                now.saturating_sub(self.created.timestamp_millis()) < ttl.saturating_mul(1000)
+                now_ms.saturating_sub(self.created.timestamp_millis()) < ttl.saturating_mul(1000)
             }
             _ => false,
         }
